@@ -1,0 +1,172 @@
+// The demo: a small workflow (Selection → Segment & Align → Review → Verify) with the session manager mounted at
+// /manage/sessions. It imports only what the package exports, as a user's app would.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import express from "express";
+import session from "express-session";
+import makeSqliteStore from "better-sqlite3-session-store";
+import { html, render } from "@lit-labs/ssr";
+import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
+import { createSessionManager, createWorkflowStore } from "express-workflow-sessions";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FLOW_ID = "structure_decomposition";
+export const STEPS = [
+  { id: "selection", title: "Selection" },
+  { id: "segmentation", title: "Segment & Align" },
+  { id: "review", title: "Review" },
+  { id: "verify", title: "Verify" },
+];
+const FIXTURE = join(here, "..", "..", "shared", "fixtures", "workflow_state.db");
+
+/** Display columns from the state, like the Python demo: how many sources and segments the session has. */
+export function enrich(state) {
+  const steps = state.step_states ?? {};
+  const sources = steps.selection?.selected_sources;
+  const segments = steps.segmentation?.segments;
+  return {
+    sources: Array.isArray(sources) ? String(sources.length) : "0",
+    segments: Array.isArray(segments) ? String(segments.length) : "0",
+  };
+}
+
+/** A label from the first source's media file name, e.g. "lecture_01". */
+export function label(_summary, state) {
+  const first = state.step_states?.selection?.selected_sources?.[0]?.media_path;
+  if (typeof first !== "string" || first === "") return undefined;
+  return first.split(/[\\/]/).pop().replace(/\.[^.]+$/, "");
+}
+
+/** The step's human title. */
+export function stepTitle(stepId) {
+  return STEPS.find((step) => step.id === stepId)?.title ?? stepId;
+}
+
+function secretIn(dataDir) {
+  if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
+  const file = join(dataDir, "session-secret");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600 });
+  return readFileSync(file, "utf8");
+}
+
+async function seed(store) {
+  const sources = ["/data/audio/lecture_01.mp3", "/data/audio/podcast-ep42.wav", "/data/video/keynote 2026.mp4"];
+  for (const [index, media_path] of sources.entries()) {
+    const id = await store.createSession(FLOW_ID);
+    await store.updateState(FLOW_ID, id, {
+      step_states: { selection: { selected_sources: [{ media_path }] }, segmentation: { segments: [] } },
+    });
+    await store.setCurrentStep(FLOW_ID, id, STEPS[index].id);
+  }
+}
+
+const page = (title, body) => html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title}</title>
+    <link rel="stylesheet" href="/manage/sessions/assets/app.css" />
+  </head>
+  <body class="min-h-screen bg-base-200">
+    <main class="mx-auto flex max-w-2xl flex-col gap-4 p-8">${body}</main>
+  </body>
+</html>`;
+
+/**
+ * Builds the demo app over a working copy of the fixture database (or a seeded one when the fixture is absent).
+ * @param {{ dataDir?: string }} [options]
+ */
+export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(here, "data") } = {}) {
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = join(dataDir, "workflow_state.db");
+  const fresh = !existsSync(dbFile);
+  if (fresh && existsSync(FIXTURE)) copyFileSync(FIXTURE, dbFile);
+  const store = await createWorkflowStore({ filename: dbFile });
+  if (fresh && !existsSync(FIXTURE)) await seed(store);
+
+  const SqliteStore = makeSqliteStore(session);
+  const sessionDb = new Database(join(dataDir, "sessions.db"));
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    session({
+      store: new SqliteStore({ client: sessionDb, expired: { clear: true, intervalMs: 15 * 60 * 1000 } }),
+      secret: secretIn(dataDir),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: "lax", maxAge: 30 * 24 * 3600 * 1000 },
+    }),
+  );
+  app.use(
+    createSessionManager({
+      store,
+      flowId: FLOW_ID,
+      workflowUrl: "/workflow",
+      columns: [
+        { field: "sources", header: "Sources" },
+        { field: "segments", header: "Segments" },
+      ],
+      enrich,
+      label,
+      stepTitle,
+      title: "Workflow Sessions",
+    }),
+  );
+
+  app.get("/", (_req, res) => res.redirect("/manage/sessions"));
+
+  app.get("/workflow", async (req, res, next) => {
+    try {
+      const id = req.session.activeSessionId;
+      const summary = id ? await store.getSessionSummary(FLOW_ID, id) : undefined;
+      if (!summary) {
+        res.send(collectResultSync(render(page("Workflow", html`
+          <h1 class="text-2xl font-bold">Workflow</h1>
+          <p>No session is active.</p>
+          <a class="btn btn-primary self-start" href="/manage/sessions">Choose a session</a>`))));
+        return;
+      }
+      const state = await store.getState(FLOW_ID, summary.sessionId);
+      const name = summary.label || label(summary, state) || "Untitled Session";
+      const stepIndex = STEPS.findIndex((step) => step.id === summary.currentStep);
+      const next = STEPS[stepIndex + 1];
+      res.send(collectResultSync(render(page(`Workflow · ${name}`, html`
+        <h1 class="text-2xl font-bold">Workflow</h1>
+        <div class="card bg-base-100 shadow-sm"><div class="card-body">
+          <p>Active session: <strong data-testid="active-label">${name}</strong></p>
+          <p>Step: <strong data-testid="active-step">${summary.currentStep ? stepTitle(summary.currentStep) : "Not started"}</strong></p>
+          <ul class="steps">${STEPS.map((step, index) => html`<li class=${index <= stepIndex ? "step step-primary" : "step"}>${step.title}</li>`)}</ul>
+          <form method="post" action="/workflow/advance">
+            <button class="btn btn-primary" ?disabled=${!next}>${next ? `Advance to ${next.title}` : "Finished"}</button>
+          </form>
+        </div></div>
+        <a class="link" href="/manage/sessions">All sessions</a>`))));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/workflow/advance", async (req, res, next) => {
+    try {
+      const id = req.session.activeSessionId;
+      if (id && (await store.sessionExists(FLOW_ID, id))) {
+        const current = await store.getCurrentStep(FLOW_ID, id);
+        const next = STEPS[STEPS.findIndex((step) => step.id === current) + 1];
+        if (next) await store.setCurrentStep(FLOW_ID, id, next.id);
+      }
+      res.redirect(303, "/workflow");
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const close = async () => {
+    await store.close();
+    sessionDb.close();
+  };
+  return { app, store, close };
+}

@@ -1,0 +1,168 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
+import { layoutView } from "../views/layout.js";
+import { listView } from "../views/list.js";
+import { noticesView } from "../views/notice.js";
+import { pageView } from "../views/page.js";
+import type { ManagerUrls, Notice } from "../views/view-data.js";
+import { loadAssets } from "./assets.js";
+import { createErrorHandler, isHtmx } from "./error-handler.js";
+import { ConfigurationError, InvalidInputError } from "./errors.js";
+import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
+import { renderView } from "./render-view.js";
+import { SessionService, type ListQuery } from "./session-service.js";
+import type { SessionOrderBy } from "./workflow-store.js";
+import "./session-data.js";
+
+/** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+
+/** The largest urlencoded body the routes accept. */
+export const MAX_BODY_BYTES = "16kb";
+
+const SORT_COLUMNS: Readonly<Record<string, SessionOrderBy>> = { updated: "updated_at", created: "created_at", label: "label" };
+
+/**
+ * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
+ * delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
+ * `req.session.activeSessionId` and nowhere else, so visitors never share state.
+ *
+ * @example
+ * ```ts
+ * const store = await createWorkflowStore({ filename: "workflow_state.db" });
+ * app.use(session({ store: persistentStore, secret, resave: false, saveUninitialized: false }));
+ * app.use(createSessionManager({ store, flowId: "structure_decomposition", workflowUrl: "/workflow" }));
+ * ```
+ */
+export function createSessionManager(options: SessionManagerOptions): Router {
+  const config = resolveOptions(options);
+  const service = new SessionService(config);
+  const assets = loadAssets();
+  const { prefix } = config;
+  const pagePath = prefix || "/";
+  const urlsFor = (req: Request): ManagerUrls => {
+    const base = `${req.baseUrl}${prefix}`;
+    return {
+      page: base || "/",
+      list: `${base}/list`,
+      create: `${base}/create`,
+      rename: `${base}/rename`,
+      delete: `${base}/delete`,
+      resume: `${base}/resume`,
+      assets: `${base}/assets`,
+    };
+  };
+  const parseForm = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 50 });
+
+  const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
+    const page = await service.listPage(listQueryFrom({ ...req.query, ...req.body }, config));
+    const data = { page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls: urlsFor(req), now: new Date() };
+    res.set("Cache-Control", "no-store").type("html");
+    res.send(renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
+  };
+
+  const finish = async (req: Request, res: Response, notice: Notice) => {
+    await saveSession(req);
+    if (isHtmx(req)) await renderListResponse(req, res, notice);
+    else res.redirect(303, urlsFor(req).page);
+  };
+
+  const router = express.Router();
+
+  router.get(`${prefix}/assets/:file`, function serveAsset(req, res, next) {
+    const asset = assets.get(req.params.file as string);
+    if (!asset) return next();
+    res.set("Cache-Control", "no-cache").set("X-Content-Type-Options", "nosniff").type(asset.contentType).send(asset.body);
+  });
+
+  router.use(pagePath, function requireExpressSession(req, _res, next) {
+    if (req.session) return next();
+    next(
+      new ConfigurationError(
+        "express-session is not mounted: add app.use(session({ store, secret, resave: false, saveUninitialized: false })) before app.use(createSessionManager(...)).",
+      ),
+    );
+  });
+
+  router.get(pagePath, handle(async function showPage(req, res) {
+    const page = await service.listPage(listQueryFrom(req.query, config));
+    const urls = urlsFor(req);
+    const content = pageView({ title: config.title, page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls, now: new Date() });
+    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls, content })));
+  }));
+
+  router.get(`${prefix}/list`, handle(async function showList(req, res) {
+    await renderListResponse(req, res);
+  }));
+
+  router.post(`${prefix}/create`, parseForm, handle(async function createSession(req, res) {
+    const sessionId = await service.create(singleField(req.body, "label"));
+    req.session.activeSessionId = sessionId;
+    const item = await service.getItem(sessionId);
+    await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
+  }));
+
+  router.post(`${prefix}/rename`, parseForm, handle(async function renameSession(req, res) {
+    const sessionId = sessionIdFrom(req);
+    const item = await service.rename(sessionId, singleField(req.body, "label") ?? "");
+    await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
+  }));
+
+  router.post(`${prefix}/delete`, parseForm, handle(async function deleteSession(req, res) {
+    const sessionId = sessionIdFrom(req);
+    const { displayLabel } = await service.getItem(sessionId);
+    const nextActive = await service.delete(sessionId, req.session.activeSessionId);
+    if (nextActive === undefined) delete req.session.activeSessionId;
+    else req.session.activeSessionId = nextActive;
+    await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
+  }));
+
+  router.post(`${prefix}/resume`, parseForm, handle(async function resumeSession(req, res) {
+    const sessionId = sessionIdFrom(req);
+    await service.requireSession(sessionId);
+    req.session.activeSessionId = sessionId;
+    await saveSession(req);
+    if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
+    else res.redirect(303, config.workflowUrl);
+  }));
+
+  router.use(pagePath, createErrorHandler(config, urlsFor));
+  return router;
+}
+
+function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  const wrapped = (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch(next);
+  };
+  Object.defineProperty(wrapped, "name", { value: fn.name });
+  return wrapped;
+}
+
+function singleField(body: unknown, name: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new InvalidInputError(`Send the field "${name}" once, as text.`);
+  return value;
+}
+
+function sessionIdFrom(req: Request): string {
+  const sessionId = singleField(req.body, "session_id")?.trim();
+  if (!sessionId) throw new InvalidInputError("The field session_id is required.");
+  if (!SESSION_ID_PATTERN.test(sessionId)) throw new InvalidInputError("The field session_id is not a valid session id.");
+  return sessionId;
+}
+
+function listQueryFrom(source: Record<string, unknown>, config: ResolvedOptions): ListQuery {
+  const offset = Number.parseInt(String(source.offset ?? "0"), 10);
+  const sort = SORT_COLUMNS[String(source.sort ?? "")];
+  const dir = String(source.dir ?? "");
+  return {
+    offset: Number.isFinite(offset) && offset > 0 ? Math.min(offset, Number.MAX_SAFE_INTEGER) : 0,
+    limit: config.pageSize,
+    orderBy: sort ?? "updated_at",
+    descending: dir === "asc" ? false : dir === "desc" ? true : sort !== "label",
+  };
+}
+
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}

@@ -1,0 +1,101 @@
+import { existsSync } from "node:fs";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { ConfigurationError, StoreUnavailableError } from "./errors.js";
+import { dialectOf } from "./sql-dialect.js";
+import type { WorkflowStateDatabase } from "./workflow-state-table.js";
+import { WorkflowStore } from "./workflow-store.js";
+
+/** Options of {@link createWorkflowStore}. Give either `filename` (embedded SQLite) or `db`. */
+export interface WorkflowStoreOptions {
+  /**
+   * The SQLite file to open or create, in WAL mode. Ignored when `db` is given.
+   * @default "workflow_state.db"
+   */
+  filename?: string;
+  /**
+   * Any Kysely instance over SQLite or PostgreSQL, instead of `filename`. The store does not close it.
+   */
+  db?: Kysely<any>;
+  /**
+   * How long a write waits for another writer's lock before giving up, in milliseconds (SQLite only).
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Fail instead of creating the file when it does not exist (SQLite only).
+   * @default false
+   */
+  fileMustExist?: boolean;
+}
+
+/** The default SQLite file name, the one `cjm-workflow-state` uses. */
+export const DEFAULT_FILENAME = "workflow_state.db";
+/** The default SQLite busy timeout, in milliseconds. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens a workflow-state store: the embedded SQLite default, or the database behind a Kysely instance. Creates the
+ * `cjm-workflow-state` schema when it is missing and adds the `label` column to files from older releases.
+ *
+ * @example
+ * ```ts
+ * const store = await createWorkflowStore({ filename: "workflow_state.db" });
+ * const id = await store.createSession("structure_decomposition", { label: "lecture_01" });
+ * ```
+ */
+export async function createWorkflowStore(options: WorkflowStoreOptions = {}): Promise<WorkflowStore> {
+  if (options.db) {
+    const db = options.db as Kysely<WorkflowStateDatabase>;
+    const dialect = dialectOf(db);
+    await migrate(() => dialect.migrate(db), `the ${dialect.name} database`);
+    return new WorkflowStore(db, dialect);
+  }
+
+  const filename = options.filename ?? DEFAULT_FILENAME;
+  if (options.fileMustExist && filename !== ":memory:" && !existsSync(filename)) {
+    throw new ConfigurationError(`The workflow-state database "${filename}" does not exist. Check the path, or drop fileMustExist to create it.`);
+  }
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(filename);
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
+  }
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrate(async () => {
+      enableWal(sqlite);
+      await dialectOf(db).migrate(db);
+    }, `"${filename}"`);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new WorkflowStore(db, dialectOf(db), () => db.destroy());
+}
+
+function enableWal(sqlite: Database.Database): void {
+  try {
+    sqlite.pragma("journal_mode = WAL");
+  } catch (error) {
+    // A read-only file keeps its journal mode; reads still work, and writes will report the file as read-only.
+    if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
+  }
+}
+
+async function migrate(run: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/not a database|malformed|file is encrypted/i.test(message)) {
+      throw new ConfigurationError(`The workflow-state database ${what} is not a valid SQLite file (${message}). Restore it from a backup or point to another file.`);
+    }
+    if (/readonly|read-only/i.test(message)) {
+      throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });
+    }
+    throw error;
+  }
+}

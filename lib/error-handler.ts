@@ -1,0 +1,65 @@
+import type { ErrorRequestHandler, Request } from "express";
+import { layoutView } from "../views/layout.js";
+import { errorPageView } from "../views/error-page.js";
+import { noticeView } from "../views/notice.js";
+import type { ManagerUrls } from "../views/view-data.js";
+import { ERROR_TABLE, isSessionManagerError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { renderView } from "./render-view.js";
+
+/** An error as the client sees it. */
+export interface ErrorReply {
+  code: SessionManagerErrorCode | "internal";
+  status: number;
+  message: string;
+}
+
+const INTERNAL: ErrorReply = { code: "internal", status: 500, message: "Something went wrong on the server. Nothing was changed." };
+
+/** Maps any thrown value to the status and message the client gets, through {@link ERROR_TABLE}. */
+export function toErrorReply(thrown: unknown): ErrorReply {
+  const error = translateDatabaseError(thrown);
+  if (isSessionManagerError(error)) {
+    const row = ERROR_TABLE[error.code];
+    return { code: error.code, status: row.status, message: error.publicMessage ?? row.message };
+  }
+  // Errors from express's body parser carry a status and a type.
+  const parserError = error as { status?: unknown; type?: unknown };
+  if (typeof parserError.type === "string" && typeof parserError.status === "number") {
+    const code: SessionManagerErrorCode = parserError.status === 413 ? "payload_too_large" : "invalid_input";
+    return { code, status: ERROR_TABLE[code].status, message: ERROR_TABLE[code].message };
+  }
+  return INTERNAL;
+}
+
+/** True for requests made by htmx. */
+export function isHtmx(req: Request): boolean {
+  return req.get("HX-Request") === "true";
+}
+
+function wantsJson(req: Request): boolean {
+  return !isHtmx(req) && (req.get("Accept") ?? "").includes("application/json");
+}
+
+/**
+ * The manager's one error handler: answers JSON `{ error: { code, message } }`, an alert fragment under htmx, or a
+ * full error page. Unexpected errors are logged; the user never sees a stack trace.
+ */
+export function createErrorHandler(options: ResolvedOptions, urlsFor: (req: Request) => ManagerUrls): ErrorRequestHandler {
+  return function sessionManagerErrorHandler(error, req, res, next) {
+    if (res.headersSent) return next(error);
+    const reply = toErrorReply(error);
+    if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
+    res.status(reply.status);
+    res.set("Cache-Control", "no-store");
+    if (wantsJson(req)) {
+      res.json({ error: { code: reply.code, message: reply.message } });
+    } else if (isHtmx(req)) {
+      res.type("html").send(renderView(noticeView({ kind: "error", message: reply.message })));
+    } else {
+      const urls = urlsFor(req);
+      const content = errorPageView({ status: reply.status, message: reply.message, backUrl: urls.page });
+      res.type("html").send(renderView(layoutView({ title: `Error · ${options.title}`, urls, content })));
+    }
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Every failure the session manager reports has one of these codes. The router maps each code to an HTTP status
+ * and a user-facing message through {@link ERROR_TABLE}; nothing else picks a status.
+ */
+export type SessionManagerErrorCode =
+  | "invalid_input"
+  | "session_not_found"
+  | "payload_too_large"
+  | "corrupt_state"
+  | "store_unavailable"
+  | "misconfigured";
+
+/**
+ * Base class of every error this package throws on purpose. `code` is stable and safe to branch on; `message`
+ * carries the context a developer needs and is never shown to end users (they see the table's message, or
+ * `publicMessage` when one is set).
+ */
+export class SessionManagerError extends Error {
+  override name = "SessionManagerError";
+
+  /**
+   * @param code - the stable code, mapped to an HTTP status by {@link ERROR_TABLE}
+   * @param message - a developer-facing description with context
+   * @param publicMessage - a message safe to show to the end user, overriding the table's generic one
+   */
+  constructor(
+    readonly code: SessionManagerErrorCode,
+    message: string,
+    readonly publicMessage?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown when a request or a call carries a value the rules reject (a missing id, a label that is too long). */
+export class InvalidInputError extends SessionManagerError {
+  override name = "InvalidInputError";
+
+  /** @param message - says what was wrong and how to fix it; it is shown to the user. */
+  constructor(message: string) {
+    super("invalid_input", message, message);
+  }
+}
+
+/** Thrown when a session id does not name a session of the managed flow. */
+export class SessionNotFoundError extends SessionManagerError {
+  override name = "SessionNotFoundError";
+
+  /**
+   * @param flowId - the flow that was searched
+   * @param sessionId - the id that was not found
+   */
+  constructor(
+    readonly flowId: string,
+    readonly sessionId: string,
+  ) {
+    super("session_not_found", `No session "${sessionId}" in flow "${flowId}".`);
+  }
+}
+
+/** Thrown when a row's `state_json` is not valid JSON, so it cannot be merged without losing data. */
+export class CorruptStateError extends SessionManagerError {
+  override name = "CorruptStateError";
+
+  /**
+   * @param flowId - the flow of the row
+   * @param sessionId - the session whose state is not JSON
+   */
+  constructor(flowId: string, sessionId: string, options?: ErrorOptions) {
+    super("corrupt_state", `The stored state of session "${sessionId}" in flow "${flowId}" is not valid JSON.`, undefined, options);
+  }
+}
+
+/** Thrown when the database cannot serve the request right now: it is locked, read-only, or gone. */
+export class StoreUnavailableError extends SessionManagerError {
+  override name = "StoreUnavailableError";
+
+  /** @param message - what the database said, with the file or server it concerns */
+  constructor(message: string, options?: ErrorOptions) {
+    super("store_unavailable", message, undefined, options);
+  }
+}
+
+/** Thrown when the host set the package up wrongly; the message names the fix. */
+export class ConfigurationError extends SessionManagerError {
+  override name = "ConfigurationError";
+
+  /** @param message - what is wrong and the line of code that fixes it; shown as is, since it names the fix */
+  constructor(message: string) {
+    super("misconfigured", message, message);
+  }
+}
+
+/** One row of {@link ERROR_TABLE}. */
+export interface ErrorResponse {
+  /** The HTTP status sent for this code. */
+  status: number;
+  /** The message shown to the user when the error has no `publicMessage` of its own. */
+  message: string;
+}
+
+/** The one place that maps error codes to HTTP statuses and user-facing messages. */
+export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse>> = Object.freeze({
+  invalid_input: { status: 400, message: "The request was not valid." },
+  session_not_found: { status: 404, message: "That session does not exist. It may have been deleted." },
+  payload_too_large: { status: 413, message: "The request was too large." },
+  corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
+  store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
+  misconfigured: { status: 500, message: "The session manager is not set up correctly. The server log says how to fix it." },
+});
+
+/** True when `error` is one of this package's errors. */
+export function isSessionManagerError(error: unknown): error is SessionManagerError {
+  return error instanceof SessionManagerError;
+}
+
+const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|FULL|PERM)/;
+const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|25006)/;
+
+/**
+ * Turns a driver error into a {@link StoreUnavailableError} when it means the database cannot serve right now
+ * (locked, read-only, disk full, connection lost); returns any other error unchanged.
+ */
+export function translateDatabaseError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof SessionManagerError) return error;
+  const code = String((error as { code?: unknown }).code ?? "");
+  if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || code === "ECONNREFUSED") {
+    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${error.message}`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,37 @@
+import "./session-data.js";
+
+export { createSessionManager, SESSION_ID_PATTERN, MAX_BODY_BYTES } from "./create-session-manager.js";
+export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./create-workflow-store.js";
+export {
+  WorkflowStore,
+  stepStateKey,
+  type WorkflowState,
+  type SessionSummary,
+  type SessionOrderBy,
+  type ListSessionsOptions,
+  type CreateSessionOptions,
+} from "./workflow-store.js";
+export {
+  DEFAULT_PREFIX,
+  DEFAULT_WORKFLOW_URL,
+  DEFAULT_TITLE,
+  DEFAULT_PAGE_SIZE,
+  MAX_LABEL_LENGTH,
+  type SessionManagerOptions,
+  type ColumnSpec,
+  type EnrichedFields,
+  type SessionManagerLogger,
+} from "./options.js";
+export { defaultLabel, normalizeLabel, MISSING_VALUE, UNTITLED_LABEL, type SessionListItem, type SessionPage } from "./session-service.js";
+export {
+  SessionManagerError,
+  InvalidInputError,
+  SessionNotFoundError,
+  CorruptStateError,
+  StoreUnavailableError,
+  ConfigurationError,
+  ERROR_TABLE,
+  isSessionManagerError,
+  type SessionManagerErrorCode,
+} from "./errors.js";
+export type { WorkflowStateDatabase, WorkflowStateTable } from "./workflow-state-table.js";

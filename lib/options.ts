@@ -1,0 +1,159 @@
+import { ConfigurationError } from "./errors.js";
+import type { SessionSummary, WorkflowState, WorkflowStore } from "./workflow-store.js";
+
+/** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
+export interface ColumnSpec {
+  /** The key of the enricher's result shown in this column. */
+  field: string;
+  /** The column header. */
+  header: string;
+  /** Extra CSS classes for the column's cells, e.g. `"w-24"`. */
+  className?: string;
+}
+
+/** Display values an enricher returns, keyed by {@link ColumnSpec.field}. */
+export type EnrichedFields = Record<string, string | number | null | undefined>;
+
+/** A logger with the two levels the manager uses. */
+export interface SessionManagerLogger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** Options of `createSessionManager()`. Only `store` and `flowId` are required. */
+export interface SessionManagerOptions {
+  /** The workflow-state store, from `createWorkflowStore()`. */
+  store: WorkflowStore;
+  /** The workflow whose sessions the page manages; a session's key is `"<flowId>:<sessionId>"`. */
+  flowId: string;
+  /**
+   * Where Resume sends the user once the session is active.
+   * @default "/"
+   */
+  workflowUrl?: string;
+  /**
+   * The path of the manager page, relative to where the router is mounted. Every other route sits under it.
+   * @default "/manage/sessions"
+   */
+  prefix?: string;
+  /**
+   * Extra columns shown between Step and Updated, filled by `enrich`.
+   * @default []
+   */
+  columns?: readonly ColumnSpec[];
+  /**
+   * Turns a session's state into display values for `columns`. Called only for the rows being shown. If it throws,
+   * the row shows `—` in those columns and one warning is logged.
+   * @default none
+   */
+  enrich?: (state: WorkflowState, summary: SessionSummary) => EnrichedFields | Promise<EnrichedFields>;
+  /**
+   * A label for sessions that have none stored. Returning nothing (or throwing) falls back to
+   * `Session YYYY-MM-DD HH:MM`, from the creation time, then to `Untitled Session`.
+   * @default none
+   */
+  label?: (summary: SessionSummary, state: WorkflowState) => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * Maps a step id to the title shown in the Step column.
+   * @default the step id itself
+   */
+  stepTitle?: (stepId: string) => string;
+  /**
+   * The page title.
+   * @default "Sessions"
+   */
+  title?: string;
+  /**
+   * Rows shown per page.
+   * @default 50
+   */
+  pageSize?: number;
+  /**
+   * Where warnings (a throwing callback, a corrupt row) and unexpected errors are reported.
+   * @default console
+   */
+  logger?: SessionManagerLogger;
+}
+
+/** The options with every field set, frozen. Built once by {@link resolveOptions}. */
+export interface ResolvedOptions {
+  readonly store: WorkflowStore;
+  readonly flowId: string;
+  readonly workflowUrl: string;
+  readonly prefix: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly enrich: SessionManagerOptions["enrich"];
+  readonly label: SessionManagerOptions["label"];
+  readonly stepTitle: (stepId: string) => string;
+  readonly title: string;
+  readonly pageSize: number;
+  readonly logger: SessionManagerLogger;
+}
+
+/** Default of {@link SessionManagerOptions.prefix}. */
+export const DEFAULT_PREFIX = "/manage/sessions";
+/** Default of {@link SessionManagerOptions.workflowUrl}. */
+export const DEFAULT_WORKFLOW_URL = "/";
+/** Default of {@link SessionManagerOptions.title}. */
+export const DEFAULT_TITLE = "Sessions";
+/** Default of {@link SessionManagerOptions.pageSize}. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** The longest label accepted, in characters. */
+export const MAX_LABEL_LENGTH = 200;
+
+/** Validates the caller's options and fills in defaults, failing fast with a message that names the fix. */
+export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError(
+      "createSessionManager() needs an options object, e.g. createSessionManager({ store, flowId: \"my_flow\" }).",
+    );
+  }
+  if ("headers" in options && "method" in options) {
+    throw new ConfigurationError(
+      "It appears you have done app.use(createSessionManager), but it should be app.use(createSessionManager({ store, flowId })).",
+    );
+  }
+  const { store, flowId } = options;
+  if (!store || typeof store.listSessions !== "function") {
+    throw new ConfigurationError(
+      "createSessionManager() needs a `store`: pass `store: await createWorkflowStore({ filename: \"workflow_state.db\" })`.",
+    );
+  }
+  if (typeof flowId !== "string" || flowId.length === 0 || flowId.includes(":")) {
+    throw new ConfigurationError(
+      `createSessionManager() needs a \`flowId\`: a non-empty string without ":", such as "structure_decomposition"; got ${JSON.stringify(flowId)}.`,
+    );
+  }
+  const prefix = (options.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, "");
+  if (!prefix.startsWith("/") && prefix !== "") {
+    throw new ConfigurationError(`The \`prefix\` option must start with "/"; got ${JSON.stringify(options.prefix)}.`);
+  }
+  const columns = options.columns ?? [];
+  for (const column of columns) {
+    if (typeof column?.field !== "string" || typeof column?.header !== "string") {
+      throw new ConfigurationError(`Each entry of \`columns\` needs string \`field\` and \`header\`; got ${JSON.stringify(column)}.`);
+    }
+  }
+  for (const name of ["enrich", "label", "stepTitle"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new ConfigurationError(`The \`${name}\` option must be a function; got ${typeof options[name]}.`);
+    }
+  }
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new ConfigurationError(`The \`pageSize\` option must be an integer from 1 to 1000; got ${pageSize}.`);
+  }
+  return Object.freeze({
+    store,
+    flowId,
+    workflowUrl: options.workflowUrl ?? DEFAULT_WORKFLOW_URL,
+    prefix,
+    columns: Object.freeze([...columns]),
+    enrich: options.enrich,
+    label: options.label,
+    stepTitle: options.stepTitle ?? ((stepId: string) => stepId),
+    title: options.title ?? DEFAULT_TITLE,
+    pageSize,
+    logger: options.logger ?? console,
+  });
+}

@@ -1,0 +1,106 @@
+import { PostgresAdapter, SqliteAdapter, sql, type Expression, type Kysely, type RawBuilder } from "kysely";
+import { ConfigurationError } from "./errors.js";
+import { UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+
+type Sql = Expression<unknown>;
+
+/**
+ * The few statements that differ between SQLite and PostgreSQL. Every JSON merge runs inside one SQL statement, so
+ * concurrent writers never lose each other's keys.
+ */
+export interface SqlDialect {
+  /** The dialect's name, for messages. */
+  readonly name: "sqlite" | "postgres";
+  /** Creates the table and indexes if missing and adds columns that older files lack. Idempotent. */
+  migrate(db: Kysely<WorkflowStateDatabase>): Promise<void>;
+  /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
+  keyColumn(): RawBuilder<string>;
+  /** A JSON object holding `base`'s top-level keys with `patch`'s keys replacing or adding to them. */
+  mergeObjects(base: Sql, patch: Sql): RawBuilder<string>;
+  /** The object stored under `key` in `base`, or `{}` when there is none or it is not an object. */
+  objectAt(base: Sql, key: string): RawBuilder<string>;
+  /** `{ [key]: value }` where `value` is a JSON object expression. */
+  singleKeyObject(key: string, value: Sql): RawBuilder<string>;
+  /** `base` without the top-level `key`. */
+  withoutKey(base: Sql, key: string): RawBuilder<string>;
+  /** The size in bytes of a text column, computed without reading it where the database allows. */
+  byteLength(column: Sql): RawBuilder<number>;
+}
+
+const JSON_LITERAL_TYPES = sql`('true', 'false', 'null')`;
+
+function sqliteEntries(source: Sql, alias: string): RawBuilder<unknown> {
+  const a = sql.raw(alias);
+  return sql`SELECT ${a}.key AS k, ${a}.value AS v,
+    CASE WHEN ${a}.type IN ('object', 'array') THEN ${a}.value WHEN ${a}.type IN ${JSON_LITERAL_TYPES} THEN ${a}.type END AS j
+    FROM json_each(${source}) AS ${a}`;
+}
+
+// SQLite drops the JSON subtype of values that pass through a subquery, so objects, arrays and literals travel as
+// text (`j`) and are turned back into JSON with json() at the aggregate.
+function sqliteObjectOf(entries: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`(SELECT coalesce(json_group_object(k, CASE WHEN j IS NULL THEN v ELSE json(j) END), '{}') FROM (${entries}))`;
+}
+
+const sqliteDialect: SqlDialect = {
+  name: "sqlite",
+  async migrate(db) {
+    await sql`CREATE TABLE IF NOT EXISTS ${sql.table(WORKFLOW_STATE_TABLE)} (
+        flow_session_key TEXT PRIMARY KEY,
+        current_step TEXT,
+        state_json TEXT DEFAULT '{}',
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        label TEXT)`.execute(db);
+    const columns = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${WORKFLOW_STATE_TABLE})`.execute(db);
+    if (!columns.rows.some((column) => column.name === "label")) {
+      await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN label TEXT`.execute(db);
+    }
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
+  },
+  keyColumn: () => sql<string>`flow_session_key`,
+  mergeObjects: (base, patch) =>
+    sqliteObjectOf(
+      sql`${sqliteEntries(base, "b")} WHERE b.key NOT IN (SELECT key FROM json_each(${patch})) UNION ALL ${sqliteEntries(patch, "p")}`,
+    ),
+  objectAt: (base, key) =>
+    sql<string>`coalesce((SELECT value FROM json_each(${base}) WHERE key = ${key} AND type = 'object'), '{}')`,
+  singleKeyObject: (key, value) => sql<string>`json_object(${key}, json(${value}))`,
+  withoutKey: (base, key) => sqliteObjectOf(sql`${sqliteEntries(base, "b")} WHERE b.key <> ${key}`),
+  byteLength: (column) => sql<number>`octet_length(${column})`,
+};
+
+const postgresDialect: SqlDialect = {
+  name: "postgres",
+  async migrate(db) {
+    const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
+    await sql`CREATE TABLE IF NOT EXISTS ${sql.table(WORKFLOW_STATE_TABLE)} (
+        flow_session_key TEXT PRIMARY KEY,
+        current_step TEXT,
+        state_json TEXT DEFAULT '{}',
+        created_at TEXT DEFAULT ${now},
+        updated_at TEXT DEFAULT ${now},
+        label TEXT)`.execute(db);
+    await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN IF NOT EXISTS label TEXT`.execute(db);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
+    await sql`CREATE INDEX IF NOT EXISTS idx_workflow_state_key_c ON ${sql.table(WORKFLOW_STATE_TABLE)}(flow_session_key COLLATE "C")`.execute(db);
+  },
+  keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
+  mergeObjects: (base, patch) => sql<string>`(coalesce(${base}, '{}')::jsonb || ${patch}::jsonb)::text`,
+  objectAt: (base, key) =>
+    sql<string>`(CASE WHEN jsonb_typeof(${base}::jsonb -> ${key}) = 'object' THEN (${base}::jsonb -> ${key})::text ELSE '{}' END)`,
+  singleKeyObject: (key, value) => sql<string>`jsonb_build_object(${key}, ${value}::jsonb)::text`,
+  withoutKey: (base, key) => sql<string>`(coalesce(${base}, '{}')::jsonb - ${key}::text)::text`,
+  byteLength: (column) => sql<number>`octet_length(${column})`,
+};
+
+/** Picks the statements for the database behind `db`; fails with a clear message for dialects it does not speak. */
+export function dialectOf(db: Kysely<WorkflowStateDatabase>): SqlDialect {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof SqliteAdapter) return sqliteDialect;
+  if (adapter instanceof PostgresAdapter) return postgresDialect;
+  throw new ConfigurationError(
+    `createWorkflowStore() supports SQLite and PostgreSQL; the Kysely instance you passed uses ${adapter.constructor.name}. ` +
+      "Pass a Kysely instance built with SqliteDialect or PostgresDialect.",
+  );
+}

@@ -1,0 +1,42 @@
+import type { ColumnType } from "kysely";
+
+/**
+ * One row of the `workflow_state` table, exactly as `cjm-workflow-state` lays it out. Timestamps are text in
+ * SQLite's `CURRENT_TIMESTAMP` form, `YYYY-MM-DD HH:MM:SS` in UTC.
+ */
+export interface WorkflowStateTable {
+  /** `"<flowId>:<sessionId>"`, the primary key. */
+  flow_session_key: string;
+  current_step: string | null;
+  state_json: ColumnType<string | null, string | undefined, string>;
+  created_at: ColumnType<string | null, string | undefined, string>;
+  updated_at: ColumnType<string | null, string | undefined, string>;
+  /** Added by later releases of `cjm-workflow-state`; files from older releases gain it on open. */
+  label: string | null;
+}
+
+/** The Kysely database type this package reads and writes. */
+export interface WorkflowStateDatabase {
+  workflow_state: WorkflowStateTable;
+}
+
+/** The table name `cjm-workflow-state` uses. */
+export const WORKFLOW_STATE_TABLE = "workflow_state";
+
+/** The index `cjm-workflow-state` creates on `updated_at`. */
+export const UPDATED_AT_INDEX = "idx_workflow_state_updated";
+
+/** Formats a date the way SQLite's `CURRENT_TIMESTAMP` does: `YYYY-MM-DD HH:MM:SS`, UTC. */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replace("T", " ");
+}
+
+const SQLITE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** Parses a stored timestamp (UTC unless it names a zone); `null` when it is missing or unreadable. */
+export function parseTimestamp(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const text = SQLITE_TIMESTAMP.test(value) ? `${value.replace(" ", "T")}Z` : value;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

@@ -1,0 +1,361 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import { CorruptStateError, InvalidInputError, translateDatabaseError } from "./errors.js";
+import type { SqlDialect } from "./sql-dialect.js";
+import { formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/** A session's state: the parsed `state_json` object. */
+export type WorkflowState = Record<string, unknown>;
+
+/** A session's metadata, read without its state blob. */
+export interface SessionSummary {
+  flowId: string;
+  sessionId: string;
+  /** The stored label, or `null` when the session has none. */
+  label: string | null;
+  currentStep: string | null;
+  /** `null` when the stored timestamp is missing or unreadable. */
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  /** The size of `state_json` in bytes (UTF-8). */
+  stateSizeBytes: number;
+}
+
+/** The columns {@link WorkflowStore.listSessions} can sort by. */
+export type SessionOrderBy = "updated_at" | "created_at" | "label";
+
+/** Options of {@link WorkflowStore.listSessions}. */
+export interface ListSessionsOptions {
+  /** @default "updated_at" */
+  orderBy?: SessionOrderBy;
+  /** @default true */
+  descending?: boolean;
+  /** The most rows to return. @default no limit */
+  limit?: number;
+  /** Rows to skip. @default 0 */
+  offset?: number;
+}
+
+/** Options of {@link WorkflowStore.createSession}. */
+export interface CreateSessionOptions {
+  /** A label to store with the session. @default null */
+  label?: string | null;
+  /** The id to use. @default crypto.randomUUID() */
+  sessionId?: string;
+}
+
+const STEP_KEY_PREFIX = "_step_";
+
+/** The state key under which `cjm-workflow-state` keeps a step's own state. */
+export function stepStateKey(stepId: string): string {
+  return `${STEP_KEY_PREFIX}${stepId}`;
+}
+
+type FlowQuery<O> = SelectQueryBuilder<WorkflowStateDatabase, typeof WORKFLOW_STATE_TABLE, O>;
+
+interface SummaryRow {
+  flow_session_key: string;
+  label: string | null;
+  current_step: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  state_size: number | string | null;
+}
+
+/**
+ * The workflow-state repository: every read and write of the `workflow_state` table goes through here, scoped to one
+ * flow by an exact key range. Build one with `createWorkflowStore()`. All methods are async and safe to call
+ * concurrently; writes that merge JSON run as single statements, so no update is lost.
+ */
+export class WorkflowStore {
+  /**
+   * @param db - the Kysely instance to query
+   * @param dialect - the SQL that differs between databases
+   * @param onClose - what {@link close} does, e.g. destroying a connection the store opened itself
+   */
+  constructor(
+    readonly db: Kysely<WorkflowStateDatabase>,
+    readonly dialect: SqlDialect,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  /** Creates an empty session and returns its id. */
+  async createSession(flowId: string, options: CreateSessionOptions = {}): Promise<string> {
+    const sessionId = options.sessionId ?? randomUUID();
+    const now = formatTimestamp(new Date());
+    await this.run(() =>
+      this.db
+        .insertInto(WORKFLOW_STATE_TABLE)
+        .values({
+          flow_session_key: sessionKey(flowId, sessionId),
+          current_step: null,
+          state_json: "{}",
+          created_at: now,
+          updated_at: now,
+          label: options.label ?? null,
+        })
+        .execute(),
+    );
+    return sessionId;
+  }
+
+  /** True when the session exists in the flow. */
+  async sessionExists(flowId: string, sessionId: string): Promise<boolean> {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom(WORKFLOW_STATE_TABLE)
+        .select("flow_session_key")
+        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+        .executeTakeFirst(),
+    );
+    return row !== undefined;
+  }
+
+  /** The session's metadata without its state, or `undefined` when it does not exist. */
+  async getSessionSummary(flowId: string, sessionId: string): Promise<SessionSummary | undefined> {
+    const row = await this.run(() =>
+      this.selectSummaries().where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+    );
+    return row && toSummary(flowId, row);
+  }
+
+  /** One page of the flow's sessions, without their state blobs. Ties are broken by session key, in the same direction. */
+  async listSessions(flowId: string, options: ListSessionsOptions = {}): Promise<SessionSummary[]> {
+    const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
+    const direction = descending ? "desc" : "asc";
+    let query = this.whereFlow(this.selectSummaries(), flowId)
+      .orderBy(orderBy, direction)
+      .orderBy("flow_session_key", direction);
+    if (limit !== undefined) query = query.limit(limit).offset(offset);
+    else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
+    const rows = await this.run(() => query.execute());
+    return rows.map((row) => toSummary(flowId, row));
+  }
+
+  /** The number of sessions in the flow. */
+  async countSessions(flowId: string): Promise<number> {
+    const row = await this.run(() =>
+      this.whereFlow(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId)
+        .select((eb) => eb.fn.countAll<number | string>().as("count"))
+        .executeTakeFirstOrThrow(),
+    );
+    return Number(row.count);
+  }
+
+  /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
+  async setSessionLabel(flowId: string, sessionId: string, label: string | null): Promise<boolean> {
+    const result = await this.run(() =>
+      this.db
+        .updateTable(WORKFLOW_STATE_TABLE)
+        .set({ label })
+        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+        .executeTakeFirst(),
+    );
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
+  async deleteSession(flowId: string, sessionId: string): Promise<boolean> {
+    const result = await this.run(() =>
+      this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+    );
+    return result.numDeletedRows > 0n;
+  }
+
+  /** The session's state, `{}` when it does not exist. Throws {@link CorruptStateError} when the stored state is not JSON. */
+  async getState(flowId: string, sessionId: string): Promise<WorkflowState> {
+    const states = await this.getStates(flowId, [sessionId]);
+    return states.get(sessionId) ?? {};
+  }
+
+  /**
+   * The raw `state_json` of several sessions of one flow in one query, keyed by session id. Sessions that do not
+   * exist are absent from the map. Used to read state only for the rows a page shows.
+   */
+  async getRawStates(flowId: string, sessionIds: readonly string[]): Promise<Map<string, string | null>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom(WORKFLOW_STATE_TABLE)
+        .select(["flow_session_key", "state_json"])
+        .where("flow_session_key", "in", sessionIds.map((id) => sessionKey(flowId, id)))
+        .execute(),
+    );
+    const prefix = flowId.length + 1;
+    return new Map(rows.map((row) => [row.flow_session_key.slice(prefix), row.state_json]));
+  }
+
+  /** Parsed states of several sessions; throws {@link CorruptStateError} for the first one that is not JSON. */
+  async getStates(flowId: string, sessionIds: readonly string[]): Promise<Map<string, WorkflowState>> {
+    const raw = await this.getRawStates(flowId, sessionIds);
+    const states = new Map<string, WorkflowState>();
+    for (const [sessionId, json] of raw) states.set(sessionId, parseState(flowId, sessionId, json));
+    return states;
+  }
+
+  /**
+   * Merges `updates` into the session's top-level state keys in one atomic statement, creating the session if it
+   * does not exist (as `cjm-workflow-state` does). Concurrent calls never lose each other's keys.
+   */
+  async updateState(flowId: string, sessionId: string, updates: WorkflowState): Promise<void> {
+    const patch = JSON.stringify(updates);
+    const { dialect } = this;
+    await this.upsertState(flowId, sessionId, patch, (current, incoming) => dialect.mergeObjects(current, incoming));
+  }
+
+  /** The session's current step id, or `null` when it has none or does not exist. */
+  async getCurrentStep(flowId: string, sessionId: string): Promise<string | null> {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom(WORKFLOW_STATE_TABLE)
+        .select("current_step")
+        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+        .executeTakeFirst(),
+    );
+    return row?.current_step ?? null;
+  }
+
+  /** Sets the session's current step, creating the session if it does not exist. */
+  async setCurrentStep(flowId: string, sessionId: string, stepId: string | null): Promise<void> {
+    const now = formatTimestamp(new Date());
+    await this.run(() =>
+      this.db
+        .insertInto(WORKFLOW_STATE_TABLE)
+        .values({ flow_session_key: sessionKey(flowId, sessionId), current_step: stepId, state_json: "{}", created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column("flow_session_key").doUpdateSet({ current_step: stepId, updated_at: now }))
+        .execute(),
+    );
+  }
+
+  /** The state a step keeps under `_step_<stepId>`, or `{}`. */
+  async getStepState(flowId: string, sessionId: string, stepId: string): Promise<WorkflowState> {
+    const value = (await this.getState(flowId, sessionId))[stepStateKey(stepId)];
+    return isPlainObject(value) ? value : {};
+  }
+
+  /** Merges `updates` into the step's state atomically, creating the session if it does not exist. */
+  async updateStepState(flowId: string, sessionId: string, stepId: string, updates: WorkflowState): Promise<void> {
+    const key = stepStateKey(stepId);
+    const { dialect } = this;
+    await this.upsertState(flowId, sessionId, JSON.stringify({ [key]: updates }), (current, incoming) =>
+      dialect.mergeObjects(current, dialect.singleKeyObject(key, dialect.mergeObjects(dialect.objectAt(current, key), dialect.objectAt(incoming, key)))),
+    );
+  }
+
+  /** Removes the step's state. A no-op when the session does not exist. */
+  async clearStepState(flowId: string, sessionId: string, stepId: string): Promise<void> {
+    await this.run(() =>
+      this.db
+        .updateTable(WORKFLOW_STATE_TABLE)
+        .set((eb) => ({
+          state_json: this.dialect.withoutKey(eb.ref("state_json"), stepStateKey(stepId)),
+          updated_at: formatTimestamp(new Date()),
+        }))
+        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+        .execute(),
+      { flowId, sessionId },
+    );
+  }
+
+  /** Closes the connection if the store opened it; a Kysely instance the host passed is left open. */
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+
+  /** Restricts a query to one flow's rows by an exact key range (`flowId:` ≤ key < `flowId;`), never by LIKE. */
+  private whereFlow<O>(query: FlowQuery<O>, flowId: string): FlowQuery<O> {
+    checkFlowId(flowId);
+    const key = this.dialect.keyColumn();
+    return query.where(key, ">=", `${flowId}:`).where(key, "<", `${flowId};`);
+  }
+
+  private selectSummaries() {
+    return this.db
+      .selectFrom(WORKFLOW_STATE_TABLE)
+      .select((eb) => [
+        "flow_session_key",
+        "label",
+        "current_step",
+        "created_at",
+        "updated_at",
+        this.dialect.byteLength(eb.ref("state_json")).as("state_size"),
+      ]);
+  }
+
+  private async upsertState(
+    flowId: string,
+    sessionId: string,
+    patch: string,
+    merged: (current: ReturnType<typeof sql.ref>, incoming: ReturnType<typeof sql.ref>) => ReturnType<SqlDialect["mergeObjects"]>,
+  ): Promise<void> {
+    const now = formatTimestamp(new Date());
+    await this.run(
+      () =>
+        this.db
+          .insertInto(WORKFLOW_STATE_TABLE)
+          .values({ flow_session_key: sessionKey(flowId, sessionId), current_step: null, state_json: patch, created_at: now, updated_at: now })
+          .onConflict((oc) =>
+            oc.column("flow_session_key").doUpdateSet({
+              state_json: merged(sql.ref(`${WORKFLOW_STATE_TABLE}.state_json`), sql.ref("excluded.state_json")),
+              updated_at: now,
+            }),
+          )
+          .execute(),
+      { flowId, sessionId },
+    );
+  }
+
+  private async run<T>(query: () => Promise<T>, context?: { flowId: string; sessionId: string }): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (context && /malformed JSON|invalid input syntax for type json/i.test(String((error as Error)?.message))) {
+        throw new CorruptStateError(context.flowId, context.sessionId, { cause: error });
+      }
+      throw translateDatabaseError(error);
+    }
+  }
+}
+
+function checkFlowId(flowId: string): void {
+  if (typeof flowId !== "string" || flowId.length === 0 || flowId.includes(":")) {
+    throw new InvalidInputError(`A flow id must be a non-empty string without ":"; got ${JSON.stringify(flowId)}.`);
+  }
+}
+
+function sessionKey(flowId: string, sessionId: string): string {
+  checkFlowId(flowId);
+  if (typeof sessionId !== "string" || sessionId.length === 0) {
+    throw new InvalidInputError(`A session id must be a non-empty string; got ${JSON.stringify(sessionId)}.`);
+  }
+  return `${flowId}:${sessionId}`;
+}
+
+function toSummary(flowId: string, row: SummaryRow): SessionSummary {
+  return {
+    flowId,
+    sessionId: row.flow_session_key.slice(flowId.length + 1),
+    label: row.label,
+    currentStep: row.current_step,
+    createdAt: parseTimestamp(row.created_at),
+    updatedAt: parseTimestamp(row.updated_at),
+    stateSizeBytes: Number(row.state_size ?? 0),
+  };
+}
+
+function isPlainObject(value: unknown): value is WorkflowState {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses a stored `state_json`; `null` or empty is `{}`, anything that is not a JSON object throws {@link CorruptStateError}. */
+export function parseState(flowId: string, sessionId: string, json: string | null | undefined): WorkflowState {
+  if (json === null || json === undefined || json === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new CorruptStateError(flowId, sessionId, { cause: error });
+  }
+  if (!isPlainObject(value)) throw new CorruptStateError(flowId, sessionId);
+  return value;
+}

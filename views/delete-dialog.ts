@@ -1,0 +1,27 @@
+import { html } from "@lit-labs/ssr";
+import type { ManagerUrls } from "./view-data.js";
+
+/** What the delete confirmation receives. */
+export interface DeleteDialogViewData {
+  urls: ManagerUrls;
+}
+
+/** The delete confirmation. The client script puts the session's label into it as text. */
+export function deleteDialogView({ urls }: DeleteDialogViewData) {
+  return html`<dialog id="ews-delete-dialog" class="modal" role="alertdialog" aria-labelledby="ews-delete-title" aria-describedby="ews-delete-description">
+    <div class="modal-box">
+      <h2 id="ews-delete-title" class="text-lg font-semibold">Delete session?</h2>
+      <p id="ews-delete-description" class="mt-2">
+        “<strong data-role="delete-name" class="break-all"></strong>” and all its progress will be deleted. This cannot be undone.
+      </p>
+      <form method="post" action=${urls.delete} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
+        <input type="hidden" name="session_id" value="" />
+        <div class="modal-action">
+          <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>
+          <button type="submit" class="btn btn-error">Delete</button>
+        </div>
+      </form>
+    </div>
+    <form method="dialog" class="modal-backdrop"><button tabindex="-1">Close</button></form>
+  </dialog>`;
+}

@@ -1,0 +1,32 @@
+import { html } from "@lit-labs/ssr";
+import type { ManagerUrls } from "./view-data.js";
+
+/** What the document shell receives. */
+export interface LayoutViewData {
+  title: string;
+  urls: ManagerUrls;
+  /** The page body. */
+  content: unknown;
+}
+
+// The <meta name="htmx-config"> keeps htmx from injecting inline styles and from evaluating strings as code.
+const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false, historyCacheSize: 0 });
+
+/** The HTML document around the manager page: head, assets and body. */
+export function layoutView({ title, urls, content }: LayoutViewData) {
+  return html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="htmx-config" content=${HTMX_CONFIG} />
+    <title>${title}</title>
+    <link rel="stylesheet" href=${`${urls.assets}/app.css`} />
+    <script src=${`${urls.assets}/htmx.min.js`} defer></script>
+    <script src=${`${urls.assets}/client.js`} defer></script>
+  </head>
+  <body class="min-h-screen bg-base-200 text-base-content">
+    ${content}
+  </body>
+</html>`;
+}

@@ -1,0 +1,25 @@
+import { html } from "@lit-labs/ssr";
+import { nothing } from "lit-html";
+import { icons } from "./icons.js";
+import type { Notice } from "./view-data.js";
+
+const ALERT_CLASS: Record<Notice["kind"], string> = {
+  success: "alert alert-success",
+  error: "alert alert-error",
+  info: "alert alert-info",
+};
+
+/** One dismissible message, as a DaisyUI alert. Errors are announced assertively, the rest politely. */
+export function noticeView({ kind, message }: Notice) {
+  return html`<div class=${`${ALERT_CLASS[kind]} ews-notice shadow-sm`} role=${kind === "error" ? "alert" : "status"} data-kind=${kind}>
+    ${kind === "error" ? icons.alert("size-5") : icons.check("size-5")}
+    <span>${message}</span>
+  </div>`;
+}
+
+/** The notices area, `#ews-alerts`; with `oob` it replaces the page's one out of band during an htmx swap. */
+export function noticesView({ notice, oob = false }: { notice?: Notice | undefined; oob?: boolean }) {
+  return html`<div id="ews-alerts" class="toast toast-top toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
+    ${notice ? noticeView(notice) : ""}
+  </div>`;
+}

@@ -1,0 +1,51 @@
+import type { ColumnSpec } from "../lib/options.js";
+import type { SessionListItem, SessionPage } from "../lib/session-service.js";
+
+/** The manager's URLs for one request, built from where the router is mounted. */
+export interface ManagerUrls {
+  /** GET: the full page. */
+  page: string;
+  /** GET: the list fragment. */
+  list: string;
+  /** POST: create a session. */
+  create: string;
+  /** POST: rename a session (`session_id`, `label`). */
+  rename: string;
+  /** POST: delete a session (`session_id`). */
+  delete: string;
+  /** POST: resume a session (`session_id`). */
+  resume: string;
+  /** The folder the CSS and scripts are served from. */
+  assets: string;
+}
+
+/** A message shown above the list after an action. */
+export interface Notice {
+  kind: "success" | "error" | "info";
+  message: string;
+}
+
+/** Everything the list fragment shows. */
+export interface ListViewData {
+  page: SessionPage;
+  activeSessionId: string | undefined;
+  columns: readonly ColumnSpec[];
+  urls: ManagerUrls;
+  /** The reference time for relative times. */
+  now: Date;
+}
+
+/** Everything one table row shows. */
+export interface RowViewData {
+  item: SessionListItem;
+  active: boolean;
+  columns: readonly ColumnSpec[];
+  urls: ManagerUrls;
+  now: Date;
+}
+
+/** Everything the full page shows. */
+export interface PageViewData extends ListViewData {
+  title: string;
+  notice?: Notice | undefined;
+}
