@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import express from "express";
 import session from "express-session";
-import makeSqliteStore from "better-sqlite3-session-store";
 import { html, render } from "@lit-labs/ssr";
 import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
 import { createSessionManager, createWorkflowStore } from "express-workflow-sessions";
+import { SqliteSessionStore } from "./sqlite-session-store.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FLOW_ID = "structure_decomposition";
@@ -88,13 +88,13 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
   const store = await createWorkflowStore({ filename: dbFile });
   if (fresh && !existsSync(FIXTURE)) await seed(store);
 
-  const SqliteStore = makeSqliteStore(session);
   const sessionDb = new Database(join(dataDir, "sessions.db"));
+  const sessionStore = new SqliteSessionStore(sessionDb);
   const app = express();
   app.disable("x-powered-by");
   app.use(
     session({
-      store: new SqliteStore({ client: sessionDb, expired: { clear: true, intervalMs: 15 * 60 * 1000 } }),
+      store: sessionStore,
       secret: secretIn(dataDir),
       resave: false,
       saveUninitialized: false,
@@ -166,6 +166,7 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
 
   const close = async () => {
     await store.close();
+    sessionStore.close();
     sessionDb.close();
   };
   return { app, store, close };

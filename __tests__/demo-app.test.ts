@@ -1,0 +1,49 @@
+import request from "supertest";
+import { createDemoApp } from "../demo-app/app.js";
+import { rowIds, tempDir } from "./helpers.js";
+
+const P = "/manage/sessions";
+
+describe("demo-app", () => {
+  it("redirects / to the manager, which lists the fixture's 24 sessions with the demo's columns and labels", async () => {
+    const { app, close } = await createDemoApp({ dataDir: tempDir() });
+    const agent = request.agent(app);
+    await agent.get("/").expect(302).expect("Location", P);
+    const res = await agent.get(P).expect(200);
+    expect(rowIds(res.text)).toHaveLength(24);
+    expect(res.text).toContain(">Sources</th>");
+    expect(res.text).toContain(">Segments</th>");
+    expect(res.text).toContain(">Segment &amp; Align<");
+    // An unlabeled fixture row whose first source is /data/audio/lecture_01.mp3 shows "lecture_01".
+    expect(res.text).toContain(">lecture_01</span>");
+    await close();
+  });
+
+  it("resumes a session onto /workflow, which shows its label and advances its step through the store", async () => {
+    const { app, store, close } = await createDemoApp({ dataDir: tempDir() });
+    const agent = request.agent(app);
+    const id = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+    await agent.post(`${P}/resume`).type("form").send({ session_id: id }).expect(303).expect("Location", "/workflow");
+    const page = await agent.get("/workflow").expect(200);
+    expect(page.text).toContain('data-testid="active-label">Lecture batch 0<');
+    expect(page.text).toContain('data-testid="active-step">Selection<');
+    await agent.post("/workflow/advance").expect(303);
+    expect(await store.getCurrentStep("structure_decomposition", id)).toBe("segmentation");
+    await close();
+  });
+
+  it("keeps visitors' sessions in a persistent store across app restarts", async () => {
+    const dataDir = tempDir();
+    const first = await createDemoApp({ dataDir });
+    const agent = request.agent(first.app);
+    await agent.post(`${P}/create`).type("form").send({ label: "survives" }).expect(303);
+    await first.close();
+    const second = await createDemoApp({ dataDir });
+    const again = request.agent(second.app);
+    // Reuse the first agent's cookie jar against the second app.
+    (again as unknown as { jar: unknown }).jar = (agent as unknown as { jar: unknown }).jar;
+    const page = await again.get("/workflow").expect(200);
+    expect(page.text).toContain('data-testid="active-label">survives<');
+    await second.close();
+  });
+});

@@ -1,0 +1,200 @@
+import Database from "better-sqlite3";
+import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { InvalidInputError, SessionNotFoundError } from "../lib/errors.js";
+import { resolveOptions, type SessionManagerOptions } from "../lib/options.js";
+import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "../lib/session-service.js";
+import type { WorkflowStore } from "../lib/workflow-store.js";
+import { FLOW, openStore, recordingLogger, tempDir } from "./helpers.js";
+
+const FIRST_PAGE = { offset: 0, limit: 50, orderBy: "updated_at", descending: true } as const;
+
+function serviceFor(store: WorkflowStore, options: Partial<SessionManagerOptions> = {}) {
+  const logger = recordingLogger();
+  const service = new SessionService(resolveOptions({ store, flowId: FLOW, logger, ...options }));
+  return { service, logger };
+}
+
+describe("SessionService", () => {
+  describe("label resolution", () => {
+    it("uses the stored label first", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { label: "Stored" });
+      const { service } = serviceFor(store, { label: () => "generated" });
+      expect((await service.getItem(id)).displayLabel).toBe("Stored");
+    });
+
+    it("then the label callback, given the summary and the state", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      await store.updateState(FLOW, id, { name: "from state" });
+      const { service } = serviceFor(store, { label: (summary, state) => `${state.name} (${summary.sessionId.length})` });
+      expect((await service.getItem(id)).displayLabel).toBe("from state (36)");
+    });
+
+    it("then `Session YYYY-MM-DD HH:MM` from created_at", async () => {
+      const store = await openStore("workflow_state.db");
+      const { service } = serviceFor(store, { label: () => "   " });
+      expect((await service.getItem("1e51dc53-d7c0-47f0-bd9a-8e1a820e5bc0")).displayLabel).toBe("Session 2026-11-23 16:47");
+    });
+
+    it("then `Untitled Session` when there is no creation time", async () => {
+      expect(defaultLabel(null)).toBe(UNTITLED_LABEL);
+      const file = `${tempDir()}/no-time.db`;
+      const store = await createWorkflowStore({ filename: file });
+      const id = await store.createSession(FLOW);
+      const raw = new Database(file);
+      raw.prepare("UPDATE workflow_state SET created_at = NULL").run();
+      raw.close();
+      const { service } = serviceFor(store);
+      expect((await service.getItem(id)).displayLabel).toBe("Untitled Session");
+    });
+  });
+
+  describe("enrichment", () => {
+    it("fills the host columns, as strings, with — for missing values", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      const { service } = serviceFor(store, {
+        columns: [{ field: "n", header: "N" }, { field: "missing", header: "M" }],
+        enrich: () => ({ n: 3 }),
+      });
+      expect((await service.getItem(id)).fields).toEqual({ n: "3", missing: "—" });
+    });
+
+    it("runs only for the rows being shown", async () => {
+      const store = await openStore();
+      for (let i = 0; i < 120; i++) await store.createSession(FLOW);
+      const seen: string[] = [];
+      const { service } = serviceFor(store, { enrich: (_state, summary) => (seen.push(summary.sessionId), {}) });
+      const page = await service.listPage({ ...FIRST_PAGE, offset: 50, limit: 20 });
+      expect(page.total).toBe(120);
+      expect(page.items).toHaveLength(20);
+      expect(seen.sort()).toEqual(page.items.map((item) => item.sessionId).sort());
+    });
+
+    it("gives — cells and logs one warning when the enricher throws, and the page still lists every row", async () => {
+      const store = await openStore("workflow_state.db");
+      const { service, logger } = serviceFor(store, {
+        columns: [{ field: "sources", header: "Sources" }],
+        enrich: () => {
+          throw new Error("enricher exploded");
+        },
+      });
+      const page = await service.listPage(FIRST_PAGE);
+      expect(page.items).toHaveLength(24);
+      expect(page.items.every((item) => item.fields.sources === "—")).toBe(true);
+      expect(logger.warnings).toHaveLength(1);
+      expect(logger.warnings[0]).toContain("enricher exploded");
+    });
+
+    it("gives the default label and one warning when the label callback throws", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      const { service, logger } = serviceFor(store, {
+        label: () => {
+          throw new Error("no label for you");
+        },
+      });
+      expect((await service.getItem(id)).displayLabel).toMatch(/^Session \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+      expect(logger.warnings).toHaveLength(1);
+    });
+
+    it("treats a row whose state_json is not JSON like a failing enricher", async () => {
+      const file = `${tempDir()}/bad-row.db`;
+      const store = await createWorkflowStore({ filename: file });
+      const good = await store.createSession(FLOW, { label: "good" });
+      const bad = await store.createSession(FLOW, { label: "bad" });
+      await store.updateState(FLOW, good, { n: 1 });
+      const raw = new Database(file);
+      raw.prepare("UPDATE workflow_state SET state_json = 'garbage' WHERE flow_session_key = ?").run(`${FLOW}:${bad}`);
+      raw.close();
+      const { service, logger } = serviceFor(store, { columns: [{ field: "n", header: "N" }], enrich: (state) => ({ n: state.n as number }) });
+      const page = await service.listPage(FIRST_PAGE);
+      const byLabel = Object.fromEntries(page.items.map((item) => [item.displayLabel, item.fields.n]));
+      expect(byLabel).toEqual({ good: "1", bad: "—" });
+      expect(logger.warnings).toHaveLength(1);
+    });
+  });
+
+  describe("listPage()", () => {
+    it("moves back to the last window when the offset is past the end", async () => {
+      const store = await openStore();
+      for (let i = 0; i < 7; i++) await store.createSession(FLOW);
+      const { service } = serviceFor(store);
+      const page = await service.listPage({ ...FIRST_PAGE, offset: 100, limit: 5 });
+      expect(page.offset).toBe(5);
+      expect(page.items).toHaveLength(2);
+    });
+  });
+
+  describe("rename()", () => {
+    it("trims, strips control characters, and clears the label when empty", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { label: "old" });
+      const { service } = serviceFor(store);
+      expect((await service.rename(id, "  new\u0000 name\u0007 ")).label).toBe("new name");
+      expect((await service.rename(id, "   ")).label).toBeNull();
+    });
+
+    it("rejects labels over 200 characters and changes nothing", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { label: "old" });
+      const { service } = serviceFor(store);
+      await expect(service.rename(id, "x".repeat(201))).rejects.toThrow(InvalidInputError);
+      expect((await store.getSessionSummary(FLOW, id))?.label).toBe("old");
+      expect((await service.rename(id, "y".repeat(200))).label).toHaveLength(200);
+    });
+
+    it("throws SessionNotFoundError for an unknown id", async () => {
+      const store = await openStore();
+      const { service } = serviceFor(store);
+      await expect(service.rename("missing", "x")).rejects.toThrow(SessionNotFoundError);
+    });
+  });
+
+  describe("delete()", () => {
+    it("keeps the active session when another one is deleted", async () => {
+      const store = await openStore();
+      const a = await store.createSession(FLOW);
+      const b = await store.createSession(FLOW);
+      const { service } = serviceFor(store);
+      expect(await service.delete(b, a)).toBe(a);
+    });
+
+    it("makes the most recently updated remaining session active when the active one is deleted", async () => {
+      const store = await openStore("workflow_state.db");
+      const { service } = serviceFor(store);
+      const newest = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+      const second = "a12c9948-76a9-4cf9-878b-93e298d58571";
+      expect(await service.delete(newest, newest)).toBe(second);
+    });
+
+    it("creates a fresh session when the last one is deleted", async () => {
+      const store = await openStore();
+      const only = await store.createSession(FLOW);
+      const { service } = serviceFor(store);
+      const next = await service.delete(only, only);
+      expect(next).toBeDefined();
+      expect(next).not.toBe(only);
+      expect(await store.listSessions(FLOW)).toEqual([expect.objectContaining({ sessionId: next })]);
+    });
+  });
+});
+
+describe("normalizeLabel()", () => {
+  it.each([
+    ["  padded  ", "padded"],
+    ["", null],
+    ["line\nbreak\ttab", "line break tab"],
+    ["bell\u0007 and \u009b csi", "bell and  csi"],
+    ["<script>alert(1)</script>", "<script>alert(1)</script>"],
+    ["é".repeat(200), "é".repeat(200)],
+  ])("turns %j into %j", (input, expected) => {
+    expect(normalizeLabel(input)).toBe(expected);
+  });
+
+  it("counts characters, not UTF-16 units, against the 200 limit", () => {
+    expect(normalizeLabel("😀".repeat(200))).toHaveLength(400);
+    expect(() => normalizeLabel("😀".repeat(201))).toThrow("at most 200 characters");
+  });
+});

@@ -1,0 +1,143 @@
+import { formatAbsoluteTime, formatBytes, formatRelativeTime, formatSessionCount } from "../lib/format.js";
+import { renderView } from "../lib/render-view.js";
+import type { SessionListItem } from "../lib/session-service.js";
+import { listView } from "../views/list.js";
+import { rowView } from "../views/row.js";
+import type { ManagerUrls } from "../views/view-data.js";
+import { buildApp, FLOW, openStore, rowIds, visitor } from "./helpers.js";
+
+const urls: ManagerUrls = {
+  page: "/m",
+  list: "/m/list",
+  create: "/m/create",
+  rename: "/m/rename",
+  delete: "/m/delete",
+  resume: "/m/resume",
+  assets: "/m/assets",
+};
+const NOW = new Date("2026-11-24T12:00:00Z");
+
+function item(overrides: Partial<SessionListItem> = {}): SessionListItem {
+  return {
+    flowId: FLOW,
+    sessionId: "s-1",
+    label: null,
+    currentStep: "review",
+    createdAt: new Date("2026-11-24T10:00:00Z"),
+    updatedAt: new Date("2026-11-24T10:00:00Z"),
+    stateSizeBytes: 1234,
+    displayLabel: "Label",
+    stepTitle: "Review",
+    fields: {},
+    ...overrides,
+  };
+}
+
+function escapeHtml(text: string): string {
+  const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return text.replace(/[&<>"']/g, (c) => entities[c]!);
+}
+
+const HOSTILE = [
+  `<script>alert("x")</script>`,
+  `"><img src=x onerror=alert(1)>`,
+  `' onmouseover='alert(1)`,
+  "back\\slash \\\" \\u003c",
+  "${window.x} {{7*7}} `tick`",
+  "x".repeat(500),
+];
+
+describe("views", () => {
+  describe("rowView()", () => {
+    it.each(HOSTILE)("escapes the label %j in text and attributes", (label) => {
+      const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, columns: [], urls, now: NOW }));
+      expect(html).not.toContain("<script>");
+      expect(html).not.toContain("<img");
+      expect(html).toContain(`>${escapeHtml(label)}</span>`);
+      expect(html).toContain(`data-session-label="${escapeHtml(label)}"`);
+    });
+
+    it("escapes host column values", () => {
+      const html = renderView(
+        rowView({ item: item({ fields: { n: "<b>bold</b>" } }), active: false, columns: [{ field: "n", header: "N" }], urls, now: NOW }),
+      );
+      expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
+    });
+
+    it("shows the Active badge only on the active row", () => {
+      expect(renderView(rowView({ item: item(), active: true, columns: [], urls, now: NOW }))).toContain(">Active</span>");
+      expect(renderView(rowView({ item: item(), active: false, columns: [], urls, now: NOW }))).not.toContain(">Active</span>");
+    });
+
+    it("gives every action button an accessible name that includes the label", () => {
+      const html = renderView(rowView({ item: item({ displayLabel: "Talk" }), active: false, columns: [], urls, now: NOW }));
+      expect(html).toContain('aria-label="Resume Talk"');
+      expect(html).toContain('aria-label="Rename Talk"');
+      expect(html).toContain('aria-label="Delete Talk"');
+    });
+  });
+
+  describe("listView()", () => {
+    it("renders the table headers in order, with host columns between Step and Updated", () => {
+      const html = renderView(
+        listView({
+          page: { items: [item()], total: 1, offset: 0, limit: 50, orderBy: "updated_at", descending: true },
+          activeSessionId: undefined,
+          columns: [{ field: "a", header: "Sources" }, { field: "b", header: "Segments" }],
+          urls,
+          now: NOW,
+        }),
+      );
+      const headers = [...html.matchAll(/<th scope="col"[^>]*>([^<]*)/g)].map((m) => m[1]);
+      expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Size", ""]);
+      expect(html).toContain("Rows 1–1 of 1");
+    });
+  });
+
+  describe("through the router", () => {
+    it("renders hostile stored labels as text, including 500-character ones", async () => {
+      const store = await openStore();
+      for (const label of HOSTILE) await store.createSession(FLOW, { label });
+      const res = await visitor(buildApp({ store })).get("/manage/sessions").expect(200);
+      expect(rowIds(res.text)).toHaveLength(HOSTILE.length);
+      expect(res.text).not.toContain('<script>alert("x")</script>');
+      expect(res.text).not.toContain("<img src=x");
+      expect(res.text).toContain(`>${escapeHtml(HOSTILE[0]!)}</span>`);
+      expect(res.text).toContain("x".repeat(500));
+    });
+  });
+});
+
+describe("formatting", () => {
+  it.each([
+    [0, "just now"],
+    [45, "45 seconds ago"],
+    [60, "1 minute ago"],
+    [7200, "2 hours ago"],
+    [86400 * 3, "3 days ago"],
+    [86400 * 65, "2 months ago"],
+    [86400 * 800, "2 years ago"],
+  ])("formats %i seconds ago as %j", (seconds, text) => {
+    expect(formatRelativeTime(new Date(NOW.getTime() - seconds * 1000), NOW)).toBe(text);
+  });
+
+  it("formats absolute times in UTC", () => {
+    expect(formatAbsoluteTime(new Date("2026-04-08T19:11:50Z"))).toBe("Apr 08, 2026 19:11 UTC");
+    expect(formatAbsoluteTime(null)).toBe("");
+  });
+
+  it.each([
+    [512, "512 B"],
+    [1234, "1.2 KB"],
+    [20 * 1024, "20 KB"],
+    [3.4 * 1024 * 1024, "3.4 MB"],
+  ])("formats %i bytes as %j", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it("counts sessions in words", () => {
+    expect(formatSessionCount(0)).toBe("0 sessions");
+    expect(formatSessionCount(1)).toBe("1 session");
+    expect(formatSessionCount(100000)).toBe("100,000 sessions");
+  });
+});

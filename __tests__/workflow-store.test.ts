@@ -1,0 +1,317 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { ConfigurationError, CorruptStateError } from "../lib/errors.js";
+import { FLOW, copyFixture, openStore, tempDir } from "./helpers.js";
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+describe("createWorkflowStore()", () => {
+  describe("with the current fixture written by cjm-workflow-state", () => {
+    it("lists exactly 24 sessions of structure_decomposition and 6 of transcription", async () => {
+      const store = await openStore("workflow_state.db");
+      expect(await store.countSessions(FLOW)).toBe(24);
+      expect(await store.listSessions(FLOW)).toHaveLength(24);
+      expect(await store.countSessions("transcription")).toBe(6);
+      expect((await store.listSessions("transcription")).map((s) => s.label).sort()).toEqual(
+        ["Transcript 0", "Transcript 1", "Transcript 2", "Transcript 3", "Transcript 4", "Transcript 5"],
+      );
+      await store.close();
+    });
+
+    it("reads summaries with parsed UTC times, stored labels (or null) and state sizes in bytes", async () => {
+      const store = await openStore("workflow_state.db");
+      const summary = await store.getSessionSummary(FLOW, "9094a0bf-9157-456c-aabd-e5c7cc690a73");
+      expect(summary).toEqual({
+        flowId: FLOW,
+        sessionId: "9094a0bf-9157-456c-aabd-e5c7cc690a73",
+        label: "Lecture batch 0",
+        currentStep: "selection",
+        createdAt: new Date("2026-11-23T05:16:10Z"),
+        updatedAt: new Date("2026-11-24T05:12:10Z"),
+        stateSizeBytes: 986,
+      });
+      const unlabeled = await store.getSessionSummary(FLOW, "1e51dc53-d7c0-47f0-bd9a-8e1a820e5bc0");
+      expect(unlabeled?.label).toBeNull();
+      await store.close();
+    });
+
+    it("orders by updated_at descending by default, newest first", async () => {
+      const store = await openStore("workflow_state.db");
+      const sessions = await store.listSessions(FLOW);
+      const times = sessions.map((s) => s.updatedAt!.getTime());
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(sessions[0]!.sessionId).toBe("9094a0bf-9157-456c-aabd-e5c7cc690a73");
+      await store.close();
+    });
+
+    it("pages with limit and offset", async () => {
+      const store = await openStore("workflow_state.db");
+      const all = await store.listSessions(FLOW);
+      const page = await store.listSessions(FLOW, { limit: 5, offset: 10 });
+      expect(page.map((s) => s.sessionId)).toEqual(all.slice(10, 15).map((s) => s.sessionId));
+      await store.close();
+    });
+
+    it.each([
+      ["created_at", false],
+      ["created_at", true],
+      ["label", false],
+      ["label", true],
+    ] as const)("sorts by %s (descending: %s) with ties broken by session id", async (orderBy, descending) => {
+      const store = await openStore("workflow_state.db");
+      const sessions = await store.listSessions(FLOW, { orderBy, descending });
+      const key = (s: (typeof sessions)[number]) => [orderBy === "label" ? s.label ?? "" : s.createdAt!.toISOString(), s.sessionId];
+      const sorted = [...sessions].sort((a, b) => {
+        const [ka, ia] = key(a);
+        const [kb, ib] = key(b);
+        const order = ka! < kb! ? -1 : ka! > kb! ? 1 : ia! < ib! ? -1 : 1;
+        return descending ? -order : order;
+      });
+      expect(sessions.map((s) => s.sessionId)).toEqual(sorted.map((s) => s.sessionId));
+      await store.close();
+    });
+  });
+
+  describe("with a file from an older release (no label column)", () => {
+    it("adds the label column and lists its 3 sessions", async () => {
+      const file = copyFixture("workflow_state_legacy.db");
+      const store = await createWorkflowStore({ filename: file });
+      expect(await store.countSessions(FLOW)).toBe(3);
+      expect((await store.listSessions(FLOW)).every((s) => s.label === null)).toBe(true);
+      expect(await store.setSessionLabel(FLOW, "legacy-1", "Renamed")).toBe(true);
+      await store.close();
+      const raw = new Database(file, { readonly: true });
+      const columns = raw.prepare("SELECT name FROM pragma_table_info('workflow_state')").all() as { name: string }[];
+      expect(columns.map((c) => c.name)).toContain("label");
+      expect(raw.prepare("SELECT label FROM workflow_state WHERE flow_session_key = ?").get(`${FLOW}:legacy-1`)).toEqual({ label: "Renamed" });
+      raw.close();
+    });
+
+    it("opens the migrated file again without changes", async () => {
+      const file = copyFixture("workflow_state_legacy.db");
+      await (await createWorkflowStore({ filename: file })).close();
+      const again = await createWorkflowStore({ filename: file });
+      expect(await again.countSessions(FLOW)).toBe(3);
+      await again.close();
+    });
+  });
+
+  describe("with a new file", () => {
+    it("creates the cjm-workflow-state schema, its index, and WAL mode", async () => {
+      const file = join(tempDir(), "new.db");
+      await (await createWorkflowStore({ filename: file })).close();
+      const raw = new Database(file, { readonly: true });
+      const columns = raw.prepare("SELECT name, type, dflt_value, pk FROM pragma_table_info('workflow_state')").all();
+      expect(columns).toEqual([
+        { name: "flow_session_key", type: "TEXT", dflt_value: null, pk: 1 },
+        { name: "current_step", type: "TEXT", dflt_value: null, pk: 0 },
+        { name: "state_json", type: "TEXT", dflt_value: "'{}'", pk: 0 },
+        { name: "created_at", type: "TIMESTAMP", dflt_value: "CURRENT_TIMESTAMP", pk: 0 },
+        { name: "updated_at", type: "TIMESTAMP", dflt_value: "CURRENT_TIMESTAMP", pk: 0 },
+        { name: "label", type: "TEXT", dflt_value: null, pk: 0 },
+      ]);
+      expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'idx_workflow_state_updated'").get()).toBeDefined();
+      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      raw.close();
+    });
+
+    it("writes rows in the cjm-workflow-state format: flow:session key, SQLite timestamps, JSON state", async () => {
+      const file = join(tempDir(), "format.db");
+      const store = await createWorkflowStore({ filename: file });
+      const id = await store.createSession(FLOW, { label: "lecture_01" });
+      await store.updateState(FLOW, id, { step_states: { selection: { selected_sources: [] } } });
+      await store.setCurrentStep(FLOW, id, "selection");
+      await store.close();
+      const raw = new Database(file, { readonly: true });
+      const row = raw.prepare("SELECT * FROM workflow_state").get() as Record<string, string>;
+      raw.close();
+      expect(row.flow_session_key).toBe(`${FLOW}:${id}`);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(row.created_at).toMatch(TIMESTAMP);
+      expect(row.updated_at).toMatch(TIMESTAMP);
+      expect(row.current_step).toBe("selection");
+      expect(row.label).toBe("lecture_01");
+      expect(JSON.parse(row.state_json!)).toEqual({ step_states: { selection: { selected_sources: [] } } });
+    });
+
+    it("leaves files that Python's sqlite3 and json modules read back, as cjm-workflow-state does", async () => {
+      const file = copyFixture("workflow_state.db");
+      const store = await createWorkflowStore({ filename: file });
+      const id = await store.createSession(FLOW, { label: "From TypeScript" });
+      await store.updateStepState(FLOW, id, "review", { visited: true });
+      await store.close();
+      const script = [
+        "import sqlite3, json, sys",
+        "c = sqlite3.connect(sys.argv[1])",
+        "rows = c.execute(\"SELECT flow_session_key, state_json, created_at, label FROM workflow_state WHERE flow_session_key LIKE 'structure_decomposition:%'\").fetchall()",
+        "states = [json.loads(r[1]) for r in rows]",
+        "mine = [r for r in rows if r[3] == 'From TypeScript'][0]",
+        "print(len(rows), json.loads(mine[1])['_step_review']['visited'], mine[2])",
+      ].join("\n");
+      const out = execFileSync("python3", ["-c", script, file], { encoding: "utf8" }).trim().split(" ");
+      expect(out[0]).toBe("25");
+      expect(out[1]).toBe("True");
+    });
+  });
+
+  describe("when the file is not a database", () => {
+    it("fails with an error that names the file", async () => {
+      const file = join(tempDir(), "corrupt.db");
+      writeFileSync(file, "this is not a sqlite file, just text ".repeat(200));
+      await expect(createWorkflowStore({ filename: file })).rejects.toThrow(ConfigurationError);
+      await expect(createWorkflowStore({ filename: file })).rejects.toThrow(file);
+    });
+  });
+
+  describe("when fileMustExist is set and the file is missing", () => {
+    it("fails with an error that names the file", async () => {
+      const file = join(tempDir(), "missing.db");
+      await expect(createWorkflowStore({ filename: file, fileMustExist: true })).rejects.toThrow(`"${file}" does not exist`);
+    });
+  });
+});
+
+describe("WorkflowStore", () => {
+  describe("flow scoping", () => {
+    it("never lets flows whose ids share a prefix or contain LIKE wildcards see each other's rows", async () => {
+      const store = await openStore();
+      const flows = ["a", "a_b", "a%", "ab", "a_", "a_bc", "%"];
+      for (const flow of flows) await store.createSession(flow, { sessionId: `only-${flow.length}-${flows.indexOf(flow)}` });
+      for (const flow of flows) {
+        const sessions = await store.listSessions(flow);
+        expect(sessions.map((s) => s.sessionId)).toEqual([`only-${flow.length}-${flows.indexOf(flow)}`]);
+        expect(await store.countSessions(flow)).toBe(1);
+      }
+      await store.close();
+    });
+
+    it("rejects flow ids that contain ':'", async () => {
+      const store = await openStore();
+      await expect(store.listSessions("a:b")).rejects.toThrow('without ":"');
+      await store.close();
+    });
+  });
+
+  describe("createSession()", () => {
+    it("uses the given session id and label", async () => {
+      const store = await openStore();
+      expect(await store.createSession(FLOW, { sessionId: "mine", label: "Mine" })).toBe("mine");
+      expect(await store.getSessionSummary(FLOW, "mine")).toMatchObject({ label: "Mine", currentStep: null, stateSizeBytes: 2 });
+      expect(await store.sessionExists(FLOW, "mine")).toBe(true);
+      expect(await store.sessionExists("other", "mine")).toBe(false);
+      await store.close();
+    });
+  });
+
+  describe("setSessionLabel() and deleteSession()", () => {
+    it("sets and clears the label, and reports a missing session without writing", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      expect(await store.setSessionLabel(FLOW, id, "Named")).toBe(true);
+      expect((await store.getSessionSummary(FLOW, id))?.label).toBe("Named");
+      expect(await store.setSessionLabel(FLOW, id, null)).toBe(true);
+      expect((await store.getSessionSummary(FLOW, id))?.label).toBeNull();
+      expect(await store.setSessionLabel(FLOW, "nope", "x")).toBe(false);
+      expect(await store.sessionExists(FLOW, "nope")).toBe(false);
+      await store.close();
+    });
+
+    it("deletes idempotently", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      expect(await store.deleteSession(FLOW, id)).toBe(true);
+      expect(await store.deleteSession(FLOW, id)).toBe(false);
+      expect(await store.getSessionSummary(FLOW, id)).toBeUndefined();
+      await store.close();
+    });
+  });
+
+  describe("state", () => {
+    it("merges top-level keys and keeps JSON types exactly (booleans, nulls, nested objects)", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      await store.updateState(FLOW, id, { a: 1, keep: { deep: [true, null, { x: false }] }, s: 'quote " and \\ backslash' });
+      await store.updateState(FLOW, id, { a: { replaced: true }, b: null, 'weird."key': false });
+      expect(await store.getState(FLOW, id)).toEqual({
+        a: { replaced: true },
+        keep: { deep: [true, null, { x: false }] },
+        s: 'quote " and \\ backslash',
+        b: null,
+        'weird."key': false,
+      });
+      await store.close();
+    });
+
+    it("creates the session on updateState() and setCurrentStep() when it does not exist, as cjm-workflow-state does", async () => {
+      const store = await openStore();
+      await store.updateState(FLOW, "fresh", { x: 1 });
+      await store.setCurrentStep(FLOW, "fresh2", "review");
+      expect(await store.getState(FLOW, "fresh")).toEqual({ x: 1 });
+      expect(await store.getCurrentStep(FLOW, "fresh2")).toBe("review");
+      expect(await store.getState(FLOW, "never")).toEqual({});
+      expect(await store.getCurrentStep(FLOW, "never")).toBeNull();
+      await store.close();
+    });
+
+    it("keeps each step's state under _step_<stepId>, merges it and clears it", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      await store.updateState(FLOW, id, { other: 1 });
+      await store.updateStepState(FLOW, id, "review", { visited: true, notes: "a" });
+      await store.updateStepState(FLOW, id, "review", { notes: "b", done: false });
+      expect(await store.getStepState(FLOW, id, "review")).toEqual({ visited: true, notes: "b", done: false });
+      expect(await store.getState(FLOW, id)).toEqual({ other: 1, _step_review: { visited: true, notes: "b", done: false } });
+      await store.clearStepState(FLOW, id, "review");
+      expect(await store.getState(FLOW, id)).toEqual({ other: 1 });
+      expect(await store.getStepState(FLOW, id, "review")).toEqual({});
+      await store.close();
+    });
+
+    it("reads the fixture's step keys", async () => {
+      const store = await openStore("workflow_state.db");
+      expect(await store.getStepState(FLOW, "9094a0bf-9157-456c-aabd-e5c7cc690a73", "selection")).toMatchObject({ visited: true });
+      await store.close();
+    });
+
+    it("loses no key when 50 updateState() calls run concurrently on one session", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.updateState(FLOW, id, { [`key${i}`]: i })));
+      const state = await store.getState(FLOW, id);
+      expect(Object.keys(state)).toHaveLength(50);
+      for (let i = 0; i < 50; i++) expect(state[`key${i}`]).toBe(i);
+      await store.close();
+    });
+
+    it("loses no key when two stores on one file write concurrently", async () => {
+      const file = join(tempDir(), "shared.db");
+      const first = await createWorkflowStore({ filename: file });
+      const second = await createWorkflowStore({ filename: file });
+      const id = await first.createSession(FLOW);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? first : second).updateState(FLOW, id, { [`k${i}`]: i })),
+      );
+      expect(Object.keys(await first.getState(FLOW, id))).toHaveLength(40);
+      await first.close();
+      await second.close();
+    });
+
+    it("refuses to merge into a state that is not JSON, and leaves the row as it was", async () => {
+      const file = join(tempDir(), "corrupt-row.db");
+      const store = await createWorkflowStore({ filename: file });
+      const id = await store.createSession(FLOW);
+      const raw = new Database(file);
+      raw.prepare("UPDATE workflow_state SET state_json = '{not json' WHERE flow_session_key = ?").run(`${FLOW}:${id}`);
+      raw.close();
+      await expect(store.updateState(FLOW, id, { a: 1 })).rejects.toThrow(CorruptStateError);
+      await expect(store.getState(FLOW, id)).rejects.toThrow(CorruptStateError);
+      const check = new Database(file, { readonly: true });
+      expect(check.prepare("SELECT state_json FROM workflow_state").get()).toEqual({ state_json: "{not json" });
+      check.close();
+      await store.close();
+    });
+  });
+});
