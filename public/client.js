@@ -4,6 +4,7 @@
   "use strict";
 
   var lastTrigger = null;
+  var lastSessionId = null;
 
   function rowOf(element) {
     return element.closest("tr[data-session-id]");
@@ -13,6 +14,9 @@
     var dialog = document.getElementById(id);
     if (!dialog || !row) return;
     lastTrigger = document.activeElement;
+    lastSessionId = row.dataset.sessionId;
+    var error = dialog.querySelector("[data-role=dialog-error]");
+    if (error) error.replaceChildren();
     var form = dialog.querySelector("form[method=post]");
     form.querySelector("input[name=session_id]").value = row.dataset.sessionId;
     var label = form.querySelector("input[name=label]");
@@ -26,14 +30,15 @@
     }
   }
 
+  // After a dialog closes, focus goes back to the button that opened it, or to the same button in the refreshed row.
   function restoreFocus() {
-    if (lastTrigger && document.contains(lastTrigger)) {
+    if (!lastTrigger) return;
+    if (document.contains(lastTrigger)) {
       lastTrigger.focus();
       return;
     }
-    var id = lastTrigger && rowOf(lastTrigger) && rowOf(lastTrigger).dataset.sessionId;
-    var row = id && document.querySelector('tr[data-session-id="' + CSS.escape(id) + '"]');
-    var target = row && row.querySelector("button, a");
+    var row = lastSessionId && document.querySelector('tr[data-session-id="' + CSS.escape(lastSessionId) + '"]');
+    var target = row && (row.querySelector('[data-action="' + lastTrigger.dataset.action + '"]') || row.querySelector("button"));
     if (target) target.focus();
   }
 
@@ -63,17 +68,19 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog");
-    if (dialog && event.detail.successful) dialog.close();
+    if (dialog && event.detail.xhr && event.detail.xhr.status < 400) dialog.close();
   });
 
-  // Error answers are alert fragments: show them in the notices area instead of replacing the list.
+  // Error answers are alert fragments: show them in the open dialog that sent the request (the rest of the page is
+  // inert behind a modal), or else in the notices area, instead of replacing the list.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status < 400) return;
-    var alerts = document.getElementById("ews-alerts");
-    if (!alerts) return;
+    var dialog = event.detail.requestConfig && event.detail.requestConfig.elt.closest("dialog[open]");
+    var target = (dialog && dialog.querySelector("[data-role=dialog-error]")) || document.getElementById("ews-alerts");
+    if (!target) return;
     event.detail.shouldSwap = true;
     event.detail.isError = false;
-    event.detail.target = alerts;
+    event.detail.target = target;
     event.detail.swapOverride = "innerHTML";
   });
 

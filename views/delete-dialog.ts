@@ -16,6 +16,7 @@ export function deleteDialogView({ urls }: DeleteDialogViewData) {
       </p>
       <form method="post" action=${urls.delete} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
         <input type="hidden" name="session_id" value="" />
+        <div data-role="dialog-error" aria-live="assertive"></div>
         <div class="modal-action">
           <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>
           <button type="submit" class="btn btn-error">Delete</button>

@@ -14,6 +14,7 @@ export function renameDialogView({ urls }: RenameDialogViewData) {
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
       <form method="post" action=${urls.rename} hx-post=${urls.rename} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
         <input type="hidden" name="session_id" value="" />
+        <div data-role="dialog-error" aria-live="assertive"></div>
         <label class="floating-label">
           <span>Label</span>
           <input type="text" name="label" class="input w-full" maxlength=${MAX_LABEL_LENGTH} autocomplete="off" placeholder="Label" />

@@ -1,0 +1,151 @@
+import type { Browser } from "playwright-core";
+import { launchBrowser, openPage, screenshot, startDemo } from "./browser-helpers.js";
+
+const P = "/manage/sessions";
+let browser: Browser;
+let demo: Awaited<ReturnType<typeof startDemo>>;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser.close();
+});
+beforeEach(async () => {
+  demo = await startDemo();
+});
+afterEach(async () => {
+  await demo.stop();
+});
+
+const rows = "tr[data-session-id]";
+const count = "[data-role=count]";
+
+describe("the session manager in a browser", () => {
+  it("creates a session with New Session, which becomes the active, first row", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    await expect(page.textContent(count)).resolves.toContain("24 sessions");
+    await page.click("[data-action=create]");
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("25 sessions"), count);
+    await expect(page.locator(rows).first().textContent()).resolves.toContain("Active");
+    await expect(page.textContent("#ews-alerts")).resolves.toContain("Created");
+    await screenshot(page, "light");
+    expect(problems).toEqual([]);
+  });
+
+  it("renames through the dialog: Enter saves, Escape cancels, and focus returns to the row", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    const first = page.locator(rows).first();
+    const id = await first.getAttribute("data-session-id");
+    await first.locator("[data-action=rename]").click();
+    const input = page.locator("#ews-rename-dialog input[name=label]");
+    await expect(input.inputValue()).resolves.toBe("Lecture batch 0");
+    await input.fill("Renamed in the browser");
+    await input.press("Enter");
+    const row = page.locator(`tr[data-session-id="${id}"]`);
+    await row.locator("text=Renamed in the browser").waitFor();
+    await expect(page.textContent("#ews-alerts")).resolves.toContain("Renamed to “Renamed in the browser”.");
+    await expect(page.evaluate((sid) => document.activeElement?.closest("tr")?.dataset.sessionId, id)).resolves.toBe(id);
+
+    await row.locator("[data-action=rename]").click();
+    await input.fill("Never saved");
+    await input.press("Escape");
+    await expect(page.locator("#ews-rename-dialog").evaluate((d) => (d as HTMLDialogElement).open)).resolves.toBe(false);
+    await expect(row.getAttribute("data-session-label")).resolves.toBe("Renamed in the browser");
+    await expect(page.evaluate(() => document.activeElement?.getAttribute("data-action"))).resolves.toBe("rename");
+    expect((await demo.store.getSessionSummary("structure_decomposition", id!))?.label).toBe("Renamed in the browser");
+    expect(problems).toEqual([]);
+  });
+
+  it("keeps the rename dialog open with the server's message when the label is rejected", async () => {
+    const { page } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    await page.locator(rows).first().locator("[data-action=rename]").click();
+    const input = page.locator("#ews-rename-dialog input[name=label]");
+    await input.evaluate((el) => el.removeAttribute("maxlength"));
+    await input.fill("x".repeat(250));
+    await input.press("Enter");
+    await page.locator("#ews-rename-dialog [data-role=dialog-error] [role=alert]").waitFor();
+    await expect(page.textContent("#ews-rename-dialog [data-role=dialog-error]")).resolves.toContain("at most 200 characters");
+    await expect(page.locator("#ews-rename-dialog").evaluate((d) => (d as HTMLDialogElement).open)).resolves.toBe(true);
+  });
+
+  it("deletes through a confirmation that names the session", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    const second = page.locator(rows).nth(1);
+    const id = await second.getAttribute("data-session-id");
+    const label = await second.getAttribute("data-session-label");
+    await second.locator("[data-action=delete]").click();
+    await expect(page.textContent("#ews-delete-dialog [data-role=delete-name]")).resolves.toBe(label);
+    await page.click("#ews-delete-dialog button[type=submit]");
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("23 sessions"), count);
+    await expect(page.locator(`tr[data-session-id="${id}"]`).count()).resolves.toBe(0);
+    expect(await demo.store.sessionExists("structure_decomposition", id!)).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it("resumes a session onto /workflow, which shows it", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    const third = page.locator(rows).nth(2);
+    const label = await third.getAttribute("data-session-label");
+    await third.locator("[data-action=resume]").click();
+    await page.waitForURL(`${demo.url}/workflow`);
+    await expect(page.textContent("[data-testid=active-label]")).resolves.toBe(label);
+    await page.goto(`${demo.url}${P}`);
+    await expect(page.locator(`${rows}[data-session-label="${label}"]`).first().textContent()).resolves.toContain("Active");
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a hostile label as text and runs nothing", async () => {
+    const hostile = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>"'\\`;
+    const id = await demo.store.createSession("structure_decomposition", { label: hostile });
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    const row = page.locator(`tr[data-session-id="${id}"]`);
+    await expect(row.locator("th span").first().textContent()).resolves.toBe(hostile);
+    await row.locator("[data-action=delete]").click();
+    await expect(page.textContent("#ews-delete-dialog [data-role=delete-name]")).resolves.toBe(hostile);
+    await page.keyboard.press("Escape");
+    await row.locator("[data-action=rename]").click();
+    await expect(page.locator("#ews-rename-dialog input[name=label]").inputValue()).resolves.toBe(hostile);
+    await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
+    await expect(page.locator("img[src=x]").count()).resolves.toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  describe("without JavaScript", () => {
+    it("creates and resumes with plain forms (POST, then 303)", async () => {
+      const { page } = await openPage(browser, { javaScriptEnabled: false });
+      await page.goto(`${demo.url}${P}`);
+      await page.click("[data-action=create]");
+      await page.waitForURL(`${demo.url}${P}`);
+      await expect(page.textContent(count)).resolves.toContain("25 sessions");
+      const label = await page.locator(rows).nth(3).getAttribute("data-session-label");
+      await page.locator(rows).nth(3).locator("[data-action=resume]").click();
+      await page.waitForURL(`${demo.url}/workflow`);
+      await expect(page.textContent("[data-testid=active-label]")).resolves.toBe(label);
+    });
+  });
+
+  describe("screenshots", () => {
+    it("saves dark, phone and empty-state screenshots", async () => {
+      const dark = await openPage(browser, { colorScheme: "dark" });
+      await dark.page.goto(`${demo.url}${P}`);
+      await screenshot(dark.page, "dark");
+      const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await phone.page.goto(`${demo.url}${P}`);
+      await screenshot(phone.page, "phone");
+      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      for (const s of await demo.store.listSessions("structure_decomposition")) await demo.store.deleteSession("structure_decomposition", s.sessionId);
+      const empty = await openPage(browser);
+      await empty.page.goto(`${demo.url}${P}`);
+      await expect(empty.page.textContent("[data-role=empty]")).resolves.toContain("No sessions yet");
+      await screenshot(empty.page, "empty");
+    });
+  });
+});
