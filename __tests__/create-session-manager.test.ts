@@ -339,11 +339,13 @@ describe("createSessionManager()", () => {
     it("answers 503 with a message, not a crash, when another writer holds the database past the busy timeout", async () => {
       const file = copyFixture("workflow_state.db");
       const store = await createWorkflowStore({ filename: file, busyTimeoutMs: 50 });
-      const agent = visitor(buildApp({ store }));
+      const seen: unknown[] = [];
+      const agent = visitor(buildApp({ store, logger: { warn: (m: string) => void seen.push(m), error: (m: string) => void seen.push(m) } }));
       const other = new Database(file);
       other.exec("BEGIN IMMEDIATE");
       try {
-        const res = await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "blocked" }).expect(503);
+        const res = await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "blocked" });
+        expect({ status: res.status, logged: seen }).toEqual({ status: 503, logged: [expect.stringContaining("SQLITE_BUSY")] });
         expect(res.text).toContain("busy or read-only right now. Nothing was changed");
         await agent.get(P).expect(200);
       } finally {

@@ -123,10 +123,11 @@ const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|25006)/;
  * (locked, read-only, disk full, connection lost); returns any other error unchanged.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof SessionManagerError) return error;
+  // Duck-typed on purpose: a native driver may build its errors in another realm, where `instanceof Error` fails.
+  if (typeof error !== "object" || error === null || error instanceof SessionManagerError) return error;
   const code = String((error as { code?: unknown }).code ?? "");
   if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || code === "ECONNREFUSED") {
-    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${error.message}`, { cause: error });
+    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${String((error as { message?: unknown }).message)}`, { cause: error });
   }
   return error;
 }
