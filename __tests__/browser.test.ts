@@ -149,3 +149,59 @@ describe("the session manager in a browser", () => {
     });
   });
 });
+
+describe("accessibility (axe-core)", () => {
+  async function seriousViolations(page: import("playwright-core").Page) {
+    const { default: AxeBuilder } = await import("@axe-core/playwright");
+    const results = await new AxeBuilder({ page }).analyze();
+    return results.violations
+      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
+  }
+
+  it("finds no serious or critical violations on the page, in both dialogs, or in the empty state", async () => {
+    for (const colorScheme of ["light", "dark"] as const) {
+      const { page } = await openPage(browser, { colorScheme });
+      await page.goto(`${demo.url}${P}`);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.locator(rows).first().locator("[data-action=rename]").click();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+      await page.locator(rows).first().locator("[data-action=delete]").click();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+    }
+    for (const s of await demo.store.listSessions("structure_decomposition")) await demo.store.deleteSession("structure_decomposition", s.sessionId);
+    const { page } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
+
+describe("feedback", () => {
+  it("toggles the theme against the system's and remembers it", async () => {
+    const { page } = await openPage(browser, { colorScheme: "dark" });
+    await page.goto(`${demo.url}${P}`);
+    await page.click("[data-action=toggle-theme]");
+    await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe("light");
+    await page.reload();
+    await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe("light");
+  });
+
+  it("disables New Session while its request is in flight, so a double click creates one session", async () => {
+    const { page } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    await page.route("**/create", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    const button = page.locator("[data-action=create]");
+    await button.click();
+    await expect(button.isDisabled()).resolves.toBe(true);
+    await expect(page.locator("#ews-indicator").evaluate((el) => getComputedStyle(el).opacity)).resolves.not.toBe("0");
+    await button.click({ force: true }).catch(() => undefined);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("25 sessions"), count);
+    await page.waitForTimeout(400);
+    expect(await demo.store.countSessions("structure_decomposition")).toBe(25);
+  });
+});

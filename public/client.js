@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  var THEME_KEY = "ews-theme";
   var lastTrigger = null;
   var lastSessionId = null;
 
@@ -42,6 +43,28 @@
     if (target) target.focus();
   }
 
+  // The theme follows the system until the user picks one; the choice is remembered in this browser.
+  function currentTheme() {
+    return document.documentElement.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  }
+
+  function toggleTheme() {
+    var next = currentTheme() === "dark" ? "light" : "dark";
+    document.documentElement.dataset.theme = next;
+    try {
+      localStorage.setItem(THEME_KEY, next);
+    } catch (error) {
+      // Storage can be disabled; the toggle still works for this page.
+    }
+  }
+
+  try {
+    var saved = localStorage.getItem(THEME_KEY);
+    if (saved === "light" || saved === "dark") document.documentElement.dataset.theme = saved;
+  } catch (error) {
+    // Ignore: the system theme applies.
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
     if (!button) return;
@@ -49,6 +72,7 @@
     if (action === "rename") openDialog("ews-rename-dialog", rowOf(button));
     else if (action === "delete") openDialog("ews-delete-dialog", rowOf(button));
     else if (action === "close-dialog") button.closest("dialog").close();
+    else if (action === "toggle-theme") toggleTheme();
   });
 
   document.addEventListener(
