@@ -19,7 +19,7 @@ export function renameDialogView({ urls }: RenameDialogViewData) {
           <span>Label</span>
           <input type="text" name="label" class="input w-full" maxlength=${MAX_LABEL_LENGTH} autocomplete="off" placeholder="Label" />
         </label>
-        <p class="text-xs opacity-60">Leave it empty to use the generated label.</p>
+        <p class="text-sm text-base-content/80">Leave it empty to use the generated label.</p>
         <div class="modal-action mt-0">
           <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>
           <button type="submit" class="btn btn-primary">Save</button>
