@@ -63,6 +63,8 @@ export interface Backend {
   database(fixture?: FixtureName): Promise<TestDatabase>;
   /** A store over a fresh database; shorthand for `(await database(fixture)).open()`. */
   openStore(fixture?: FixtureName): Promise<WorkflowStore>;
+  /** Another writer takes the database's write lock and holds it (reads still work) until the returned release. */
+  holdWriteLock(database: TestDatabase): Promise<() => Promise<void>>;
 }
 
 const opened: WorkflowStore[] = [];
@@ -86,6 +88,14 @@ export const sqlite: Backend = {
   },
   async openStore(fixture) {
     return (await this.database(fixture)).open();
+  },
+  async holdWriteLock(database) {
+    const other = new Database(database.location);
+    other.exec("BEGIN IMMEDIATE");
+    return async () => {
+      other.exec("ROLLBACK");
+      other.close();
+    };
   },
 };
 
@@ -166,6 +176,16 @@ export const postgres: Backend = {
   },
   async openStore(fixture) {
     return (await this.database(fixture)).open();
+  },
+  async holdWriteLock(database) {
+    const other = new pg.Client({ connectionString: database.location });
+    await other.connect();
+    await other.query("BEGIN");
+    await other.query("LOCK TABLE workflow_state IN EXCLUSIVE MODE");
+    return async () => {
+      await other.query("ROLLBACK");
+      await other.end();
+    };
   },
 };
 
