@@ -104,7 +104,12 @@ function removeLeftovers(bin: string): void {
     } catch {
       // no owner file: a run that died during initdb
     }
-    if (!Number.isInteger(owner) || !isAlive(owner)) stopAndRemove(bin, dir);
+    if (Number.isInteger(owner) && isAlive(owner)) continue;
+    try {
+      stopAndRemove(bin, dir);
+    } catch {
+      // another user's leftover: not ours to remove
+    }
   }
 }
 
@@ -142,9 +147,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       "-c full_page_writes=off",
     ].join(" ");
     runPg(bin, "pg_ctl", ["start", "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings]);
+    let stopped = false;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-      stop: () => stopAndRemove(bin, dir),
+      stop: () => {
+        if (!stopped) stopAndRemove(bin, dir);
+        stopped = true;
+      },
     };
   } catch (error) {
     const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
@@ -163,5 +172,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.EWS_TEST_POSTGRES_URL) return;
   const cluster = await startPostgresCluster();
   globalThis.ewsPostgresCluster = cluster;
+  // Also on Ctrl-C or process.exit, where Jest skips globalTeardown (stop() is synchronous and idempotent).
+  process.once("exit", () => cluster.stop());
   process.env.EWS_TEST_POSTGRES_URL = cluster.url;
 }
