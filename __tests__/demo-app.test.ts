@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import request from "supertest";
 import { createDemoApp } from "../demo-app/app.js";
-import { createPostgresDatabase, rowIds, tempDir } from "./helpers.js";
+import { createPostgresSchema, rowIds, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
 
@@ -51,7 +51,7 @@ describe("demo-app", () => {
 
   describe("with DATABASE_URL", () => {
     it("copies the fixture's rows into an empty PostgreSQL table once, and keeps visitors' sessions there too", async () => {
-      const databaseUrl = await createPostgresDatabase();
+      const databaseUrl = await createPostgresSchema();
       const dataDir = tempDir();
       const first = await createDemoApp({ dataDir, databaseUrl });
       const agent = request.agent(first.app);

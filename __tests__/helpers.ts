@@ -109,7 +109,7 @@ export function postgresUrl(database = "postgres"): string {
 }
 
 let admin: pg.Pool | undefined;
-const databases: string[] = [];
+const schemas: string[] = [];
 let sequence = 0;
 
 /** Runs one statement on the test server's `postgres` database, as the superuser. */
@@ -119,7 +119,7 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
 }
 
 afterAll(async () => {
-  for (const name of databases.splice(0)) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const name of schemas.splice(0)) await adminQuery(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
   await admin?.end();
   admin = undefined;
 });
@@ -157,21 +157,28 @@ export async function loadFixtureIntoPostgres(connectionString: string, fixture:
   }
 }
 
-/** A fresh PostgreSQL database on the test server. */
-export async function createPostgresDatabase(fixture?: FixtureName): Promise<string> {
+/**
+ * An isolated PostgreSQL namespace on the test server: a fresh schema, optionally holding a copy of a fixture's
+ * rows, and a connection string whose `search_path` (and `application_name`) is that schema. A schema takes
+ * milliseconds to create where a database takes a quarter of a second.
+ */
+export async function createPostgresSchema(fixture?: FixtureName): Promise<string> {
   const name = `ews_${process.pid}_${++sequence}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  databases.push(name);
-  const location = postgresUrl(name);
+  await adminQuery(`CREATE SCHEMA ${name}`);
+  schemas.push(name);
+  const url = new URL(postgresUrl());
+  url.searchParams.set("options", `-c search_path=${name}`);
+  url.searchParams.set("application_name", name);
+  const location = url.toString();
   if (fixture) await loadFixtureIntoPostgres(location, fixture);
   return location;
 }
 
-/** A real PostgreSQL server: a database per test, holding a copy of the fixture's rows when one is asked for. */
+/** A real PostgreSQL server: a schema per test, holding a copy of the fixture's rows when one is asked for. */
 export const postgres: Backend = {
   name: "postgres",
   async database(fixture) {
-    const location = await createPostgresDatabase(fixture);
+    const location = await createPostgresSchema(fixture);
     return { location, open: async (options) => track(await createWorkflowStore({ connectionString: location, ...options })) };
   },
   async openStore(fixture) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { freePort } from "./postgres-cluster.js";
-import { createPostgresDatabase, ROOT, rowIds, tempDir } from "./helpers.js";
+import { createPostgresSchema, ROOT, rowIds, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
 const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
@@ -67,7 +67,7 @@ describe("several app instances on one PostgreSQL database", () => {
   let b: Instance;
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: await createPostgresDatabase(), SESSION_SECRET: "shared by every instance", DATA_DIR: tempDir() };
+    const env = { DATABASE_URL: await createPostgresSchema(), SESSION_SECRET: "shared by every instance", DATA_DIR: tempDir() };
     a = await startInstance(env);
     b = await startInstance(env);
   });

@@ -8,7 +8,7 @@ import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import { ConfigurationError, CorruptStateError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
 import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
 import { freePort } from "./postgres-cluster.js";
-import { FLOW, adminQuery, backends, copyFixture, createPostgresDatabase, postgres, tempDir, type FixtureName } from "./helpers.js";
+import { FLOW, adminQuery, backends, copyFixture, createPostgresSchema, postgres, tempDir, type FixtureName } from "./helpers.js";
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
@@ -349,16 +349,17 @@ describe("createWorkflowStore() on PostgreSQL", () => {
     it("creates the table with text timestamps, the updated_at index and a byte-order index for flow scoping", async () => {
       const store = await postgres.openStore();
       const columns = await sql<{ column_name: string; data_type: string }>`
-        SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'workflow_state' ORDER BY ordinal_position`.execute(store.db);
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'workflow_state' ORDER BY ordinal_position`.execute(store.db);
       expect(columns.rows).toEqual(
         ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label"].map((column_name) => ({ column_name, data_type: "text" })),
       );
-      const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE tablename = 'workflow_state' ORDER BY indexname`.execute(store.db);
+      const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'workflow_state' ORDER BY indexname`.execute(store.db);
       expect(indexes.rows.map((row) => row.indexname)).toEqual(["idx_workflow_state_key_c", "idx_workflow_state_updated", "workflow_state_pkey"]);
     });
 
     it("migrates without error when several instances start at once", async () => {
-      const location = await createPostgresDatabase();
+      const location = await createPostgresSchema();
       const stores = await Promise.all(Array.from({ length: 4 }, () => createWorkflowStore({ connectionString: location })));
       await stores[0]!.createSession(FLOW, { sessionId: "one" });
       expect(await stores[3]!.countSessions(FLOW)).toBe(1);
@@ -368,7 +369,7 @@ describe("createWorkflowStore() on PostgreSQL", () => {
 
   describe("with a Kysely instance over the host's pg pool", () => {
     it("works on it and leaves it open on close()", async () => {
-      const pool = new pg.Pool({ connectionString: await createPostgresDatabase("workflow_state.db") });
+      const pool = new pg.Pool({ connectionString: await createPostgresSchema("workflow_state.db") });
       const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
       const store = await createWorkflowStore({ db });
       expect(await store.countSessions(FLOW)).toBe(24);
@@ -380,7 +381,7 @@ describe("createWorkflowStore() on PostgreSQL", () => {
 
   describe("flow scoping", () => {
     it("reads one flow's rows through the byte-order key index, not a full scan", async () => {
-      const location = await createPostgresDatabase();
+      const location = await createPostgresSchema();
       const queries: CompiledQuery[] = [];
       const db = new Kysely<WorkflowStateDatabase>({
         dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location }) }),
@@ -439,8 +440,9 @@ describe("createWorkflowStore() on PostgreSQL", () => {
       const database = await postgres.database();
       const store = await database.open();
       await store.createSession(FLOW);
-      const name = new URL(database.location).pathname.slice(1);
-      await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+      const name = new URL(database.location).searchParams.get("application_name");
+      const { rowCount } = await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [name]);
+      expect(rowCount).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await store.countSessions(FLOW)).toBe(1);
     });
