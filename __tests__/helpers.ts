@@ -99,13 +99,11 @@ export const sqlite: Backend = {
   },
 };
 
-/** The superuser URL of the test PostgreSQL server that global-setup.ts started (or EWS_TEST_POSTGRES_URL). */
-export function postgresUrl(database = "postgres"): string {
+/** A superuser URL of the test PostgreSQL server that postgres-cluster.ts started (or EWS_TEST_POSTGRES_URL). */
+export function postgresUrl(): string {
   const url = process.env.EWS_TEST_POSTGRES_URL;
   if (!url) throw new Error("EWS_TEST_POSTGRES_URL is not set: run the tests through jest.config.js, whose globalSetup starts PostgreSQL.");
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
+  return url;
 }
 
 let admin: pg.Pool | undefined;
