@@ -367,6 +367,24 @@ describe("createWorkflowStore() on PostgreSQL", () => {
     });
   });
 
+  describe("with a table in use", () => {
+    it("starts another instance without waiting for the locks of running writes", async () => {
+      const database = await postgres.database("workflow_state.db");
+      await (await database.open()).close();
+      const writer = new pg.Client({ connectionString: database.location });
+      await writer.connect();
+      try {
+        await writer.query("BEGIN");
+        await writer.query("UPDATE workflow_state SET current_step = 'review' WHERE flow_session_key = $1", [`${FLOW}:9094a0bf-9157-456c-aabd-e5c7cc690a73`]);
+        const store = await database.open({ busyTimeoutMs: 200 });
+        expect(await store.countSessions(FLOW)).toBe(24);
+      } finally {
+        await writer.query("ROLLBACK");
+        await writer.end();
+      }
+    });
+  });
+
   describe("with a Kysely instance over the host's pg pool", () => {
     it("works on it and leaves it open on close()", async () => {
       const pool = new pg.Pool({ connectionString: await createPostgresSchema("workflow_state.db") });

@@ -84,8 +84,15 @@ const PG_KEY_INDEX = "idx_workflow_state_key_c";
 const postgresDialect: SqlDialect = {
   name: "postgres",
   // Idempotent DDL under an advisory lock: concurrent CREATE ... IF NOT EXISTS can otherwise collide on the catalog.
+  // It runs only when something is missing, since ALTER TABLE locks out every reader even when it has nothing to do.
   // Timestamps stay text in SQLite's CURRENT_TIMESTAMP form, so rows and summaries match the SQLite store's exactly.
   async migrate(db) {
+    const current = await sql<{ ready: boolean }>`SELECT
+        to_regclass(${WORKFLOW_STATE_TABLE}) IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'label' AND NOT attisdropped)
+        AND to_regclass(${UPDATED_AT_INDEX}) IS NOT NULL
+        AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL AS ready`.execute(db);
+    if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
     const table = sql.table(WORKFLOW_STATE_TABLE);
     await db.transaction().execute(async (trx) => {
