@@ -9,7 +9,7 @@ import { WorkflowStore } from "./workflow-store.js";
 /** Options of {@link createWorkflowStore}. Give `filename` (embedded SQLite), `connectionString` (PostgreSQL) or `db`. */
 export interface WorkflowStoreOptions {
   /**
-   * The SQLite file to open or create, in WAL mode. Ignored when `db` is given.
+   * The SQLite file to open or create, in WAL mode. Ignored when `db` or `connectionString` is given.
    * @default "workflow_state.db"
    */
   filename?: string;
@@ -18,8 +18,8 @@ export interface WorkflowStoreOptions {
    */
   db?: Kysely<any>;
   /**
-   * A PostgreSQL connection string (`postgres://user:password@host:5432/database`), instead of `filename`. The store
-   * opens a `pg` pool for it, and closes the pool on `close()`.
+   * A PostgreSQL connection string (`postgres://user:password@host:5432/database`), instead of `filename`; ignored
+   * when `db` is given. The store opens a `pg` pool for it, and closes the pool on `close()`.
    */
   connectionString?: string;
   /**
