@@ -67,9 +67,10 @@ describe("several app instances on one PostgreSQL database", () => {
   let b: Instance;
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: await createPostgresSchema(), SESSION_SECRET: "shared by every instance", DATA_DIR: tempDir() };
-    a = await startInstance(env);
-    b = await startInstance(env);
+    // Nothing is shared but the database and the secret: each instance has its own data folder, as on its own machine.
+    const env = { DATABASE_URL: await createPostgresSchema(), SESSION_SECRET: "shared by every instance" };
+    a = await startInstance({ ...env, DATA_DIR: tempDir() });
+    b = await startInstance({ ...env, DATA_DIR: tempDir() });
   });
 
   afterAll(async () => {
