@@ -461,7 +461,9 @@ describe("createWorkflowStore() on PostgreSQL", () => {
       const name = new URL(database.location).searchParams.get("application_name");
       const { rowCount } = await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [name]);
       expect(rowCount).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      while ((await adminQuery("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [name])).rowCount) await sleep(20);
+      await sleep(100);
       expect(await store.countSessions(FLOW)).toBe(1);
     });
   });
