@@ -67,16 +67,28 @@ export interface Backend {
   holdWriteLock(database: TestDatabase): Promise<() => Promise<void>>;
 }
 
-const opened: WorkflowStore[] = [];
+const openedInTest: WorkflowStore[] = [];
+const openedInFile: WorkflowStore[] = [];
+let inTest = false;
 
+// A store opened by a test (or its beforeEach) is closed after it, so PostgreSQL pools never pile up connections
+// across a file; one opened in beforeAll lives until the file ends.
 function track(store: WorkflowStore): WorkflowStore {
-  opened.push(store);
+  (inTest ? openedInTest : openedInFile).push(store);
   return store;
 }
 
-// Stores are closed after every test, so PostgreSQL pools never pile up connections across a file.
+beforeEach(() => {
+  inTest = true;
+});
+
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
+  inTest = false;
+  await Promise.all(openedInTest.splice(0).map((store) => store.close()));
+});
+
+afterAll(async () => {
+  await Promise.all(openedInFile.splice(0).map((store) => store.close()));
 });
 
 /** Embedded SQLite: a file per database, a copy of the fixture file when one is asked for. */
