@@ -8,5 +8,7 @@ export default {
   testMatch: ["**/*.test.ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testTimeout: 30000,
+  globalSetup: "<rootDir>/__tests__/postgres-cluster.ts",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.ts",
   reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
 };

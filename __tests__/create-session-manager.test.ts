@@ -1,22 +1,22 @@
-import Database from "better-sqlite3";
 import express from "express";
 import request from "supertest";
 import { createSessionManager } from "../lib/create-session-manager.js";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import type { SessionManagerOptions } from "../lib/options.js";
-import { activeOf, buildApp, copyFixture, FLOW, openStore, recordingLogger, rowIds, visitor } from "./helpers.js";
+import { activeOf, backends, buildApp, FLOW, recordingLogger, rowIds, visitor, type FixtureName } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
 const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
 
-async function fixtureApp(options: Partial<SessionManagerOptions> = {}) {
-  const store = await openStore("workflow_state.db");
-  const app = buildApp({ store, ...options });
-  return { store, app, agent: visitor(app) };
-}
+describe.each(backends)("createSessionManager() on $name", (backend) => {
+  const openStore = (fixture?: FixtureName) => backend.openStore(fixture);
 
-describe("createSessionManager()", () => {
+  async function fixtureApp(options: Partial<SessionManagerOptions> = {}) {
+    const store = await openStore("workflow_state.db");
+    const app = buildApp({ store, ...options });
+    return { store, app, agent: visitor(app) };
+  }
+
   describe("setup", () => {
     it("fails fast without a store, naming the fix", async () => {
       expect(() => createSessionManager({ flowId: FLOW } as unknown as SessionManagerOptions)).toThrow(
@@ -337,20 +337,18 @@ describe("createSessionManager()", () => {
     });
 
     it("answers 503 with a message, not a crash, when another writer holds the database past the busy timeout", async () => {
-      const file = copyFixture("workflow_state.db");
-      const store = await createWorkflowStore({ filename: file, busyTimeoutMs: 50 });
-      const seen: unknown[] = [];
+      const database = await backend.database("workflow_state.db");
+      const store = await database.open({ busyTimeoutMs: 50 });
+      const seen: string[] = [];
       const agent = visitor(buildApp({ store, logger: { warn: (m: string) => void seen.push(m), error: (m: string) => void seen.push(m) } }));
-      const other = new Database(file);
-      other.exec("BEGIN IMMEDIATE");
+      const release = await backend.holdWriteLock(database);
       try {
         const res = await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "blocked" });
-        expect({ status: res.status, logged: seen }).toEqual({ status: 503, logged: [expect.stringContaining("SQLITE_BUSY")] });
+        expect({ status: res.status, logged: seen }).toEqual({ status: 503, logged: [expect.stringContaining("database is unavailable")] });
         expect(res.text).toContain("busy or read-only right now. Nothing was changed");
         await agent.get(P).expect(200);
       } finally {
-        other.exec("ROLLBACK");
-        other.close();
+        await release();
       }
       expect((await store.getSessionSummary(FLOW, NEWEST))?.label).toBe("Lecture batch 0");
     });

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import request from "supertest";
 import { createDemoApp } from "../demo-app/app.js";
-import { rowIds, tempDir } from "./helpers.js";
+import { createPostgresSchema, rowIds, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
 
@@ -45,5 +47,26 @@ describe("demo-app", () => {
     const page = await again.get("/workflow").expect(200);
     expect(page.text).toContain('data-testid="active-label">survives<');
     await second.close();
+  });
+
+  describe("with DATABASE_URL", () => {
+    it("copies the fixture's rows into an empty PostgreSQL table once, and keeps visitors' sessions there too", async () => {
+      const databaseUrl = await createPostgresSchema();
+      const dataDir = tempDir();
+      const first = await createDemoApp({ dataDir, databaseUrl });
+      const agent = request.agent(first.app);
+      expect(rowIds((await agent.get(P).expect(200)).text)).toHaveLength(24);
+      await agent.post(`${P}/create`).type("form").send({ label: "in postgres" }).expect(303);
+      await first.close();
+      expect(existsSync(join(dataDir, "workflow_state.db"))).toBe(false);
+      expect(existsSync(join(dataDir, "sessions.db"))).toBe(false);
+
+      const second = await createDemoApp({ dataDir, databaseUrl });
+      expect(await second.store.countSessions("structure_decomposition")).toBe(25);
+      const again = request.agent(second.app);
+      (again as unknown as { jar: unknown }).jar = (agent as unknown as { jar: unknown }).jar;
+      expect((await again.get("/workflow").expect(200)).text).toContain('data-testid="active-label">in postgres<');
+      await second.close();
+    });
   });
 });

@@ -1,10 +1,9 @@
-import Database from "better-sqlite3";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { sql } from "kysely";
 import { InvalidInputError, SessionNotFoundError } from "../lib/errors.js";
 import { resolveOptions, type SessionManagerOptions } from "../lib/options.js";
 import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "../lib/session-service.js";
 import type { WorkflowStore } from "../lib/workflow-store.js";
-import { FLOW, openStore, recordingLogger, tempDir } from "./helpers.js";
+import { FLOW, backends, recordingLogger, type FixtureName } from "./helpers.js";
 
 const FIRST_PAGE = { offset: 0, limit: 50, orderBy: "updated_at", descending: true } as const;
 
@@ -14,7 +13,9 @@ function serviceFor(store: WorkflowStore, options: Partial<SessionManagerOptions
   return { service, logger };
 }
 
-describe("SessionService", () => {
+describe.each(backends)("SessionService on $name", (backend) => {
+  const openStore = (fixture?: FixtureName) => backend.openStore(fixture);
+
   describe("label resolution", () => {
     it("uses the stored label first", async () => {
       const store = await openStore();
@@ -39,12 +40,9 @@ describe("SessionService", () => {
 
     it("then `Untitled Session` when there is no creation time", async () => {
       expect(defaultLabel(null)).toBe(UNTITLED_LABEL);
-      const file = `${tempDir()}/no-time.db`;
-      const store = await createWorkflowStore({ filename: file });
+      const store = await openStore();
       const id = await store.createSession(FLOW);
-      const raw = new Database(file);
-      raw.prepare("UPDATE workflow_state SET created_at = NULL").run();
-      raw.close();
+      await sql`UPDATE workflow_state SET created_at = NULL`.execute(store.db);
       const { service } = serviceFor(store);
       expect((await service.getItem(id)).displayLabel).toBe("Untitled Session");
     });
@@ -100,14 +98,11 @@ describe("SessionService", () => {
     });
 
     it("treats a row whose state_json is not JSON like a failing enricher", async () => {
-      const file = `${tempDir()}/bad-row.db`;
-      const store = await createWorkflowStore({ filename: file });
+      const store = await openStore();
       const good = await store.createSession(FLOW, { label: "good" });
       const bad = await store.createSession(FLOW, { label: "bad" });
       await store.updateState(FLOW, good, { n: 1 });
-      const raw = new Database(file);
-      raw.prepare("UPDATE workflow_state SET state_json = 'garbage' WHERE flow_session_key = ?").run(`${FLOW}:${bad}`);
-      raw.close();
+      await sql`UPDATE workflow_state SET state_json = 'garbage' WHERE flow_session_key = ${`${FLOW}:${bad}`}`.execute(store.db);
       const { service, logger } = serviceFor(store, { columns: [{ field: "n", header: "N" }], enrich: (state) => ({ n: state.n as number }) });
       const page = await service.listPage(FIRST_PAGE);
       const byLabel = Object.fromEntries(page.items.map((item) => [item.displayLabel, item.fields.n]));

@@ -2,13 +2,19 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
+import pg from "pg";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
-import { ConfigurationError, CorruptStateError } from "../lib/errors.js";
-import { FLOW, copyFixture, openStore, tempDir } from "./helpers.js";
+import { ConfigurationError, CorruptStateError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
+import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
+import { freePort } from "./postgres-cluster.js";
+import { FLOW, adminQuery, backends, copyFixture, createPostgresSchema, postgres, tempDir, type FixtureName } from "./helpers.js";
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-describe("createWorkflowStore()", () => {
+describe.each(backends)("createWorkflowStore() on $name", (backend) => {
+  const openStore = (fixture?: FixtureName) => backend.openStore(fixture);
+
   describe("with the current fixture written by cjm-workflow-state", () => {
     it("lists exactly 24 sessions of structure_decomposition and 6 of transcription", async () => {
       const store = await openStore("workflow_state.db");
@@ -75,8 +81,54 @@ describe("createWorkflowStore()", () => {
     });
   });
 
-  describe("with a file from an older release (no label column)", () => {
+  describe("with a table from an older release (no label column)", () => {
     it("adds the label column and lists its 3 sessions", async () => {
+      const database = await backend.database("workflow_state_legacy.db");
+      const store = await database.open();
+      expect(await store.countSessions(FLOW)).toBe(3);
+      expect((await store.listSessions(FLOW)).every((s) => s.label === null)).toBe(true);
+      expect(await store.setSessionLabel(FLOW, "legacy-1", "Renamed")).toBe(true);
+      const row = await store.db.selectFrom("workflow_state").select("label").where("flow_session_key", "=", `${FLOW}:legacy-1`).executeTakeFirst();
+      expect(row).toEqual({ label: "Renamed" });
+    });
+
+    it("opens the migrated table again without changes", async () => {
+      const database = await backend.database("workflow_state_legacy.db");
+      await (await database.open()).close();
+      const again = await database.open();
+      expect(await again.countSessions(FLOW)).toBe(3);
+    });
+  });
+
+  describe("with a new database", () => {
+    it("writes rows in the cjm-workflow-state format: flow:session key, SQLite timestamps, JSON state", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { label: "lecture_01" });
+      await store.updateState(FLOW, id, { step_states: { selection: { selected_sources: [] } } });
+      await store.setCurrentStep(FLOW, id, "selection");
+      const row = await store.db.selectFrom("workflow_state").selectAll().executeTakeFirstOrThrow();
+      expect(row.flow_session_key).toBe(`${FLOW}:${id}`);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(row.created_at).toMatch(TIMESTAMP);
+      expect(row.updated_at).toMatch(TIMESTAMP);
+      expect(row.current_step).toBe("selection");
+      expect(row.label).toBe("lecture_01");
+      expect(JSON.parse(row.state_json!)).toEqual({ step_states: { selection: { selected_sources: [] } } });
+    });
+
+    it("fills the column defaults in the same format when a row is inserted without them", async () => {
+      const store = await openStore();
+      await sql`INSERT INTO workflow_state (flow_session_key) VALUES (${`${FLOW}:raw`})`.execute(store.db);
+      const summary = await store.getSessionSummary(FLOW, "raw");
+      expect(summary).toMatchObject({ label: null, currentStep: null, stateSizeBytes: 2 });
+      expect(Math.abs(summary!.createdAt!.getTime() - Date.now())).toBeLessThan(60_000);
+    });
+  });
+});
+
+describe("createWorkflowStore() on SQLite files", () => {
+  describe("with a file from an older release (no label column)", () => {
+    it("adds the label column to the file, as Python's store does", async () => {
       const file = copyFixture("workflow_state_legacy.db");
       const store = await createWorkflowStore({ filename: file });
       expect(await store.countSessions(FLOW)).toBe(3);
@@ -88,14 +140,6 @@ describe("createWorkflowStore()", () => {
       expect(columns.map((c) => c.name)).toContain("label");
       expect(raw.prepare("SELECT label FROM workflow_state WHERE flow_session_key = ?").get(`${FLOW}:legacy-1`)).toEqual({ label: "Renamed" });
       raw.close();
-    });
-
-    it("opens the migrated file again without changes", async () => {
-      const file = copyFixture("workflow_state_legacy.db");
-      await (await createWorkflowStore({ filename: file })).close();
-      const again = await createWorkflowStore({ filename: file });
-      expect(await again.countSessions(FLOW)).toBe(3);
-      await again.close();
     });
   });
 
@@ -116,25 +160,6 @@ describe("createWorkflowStore()", () => {
       expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'idx_workflow_state_updated'").get()).toBeDefined();
       expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
       raw.close();
-    });
-
-    it("writes rows in the cjm-workflow-state format: flow:session key, SQLite timestamps, JSON state", async () => {
-      const file = join(tempDir(), "format.db");
-      const store = await createWorkflowStore({ filename: file });
-      const id = await store.createSession(FLOW, { label: "lecture_01" });
-      await store.updateState(FLOW, id, { step_states: { selection: { selected_sources: [] } } });
-      await store.setCurrentStep(FLOW, id, "selection");
-      await store.close();
-      const raw = new Database(file, { readonly: true });
-      const row = raw.prepare("SELECT * FROM workflow_state").get() as Record<string, string>;
-      raw.close();
-      expect(row.flow_session_key).toBe(`${FLOW}:${id}`);
-      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(row.created_at).toMatch(TIMESTAMP);
-      expect(row.updated_at).toMatch(TIMESTAMP);
-      expect(row.current_step).toBe("selection");
-      expect(row.label).toBe("lecture_01");
-      expect(JSON.parse(row.state_json!)).toEqual({ step_states: { selection: { selected_sources: [] } } });
     });
 
     it("leaves files that Python's sqlite3 and json modules read back, as cjm-workflow-state does", async () => {
@@ -174,7 +199,9 @@ describe("createWorkflowStore()", () => {
   });
 });
 
-describe("WorkflowStore", () => {
+describe.each(backends)("WorkflowStore on $name", (backend) => {
+  const openStore = (fixture?: FixtureName) => backend.openStore(fixture);
+
   describe("flow scoping", () => {
     it("never lets flows whose ids share a prefix or contain LIKE wildcards see each other's rows", async () => {
       const store = await openStore();
@@ -286,32 +313,183 @@ describe("WorkflowStore", () => {
       await store.close();
     });
 
-    it("loses no key when two stores on one file write concurrently", async () => {
-      const file = join(tempDir(), "shared.db");
-      const first = await createWorkflowStore({ filename: file });
-      const second = await createWorkflowStore({ filename: file });
+    it("loses no key when two stores on one database write concurrently", async () => {
+      const database = await backend.database();
+      const first = await database.open();
+      const second = await database.open();
       const id = await first.createSession(FLOW);
       await Promise.all(
         Array.from({ length: 40 }, (_, i) => (i % 2 ? first : second).updateState(FLOW, id, { [`k${i}`]: i })),
       );
       expect(Object.keys(await first.getState(FLOW, id))).toHaveLength(40);
-      await first.close();
-      await second.close();
+    });
+
+    it("loses no step key when updateStepState() runs concurrently on one step", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => store.updateStepState(FLOW, id, "review", { [`k${i}`]: i })));
+      expect(Object.keys(await store.getStepState(FLOW, id, "review"))).toHaveLength(30);
     });
 
     it("refuses to merge into a state that is not JSON, and leaves the row as it was", async () => {
-      const file = join(tempDir(), "corrupt-row.db");
-      const store = await createWorkflowStore({ filename: file });
+      const store = await openStore();
       const id = await store.createSession(FLOW);
-      const raw = new Database(file);
-      raw.prepare("UPDATE workflow_state SET state_json = '{not json' WHERE flow_session_key = ?").run(`${FLOW}:${id}`);
-      raw.close();
+      await sql`UPDATE workflow_state SET state_json = '{not json' WHERE flow_session_key = ${`${FLOW}:${id}`}`.execute(store.db);
       await expect(store.updateState(FLOW, id, { a: 1 })).rejects.toThrow(CorruptStateError);
+      await expect(store.updateStepState(FLOW, id, "review", { a: 1 })).rejects.toThrow(CorruptStateError);
       await expect(store.getState(FLOW, id)).rejects.toThrow(CorruptStateError);
-      const check = new Database(file, { readonly: true });
-      expect(check.prepare("SELECT state_json FROM workflow_state").get()).toEqual({ state_json: "{not json" });
-      check.close();
-      await store.close();
+      const row = await store.db.selectFrom("workflow_state").select("state_json").executeTakeFirst();
+      expect(row).toEqual({ state_json: "{not json" });
     });
+  });
+});
+
+describe("createWorkflowStore() on PostgreSQL", () => {
+  describe("with a new database", () => {
+    it("creates the table with text timestamps, the updated_at index and a byte-order index for flow scoping", async () => {
+      const store = await postgres.openStore();
+      const columns = await sql<{ column_name: string; data_type: string }>`
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'workflow_state' ORDER BY ordinal_position`.execute(store.db);
+      expect(columns.rows).toEqual(
+        ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label"].map((column_name) => ({ column_name, data_type: "text" })),
+      );
+      const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'workflow_state' ORDER BY indexname`.execute(store.db);
+      expect(indexes.rows.map((row) => row.indexname)).toEqual(["idx_workflow_state_key_c", "idx_workflow_state_updated", "workflow_state_pkey"]);
+    });
+
+    it("migrates without error when several instances start at once", async () => {
+      const location = await createPostgresSchema();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => createWorkflowStore({ connectionString: location })));
+      await stores[0]!.createSession(FLOW, { sessionId: "one" });
+      expect(await stores[3]!.countSessions(FLOW)).toBe(1);
+      await Promise.all(stores.map((store) => store.close()));
+    });
+  });
+
+  describe("with a table in use", () => {
+    it("starts another instance without waiting for the locks of running writes", async () => {
+      const database = await postgres.database("workflow_state.db");
+      await (await database.open()).close();
+      const writer = new pg.Client({ connectionString: database.location });
+      await writer.connect();
+      try {
+        await writer.query("BEGIN");
+        await writer.query("UPDATE workflow_state SET current_step = 'review' WHERE flow_session_key = $1", [`${FLOW}:9094a0bf-9157-456c-aabd-e5c7cc690a73`]);
+        const store = await database.open({ busyTimeoutMs: 200 });
+        expect(await store.countSessions(FLOW)).toBe(24);
+      } finally {
+        await writer.query("ROLLBACK");
+        await writer.end();
+      }
+    });
+  });
+
+  describe("with a Kysely instance over the host's pg pool", () => {
+    it("works on it and leaves it open on close()", async () => {
+      const pool = new pg.Pool({ connectionString: await createPostgresSchema("workflow_state.db") });
+      const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
+      const store = await createWorkflowStore({ db });
+      expect(await store.countSessions(FLOW)).toBe(24);
+      await store.close();
+      expect((await pool.query("SELECT count(*)::int AS n FROM workflow_state")).rows[0].n).toBe(30);
+      await db.destroy();
+    });
+  });
+
+  describe("flow scoping", () => {
+    it("reads one flow's rows through the byte-order key index, not a full scan", async () => {
+      const location = await createPostgresSchema();
+      const queries: CompiledQuery[] = [];
+      const db = new Kysely<WorkflowStateDatabase>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location }) }),
+        log: (event) => void queries.push(event.query),
+      });
+      const client = new pg.Client({ connectionString: location });
+      await client.connect();
+      try {
+        const store = await createWorkflowStore({ db });
+        await client.query(`INSERT INTO workflow_state (flow_session_key, state_json)
+          SELECT 'flow' || (i % 200) || ':' || i, '{}' FROM generate_series(1, 10000) AS i`);
+        await client.query("ANALYZE workflow_state");
+        queries.length = 0;
+        expect(await store.listSessions("flow7", { limit: 20 })).toHaveLength(20);
+        expect(await store.countSessions("flow7")).toBe(50);
+        expect(queries).toHaveLength(2);
+        for (const query of queries) {
+          const explained = await client.query(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]);
+          const plan = JSON.stringify(explained.rows);
+          expect(plan).not.toContain('"Seq Scan"');
+          expect(plan).toContain('"Index Name":"idx_workflow_state_key_c"');
+        }
+      } finally {
+        await client.end();
+        await db.destroy();
+      }
+    });
+  });
+
+  describe("when the server cannot serve", () => {
+    it("fails at startup with StoreUnavailableError, without the password in the message, when nothing listens", async () => {
+      const url = `postgres://app:s3cret@127.0.0.1:${await freePort()}/db`;
+      const failure = createWorkflowStore({ connectionString: url });
+      await expect(failure).rejects.toThrow(StoreUnavailableError);
+      await expect(failure).rejects.not.toThrow("s3cret");
+    });
+
+    it("throws StoreUnavailableError, changing nothing, when another transaction holds the row past busyTimeoutMs", async () => {
+      const database = await postgres.database("workflow_state.db");
+      const store = await database.open({ busyTimeoutMs: 100 });
+      const other = new pg.Client({ connectionString: database.location });
+      await other.connect();
+      try {
+        await other.query("BEGIN");
+        await other.query("SELECT * FROM workflow_state WHERE flow_session_key = $1 FOR UPDATE", [`${FLOW}:legacy-none`]);
+        await other.query("LOCK TABLE workflow_state IN EXCLUSIVE MODE");
+        await expect(store.setSessionLabel(FLOW, "9094a0bf-9157-456c-aabd-e5c7cc690a73", "blocked")).rejects.toThrow(StoreUnavailableError);
+      } finally {
+        await other.query("ROLLBACK");
+        await other.end();
+      }
+      expect((await store.getSessionSummary(FLOW, "9094a0bf-9157-456c-aabd-e5c7cc690a73"))?.label).toBe("Lecture batch 0");
+    });
+
+    it("reconnects after the server dropped the pool's connections", async () => {
+      const database = await postgres.database();
+      const store = await database.open();
+      await store.createSession(FLOW);
+      const name = new URL(database.location).searchParams.get("application_name");
+      const { rowCount } = await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [name]);
+      expect(rowCount).toBeGreaterThan(0);
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      while ((await adminQuery("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [name])).rowCount) await sleep(20);
+      await sleep(100);
+      expect(await store.countSessions(FLOW)).toBe(1);
+    });
+  });
+});
+
+describe("translateDatabaseError()", () => {
+  it.each([
+    ["SQLITE_BUSY", "locked"],
+    ["SQLITE_READONLY", "read-only"],
+    ["08006", "PostgreSQL connection failure"],
+    ["53300", "too many connections"],
+    ["57P01", "server shutting down"],
+    ["55P03", "lock timeout"],
+    ["25006", "read-only transaction"],
+    ["ECONNREFUSED", "nothing listens"],
+    ["ECONNRESET", "connection reset"],
+  ])("turns %s (%s) into StoreUnavailableError", (code) => {
+    expect(translateDatabaseError(Object.assign(new Error("driver says no"), { code }))).toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it("turns node-postgres's lost connection (no code) into StoreUnavailableError", () => {
+    expect(translateDatabaseError(new Error("Connection terminated unexpectedly"))).toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it.each(["23505", "22P02", "SQLITE_CONSTRAINT"])("leaves %s alone", (code) => {
+    const error = Object.assign(new Error("a real bug"), { code });
+    expect(translateDatabaseError(error)).toBe(error);
   });
 });

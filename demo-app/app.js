@@ -1,12 +1,15 @@
 // The demo: a small workflow (Selection → Segment & Align → Review → Verify) with the session manager mounted at
-// /manage/sessions. It imports only what the package exports, as a user's app would.
+// /manage/sessions. It imports only what the package exports, as a user's app would. With DATABASE_URL set to a
+// postgres:// URL it keeps workflow state and visitors' sessions in PostgreSQL, so several instances can serve it.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import connectPgSimple from "connect-pg-simple";
 import express from "express";
 import session from "express-session";
+import pg from "pg";
 import { html, render } from "@lit-labs/ssr";
 import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
 import { createSessionManager, createWorkflowStore } from "express-workflow-sessions";
@@ -63,6 +66,39 @@ async function seed(store) {
   }
 }
 
+/** Copies the fixture's rows, as cjm-workflow-state wrote them, into an empty PostgreSQL table. */
+async function copyFixtureRows(store) {
+  const file = new Database(FIXTURE, { readonly: true });
+  const rows = file.prepare("SELECT flow_session_key, current_step, state_json, created_at, updated_at, label FROM workflow_state").all();
+  file.close();
+  // Instances that start together may both copy; the rows are identical, so the second copy changes nothing.
+  await store.db.insertInto("workflow_state").values(rows).onConflict((oc) => oc.column("flow_session_key").doNothing()).execute();
+}
+
+/** The workflow store and the express-session store: both in PostgreSQL, or both in files under dataDir. */
+async function openStores(dataDir, databaseUrl) {
+  if (databaseUrl) {
+    const store = await createWorkflowStore({ connectionString: databaseUrl });
+    if ((await store.countSessions(FLOW_ID)) === 0) {
+      if (existsSync(FIXTURE)) await copyFixtureRows(store);
+      else await seed(store);
+    }
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+    pool.on("error", () => {});
+    const PgSession = connectPgSimple(session);
+    const sessionStore = new PgSession({ pool, createTableIfMissing: true });
+    return { store, sessionStore, closeSessions: async () => (await sessionStore.close(), await pool.end()) };
+  }
+  const dbFile = join(dataDir, "workflow_state.db");
+  const fresh = !existsSync(dbFile);
+  if (fresh && existsSync(FIXTURE)) copyFileSync(FIXTURE, dbFile);
+  const store = await createWorkflowStore({ filename: dbFile });
+  if (fresh && !existsSync(FIXTURE)) await seed(store);
+  const sessionDb = new Database(join(dataDir, "sessions.db"));
+  const sessionStore = new SqliteSessionStore(sessionDb);
+  return { store, sessionStore, closeSessions: async () => (sessionStore.close(), sessionDb.close()) };
+}
+
 const page = (title, body) => html`<!doctype html>
 <html lang="en">
   <head>
@@ -77,19 +113,13 @@ const page = (title, body) => html`<!doctype html>
 </html>`;
 
 /**
- * Builds the demo app over a working copy of the fixture database (or a seeded one when the fixture is absent).
- * @param {{ dataDir?: string }} [options]
+ * Builds the demo app over a working copy of the fixture database (or a seeded one when the fixture is absent), or
+ * over PostgreSQL when `databaseUrl` is given (its empty table gets the fixture's rows).
+ * @param {{ dataDir?: string, databaseUrl?: string }} [options]
  */
-export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(here, "data") } = {}) {
+export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(here, "data"), databaseUrl = process.env.DATABASE_URL } = {}) {
   mkdirSync(dataDir, { recursive: true });
-  const dbFile = join(dataDir, "workflow_state.db");
-  const fresh = !existsSync(dbFile);
-  if (fresh && existsSync(FIXTURE)) copyFileSync(FIXTURE, dbFile);
-  const store = await createWorkflowStore({ filename: dbFile });
-  if (fresh && !existsSync(FIXTURE)) await seed(store);
-
-  const sessionDb = new Database(join(dataDir, "sessions.db"));
-  const sessionStore = new SqliteSessionStore(sessionDb);
+  const { store, sessionStore, closeSessions } = await openStores(dataDir, databaseUrl);
   const app = express();
   app.disable("x-powered-by");
   app.use(
@@ -166,8 +196,7 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
 
   const close = async () => {
     await store.close();
-    sessionStore.close();
-    sessionDb.close();
+    await closeSessions();
   };
   return { app, store, close };
 }

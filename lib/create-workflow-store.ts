@@ -1,15 +1,15 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
-import { ConfigurationError, StoreUnavailableError } from "./errors.js";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { ConfigurationError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
 import { dialectOf } from "./sql-dialect.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
 
-/** Options of {@link createWorkflowStore}. Give either `filename` (embedded SQLite) or `db`. */
+/** Options of {@link createWorkflowStore}. Give `filename` (embedded SQLite), `connectionString` (PostgreSQL) or `db`. */
 export interface WorkflowStoreOptions {
   /**
-   * The SQLite file to open or create, in WAL mode. Ignored when `db` is given.
+   * The SQLite file to open or create, in WAL mode. Ignored when `db` or `connectionString` is given.
    * @default "workflow_state.db"
    */
   filename?: string;
@@ -18,7 +18,13 @@ export interface WorkflowStoreOptions {
    */
   db?: Kysely<any>;
   /**
-   * How long a write waits for another writer's lock before giving up, in milliseconds (SQLite only).
+   * A PostgreSQL connection string (`postgres://user:password@host:5432/database`), instead of `filename`; ignored
+   * when `db` is given. The store opens a `pg` pool for it, and closes the pool on `close()`.
+   */
+  connectionString?: string;
+  /**
+   * How long a write waits for another writer's lock before giving up, in milliseconds: SQLite's busy timeout, or
+   * PostgreSQL's `lock_timeout` for a `connectionString` pool. Either way the request then answers 503.
    * @default 5000
    */
   busyTimeoutMs?: number;
@@ -35,13 +41,15 @@ export const DEFAULT_FILENAME = "workflow_state.db";
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * Opens a workflow-state store: the embedded SQLite default, or the database behind a Kysely instance. Creates the
- * `cjm-workflow-state` schema when it is missing and adds the `label` column to files from older releases.
+ * Opens a workflow-state store: the embedded SQLite default, a PostgreSQL server, or the database behind a Kysely
+ * instance. Creates the `cjm-workflow-state` schema when it is missing and adds the `label` column to tables from
+ * older releases; safe to run from several instances at once.
  *
  * @example
  * ```ts
  * const store = await createWorkflowStore({ filename: "workflow_state.db" });
  * const id = await store.createSession("structure_decomposition", { label: "lecture_01" });
+ * // several app instances: await createWorkflowStore({ connectionString: process.env.DATABASE_URL })
  * ```
  */
 export async function createWorkflowStore(options: WorkflowStoreOptions = {}): Promise<WorkflowStore> {
@@ -51,6 +59,8 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
     await migrate(() => dialect.migrate(db), `the ${dialect.name} database`);
     return new WorkflowStore(db, dialect);
   }
+
+  if (options.connectionString) return openPostgres(options.connectionString, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
 
   const filename = options.filename ?? DEFAULT_FILENAME;
   if (options.fileMustExist && filename !== ":memory:" && !existsSync(filename)) {
@@ -76,6 +86,34 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   return new WorkflowStore(db, dialectOf(db), () => db.destroy());
 }
 
+async function openPostgres(connectionString: string, lockTimeoutMs: number): Promise<WorkflowStore> {
+  const { default: pg } = await import("pg");
+  const pool = new pg.Pool({ connectionString, lock_timeout: lockTimeoutMs });
+  // An idle connection that breaks (server restart, network) is dropped by the pool; the next query reconnects, or
+  // answers 503 while the server is down. Without a listener the 'error' event would crash the process.
+  pool.on("error", () => {});
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = dialectOf(db);
+  try {
+    await migrate(() => dialect.migrate(db), `at ${redact(connectionString)}`);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new WorkflowStore(db, dialect, () => db.destroy());
+}
+
+/** The connection string without its password, for messages. */
+function redact(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return "(the PostgreSQL connection string)";
+  }
+}
+
 function enableWal(sqlite: Database.Database): void {
   try {
     sqlite.pragma("journal_mode = WAL");
@@ -95,6 +133,9 @@ async function migrate(run: () => Promise<void>, what: string): Promise<void> {
     }
     if (/readonly|read-only/i.test(message)) {
       throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });
+    }
+    if (translateDatabaseError(error) instanceof StoreUnavailableError) {
+      throw new StoreUnavailableError(`Could not reach the workflow-state database ${what}: ${message}`, { cause: error });
     }
     throw error;
   }

@@ -116,18 +116,28 @@ export function isSessionManagerError(error: unknown): error is SessionManagerEr
 }
 
 const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|FULL|PERM)/;
-const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|25006)/;
+// Connection failures, too many connections, shutdown, read-only, a lock or statement timeout.
+const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|57014|55P03|25006)/;
+const UNAVAILABLE_NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
+// node-postgres reports a lost connection or an exhausted pool without a code.
+const UNAVAILABLE_PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /**
  * Turns a driver error into a {@link StoreUnavailableError} when it means the database cannot serve right now
- * (locked, read-only, disk full, connection lost); returns any other error unchanged.
+ * (locked, read-only, disk full, connection refused or lost, a lock timeout); returns any other error unchanged.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  // Duck-typed on purpose: a native driver may build its errors in another realm, where `instanceof Error` fails.
+  // Duck-typed rather than `instanceof Error`: socket errors come from Node's own realm, not always the caller's.
   if (typeof error !== "object" || error === null || error instanceof SessionManagerError) return error;
   const code = String((error as { code?: unknown }).code ?? "");
-  if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || code === "ECONNREFUSED") {
-    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${String((error as { message?: unknown }).message)}`, { cause: error });
+  const message = String((error as { message?: unknown }).message ?? "");
+  if (
+    UNAVAILABLE_SQLITE_CODES.test(code) ||
+    UNAVAILABLE_PG_CODES.test(code) ||
+    UNAVAILABLE_NETWORK_CODES.test(code) ||
+    (code === "" && UNAVAILABLE_PG_MESSAGES.test(message))
+  ) {
+    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${message}`, { cause: error });
   }
   return error;
 }

@@ -15,6 +15,11 @@ export interface SqlDialect {
   migrate(db: Kysely<WorkflowStateDatabase>): Promise<void>;
   /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
   keyColumn(): RawBuilder<string>;
+  /**
+   * A column as an ORDER BY key that sorts as SQLite does: text byte-wise (labels, keys), so both databases list
+   * sessions in one order. Timestamps keep their own collation so that their index still serves the sort.
+   */
+  sortKey(column: "updated_at" | "created_at" | "label" | "flow_session_key"): RawBuilder<unknown>;
   /** A JSON object holding `base`'s top-level keys with `patch`'s keys replacing or adding to them. */
   mergeObjects(base: Sql, patch: Sql): RawBuilder<string>;
   /** The object stored under `key` in `base`, or `{}` when there is none or it is not an object. */
@@ -59,6 +64,7 @@ const sqliteDialect: SqlDialect = {
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
   },
   keyColumn: () => sql<string>`flow_session_key`,
+  sortKey: (column) => sql.ref(column),
   mergeObjects: (base, patch) =>
     sqliteObjectOf(
       sql`${sqliteEntries(base, "b")} WHERE b.key NOT IN (SELECT key FROM json_each(${patch})) UNION ALL ${sqliteEntries(patch, "p")}`,
@@ -70,26 +76,45 @@ const sqliteDialect: SqlDialect = {
   byteLength: (column) => sql<number>`octet_length(${column})`,
 };
 
+/** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
+const PG_MIGRATION_LOCK = sql`pg_advisory_xact_lock(hashtext('express-workflow-sessions:migrate'))`;
+/** The index that serves the byte-wise key range of flow scoping, whatever the database's default collation. */
+const PG_KEY_INDEX = "idx_workflow_state_key_c";
+
 const postgresDialect: SqlDialect = {
   name: "postgres",
+  // Idempotent DDL under an advisory lock: concurrent CREATE ... IF NOT EXISTS can otherwise collide on the catalog.
+  // It runs only when something is missing, since ALTER TABLE locks out every reader even when it has nothing to do.
+  // Timestamps stay text in SQLite's CURRENT_TIMESTAMP form, so rows and summaries match the SQLite store's exactly.
   async migrate(db) {
+    const current = await sql<{ ready: boolean }>`SELECT
+        to_regclass(${WORKFLOW_STATE_TABLE}) IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'label' AND NOT attisdropped)
+        AND to_regclass(${UPDATED_AT_INDEX}) IS NOT NULL
+        AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL AS ready`.execute(db);
+    if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
-    await sql`CREATE TABLE IF NOT EXISTS ${sql.table(WORKFLOW_STATE_TABLE)} (
-        flow_session_key TEXT PRIMARY KEY,
-        current_step TEXT,
-        state_json TEXT DEFAULT '{}',
-        created_at TEXT DEFAULT ${now},
-        updated_at TEXT DEFAULT ${now},
-        label TEXT)`.execute(db);
-    await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN IF NOT EXISTS label TEXT`.execute(db);
-    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
-    await sql`CREATE INDEX IF NOT EXISTS idx_workflow_state_key_c ON ${sql.table(WORKFLOW_STATE_TABLE)}(flow_session_key COLLATE "C")`.execute(db);
+    const table = sql.table(WORKFLOW_STATE_TABLE);
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT ${PG_MIGRATION_LOCK}`.execute(trx);
+      await sql`CREATE TABLE IF NOT EXISTS ${table} (
+          flow_session_key TEXT PRIMARY KEY,
+          current_step TEXT,
+          state_json TEXT DEFAULT '{}',
+          created_at TEXT DEFAULT ${now},
+          updated_at TEXT DEFAULT ${now},
+          label TEXT)`.execute(trx);
+      await sql`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS label TEXT`.execute(trx);
+      await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${table} (updated_at)`.execute(trx);
+      await sql`CREATE INDEX IF NOT EXISTS ${sql.id(PG_KEY_INDEX)} ON ${table} ((flow_session_key COLLATE "C"))`.execute(trx);
+    });
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
+  sortKey: (column) => (column === "label" || column === "flow_session_key" ? sql`(${sql.ref(column)} COLLATE "C")` : sql.ref(column)),
   mergeObjects: (base, patch) => sql<string>`(coalesce(${base}, '{}')::jsonb || ${patch}::jsonb)::text`,
   objectAt: (base, key) =>
-    sql<string>`(CASE WHEN jsonb_typeof(${base}::jsonb -> ${key}) = 'object' THEN (${base}::jsonb -> ${key})::text ELSE '{}' END)`,
-  singleKeyObject: (key, value) => sql<string>`jsonb_build_object(${key}, ${value}::jsonb)::text`,
+    sql<string>`(CASE WHEN jsonb_typeof(${base}::jsonb -> ${key}::text) = 'object' THEN (${base}::jsonb -> ${key}::text)::text ELSE '{}' END)`,
+  singleKeyObject: (key, value) => sql<string>`jsonb_build_object(${key}::text, ${value}::jsonb)::text`,
   withoutKey: (base, key) => sql<string>`(coalesce(${base}, '{}')::jsonb - ${key}::text)::text`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type OrderByItemBuilder, type SelectQueryBuilder } from "kysely";
 import { CorruptStateError, InvalidInputError, translateDatabaseError } from "./errors.js";
 import type { SqlDialect } from "./sql-dialect.js";
 import { formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
@@ -122,10 +122,11 @@ export class WorkflowStore {
   /** One page of the flow's sessions, without their state blobs. Ties are broken by session key, in the same direction. */
   async listSessions(flowId: string, options: ListSessionsOptions = {}): Promise<SessionSummary[]> {
     const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
-    const direction = descending ? "desc" : "asc";
+    // NULLs sort first ascending and last descending, SQLite's default, on every database.
+    const direction = (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
     let query = this.whereFlow(this.selectSummaries(), flowId)
-      .orderBy(orderBy, direction)
-      .orderBy("flow_session_key", direction);
+      .orderBy(this.dialect.sortKey(orderBy), direction)
+      .orderBy(this.dialect.sortKey("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
     else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
     const rows = await this.run(() => query.execute());
