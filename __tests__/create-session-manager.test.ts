@@ -4,7 +4,7 @@ import request from "supertest";
 import { createSessionManager } from "../lib/create-session-manager.js";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import type { SessionManagerOptions } from "../lib/options.js";
-import { activeOf, buildApp, copyFixture, FLOW, openStore, recordingLogger, rowIds, visitor } from "./helpers.js";
+import { activeOf, buildApp, copyFixture, csrfAgent, FLOW, openStore, recordingLogger, rowIds } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -13,7 +13,7 @@ const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
 async function fixtureApp(options: Partial<SessionManagerOptions> = {}) {
   const store = await openStore("workflow_state.db");
   const app = buildApp({ store, ...options });
-  return { store, app, agent: visitor(app) };
+  return { store, app, agent: await csrfAgent(app) };
 }
 
 describe("createSessionManager()", () => {
@@ -244,7 +244,7 @@ describe("createSessionManager()", () => {
     it("creates a fresh active session when the last one is deleted", async () => {
       const store = await openStore();
       const only = await store.createSession(FLOW);
-      const agent = visitor(buildApp({ store }));
+      const agent = await csrfAgent(buildApp({ store }));
       await agent.post(`${P}/resume`).type("form").send({ session_id: only });
       await agent.post(`${P}/delete`).type("form").send({ session_id: only }).expect(303);
       const active = await activeOf(agent);
@@ -308,8 +308,8 @@ describe("createSessionManager()", () => {
   describe("visitors", () => {
     it("never share an active session", async () => {
       const { app } = await fixtureApp();
-      const alice = visitor(app);
-      const bob = visitor(app);
+      const alice = await csrfAgent(app);
+      const bob = await csrfAgent(app);
       await alice.post(`${P}/resume`).type("form").send({ session_id: NEWEST });
       await bob.post(`${P}/resume`).type("form").send({ session_id: "a12c9948-76a9-4cf9-878b-93e298d58571" });
       expect(await activeOf(alice)).toBe(NEWEST);
@@ -330,6 +330,7 @@ describe("createSessionManager()", () => {
           throw new Error("boom");
         },
       });
+      logger.warnings.length = 0;
       const res = await agent.get(P).expect(200);
       expect(rowIds(res.text)).toHaveLength(24);
       expect(res.text).toContain('data-field="x">—</td>');
@@ -339,7 +340,7 @@ describe("createSessionManager()", () => {
     it("answers 503 with a message, not a crash, when another writer holds the database past the busy timeout", async () => {
       const file = copyFixture("workflow_state.db");
       const store = await createWorkflowStore({ filename: file, busyTimeoutMs: 50 });
-      const agent = visitor(buildApp({ store }));
+      const agent = await csrfAgent(buildApp({ store }));
       const other = new Database(file);
       other.exec("BEGIN IMMEDIATE");
       try {

@@ -27,6 +27,12 @@ export interface WorkflowStoreOptions {
    * @default false
    */
   fileMustExist?: boolean;
+  /**
+   * Open the file read-only (SQLite only): lists still render, every write answers 503 and changes nothing. The
+   * file must exist and already hold the schema, since nothing is migrated. Use it for a replica or an archive.
+   * @default false
+   */
+  readonly?: boolean;
 }
 
 /** The default SQLite file name, the one `cjm-workflow-state` uses. */
@@ -58,7 +64,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   }
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(filename);
+    sqlite = new Database(filename, options.readonly ? { readonly: true, fileMustExist: true } : {});
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
   } catch (error) {
     throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
@@ -66,6 +72,10 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     await migrate(async () => {
+      if (options.readonly) {
+        await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
+        return;
+      }
       enableWal(sqlite);
       await dialectOf(db).migrate(db);
     }, `"${filename}"`);

@@ -1,6 +1,6 @@
 import { PostgresAdapter, SqliteAdapter, sql, type Expression, type Kysely, type RawBuilder } from "kysely";
 import { ConfigurationError } from "./errors.js";
-import { UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Sql = Expression<unknown>;
 
@@ -56,6 +56,10 @@ const sqliteDialect: SqlDialect = {
     if (!columns.rows.some((column) => column.name === "label")) {
       await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN label TEXT`.execute(db);
     }
+    if (!columns.rows.some((column) => column.name === "owner")) {
+      await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN owner TEXT`.execute(db);
+    }
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(owner)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
   },
   keyColumn: () => sql<string>`flow_session_key`,
@@ -82,6 +86,8 @@ const postgresDialect: SqlDialect = {
         updated_at TEXT DEFAULT ${now},
         label TEXT)`.execute(db);
     await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN IF NOT EXISTS label TEXT`.execute(db);
+    await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN IF NOT EXISTS owner TEXT`.execute(db);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(owner)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS idx_workflow_state_key_c ON ${sql.table(WORKFLOW_STATE_TABLE)}(flow_session_key COLLATE "C")`.execute(db);
   },
