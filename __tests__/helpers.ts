@@ -88,8 +88,9 @@ export function csrfTokenIn(html: string): string {
  * A visitor that has loaded the manager page once, as a browser would, and sends its CSRF token as the
  * `X-CSRF-Token` header on every later request (the way htmx does from the page's `hx-headers`).
  */
-export async function csrfAgent(app: express.Express, page = "/manage/sessions") {
+export async function csrfAgent(app: express.Express, { page = "/manage/sessions", headers = {} }: { page?: string; headers?: Record<string, string> } = {}) {
   const agent = request.agent(app);
+  agent.set(headers);
   const res = await agent.get(page).expect(200);
   agent.set("X-CSRF-Token", csrfTokenIn(res.text));
   return agent;
