@@ -72,18 +72,25 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     await migrate(async () => {
-      if (options.readonly) {
-        await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
-        return;
-      }
+      if (options.readonly) return readSchema(db);
       enableWal(sqlite);
-      await dialectOf(db).migrate(db);
+      try {
+        await dialectOf(db).migrate(db);
+      } catch (error) {
+        // A file this process may only read keeps its schema as it is: serve it read-only when the table is there.
+        if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
+        await readSchema(db).catch(() => Promise.reject(error));
+      }
     }, `"${filename}"`);
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return new WorkflowStore(db, dialectOf(db), () => db.destroy());
+}
+
+async function readSchema(db: Kysely<WorkflowStateDatabase>): Promise<void> {
+  await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
 }
 
 function enableWal(sqlite: Database.Database): void {
@@ -102,6 +109,9 @@ async function migrate(run: () => Promise<void>, what: string): Promise<void> {
     const message = (error as Error).message;
     if (/not a database|malformed|file is encrypted/i.test(message)) {
       throw new ConfigurationError(`The workflow-state database ${what} is not a valid SQLite file (${message}). Restore it from a backup or point to another file.`);
+    }
+    if (/no such table/i.test(message)) {
+      throw new ConfigurationError(`The workflow-state database ${what} has no workflow_state table, and a read-only file cannot get one. Open it writable once, or point to another file.`);
     }
     if (/readonly|read-only/i.test(message)) {
       throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });
