@@ -260,6 +260,17 @@ describe("security", () => {
       expect(await store.countSessions(FLOW)).toBe(24);
     });
 
+    it.each([
+      ["gzip", 400],
+      ["deflate", 400],
+      ["compress", 415],
+    ])("answers a body that claims Content-Encoding: %s but is not, with %i instead of a 500", async (encoding, status) => {
+      const { app, store } = await fixtureApp();
+      const agent = await csrfAgent(app);
+      await agent.post(`${P}/create`).set("Content-Encoding", encoding).type("form").send("label=x").expect(status);
+      expect(await store.countSessions(FLOW)).toBe(24);
+    });
+
     it("ignores unknown fields", async () => {
       const { app, store } = await fixtureApp();
       const agent = await csrfAgent(app);

@@ -23,9 +23,9 @@ export function toErrorReply(thrown: unknown): ErrorReply {
     const row = ERROR_TABLE[error.code];
     return { code: error.code, status: row.status, message: error.publicMessage ?? row.message };
   }
-  // Errors from express's body parser carry a status and a type.
-  const parserError = error as { status?: unknown; type?: unknown };
-  if (typeof parserError.type === "string" && typeof parserError.status === "number") {
+  // Errors from express's body parser (http-errors) carry a 4xx status and `expose: true`; some have no `type`.
+  const parserError = error as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof parserError.status === "number" && parserError.status >= 400 && parserError.status < 500 && (parserError.expose === true || typeof parserError.type === "string")) {
     const code: SessionManagerErrorCode =
       parserError.status === 413 ? "payload_too_large" : parserError.status === 415 ? "unsupported_media_type" : "invalid_input";
     return { code, status: ERROR_TABLE[code].status, message: ERROR_TABLE[code].message };
