@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import { ROOT, tempDir } from "./helpers.js";
 
-// @ts-expect-error: a plain ESM script without types
 const { checkExact, checkAfterCrash, FLOW_ID } = (await import("../scripts/load.mjs")) as {
   checkExact: (users: unknown[], file: string) => Record<string, unknown>;
   checkAfterCrash: (users: unknown[], file: string) => Record<string, unknown>;
