@@ -26,7 +26,9 @@ const SORT_COLUMNS: Readonly<Record<string, SessionOrderBy>> = { updated: "updat
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
  * delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
- * `req.session.activeSessionId` and nowhere else, so visitors never share state.
+ * `req.session.activeSessionId` and nowhere else, so visitors never share state. Every POST must carry the
+ * visitor's CSRF token and come from this origin; every response of the manager carries a strict CSP. With the
+ * `owner` option, each user sees and changes only their own sessions.
  *
  * @example
  * ```ts

@@ -44,6 +44,7 @@ function request(port, agent, { method = "GET", path, headers = {}, body }) {
       res.setEncoding("utf8");
       res.on("data", (chunk) => (text += chunk));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+      res.on("close", () => res.complete || reject(new Error("the response was cut off")));
     });
     req.on("error", reject);
     req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
