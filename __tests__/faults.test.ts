@@ -3,7 +3,7 @@ import { chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
-import { buildApp, copyFixture, csrfAgent, FLOW, ROOT } from "./helpers.js";
+import { buildApp, copyFixture, csrfAgent, FLOW, recordingLogger, ROOT } from "./helpers.js";
 
 const P = "/manage/sessions";
 const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
@@ -52,7 +52,9 @@ describe("faults", () => {
       const file = copyFixture("workflow_state.db");
       await (await createWorkflowStore({ filename: file })).close();
       const store = await createWorkflowStore({ filename: file, readonly: true });
-      const agent = await csrfAgent(buildApp({ store }));
+      const logger = recordingLogger();
+      logger.error = (message: string, ...details: unknown[]) => void logger.errors.push(`${message} ${details.map((d) => (d as Error)?.stack ?? String(d)).join(" ")}`);
+      const agent = await csrfAgent(buildApp({ store, logger }));
       const before = await store.listSessions(FLOW);
       expect(before).toHaveLength(24);
       for (const [route, body] of [
@@ -60,7 +62,8 @@ describe("faults", () => {
         ["rename", { session_id: NEWEST, label: "x" }],
         ["delete", { session_id: NEWEST }],
       ] as const) {
-        const res = await agent.post(`${P}/${route}`).set("Accept", "application/json").type("form").send(body).expect(503);
+        const res = await agent.post(`${P}/${route}`).set("Accept", "application/json").type("form").send(body);
+        if (res.status !== 503) throw new Error(`${route}: ${res.status} ${logger.errors.join("\n")}`);
         expect(res.body.error).toEqual({ code: "store_unavailable", message: expect.stringContaining("busy or read-only right now. Nothing was changed") });
       }
       await agent.post(`${P}/resume`).type("form").send({ session_id: NEWEST }).expect(303);

@@ -182,10 +182,12 @@ const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|25006)/;
  * (locked, read-only, disk full, connection lost); returns any other error unchanged.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof SessionManagerError) return error;
+  // Duck-typed, not `instanceof Error`: a driver's errors may come from another realm (vm contexts, test runners).
+  if (typeof error !== "object" || error === null || error instanceof SessionManagerError) return error;
   const code = String((error as { code?: unknown }).code ?? "");
   if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || code === "ECONNREFUSED") {
-    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${error.message}`, { cause: error });
+    const message = String((error as { message?: unknown }).message ?? "");
+    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${message}`, { cause: error });
   }
   return error;
 }
