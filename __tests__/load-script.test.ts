@@ -65,7 +65,7 @@ describe("npm run load", () => {
   });
 
   it("runs end to end in a short smoke run, crash included, with no errors and no lost writes", () => {
-    const out = execFileSync(process.execPath, [join(ROOT, "scripts", "load.mjs"), "--duration=1.5", "--connections=4", "--crash-duration=2", "--json"], {
+    const out = execFileSync(process.execPath, [join(ROOT, "scripts", "load.mjs"), "--duration=1.5", "--connections=4", "--crash-duration=2", "--baseline-duration=0.5", "--json"], {
       cwd: ROOT,
       encoding: "utf8",
     });

@@ -3,7 +3,8 @@
 // 20 s, then the database is checked against every acknowledged request. Then the crash variant: the server is
 // SIGKILLed mid-load and restarted, and the file must pass PRAGMA integrity_check and hold every acknowledged create.
 //
-//   node scripts/load.mjs [--duration=20] [--connections=50] [--crash-duration=10] [--only=load|crash] [--json]
+//   node scripts/load.mjs [--duration=20] [--connections=50] [--crash-duration=10] [--baseline-duration=5]
+//                         [--only=load|crash] [--json]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -20,6 +21,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/
 const DURATION_S = Number(args.duration ?? 20);
 const CONNECTIONS = Number(args.connections ?? 50);
 const CRASH_DURATION_S = Number(args["crash-duration"] ?? 10);
+const BASELINE_S = Number(args["baseline-duration"] ?? 5);
 
 function startServer(file) {
   const child = spawn(process.execPath, [join(ROOT, "scripts", "load-server.mjs"), file], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
@@ -144,7 +146,7 @@ function prng(seed) {
   };
 }
 
-async function drive(port, { durationMs, connections, onHalfway }) {
+async function drive(port, { durationMs, connections, onHalfway, baseline = false }) {
   const stats = { requests: 0, errors: 0, latencies: [], errorSamples: [], crashed: 0 };
   const users = Array.from({ length: connections }, (_, i) => new User(i, port, stats));
   await Promise.all(users.map((user) => user.start()));
@@ -156,7 +158,8 @@ async function drive(port, { durationMs, connections, onHalfway }) {
       const random = prng(1000 + i);
       while (Date.now() < deadline) {
         try {
-          await user.step(random);
+          if (baseline) await user.send({ path: "/active" }, 200);
+          else await user.step(random);
         } catch (error) {
           if (!onHalfway) throw error;
           stats.crashed++; // the server is gone: this request's outcome is unknown
@@ -226,11 +229,14 @@ async function loadRun(dir) {
   const file = join(dir, "load.db");
   const server = startServer(file);
   const port = await server.port;
+  // Baseline, same server, same connections: GET /active, which is Express and express-session and nothing of ours.
+  const base = await drive(port, { durationMs: BASELINE_S * 1000, connections: CONNECTIONS, baseline: true });
   const result = await drive(port, { durationMs: DURATION_S * 1000, connections: CONNECTIONS });
   server.child.kill("SIGTERM");
   await server.exited;
   const check = checkExact(result.users, file);
-  return { requests: result.stats.requests, seconds: result.seconds, rps: result.rps, p50: result.p50, p99: result.p99, errors: result.stats.errors, errorSamples: result.stats.errorSamples, ...check };
+  const baseline = { requests: base.stats.requests, rps: base.rps, p50: base.p50, p99: base.p99, errors: base.stats.errors };
+  return { baseline, requests: result.stats.requests, seconds: result.seconds, rps: result.rps, p50: result.p50, p99: result.p99, errors: result.stats.errors, errorSamples: result.stats.errorSamples, ...check };
 }
 
 async function crashRun(dir) {
@@ -258,6 +264,8 @@ try {
   else {
     if (report.load) {
       const l = report.load;
+      const b = l.baseline;
+      console.log(`baseline (GET /active: Express + express-session only): ${b.rps.toFixed(0)} req/s, p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, ${b.errors} errors`);
       console.log(`load: ${CONNECTIONS} connections for ${l.seconds.toFixed(1)} s — ${l.requests} requests, ${l.rps.toFixed(0)} req/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, ${l.errors} errors`);
       console.log(`  database: ${l.rows} sessions, integrity ${l.integrity}; lost creates ${l.lostCreates}, lost renames ${l.lostRenames}, deleted sessions back ${l.resurrected}, unexpected ${l.unexpected}`);
       for (const line of [...l.errorSamples, ...l.problems]) console.log(`  ! ${line}`);
