@@ -254,6 +254,18 @@ describe("WorkflowStore", () => {
       await store.close();
     });
 
+    it("hands a session to an owner with setSessionOwner(), and takes it back with null", async () => {
+      const { store } = await owned();
+      const legacy = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(false);
+      expect(await store.setSessionOwner(FLOW, legacy, "alice")).toBe(true);
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(true);
+      expect(await store.setSessionOwner(FLOW, legacy, null)).toBe(true);
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(false);
+      expect(await store.setSessionOwner(FLOW, "missing", "alice")).toBe(false);
+      await store.close();
+    });
+
     it("rejects an empty owner instead of widening the scope", async () => {
       const { store } = await owned();
       await expect(store.countSessions(FLOW, { owner: "" })).rejects.toThrow("An owner must be a non-empty string");

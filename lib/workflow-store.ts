@@ -160,6 +160,20 @@ export class WorkflowStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Stamps the session with an owner, or with `null` clears it; e.g. to hand sessions from before the `owner` option
+   * (which no user sees) to their users. Returns false when the session does not exist.
+   */
+  async setSessionOwner(flowId: string, sessionId: string, owner: string | null): Promise<boolean> {
+    if (owner !== null && (typeof owner !== "string" || owner === "")) {
+      throw new InvalidInputError(`An owner must be a non-empty string or null; got ${JSON.stringify(owner)}.`);
+    }
+    const result = await this.run(() =>
+      this.db.updateTable(WORKFLOW_STATE_TABLE).set({ owner }).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+    );
+    return result.numUpdatedRows > 0n;
+  }
+
   /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
   async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
     const result = await this.run(() =>
