@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import express from "express";
 import { createRequire } from "node:module";
 import request from "supertest";
 import { CONTENT_SECURITY_POLICY } from "../lib/security-headers.js";
@@ -223,6 +226,39 @@ describe("security", () => {
       expect(res.text).toContain("&quot;includeIndicatorStyles&quot;:false");
       expect(res.text).toContain("&quot;allowEval&quot;:false");
     });
+
+    const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((path) => existsSync(path));
+    (chromium ? it : it.skip)("are met in a real browser: Chromium loads the page, htmx and the client script with no CSP report", async () => {
+      const store = await openStore("workflow_state.db");
+      const reports: string[] = [];
+      const host = express();
+      host.post("/csp-report", express.text({ type: "*/*" }), (req, res) => void reports.push(String(req.body)) ?? res.end());
+      host.use(function reportCspViolations(_req, res, next) {
+        const setHeader = res.setHeader.bind(res);
+        res.setHeader = (name, value) => setHeader(name, /^content-security-policy$/i.test(name) ? `${value}; report-uri /csp-report` : value);
+        next();
+      });
+      host.use(buildApp({ store }));
+      host.get("/control", (_req, res) => void res.set("Content-Security-Policy", "script-src 'self'; report-uri /csp-report").type("html").send("<script>1</script>"));
+      const server = host.listen(0, "127.0.0.1");
+      await new Promise((resolve) => server.once("listening", resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const browse = (url: string) =>
+        new Promise<void>((resolve) =>
+          execFile(chromium!, ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--dump-dom", url], { timeout: 20_000 }, () => resolve()),
+        );
+      try {
+        expect((await fetch(`${base}${P}`)).status).toBe(200);
+        await browse(`${base}${P}`);
+        await browse(`${base}/control`); // proves reports arrive: the control page has an inline script
+        for (let i = 0; i < 20 && reports.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(reports.length).toBeGreaterThan(0);
+        expect(reports.filter((report) => !report.includes("/control"))).toEqual([]);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }, 60_000);
 
     it("are met by htmx 2: every Function() it builds goes through maybeEval, which allowEval:false turns off", () => {
       const source = readFileSync(createRequire(import.meta.url).resolve("htmx.org/dist/htmx.js"), "utf8").split("\n");
