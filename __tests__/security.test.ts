@@ -232,7 +232,10 @@ describe("security", () => {
       const store = await openStore("workflow_state.db");
       const reports: string[] = [];
       const host = express();
-      host.post("/csp-report", express.text({ type: "*/*" }), (req, res) => void reports.push(String(req.body)) ?? res.end());
+      host.post("/csp-report", express.text({ type: "*/*" }), (req, res) => {
+        reports.push(String(req.body));
+        res.end();
+      });
       host.use(function reportCspViolations(_req, res, next) {
         const setHeader = res.setHeader.bind(res);
         res.setHeader = (name, value) => setHeader(name, /^content-security-policy$/i.test(name) ? `${value}; report-uri /csp-report` : value);
