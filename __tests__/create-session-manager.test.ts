@@ -2,7 +2,7 @@ import express from "express";
 import request from "supertest";
 import { createSessionManager } from "../lib/create-session-manager.js";
 import type { SessionManagerOptions } from "../lib/options.js";
-import { activeOf, backends, buildApp, FLOW, recordingLogger, rowIds, visitor, type FixtureName } from "./helpers.js";
+import { activeOf, backends, buildApp, csrfAgent, FLOW, recordingLogger, rowIds, visitor, type FixtureName } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -14,7 +14,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
   async function fixtureApp(options: Partial<SessionManagerOptions> = {}) {
     const store = await openStore("workflow_state.db");
     const app = buildApp({ store, ...options });
-    return { store, app, agent: visitor(app) };
+    return { store, app, agent: await csrfAgent(app) };
   }
 
   describe("setup", () => {
@@ -244,7 +244,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
     it("creates a fresh active session when the last one is deleted", async () => {
       const store = await openStore();
       const only = await store.createSession(FLOW);
-      const agent = visitor(buildApp({ store }));
+      const agent = await csrfAgent(buildApp({ store }));
       await agent.post(`${P}/resume`).type("form").send({ session_id: only });
       await agent.post(`${P}/delete`).type("form").send({ session_id: only }).expect(303);
       const active = await activeOf(agent);
@@ -308,8 +308,8 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
   describe("visitors", () => {
     it("never share an active session", async () => {
       const { app } = await fixtureApp();
-      const alice = visitor(app);
-      const bob = visitor(app);
+      const alice = await csrfAgent(app);
+      const bob = await csrfAgent(app);
       await alice.post(`${P}/resume`).type("form").send({ session_id: NEWEST });
       await bob.post(`${P}/resume`).type("form").send({ session_id: "a12c9948-76a9-4cf9-878b-93e298d58571" });
       expect(await activeOf(alice)).toBe(NEWEST);
@@ -330,6 +330,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
           throw new Error("boom");
         },
       });
+      logger.warnings.length = 0;
       const res = await agent.get(P).expect(200);
       expect(rowIds(res.text)).toHaveLength(24);
       expect(res.text).toContain('data-field="x">—</td>');
@@ -340,7 +341,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       const database = await backend.database("workflow_state.db");
       const store = await database.open({ busyTimeoutMs: 50 });
       const seen: string[] = [];
-      const agent = visitor(buildApp({ store, logger: { warn: (m: string) => void seen.push(m), error: (m: string) => void seen.push(m) } }));
+      const agent = await csrfAgent(buildApp({ store, logger: { warn: (m: string) => void seen.push(m), error: (m: string) => void seen.push(m) } }));
       const release = await backend.holdWriteLock(database);
       try {
         const res = await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "blocked" });

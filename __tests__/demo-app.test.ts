@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import request from "supertest";
 import { createDemoApp } from "../demo-app/app.js";
-import { createPostgresSchema, rowIds, tempDir } from "./helpers.js";
+import { createPostgresSchema, csrfAgent, rowIds, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
 
@@ -23,7 +23,7 @@ describe("demo-app", () => {
 
   it("resumes a session onto /workflow, which shows its label and advances its step through the store", async () => {
     const { app, store, close } = await createDemoApp({ dataDir: tempDir() });
-    const agent = request.agent(app);
+    const agent = await csrfAgent(app);
     const id = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
     await agent.post(`${P}/resume`).type("form").send({ session_id: id }).expect(303).expect("Location", "/workflow");
     const page = await agent.get("/workflow").expect(200);
@@ -37,7 +37,7 @@ describe("demo-app", () => {
   it("keeps visitors' sessions in a persistent store across app restarts", async () => {
     const dataDir = tempDir();
     const first = await createDemoApp({ dataDir });
-    const agent = request.agent(first.app);
+    const agent = await csrfAgent(first.app);
     await agent.post(`${P}/create`).type("form").send({ label: "survives" }).expect(303);
     await first.close();
     const second = await createDemoApp({ dataDir });
@@ -54,7 +54,7 @@ describe("demo-app", () => {
       const databaseUrl = await createPostgresSchema();
       const dataDir = tempDir();
       const first = await createDemoApp({ dataDir, databaseUrl });
-      const agent = request.agent(first.app);
+      const agent = await csrfAgent(first.app);
       expect(rowIds((await agent.get(P).expect(200)).text)).toHaveLength(24);
       await agent.post(`${P}/create`).type("form").send({ label: "in postgres" }).expect(303);
       await first.close();

@@ -242,6 +242,25 @@ export function visitor(app: express.Express) {
   return request.agent(app);
 }
 
+/** The CSRF token a page carries in its `<meta name="csrf-token">`. */
+export function csrfTokenIn(html: string): string {
+  const token = /<meta name="csrf-token" content="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error("The page has no csrf-token meta tag.");
+  return token;
+}
+
+/**
+ * A visitor that has loaded the manager page once, as a browser would, and sends its CSRF token as the
+ * `X-CSRF-Token` header on every later request (the way htmx does from the page's `hx-headers`).
+ */
+export async function csrfAgent(app: express.Express, { page = "/manage/sessions", headers = {} }: { page?: string; headers?: Record<string, string> } = {}) {
+  const agent = request.agent(app);
+  agent.set(headers);
+  const res = await agent.get(page).expect(200);
+  agent.set("X-CSRF-Token", csrfTokenIn(res.text));
+  return agent;
+}
+
 /** Session ids in the order the page shows them. */
 export function rowIds(html: string): string[] {
   return [...html.matchAll(/<tr\s[^>]*data-session-id="([^"]+)"/g)].map((match) => match[1]!);

@@ -47,18 +47,30 @@ async function stopInstance(instance: Instance): Promise<void> {
 }
 
 /** A browser: one cookie, sent to whichever instance the load balancer picks. */
+/** A cookie jar and CSRF token, like one browser that can talk to either instance. */
 function browser() {
   let cookie = "";
+  let token: Promise<string> | undefined;
   async function send(url: string, init: RequestInit = {}) {
     const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as object), ...(cookie ? { cookie } : {}) } });
     const set = res.headers.getSetCookie().find((line) => line.startsWith("connect.sid="));
     if (set) cookie = set.split(";")[0]!;
     return res;
   }
+  function csrfToken(url: string): Promise<string> {
+    token ??= send(`${new URL(url).origin}${P}`)
+      .then((res) => res.text())
+      .then((page) => /<meta name="csrf-token" content="([^"]+)"/.exec(page)![1]!);
+    return token;
+  }
   return {
     get: (url: string) => send(url),
-    post: (url: string, form: Record<string, string>) =>
-      send(url, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } }),
+    post: async (url: string, form: Record<string, string>) =>
+      send(url, {
+        method: "POST",
+        body: new URLSearchParams({ ...form, _csrf: await csrfToken(url) }),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
   };
 }
 

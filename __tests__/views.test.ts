@@ -38,6 +38,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => entities[c]!);
 }
 
+const TOKEN = "test-csrf-token";
+
 const HOSTILE = [
   `<script>alert("x")</script>`,
   `"><img src=x onerror=alert(1)>`,
@@ -50,7 +52,7 @@ const HOSTILE = [
 describe("views", () => {
   describe("rowView()", () => {
     it.each(HOSTILE)("escapes the label %j in text and attributes", (label) => {
-      const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, columns: [], urls, now: NOW }));
+      const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
       expect(html).not.toContain("<script>");
       expect(html).not.toContain("<img");
       expect(html).toContain(`>${escapeHtml(label)}</span>`);
@@ -59,18 +61,18 @@ describe("views", () => {
 
     it("escapes host column values", () => {
       const html = renderView(
-        rowView({ item: item({ fields: { n: "<b>bold</b>" } }), active: false, columns: [{ field: "n", header: "N" }], urls, now: NOW }),
+        rowView({ item: item({ fields: { n: "<b>bold</b>" } }), active: false, columns: [{ field: "n", header: "N" }], urls, csrfToken: TOKEN, now: NOW }),
       );
       expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
     });
 
     it("shows the Active badge only on the active row", () => {
-      expect(renderView(rowView({ item: item(), active: true, columns: [], urls, now: NOW }))).toContain(">Active</span>");
-      expect(renderView(rowView({ item: item(), active: false, columns: [], urls, now: NOW }))).not.toContain(">Active</span>");
+      expect(renderView(rowView({ item: item(), active: true, columns: [], urls, csrfToken: TOKEN, now: NOW }))).toContain(">Active</span>");
+      expect(renderView(rowView({ item: item(), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }))).not.toContain(">Active</span>");
     });
 
     it("gives every action button an accessible name that includes the label", () => {
-      const html = renderView(rowView({ item: item({ displayLabel: "Talk" }), active: false, columns: [], urls, now: NOW }));
+      const html = renderView(rowView({ item: item({ displayLabel: "Talk" }), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
       expect(html).toContain('aria-label="Resume Talk"');
       expect(html).toContain('aria-label="Rename Talk"');
       expect(html).toContain('aria-label="Delete Talk"');
@@ -85,6 +87,7 @@ describe("views", () => {
           activeSessionId: undefined,
           columns: [{ field: "a", header: "Sources" }, { field: "b", header: "Segments" }],
           urls,
+          csrfToken: TOKEN,
           now: NOW,
         }),
       );

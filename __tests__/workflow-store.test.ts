@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
@@ -156,8 +156,10 @@ describe("createWorkflowStore() on SQLite files", () => {
         { name: "created_at", type: "TIMESTAMP", dflt_value: "CURRENT_TIMESTAMP", pk: 0 },
         { name: "updated_at", type: "TIMESTAMP", dflt_value: "CURRENT_TIMESTAMP", pk: 0 },
         { name: "label", type: "TEXT", dflt_value: null, pk: 0 },
+        { name: "owner", type: "TEXT", dflt_value: null, pk: 0 },
       ]);
       expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'idx_workflow_state_updated'").get()).toBeDefined();
+      expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'idx_workflow_state_owner'").get()).toBeDefined();
       expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
       raw.close();
     });
@@ -182,6 +184,54 @@ describe("createWorkflowStore() on SQLite files", () => {
     });
   });
 
+  describe("the owner column", () => {
+    it("is added to files written by cjm-workflow-state as one nullable column, idempotently", async () => {
+      const file = copyFixture("workflow_state.db");
+      await (await createWorkflowStore({ filename: file })).close();
+      const schemaOf = () => {
+        const raw = new Database(file, { readonly: true });
+        const schema = raw.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").all();
+        raw.close();
+        return schema;
+      };
+      const first = schemaOf();
+      await (await createWorkflowStore({ filename: file })).close();
+      expect(schemaOf()).toEqual(first);
+      const raw = new Database(file, { readonly: true });
+      expect(raw.prepare("SELECT \"notnull\", dflt_value FROM pragma_table_info('workflow_state') WHERE name = 'owner'").get()).toEqual({ notnull: 0, dflt_value: null });
+      expect(raw.prepare("SELECT count(*) AS n FROM workflow_state WHERE owner IS NOT NULL").get()).toEqual({ n: 0 });
+      raw.close();
+    });
+
+    it("leaves owned rows that Python reads, and that cjm-workflow-state's own INSERT OR REPLACE can still write", async () => {
+      const file = copyFixture("workflow_state.db");
+      const store = await createWorkflowStore({ filename: file });
+      const id = await store.createSession(FLOW, { label: "Alice's", owner: "alice" });
+      await store.close();
+      const script = [
+        "import sqlite3, json, sys",
+        "c = sqlite3.connect(sys.argv[1])",
+        "c.execute(\"INSERT OR REPLACE INTO workflow_state (flow_session_key, current_step, state_json, label) VALUES ('structure_decomposition:from-python', 'review', '{}', 'Py')\")",
+        "c.commit()",
+        "row = c.execute('SELECT label, state_json FROM workflow_state WHERE flow_session_key = ?', ('structure_decomposition:' + sys.argv[2],)).fetchone()",
+        "print(row[0], json.loads(row[1]) == {}, c.execute('SELECT count(*) FROM workflow_state').fetchone()[0])",
+      ].join("\n");
+      expect(execFileSync("python3", ["-c", script, file, id], { encoding: "utf8" }).trim()).toBe("Alice's True 32");
+      const again = await createWorkflowStore({ filename: file });
+      expect((await again.getSessionSummary(FLOW, "from-python"))?.label).toBe("Py");
+      await again.close();
+    });
+  });
+
+  describe("when the file is a truncated database", () => {
+    it("fails with an error that names the file", async () => {
+      const file = copyFixture("workflow_state.db");
+      const bytes = readFileSync(file);
+      writeFileSync(file, Buffer.concat([bytes.subarray(0, 100), Buffer.alloc(4096, 0x5a)]));
+      await expect(createWorkflowStore({ filename: file })).rejects.toThrow(file);
+    });
+  });
+
   describe("when the file is not a database", () => {
     it("fails with an error that names the file", async () => {
       const file = join(tempDir(), "corrupt.db");
@@ -201,6 +251,53 @@ describe("createWorkflowStore() on SQLite files", () => {
 
 describe.each(backends)("WorkflowStore on $name", (backend) => {
   const openStore = (fixture?: FixtureName) => backend.openStore(fixture);
+  describe("a { owner } scope", () => {
+    async function owned() {
+      const store = await openStore("workflow_state.db");
+      const alice = await store.createSession(FLOW, { label: "a", owner: "alice" });
+      const bob = await store.createSession(FLOW, { label: "b", owner: "bob" });
+      return { store, alice, bob };
+    }
+
+    it("limits listSessions, countSessions and getRawStates to the owner's sessions", async () => {
+      const { store, alice } = await owned();
+      expect((await store.listSessions(FLOW, { owner: "alice" })).map((s) => s.sessionId)).toEqual([alice]);
+      expect(await store.countSessions(FLOW, { owner: "alice" })).toBe(1);
+      expect(await store.countSessions(FLOW)).toBe(26);
+      expect([...(await store.getRawStates(FLOW, [alice, "9094a0bf-9157-456c-aabd-e5c7cc690a73"], { owner: "alice" })).keys()]).toEqual([alice]);
+      await store.close();
+    });
+
+    it("makes another owner's session look missing to sessionExists, getSessionSummary, setSessionLabel and deleteSession", async () => {
+      const { store, bob } = await owned();
+      const scope = { owner: "alice" };
+      expect(await store.sessionExists(FLOW, bob, scope)).toBe(false);
+      expect(await store.getSessionSummary(FLOW, bob, scope)).toBeUndefined();
+      expect(await store.setSessionLabel(FLOW, bob, "stolen", scope)).toBe(false);
+      expect(await store.deleteSession(FLOW, bob, scope)).toBe(false);
+      expect((await store.getSessionSummary(FLOW, bob))?.label).toBe("b");
+      expect(await store.deleteSession(FLOW, bob, { owner: "bob" })).toBe(true);
+      await store.close();
+    });
+
+    it("hands a session to an owner with setSessionOwner(), and takes it back with null", async () => {
+      const { store } = await owned();
+      const legacy = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(false);
+      expect(await store.setSessionOwner(FLOW, legacy, "alice")).toBe(true);
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(true);
+      expect(await store.setSessionOwner(FLOW, legacy, null)).toBe(true);
+      expect(await store.sessionExists(FLOW, legacy, { owner: "alice" })).toBe(false);
+      expect(await store.setSessionOwner(FLOW, "missing", "alice")).toBe(false);
+      await store.close();
+    });
+
+    it("rejects an empty owner instead of widening the scope", async () => {
+      const { store } = await owned();
+      await expect(store.countSessions(FLOW, { owner: "" })).rejects.toThrow("An owner must be a non-empty string");
+      await store.close();
+    });
+  });
 
   describe("flow scoping", () => {
     it("never lets flows whose ids share a prefix or contain LIKE wildcards see each other's rows", async () => {
@@ -352,10 +449,10 @@ describe("createWorkflowStore() on PostgreSQL", () => {
         SELECT column_name, data_type FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = 'workflow_state' ORDER BY ordinal_position`.execute(store.db);
       expect(columns.rows).toEqual(
-        ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label"].map((column_name) => ({ column_name, data_type: "text" })),
+        ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label", "owner"].map((column_name) => ({ column_name, data_type: "text" })),
       );
       const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'workflow_state' ORDER BY indexname`.execute(store.db);
-      expect(indexes.rows.map((row) => row.indexname)).toEqual(["idx_workflow_state_key_c", "idx_workflow_state_updated", "workflow_state_pkey"]);
+      expect(indexes.rows.map((row) => row.indexname)).toEqual(["idx_workflow_state_key_c", "idx_workflow_state_owner", "idx_workflow_state_updated", "workflow_state_pkey"]);
     });
 
     it("migrates without error when several instances start at once", async () => {

@@ -6,25 +6,29 @@ import { pageView } from "../views/page.js";
 import type { ManagerUrls, Notice } from "../views/view-data.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
-import { ConfigurationError, InvalidInputError } from "./errors.js";
+import { csrfTokenFor, verifyCsrf } from "./csrf.js";
+import { ConfigurationError, InvalidInputError, MethodNotAllowedError, NotSignedInError } from "./errors.js";
+import { formBody } from "./form-body.js";
+import { securityHeaders } from "./security-headers.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
 import { renderView } from "./render-view.js";
 import { SessionService, type ListQuery } from "./session-service.js";
-import type { SessionOrderBy } from "./workflow-store.js";
+import type { SessionOrderBy, SessionScope } from "./workflow-store.js";
 import "./session-data.js";
 
 /** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
-/** The largest urlencoded body the routes accept. */
-export const MAX_BODY_BYTES = "16kb";
+export { MAX_BODY_BYTES } from "./form-body.js";
 
 const SORT_COLUMNS: Readonly<Record<string, SessionOrderBy>> = { updated: "updated_at", created: "created_at", label: "label" };
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
  * delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
- * `req.session.activeSessionId` and nowhere else, so visitors never share state.
+ * `req.session.activeSessionId` and nowhere else, so visitors never share state. Every POST must carry the
+ * visitor's CSRF token and come from this origin; every response of the manager carries a strict CSP. With the
+ * `owner` option, each user sees and changes only their own sessions.
  *
  * @example
  * ```ts
@@ -51,11 +55,19 @@ export function createSessionManager(options: SessionManagerOptions): Router {
       assets: `${base}/assets`,
     };
   };
-  const parseForm = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 50 });
+  const form = formBody();
+  const csrf = verifyCsrf();
+  const headers = securityHeaders();
+  const scopeOf = (req: Request): SessionScope => {
+    if (!config.owner) return {};
+    const owner = config.owner(req);
+    if (typeof owner !== "string" || owner === "") throw new NotSignedInError();
+    return { owner };
+  };
 
   const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
-    const page = await service.listPage(listQueryFrom({ ...req.query, ...req.body }, config));
-    const data = { page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls: urlsFor(req), now: new Date() };
+    const page = await service.listPage(listQueryFrom({ ...req.query, ...req.body }, config), scopeOf(req));
+    const data = { page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls: urlsFor(req), csrfToken: csrfTokenFor(req), now: new Date() };
     res.set("Cache-Control", "no-store").type("html");
     res.send(renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
   };
@@ -67,11 +79,13 @@ export function createSessionManager(options: SessionManagerOptions): Router {
   };
 
   const router = express.Router();
+  const onlyGet = methodNotAllowed("GET, HEAD");
+  const onlyPost = methodNotAllowed("POST");
 
-  router.get(`${prefix}/assets/:file`, function serveAsset(req, res, next) {
+  router.route(`${prefix}/assets/:file`).get(headers, function serveAsset(req, res, next) {
     const asset = assets.get(req.params.file as string);
     if (!asset) return next();
-    res.set("Cache-Control", "no-cache").set("X-Content-Type-Options", "nosniff").type(asset.contentType).send(asset.body);
+    res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body);
   });
 
   router.use(pagePath, function requireExpressSession(req, _res, next) {
@@ -83,50 +97,61 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     );
   });
 
-  router.get(pagePath, handle(async function showPage(req, res) {
-    const page = await service.listPage(listQueryFrom(req.query, config));
+  router.route(pagePath).get(headers, handle(async function showPage(req, res) {
+    const page = await service.listPage(listQueryFrom(req.query, config), scopeOf(req));
     const urls = urlsFor(req);
-    const content = pageView({ title: config.title, page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls, now: new Date() });
-    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls, content })));
-  }));
+    const csrfToken = csrfTokenFor(req);
+    const content = pageView({ title: config.title, page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls, csrfToken, now: new Date() });
+    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls, content, csrfToken })));
+  })).all(headers, onlyGet);
 
-  router.get(`${prefix}/list`, handle(async function showList(req, res) {
+  router.route(`${prefix}/list`).get(headers, handle(async function showList(req, res) {
     await renderListResponse(req, res);
-  }));
+  })).all(headers, onlyGet);
 
-  router.post(`${prefix}/create`, parseForm, handle(async function createSession(req, res) {
-    const sessionId = await service.create(singleField(req.body, "label"));
+  router.route(`${prefix}/create`).post(headers, form, csrf, handle(async function createSession(req, res) {
+    const scope = scopeOf(req);
+    const sessionId = await service.create(singleField(req.body, "label"), scope);
     req.session.activeSessionId = sessionId;
-    const item = await service.getItem(sessionId);
+    const item = await service.getItem(sessionId, scope);
     await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
-  }));
+  })).all(headers, onlyPost);
 
-  router.post(`${prefix}/rename`, parseForm, handle(async function renameSession(req, res) {
+  router.route(`${prefix}/rename`).post(headers, form, csrf, handle(async function renameSession(req, res) {
+    const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
-    const item = await service.rename(sessionId, singleField(req.body, "label") ?? "");
+    const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
     await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
-  }));
+  })).all(headers, onlyPost);
 
-  router.post(`${prefix}/delete`, parseForm, handle(async function deleteSession(req, res) {
+  router.route(`${prefix}/delete`).post(headers, form, csrf, handle(async function deleteSession(req, res) {
+    const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
-    const { displayLabel } = await service.getItem(sessionId);
-    const nextActive = await service.delete(sessionId, req.session.activeSessionId);
+    const { displayLabel } = await service.getItem(sessionId, scope);
+    const nextActive = await service.delete(sessionId, req.session.activeSessionId, scope);
     if (nextActive === undefined) delete req.session.activeSessionId;
     else req.session.activeSessionId = nextActive;
     await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
-  }));
+  })).all(headers, onlyPost);
 
-  router.post(`${prefix}/resume`, parseForm, handle(async function resumeSession(req, res) {
+  router.route(`${prefix}/resume`).post(headers, form, csrf, handle(async function resumeSession(req, res) {
+    const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
-    await service.requireSession(sessionId);
+    await service.requireSession(sessionId, scope);
     req.session.activeSessionId = sessionId;
     await saveSession(req);
     if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
     else res.redirect(303, config.workflowUrl);
-  }));
+  })).all(headers, onlyPost);
 
   router.use(pagePath, createErrorHandler(config, urlsFor));
   return router;
+}
+
+function methodNotAllowed(allow: string): RequestHandler {
+  return function rejectMethod(req, _res, next) {
+    next(new MethodNotAllowedError(req.method, allow));
+  };
 }
 
 function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
@@ -153,7 +178,8 @@ function sessionIdFrom(req: Request): string {
 
 function listQueryFrom(source: Record<string, unknown>, config: ResolvedOptions): ListQuery {
   const offset = Number.parseInt(String(source.offset ?? "0"), 10);
-  const sort = SORT_COLUMNS[String(source.sort ?? "")];
+  const sortName = String(source.sort ?? "");
+  const sort = Object.hasOwn(SORT_COLUMNS, sortName) ? SORT_COLUMNS[sortName] : undefined;
   const dir = String(source.dir ?? "");
   return {
     offset: Number.isFinite(offset) && offset > 0 ? Math.min(offset, Number.MAX_SAFE_INTEGER) : 0,

@@ -33,6 +33,12 @@ export interface WorkflowStoreOptions {
    * @default false
    */
   fileMustExist?: boolean;
+  /**
+   * Open the file read-only (SQLite only): lists still render, every write answers 503 and changes nothing. The
+   * file must exist and already hold the schema, since nothing is migrated. Use it for a replica or an archive.
+   * @default false
+   */
+  readonly?: boolean;
 }
 
 /** The default SQLite file name, the one `cjm-workflow-state` uses. */
@@ -68,7 +74,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   }
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(filename);
+    sqlite = new Database(filename, options.readonly ? { readonly: true, fileMustExist: true } : {});
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
   } catch (error) {
     throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
@@ -76,8 +82,15 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     await migrate(async () => {
+      if (options.readonly) return readSchema(db);
       enableWal(sqlite);
-      await dialectOf(db).migrate(db);
+      try {
+        await dialectOf(db).migrate(db);
+      } catch (error) {
+        // A file this process may only read keeps its schema as it is: serve it read-only when the table is there.
+        if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
+        await readSchema(db).catch(() => Promise.reject(error));
+      }
     }, `"${filename}"`);
   } catch (error) {
     await db.destroy();
@@ -114,6 +127,10 @@ function redact(connectionString: string): string {
   }
 }
 
+async function readSchema(db: Kysely<WorkflowStateDatabase>): Promise<void> {
+  await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
+}
+
 function enableWal(sqlite: Database.Database): void {
   try {
     sqlite.pragma("journal_mode = WAL");
@@ -130,6 +147,9 @@ async function migrate(run: () => Promise<void>, what: string): Promise<void> {
     const message = (error as Error).message;
     if (/not a database|malformed|file is encrypted/i.test(message)) {
       throw new ConfigurationError(`The workflow-state database ${what} is not a valid SQLite file (${message}). Restore it from a backup or point to another file.`);
+    }
+    if (/no such table/i.test(message)) {
+      throw new ConfigurationError(`The workflow-state database ${what} has no workflow_state table, and a read-only file cannot get one. Open it writable once, or point to another file.`);
     }
     if (/readonly|read-only/i.test(message)) {
       throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });

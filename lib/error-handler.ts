@@ -3,7 +3,7 @@ import { layoutView } from "../views/layout.js";
 import { errorPageView } from "../views/error-page.js";
 import { noticeView } from "../views/notice.js";
 import type { ManagerUrls } from "../views/view-data.js";
-import { ERROR_TABLE, isSessionManagerError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
+import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { renderView } from "./render-view.js";
 
@@ -23,10 +23,11 @@ export function toErrorReply(thrown: unknown): ErrorReply {
     const row = ERROR_TABLE[error.code];
     return { code: error.code, status: row.status, message: error.publicMessage ?? row.message };
   }
-  // Errors from express's body parser carry a status and a type.
-  const parserError = error as { status?: unknown; type?: unknown };
-  if (typeof parserError.type === "string" && typeof parserError.status === "number") {
-    const code: SessionManagerErrorCode = parserError.status === 413 ? "payload_too_large" : "invalid_input";
+  // Errors from express's body parser (http-errors) carry a 4xx status and `expose: true`; some have no `type`.
+  const parserError = error as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof parserError.status === "number" && parserError.status >= 400 && parserError.status < 500 && (parserError.expose === true || typeof parserError.type === "string")) {
+    const code: SessionManagerErrorCode =
+      parserError.status === 413 ? "payload_too_large" : parserError.status === 415 ? "unsupported_media_type" : "invalid_input";
     return { code, status: ERROR_TABLE[code].status, message: ERROR_TABLE[code].message };
   }
   return INTERNAL;
@@ -53,6 +54,7 @@ export function createErrorHandler(options: ResolvedOptions, urlsFor: (req: Requ
     else if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
     res.status(reply.status);
     res.set("Cache-Control", "no-store");
+    if (error instanceof MethodNotAllowedError) res.set("Allow", error.allow);
     if (wantsJson(req)) {
       res.json({ error: { code: reply.code, message: reply.message } });
     } else if (isHtmx(req)) {

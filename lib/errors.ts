@@ -4,8 +4,12 @@
  */
 export type SessionManagerErrorCode =
   | "invalid_input"
+  | "not_signed_in"
+  | "forbidden"
   | "session_not_found"
+  | "method_not_allowed"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "corrupt_state"
   | "store_unavailable"
   | "misconfigured";
@@ -40,6 +44,57 @@ export class InvalidInputError extends SessionManagerError {
   /** @param message - says what was wrong and how to fix it; it is shown to the user. */
   constructor(message: string) {
     super("invalid_input", message, message);
+  }
+}
+
+/**
+ * Thrown when a POST cannot be proven to come from the manager's own page: its CSRF token is missing or wrong, or
+ * its `Origin` / `Sec-Fetch-Site` says another site sent it. Nothing is changed.
+ */
+export class ForbiddenRequestError extends SessionManagerError {
+  override name = "ForbiddenRequestError";
+
+  /**
+   * @param message - what failed, for the log
+   * @param publicMessage - what the user should do about it
+   */
+  constructor(message: string, publicMessage?: string) {
+    super("forbidden", message, publicMessage);
+  }
+}
+
+/** Thrown when the `owner` option is set and it returns no owner for the request. */
+export class NotSignedInError extends SessionManagerError {
+  override name = "NotSignedInError";
+
+  constructor() {
+    super("not_signed_in", "The owner option returned no owner for this request.");
+  }
+}
+
+/** Thrown when a route is called with a method it does not answer; `allow` lists the ones it does. */
+export class MethodNotAllowedError extends SessionManagerError {
+  override name = "MethodNotAllowedError";
+
+  /**
+   * @param method - the method the request used
+   * @param allow - the value of the `Allow` header, e.g. `"POST"`
+   */
+  constructor(
+    method: string,
+    readonly allow: string,
+  ) {
+    super("method_not_allowed", `${method} is not allowed here; use ${allow}.`, `This address only answers ${allow} requests.`);
+  }
+}
+
+/** Thrown when a POST body is not an urlencoded form in UTF-8 (or uses a content encoding the server cannot read). */
+export class UnsupportedMediaTypeError extends SessionManagerError {
+  override name = "UnsupportedMediaTypeError";
+
+  /** @param message - what was sent; shown to the user */
+  constructor(message: string) {
+    super("unsupported_media_type", message, message);
   }
 }
 
@@ -103,8 +158,12 @@ export interface ErrorResponse {
 /** The one place that maps error codes to HTTP statuses and user-facing messages. */
 export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse>> = Object.freeze({
   invalid_input: { status: 400, message: "The request was not valid." },
+  not_signed_in: { status: 401, message: "Sign in to manage your sessions." },
+  forbidden: { status: 403, message: "This request could not be verified as coming from this page, so nothing was changed. Reload the page and try again." },
   session_not_found: { status: 404, message: "That session does not exist. It may have been deleted." },
+  method_not_allowed: { status: 405, message: "This address does not answer that kind of request." },
   payload_too_large: { status: 413, message: "The request was too large." },
+  unsupported_media_type: { status: 415, message: "Send the form as application/x-www-form-urlencoded, in UTF-8." },
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   misconfigured: { status: 500, message: "The session manager is not set up correctly. The server log says how to fix it." },

@@ -10,6 +10,7 @@ export {
   type SessionOrderBy,
   type ListSessionsOptions,
   type CreateSessionOptions,
+  type SessionScope,
 } from "./workflow-store.js";
 export {
   DEFAULT_PREFIX,
@@ -30,8 +31,14 @@ export {
   CorruptStateError,
   StoreUnavailableError,
   ConfigurationError,
+  ForbiddenRequestError,
+  NotSignedInError,
+  MethodNotAllowedError,
+  UnsupportedMediaTypeError,
   ERROR_TABLE,
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
+export { CSRF_HEADER, CSRF_FIELD } from "./csrf.js";
+export { CONTENT_SECURITY_POLICY } from "./security-headers.js";
 export type { WorkflowStateDatabase, WorkflowStateTable } from "./workflow-state-table.js";

@@ -1,4 +1,5 @@
 import { ConfigurationError } from "./errors.js";
+import type { Request } from "express";
 import type { SessionSummary, WorkflowState, WorkflowStore } from "./workflow-store.js";
 
 /** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
@@ -69,6 +70,14 @@ export interface SessionManagerOptions {
    */
   pageSize?: number;
   /**
+   * Makes the manager multi-user: returns the signed-in user's id for a request (e.g. `(req) => req.user?.id`). New
+   * sessions are stamped with it in the `owner` column, and every route lists, counts, renames, deletes and resumes
+   * only that owner's sessions; anyone else's session answers 404, exactly like one that does not exist. A request
+   * for which it returns `undefined` (or an empty string) answers 401 and sees nothing.
+   * @default none: every visitor sees every session of the flow
+   */
+  owner?: (req: Request) => string | undefined;
+  /**
    * Where warnings (a throwing callback, a corrupt row) and unexpected errors are reported.
    * @default console
    */
@@ -87,6 +96,7 @@ export interface ResolvedOptions {
   readonly stepTitle: (stepId: string) => string;
   readonly title: string;
   readonly pageSize: number;
+  readonly owner: SessionManagerOptions["owner"];
   readonly logger: SessionManagerLogger;
 }
 
@@ -134,7 +144,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
       throw new ConfigurationError(`Each entry of \`columns\` needs string \`field\` and \`header\`; got ${JSON.stringify(column)}.`);
     }
   }
-  for (const name of ["enrich", "label", "stepTitle"] as const) {
+  for (const name of ["enrich", "label", "stepTitle", "owner"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
       throw new ConfigurationError(`The \`${name}\` option must be a function; got ${typeof options[name]}.`);
     }
@@ -154,6 +164,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     stepTitle: options.stepTitle ?? ((stepId: string) => stepId),
     title: options.title ?? DEFAULT_TITLE,
     pageSize,
+    owner: options.owner,
     logger: options.logger ?? console,
   });
 }

@@ -1,6 +1,6 @@
 import { InvalidInputError, SessionNotFoundError } from "./errors.js";
 import { MAX_LABEL_LENGTH, type ResolvedOptions } from "./options.js";
-import { parseState, type SessionOrderBy, type SessionSummary, type WorkflowState } from "./workflow-store.js";
+import { parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "./workflow-store.js";
 
 /** A session as the list shows it: its summary plus the resolved label and the host's display values. */
 export interface SessionListItem extends SessionSummary {
@@ -63,8 +63,11 @@ export class SessionService {
   /** @param options - the resolved manager options; the service uses the store, flow id and host callbacks. */
   constructor(private readonly options: ResolvedOptions) {}
 
-  /** One window of sessions, enriched. State blobs are read only for the rows in the window. */
-  async listPage(query: ListQuery): Promise<SessionPage> {
+  /**
+   * One window of sessions, enriched. State blobs are read only for the rows in the window. Every method takes a
+   * `scope`: with an owner, only that owner's sessions exist for the call.
+   */
+  async listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this.options;
     const [summaries, total] = await Promise.all([
       store.listSessions(flowId, {
@@ -72,40 +75,41 @@ export class SessionService {
         descending: query.descending,
         limit: query.limit,
         offset: query.offset,
+        owner: scope.owner,
       }),
-      store.countSessions(flowId),
+      store.countSessions(flowId, scope),
     ]);
     if (summaries.length === 0 && query.offset > 0 && total > 0) {
-      return this.listPage({ ...query, offset: Math.floor((total - 1) / query.limit) * query.limit });
+      return this.listPage({ ...query, offset: Math.floor((total - 1) / query.limit) * query.limit }, scope);
     }
-    const items = await this.enrichAll(summaries);
+    const items = await this.enrichAll(summaries, scope);
     return { ...query, items, total };
   }
 
   /** One session, enriched; throws {@link SessionNotFoundError} when it does not exist. */
-  async getItem(sessionId: string): Promise<SessionListItem> {
-    const [item] = await this.enrichAll([await this.requireSession(sessionId)]);
+  async getItem(sessionId: string, scope: SessionScope = {}): Promise<SessionListItem> {
+    const [item] = await this.enrichAll([await this.requireSession(sessionId, scope)], scope);
     return item!;
   }
 
   /** The session's summary; throws {@link SessionNotFoundError} when it is not a session of this flow. */
-  async requireSession(sessionId: string): Promise<SessionSummary> {
-    const summary = await this.options.store.getSessionSummary(this.options.flowId, sessionId);
+  async requireSession(sessionId: string, scope: SessionScope = {}): Promise<SessionSummary> {
+    const summary = await this.options.store.getSessionSummary(this.options.flowId, sessionId, scope);
     if (!summary) throw new SessionNotFoundError(this.options.flowId, sessionId);
     return summary;
   }
 
   /** Creates a session, with an optional label (normalized as in {@link normalizeLabel}), and returns its id. */
-  async create(label?: unknown): Promise<string> {
-    return this.options.store.createSession(this.options.flowId, { label: normalizeLabel(label) });
+  async create(label?: unknown, scope: SessionScope = {}): Promise<string> {
+    return this.options.store.createSession(this.options.flowId, { label: normalizeLabel(label), owner: scope.owner });
   }
 
   /** Sets the label (normalized; empty clears it) and returns the session as it now shows. */
-  async rename(sessionId: string, label: unknown): Promise<SessionListItem> {
+  async rename(sessionId: string, label: unknown, scope: SessionScope = {}): Promise<SessionListItem> {
     const normalized = normalizeLabel(label ?? "");
-    const updated = await this.options.store.setSessionLabel(this.options.flowId, sessionId, normalized);
+    const updated = await this.options.store.setSessionLabel(this.options.flowId, sessionId, normalized, scope);
     if (!updated) throw new SessionNotFoundError(this.options.flowId, sessionId);
-    return this.getItem(sessionId);
+    return this.getItem(sessionId, scope);
   }
 
   /**
@@ -113,20 +117,20 @@ export class SessionService {
    * most recently updated remaining session active, or a fresh one when none remain. Throws
    * {@link SessionNotFoundError} when there was no such session.
    */
-  async delete(sessionId: string, activeSessionId: string | undefined): Promise<string | undefined> {
+  async delete(sessionId: string, activeSessionId: string | undefined, scope: SessionScope = {}): Promise<string | undefined> {
     const { store, flowId } = this.options;
-    const deleted = await store.deleteSession(flowId, sessionId);
+    const deleted = await store.deleteSession(flowId, sessionId, scope);
     if (!deleted) throw new SessionNotFoundError(flowId, sessionId);
     if (activeSessionId !== undefined && activeSessionId !== sessionId) return activeSessionId;
     if (activeSessionId === undefined) return undefined;
-    const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1 });
-    return next?.sessionId ?? (await store.createSession(flowId));
+    const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
+    return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
   }
 
-  private async enrichAll(summaries: SessionSummary[]): Promise<SessionListItem[]> {
+  private async enrichAll(summaries: SessionSummary[], scope: SessionScope): Promise<SessionListItem[]> {
     const { store, flowId } = this.options;
     const needState = this.options.enrich !== undefined || this.options.label !== undefined;
-    const rawStates = needState ? await store.getRawStates(flowId, summaries.map((s) => s.sessionId)) : new Map<string, string | null>();
+    const rawStates = needState ? await store.getRawStates(flowId, summaries.map((s) => s.sessionId), scope) : new Map<string, string | null>();
     const problems: string[] = [];
     const items = await Promise.all(
       summaries.map((summary) => this.enrichOne(summary, rawStates.get(summary.sessionId), problems)),

@@ -1,6 +1,6 @@
 import { PostgresAdapter, SqliteAdapter, sql, type Expression, type Kysely, type RawBuilder } from "kysely";
 import { ConfigurationError } from "./errors.js";
-import { UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Sql = Expression<unknown>;
 
@@ -61,6 +61,10 @@ const sqliteDialect: SqlDialect = {
     if (!columns.rows.some((column) => column.name === "label")) {
       await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN label TEXT`.execute(db);
     }
+    if (!columns.rows.some((column) => column.name === "owner")) {
+      await sql`ALTER TABLE ${sql.table(WORKFLOW_STATE_TABLE)} ADD COLUMN owner TEXT`.execute(db);
+    }
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(owner)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
   },
   keyColumn: () => sql<string>`flow_session_key`,
@@ -90,6 +94,8 @@ const postgresDialect: SqlDialect = {
     const current = await sql<{ ready: boolean }>`SELECT
         to_regclass(${WORKFLOW_STATE_TABLE}) IS NOT NULL
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'label' AND NOT attisdropped)
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'owner' AND NOT attisdropped)
+        AND to_regclass(${OWNER_INDEX}) IS NOT NULL
         AND to_regclass(${UPDATED_AT_INDEX}) IS NOT NULL
         AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL AS ready`.execute(db);
     if (current.rows[0]?.ready) return;
@@ -105,6 +111,8 @@ const postgresDialect: SqlDialect = {
           updated_at TEXT DEFAULT ${now},
           label TEXT)`.execute(trx);
       await sql`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS label TEXT`.execute(trx);
+      await sql`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner TEXT`.execute(trx);
+      await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${table} (owner)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${table} (updated_at)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(PG_KEY_INDEX)} ON ${table} ((flow_session_key COLLATE "C"))`.execute(trx);
     });

@@ -13,6 +13,11 @@ export interface WorkflowStateTable {
   updated_at: ColumnType<string | null, string | undefined, string>;
   /** Added by later releases of `cjm-workflow-state`; files from older releases gain it on open. */
   label: string | null;
+  /**
+   * Added by express-workflow-sessions for the `owner` option: who created the session, or `null`. An extra nullable
+   * column, so `cjm-workflow-state` still reads and writes the file.
+   */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The Kysely database type this package reads and writes. */
@@ -22,6 +27,9 @@ export interface WorkflowStateDatabase {
 
 /** The table name `cjm-workflow-state` uses. */
 export const WORKFLOW_STATE_TABLE = "workflow_state";
+
+/** The index on `owner`, for listing one owner's sessions. */
+export const OWNER_INDEX = "idx_workflow_state_owner";
 
 /** The index `cjm-workflow-state` creates on `updated_at`. */
 export const UPDATED_AT_INDEX = "idx_workflow_state_updated";

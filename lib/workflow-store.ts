@@ -24,8 +24,17 @@ export interface SessionSummary {
 /** The columns {@link WorkflowStore.listSessions} can sort by. */
 export type SessionOrderBy = "updated_at" | "created_at" | "label";
 
+/**
+ * Restricts a store call to one owner's sessions. With `owner` set, sessions stamped with another owner (or with
+ * none) behave exactly as if they did not exist; without it, the call sees every session of the flow.
+ */
+export interface SessionScope {
+  /** The owner whose sessions the call may see and change. @default every session, whatever its owner */
+  owner?: string | undefined;
+}
+
 /** Options of {@link WorkflowStore.listSessions}. */
-export interface ListSessionsOptions {
+export interface ListSessionsOptions extends SessionScope {
   /** @default "updated_at" */
   orderBy?: SessionOrderBy;
   /** @default true */
@@ -38,6 +47,8 @@ export interface ListSessionsOptions {
 
 /** Options of {@link WorkflowStore.createSession}. */
 export interface CreateSessionOptions {
+  /** The owner stamped on the session, in the `owner` column. @default null (no owner) */
+  owner?: string | null | undefined;
   /** A label to store with the session. @default null */
   label?: string | null;
   /** The id to use. @default crypto.randomUUID() */
@@ -93,6 +104,7 @@ export class WorkflowStore {
           created_at: now,
           updated_at: now,
           label: options.label ?? null,
+          ...(options.owner != null ? { owner: options.owner } : {}),
         })
         .execute(),
     );
@@ -100,21 +112,18 @@ export class WorkflowStore {
   }
 
   /** True when the session exists in the flow. */
-  async sessionExists(flowId: string, sessionId: string): Promise<boolean> {
+  async sessionExists(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
     const row = await this.run(() =>
-      this.db
-        .selectFrom(WORKFLOW_STATE_TABLE)
-        .select("flow_session_key")
-        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+      whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select("flow_session_key").where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope)
         .executeTakeFirst(),
     );
     return row !== undefined;
   }
 
   /** The session's metadata without its state, or `undefined` when it does not exist. */
-  async getSessionSummary(flowId: string, sessionId: string): Promise<SessionSummary | undefined> {
+  async getSessionSummary(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionSummary | undefined> {
     const row = await this.run(() =>
-      this.selectSummaries().where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+      whereOwner(this.selectSummaries().where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope).executeTakeFirst(),
     );
     return row && toSummary(flowId, row);
   }
@@ -124,7 +133,7 @@ export class WorkflowStore {
     const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
     // NULLs sort first ascending and last descending, SQLite's default, on every database.
     const direction = (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
-    let query = this.whereFlow(this.selectSummaries(), flowId)
+    let query = whereOwner(this.whereFlow(this.selectSummaries(), flowId), options)
       .orderBy(this.dialect.sortKey(orderBy), direction)
       .orderBy(this.dialect.sortKey("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
@@ -134,9 +143,9 @@ export class WorkflowStore {
   }
 
   /** The number of sessions in the flow. */
-  async countSessions(flowId: string): Promise<number> {
+  async countSessions(flowId: string, scope: SessionScope = {}): Promise<number> {
     const row = await this.run(() =>
-      this.whereFlow(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId)
+      whereOwner(this.whereFlow(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId), scope)
         .select((eb) => eb.fn.countAll<number | string>().as("count"))
         .executeTakeFirstOrThrow(),
     );
@@ -144,21 +153,32 @@ export class WorkflowStore {
   }
 
   /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
-  async setSessionLabel(flowId: string, sessionId: string, label: string | null): Promise<boolean> {
+  async setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}): Promise<boolean> {
     const result = await this.run(() =>
-      this.db
-        .updateTable(WORKFLOW_STATE_TABLE)
-        .set({ label })
-        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
+      whereOwner(this.db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope)
         .executeTakeFirst(),
     );
     return result.numUpdatedRows > 0n;
   }
 
-  /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
-  async deleteSession(flowId: string, sessionId: string): Promise<boolean> {
+  /**
+   * Stamps the session with an owner, or with `null` clears it; e.g. to hand sessions from before the `owner` option
+   * (which no user sees) to their users. Returns false when the session does not exist.
+   */
+  async setSessionOwner(flowId: string, sessionId: string, owner: string | null): Promise<boolean> {
+    if (owner !== null && (typeof owner !== "string" || owner === "")) {
+      throw new InvalidInputError(`An owner must be a non-empty string or null; got ${JSON.stringify(owner)}.`);
+    }
     const result = await this.run(() =>
-      this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+      this.db.updateTable(WORKFLOW_STATE_TABLE).set({ owner }).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+    );
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
+  async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
+    const result = await this.run(() =>
+      whereOwner(this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope).executeTakeFirst(),
     );
     return result.numDeletedRows > 0n;
   }
@@ -173,14 +193,16 @@ export class WorkflowStore {
    * The raw `state_json` of several sessions of one flow in one query, keyed by session id. Sessions that do not
    * exist are absent from the map. Used to read state only for the rows a page shows.
    */
-  async getRawStates(flowId: string, sessionIds: readonly string[]): Promise<Map<string, string | null>> {
+  async getRawStates(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string | null>> {
     if (sessionIds.length === 0) return new Map();
     const rows = await this.run(() =>
-      this.db
-        .selectFrom(WORKFLOW_STATE_TABLE)
-        .select(["flow_session_key", "state_json"])
-        .where("flow_session_key", "in", sessionIds.map((id) => sessionKey(flowId, id)))
-        .execute(),
+      whereOwner(
+        this.db
+          .selectFrom(WORKFLOW_STATE_TABLE)
+          .select(["flow_session_key", "state_json"])
+          .where("flow_session_key", "in", sessionIds.map((id) => sessionKey(flowId, id))),
+        scope,
+      ).execute(),
     );
     const prefix = flowId.length + 1;
     return new Map(rows.map((row) => [row.flow_session_key.slice(prefix), row.state_json]));
@@ -316,6 +338,16 @@ export class WorkflowStore {
       throw translateDatabaseError(error);
     }
   }
+}
+
+/** Adds `owner = ?` when the scope names an owner; the builder is any select, update or delete on the table. */
+function whereOwner<Q extends { where(column: "owner", op: "=", value: string): Q }>(query: Q, scope: SessionScope): Q {
+  const { owner } = scope;
+  if (owner === undefined) return query;
+  if (typeof owner !== "string" || owner.length === 0) {
+    throw new InvalidInputError(`An owner must be a non-empty string; got ${JSON.stringify(owner)}.`);
+  }
+  return query.where("owner", "=", owner);
 }
 
 function checkFlowId(flowId: string): void {

@@ -1,13 +1,15 @@
 import { html } from "@lit-labs/ssr";
+import { csrfFieldView } from "./csrf-field.js";
 import type { ManagerUrls } from "./view-data.js";
 
 /** What the delete confirmation receives. */
 export interface DeleteDialogViewData {
   urls: ManagerUrls;
+  csrfToken: string;
 }
 
 /** The delete confirmation. The client script puts the session's label into it as text. */
-export function deleteDialogView({ urls }: DeleteDialogViewData) {
+export function deleteDialogView({ urls, csrfToken }: DeleteDialogViewData) {
   return html`<dialog id="ews-delete-dialog" class="modal" role="alertdialog" aria-labelledby="ews-delete-title" aria-describedby="ews-delete-description">
     <div class="modal-box">
       <h2 id="ews-delete-title" class="text-lg font-semibold">Delete session?</h2>
@@ -15,7 +17,7 @@ export function deleteDialogView({ urls }: DeleteDialogViewData) {
         “<strong data-role="delete-name" class="break-all"></strong>” and all its progress will be deleted. This cannot be undone.
       </p>
       <form method="post" action=${urls.delete} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
-        <input type="hidden" name="session_id" value="" />
+        <input type="hidden" name="session_id" value="" />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <div class="modal-action">
           <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>

@@ -1,4 +1,5 @@
 import { html } from "@lit-labs/ssr";
+import { nothing } from "lit-html";
 import type { ManagerUrls } from "./view-data.js";
 
 /** What the document shell receives. */
@@ -7,25 +8,28 @@ export interface LayoutViewData {
   urls: ManagerUrls;
   /** The page body. */
   content: unknown;
+  /** The visitor's CSRF token: rendered as `<meta name="csrf-token">` and sent by htmx as `X-CSRF-Token`. */
+  csrfToken?: string | undefined;
 }
 
 // The <meta name="htmx-config"> keeps htmx from injecting inline styles and from evaluating strings as code.
 const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false, historyCacheSize: 0 });
 
 /** The HTML document around the manager page: head, assets and body. */
-export function layoutView({ title, urls, content }: LayoutViewData) {
+export function layoutView({ title, urls, content, csrfToken }: LayoutViewData) {
   return html`<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="htmx-config" content=${HTMX_CONFIG} />
+    ${csrfToken ? html`<meta name="csrf-token" content=${csrfToken} />` : nothing}
     <title>${title}</title>
     <link rel="stylesheet" href=${`${urls.assets}/app.css`} />
     <script src=${`${urls.assets}/htmx.min.js`} defer></script>
     <script src=${`${urls.assets}/client.js`} defer></script>
   </head>
-  <body class="min-h-screen bg-base-200 text-base-content">
+  <body class="min-h-screen bg-base-200 text-base-content" hx-headers=${csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : nothing}>
     ${content}
   </body>
 </html>`;

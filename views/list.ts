@@ -11,9 +11,9 @@ export function listView(data: ListViewData) {
   const last = page.offset + page.items.length;
   const previous = Math.max(0, page.offset - page.limit);
   return html`<section id="ews-list" class="card bg-base-100 shadow-sm" aria-label="Sessions" data-list-url=${urls.list} data-offset=${page.offset}>
-    ${toolbarView({ total: page.total, urls })}
+    ${toolbarView({ total: page.total, urls, csrfToken: data.csrfToken })}
     ${page.total === 0
-      ? emptyView({ urls })
+      ? emptyView({ urls, csrfToken: data.csrfToken })
       : html`<div class="overflow-x-auto">
             <table class="table">
               <thead>
@@ -28,7 +28,7 @@ export function listView(data: ListViewData) {
               </thead>
               <tbody>
                 ${page.items.map((item) =>
-                  rowView({ item, active: item.sessionId === data.activeSessionId, columns, urls, now: data.now }),
+                  rowView({ item, active: item.sessionId === data.activeSessionId, columns, urls, csrfToken: data.csrfToken, now: data.now }),
                 )}
               </tbody>
             </table>

@@ -21,7 +21,7 @@ export function pageView(data: PageViewData) {
       ${noticesView({ notice: data.notice })}
       ${listView(data)}
     </main>
-    ${renameDialogView({ urls: data.urls })}
-    ${deleteDialogView({ urls: data.urls })}
+    ${renameDialogView({ urls: data.urls, csrfToken: data.csrfToken })}
+    ${deleteDialogView({ urls: data.urls, csrfToken: data.csrfToken })}
   </div>`;
 }

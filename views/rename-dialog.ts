@@ -1,19 +1,21 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_LABEL_LENGTH } from "../lib/options.js";
+import { csrfFieldView } from "./csrf-field.js";
 import type { ManagerUrls } from "./view-data.js";
 
 /** What the rename dialog receives. */
 export interface RenameDialogViewData {
   urls: ManagerUrls;
+  csrfToken: string;
 }
 
 /** The rename dialog. The client script fills in the session id and current label (as values, never as HTML). */
-export function renameDialogView({ urls }: RenameDialogViewData) {
+export function renameDialogView({ urls, csrfToken }: RenameDialogViewData) {
   return html`<dialog id="ews-rename-dialog" class="modal" aria-labelledby="ews-rename-title">
     <div class="modal-box">
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
       <form method="post" action=${urls.rename} hx-post=${urls.rename} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
-        <input type="hidden" name="session_id" value="" />
+        <input type="hidden" name="session_id" value="" />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <label class="floating-label">
           <span>Label</span>

@@ -1,10 +1,11 @@
 import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "../lib/format.js";
+import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
 import type { RowViewData } from "./view-data.js";
 
 /** One session row: label with the Active badge, step, host columns, updated time, size and the actions. */
-export function rowView({ item, active, columns, urls, now }: RowViewData) {
+export function rowView({ item, active, columns, urls, csrfToken, now }: RowViewData) {
   const updated = item.updatedAt;
   return html`<tr
     class=${active ? "ews-row bg-primary/5" : "ews-row"}
@@ -27,7 +28,7 @@ export function rowView({ item, active, columns, urls, now }: RowViewData) {
     <td>
       <div class="flex justify-end gap-1">
         <form method="post" action=${urls.resume} hx-post=${urls.resume} hx-disabled-elt="find button" class="inline">
-          <input type="hidden" name="session_id" value=${item.sessionId} />
+          <input type="hidden" name="session_id" value=${item.sessionId} />${csrfFieldView(csrfToken)}
           <button type="submit" class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume">
             ${icons.play()}<span class="hidden md:inline">Resume</span>
           </button>

@@ -31,6 +31,8 @@ export interface ListViewData {
   activeSessionId: string | undefined;
   columns: readonly ColumnSpec[];
   urls: ManagerUrls;
+  /** The visitor's CSRF token, put in every form. */
+  csrfToken: string;
   /** The reference time for relative times. */
   now: Date;
 }
@@ -41,6 +43,7 @@ export interface RowViewData {
   active: boolean;
   columns: readonly ColumnSpec[];
   urls: ManagerUrls;
+  csrfToken: string;
   now: Date;
 }
 
