@@ -9,8 +9,8 @@ import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { ConfigurationError, InvalidInputError } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
 import { renderView } from "./render-view.js";
-import { SessionService, type ListQuery } from "./session-service.js";
-import type { SessionOrderBy } from "./workflow-store.js";
+import { listParamsFrom } from "./list-params.js";
+import { SessionService, type SessionPage } from "./session-service.js";
 import "./session-data.js";
 
 /** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
@@ -18,8 +18,6 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
 /** The largest urlencoded body the routes accept. */
 export const MAX_BODY_BYTES = "16kb";
-
-const SORT_COLUMNS: Readonly<Record<string, SessionOrderBy>> = { updated: "updated_at", created: "created_at", label: "label" };
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
@@ -53,9 +51,22 @@ export function createSessionManager(options: SessionManagerOptions): Router {
   };
   const parseForm = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 50 });
 
+  // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
+  const listData = async (req: Request, source: Record<string, unknown>) => {
+    const { query, cursor } = listParamsFrom(source, config.pageSize);
+    const page = await service.listPage(query);
+    return {
+      page,
+      cursor: cursorWithin(page, cursor),
+      activeSessionId: req.session.activeSessionId,
+      columns: config.columns,
+      urls: urlsFor(req),
+      now: new Date(),
+    };
+  };
+
   const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
-    const page = await service.listPage(listQueryFrom({ ...req.query, ...req.body }, config));
-    const data = { page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls: urlsFor(req), now: new Date() };
+    const data = await listData(req, { ...req.query, ...req.body });
     res.set("Cache-Control", "no-store").type("html");
     res.send(renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
   };
@@ -84,10 +95,9 @@ export function createSessionManager(options: SessionManagerOptions): Router {
   });
 
   router.get(pagePath, handle(async function showPage(req, res) {
-    const page = await service.listPage(listQueryFrom(req.query, config));
-    const urls = urlsFor(req);
-    const content = pageView({ title: config.title, page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls, now: new Date() });
-    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls, content })));
+    const data = await listData(req, req.query);
+    const content = pageView({ title: config.title, ...data });
+    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls: data.urls, content })));
   }));
 
   router.get(`${prefix}/list`, handle(async function showList(req, res) {
@@ -151,16 +161,10 @@ function sessionIdFrom(req: Request): string {
   return sessionId;
 }
 
-function listQueryFrom(source: Record<string, unknown>, config: ResolvedOptions): ListQuery {
-  const offset = Number.parseInt(String(source.offset ?? "0"), 10);
-  const sort = SORT_COLUMNS[String(source.sort ?? "")];
-  const dir = String(source.dir ?? "");
-  return {
-    offset: Number.isFinite(offset) && offset > 0 ? Math.min(offset, Number.MAX_SAFE_INTEGER) : 0,
-    limit: config.pageSize,
-    orderBy: sort ?? "updated_at",
-    descending: dir === "asc" ? false : dir === "desc" ? true : sort !== "label",
-  };
+// The cursor stays on its row; after a delete at the end it falls on the nearest row left.
+function cursorWithin(page: SessionPage, cursor: number | undefined): number {
+  if (page.total === 0) return 0;
+  return Math.min(cursor ?? page.offset, page.total - 1);
 }
 
 function saveSession(req: Request): Promise<void> {

@@ -4,19 +4,35 @@ import { icons } from "./icons.js";
 import { listView } from "./list.js";
 import { noticesView } from "./notice.js";
 import { renameDialogView } from "./rename-dialog.js";
+import { toolbarView } from "./toolbar.js";
 import type { PageViewData } from "./view-data.js";
 
-/** The manager page body: header, notices, the list and the two dialogs. */
+const SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = [
+  ["↑ ↓", "move"],
+  ["PgUp PgDn", "by a window"],
+  ["Home End", "first, last"],
+  ["Enter", "resume"],
+  ["F2", "rename"],
+  ["Del", "delete"],
+  ["n", "new"],
+  ["/", "search"],
+];
+
+/** The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs. */
 export function pageView(data: PageViewData) {
-  return html`<div class="mx-auto flex max-w-6xl flex-col gap-6 p-4 md:p-8">
+  return html`<div class="mx-auto flex max-w-6xl flex-col gap-4 p-4 md:p-8">
     <header class="flex items-center gap-3">
       ${icons.layers("size-7 text-primary")}
       <h1 class="text-2xl font-bold">${data.title}</h1>
       <span class="htmx-indicator loading loading-spinner loading-sm ms-auto" id="ews-indicator" aria-hidden="true"></span>
     </header>
     <main class="flex flex-col gap-4">
+      ${toolbarView({ page: data.page, urls: data.urls })}
       ${noticesView({ notice: data.notice })}
       ${listView(data)}
+      <p class="flex flex-wrap gap-x-4 gap-y-1 text-xs opacity-60" data-role="shortcuts">
+        ${SHORTCUTS.map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
+      </p>
     </main>
     ${renameDialogView({ urls: data.urls })}
     ${deleteDialogView({ urls: data.urls })}

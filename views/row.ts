@@ -3,13 +3,24 @@ import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "../lib/form
 import { icons } from "./icons.js";
 import type { RowViewData } from "./view-data.js";
 
-/** One session row: label with the Active badge, step, host columns, updated time, size and the actions. */
-export function rowView({ item, active, columns, urls, now }: RowViewData) {
-  const updated = item.updatedAt;
+const timeCell = (date: Date | null, now: Date) =>
+  html`<td class="whitespace-nowrap">
+    <time datetime=${date ? date.toISOString() : ""} title=${formatAbsoluteTime(date)}>${formatRelativeTime(date, now)}</time>
+  </td>`;
+
+/**
+ * One session row: label with the Active badge, step, host columns, updated and created times, size and the
+ * actions. `aria-selected` marks the keyboard cursor; `data-index` is the row's place in the whole list.
+ */
+export function rowView({ item, active, index, selected, columns, urls, now }: RowViewData) {
   return html`<tr
     class=${active ? "ews-row bg-primary/5" : "ews-row"}
+    id=${`ews-row-${item.sessionId}`}
     data-session-id=${item.sessionId}
     data-session-label=${item.displayLabel}
+    data-index=${index}
+    aria-rowindex=${index + 2}
+    aria-selected=${selected ? "true" : "false"}
     aria-current=${active ? "true" : "false"}
   >
     <th scope="row" class="max-w-xs font-medium">
@@ -18,11 +29,9 @@ export function rowView({ item, active, columns, urls, now }: RowViewData) {
         ${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}
       </div>
     </th>
-    <td>${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
+    <td class="whitespace-nowrap">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
     ${columns.map((column) => html`<td class=${column.className ?? ""} data-field=${column.field}>${item.fields[column.field]}</td>`)}
-    <td class="whitespace-nowrap">
-      <time datetime=${updated ? updated.toISOString() : ""} title=${formatAbsoluteTime(updated)}>${formatRelativeTime(updated, now)}</time>
-    </td>
+    ${timeCell(item.updatedAt, now)} ${timeCell(item.createdAt, now)}
     <td class="whitespace-nowrap tabular-nums">${formatBytes(item.stateSizeBytes)}</td>
     <td>
       <div class="flex justify-end gap-1">
