@@ -28,7 +28,10 @@
     return element.closest("tr[data-session-id]");
   }
   function rowAt(index) {
-    return document.querySelector('#ews-list tr[data-index="' + index + '"]');
+    return document.querySelector('#ews-list tr[aria-rowindex="' + (index + 2) + '"]');
+  }
+  function indexOf(row) {
+    return Number(row.getAttribute("aria-rowindex")) - 2;
   }
   function selectedRow() {
     return rowAt(data("cursor"));
@@ -187,7 +190,7 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
     var row = rowOf(event.target);
-    if (row && row.dataset.index) setCursor(Number(row.dataset.index));
+    if (row) setCursor(indexOf(row));
     if (!button) return;
     var action = button.dataset.action;
     if (action === "rename") openDialog("ews-rename-dialog", rowOf(button));
@@ -265,7 +268,7 @@
     if (box && height) box.scrollTop = previous.keep || previous.offset === data("offset") ? previous.scrollTop : data("offset") * height;
     if (pendingCursorId) {
       var renamed = document.querySelector('#ews-list tr[data-session-id="' + CSS.escape(pendingCursorId) + '"]');
-      if (renamed) list().dataset.cursor = renamed.dataset.index;
+      if (renamed) list().dataset.cursor = String(indexOf(renamed));
       pendingCursorId = null;
     }
     var cursor = pendingCursor === null ? data("cursor") : pendingCursor;

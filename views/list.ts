@@ -59,7 +59,7 @@ export function listView(data: ListViewData) {
                   <th scope="col" class="text-right"><span class="sr-only">Actions</span></th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody hx-boost="true">
                 <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
                 ${page.items.map((item, i) =>
                   rowView({

@@ -1,5 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { deleteDialogView } from "./delete-dialog.js";
+import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
 import { listView } from "./list.js";
 import { noticesView } from "./notice.js";
@@ -20,7 +21,7 @@ const SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = [
 
 /** The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs. */
 export function pageView(data: PageViewData) {
-  return html`<div class="mx-auto flex max-w-6xl flex-col gap-4 p-4 md:p-8">
+  return html`${iconSpriteView()}<div class="mx-auto flex max-w-6xl flex-col gap-4 p-4 md:p-8">
     <header class="flex items-center gap-3">
       ${icons.layers("size-7 text-primary")}
       <h1 class="text-2xl font-bold">${data.title}</h1>
