@@ -16,8 +16,8 @@ function timestamp(ms: number): string {
 
 /** About 2 KB of state: sources and segments under step_states, as the demo's enricher reads them. */
 export function benchState(i: number): string {
-  const sources = Array.from({ length: 8 }, (_, j) => ({ media_path: `/data/audio/lecture_${i}_${j}.mp3`, duration_s: 600 + j * 61.5 }));
-  const segments = Array.from({ length: 12 }, (_, j) => ({ start: j * 30, end: j * 30 + 29.5, text: `Segment ${j} of lecture ${i}, aligned.` }));
+  const sources = Array.from({ length: 10 }, (_, j) => ({ media_path: `/data/audio/lecture_${i}_${j}.mp3`, duration_s: 600 + j * 61.5 }));
+  const segments = Array.from({ length: 18 }, (_, j) => ({ start: j * 30, end: j * 30 + 29.5, text: `Segment ${j} of lecture ${i}, aligned.` }));
   return JSON.stringify({ step_states: { selection: { selected_sources: sources }, segmentation: { segments } }, _step_review: { seen: i % 2 === 0 } });
 }
 

@@ -120,6 +120,9 @@
       lastTrigger.focus();
       return;
     }
+    // Opened from the keyboard: leave no focus behind in the closed dialog, so the shortcuts work again.
+    var focused = document.activeElement;
+    if (focused && focused.closest && focused.closest("dialog:not([open])")) focused.blur();
     var id = lastTrigger && rowOf(lastTrigger) && rowOf(lastTrigger).dataset.sessionId;
     var row = id && document.querySelector('tr[data-session-id="' + CSS.escape(id) + '"]');
     var target = row && row.querySelector("button, a");
