@@ -63,7 +63,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   } catch (error) {
     throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
   }
-  const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(async () => {
       enableWal(sqlite);
@@ -74,6 +74,31 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
     throw error;
   }
   return new WorkflowStore(db, dialectOf(db), () => db.destroy());
+}
+
+const CACHED_STATEMENTS = 100;
+
+// Kysely prepares every query anew; the list asks the same few queries on every request, so keep them prepared.
+// Safe because Kysely runs one query at a time on this connection.
+function withStatementCache(sqlite: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property !== "prepare") {
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = statements.get(source);
+        if (!statement) {
+          statement = target.prepare(source);
+          statements.set(source, statement);
+          if (statements.size > CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 function enableWal(sqlite: Database.Database): void {
