@@ -67,9 +67,7 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function get(port: number, path: string): Promise<number> {
+function get(agent: http.Agent, port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: "127.0.0.1", port, path, agent }, (res) => {
@@ -85,13 +83,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measure(port: number, path: string): Promise<Figures> {
-  for (let i = 0; i < 50; i++) await get(port, path); // warm-up
+  // A fresh keep-alive connection per target: one left idle during autocannon would be closed by the server.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 50; i++) await get(agent, port, path); // warm-up
   const times: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const start = process.hrtime.bigint();
-    await get(port, path);
+    await get(agent, port, path);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  agent.destroy();
   times.sort((a, b) => a - b);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${path}`,
