@@ -5,7 +5,7 @@ import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "..
 import type { WorkflowStore } from "../lib/workflow-store.js";
 import { FLOW, backends, recordingLogger, type FixtureName } from "./helpers.js";
 
-const FIRST_PAGE = { offset: 0, limit: 50, orderBy: "updated_at", descending: true } as const;
+const FIRST_PAGE = { offset: 0, limit: 50, orderBy: "updated_at", descending: true, search: "" } as const;
 
 function serviceFor(store: WorkflowStore, options: Partial<SessionManagerOptions> = {}) {
   const logger = recordingLogger();
@@ -112,13 +112,13 @@ describe.each(backends)("SessionService on $name", (backend) => {
   });
 
   describe("listPage()", () => {
-    it("moves back to the last window when the offset is past the end", async () => {
+    it("moves back to the last full window when the offset is past the end", async () => {
       const store = await openStore();
       for (let i = 0; i < 7; i++) await store.createSession(FLOW);
       const { service } = serviceFor(store);
       const page = await service.listPage({ ...FIRST_PAGE, offset: 100, limit: 5 });
-      expect(page.offset).toBe(5);
-      expect(page.items).toHaveLength(2);
+      expect(page.offset).toBe(2);
+      expect(page.items).toHaveLength(5);
     });
   });
 

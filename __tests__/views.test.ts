@@ -52,7 +52,7 @@ const HOSTILE = [
 describe("views", () => {
   describe("rowView()", () => {
     it.each(HOSTILE)("escapes the label %j in text and attributes", (label) => {
-      const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
+      const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
       expect(html).not.toContain("<script>");
       expect(html).not.toContain("<img");
       expect(html).toContain(`>${escapeHtml(label)}</span>`);
@@ -61,18 +61,18 @@ describe("views", () => {
 
     it("escapes host column values", () => {
       const html = renderView(
-        rowView({ item: item({ fields: { n: "<b>bold</b>" } }), active: false, columns: [{ field: "n", header: "N" }], urls, csrfToken: TOKEN, now: NOW }),
+        rowView({ item: item({ fields: { n: "<b>bold</b>" } }), active: false, index: 0, selected: false, columns: [{ field: "n", header: "N" }], urls, csrfToken: TOKEN, now: NOW }),
       );
       expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
     });
 
     it("shows the Active badge only on the active row", () => {
-      expect(renderView(rowView({ item: item(), active: true, columns: [], urls, csrfToken: TOKEN, now: NOW }))).toContain(">Active</span>");
-      expect(renderView(rowView({ item: item(), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }))).not.toContain(">Active</span>");
+      expect(renderView(rowView({ item: item(), active: true, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }))).toContain(">Active</span>");
+      expect(renderView(rowView({ item: item(), active: false, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }))).not.toContain(">Active</span>");
     });
 
     it("gives every action button an accessible name that includes the label", () => {
-      const html = renderView(rowView({ item: item({ displayLabel: "Talk" }), active: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
+      const html = renderView(rowView({ item: item({ displayLabel: "Talk" }), active: false, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
       expect(html).toContain('aria-label="Resume Talk"');
       expect(html).toContain('aria-label="Rename Talk"');
       expect(html).toContain('aria-label="Delete Talk"');
@@ -83,7 +83,8 @@ describe("views", () => {
     it("renders the table headers in order, with host columns between Step and Updated", () => {
       const html = renderView(
         listView({
-          page: { items: [item()], total: 1, offset: 0, limit: 50, orderBy: "updated_at", descending: true },
+          page: { items: [item()], total: 1, offset: 0, limit: 50, orderBy: "updated_at", descending: true, search: "" },
+          cursor: 0,
           activeSessionId: undefined,
           columns: [{ field: "a", header: "Sources" }, { field: "b", header: "Segments" }],
           urls,
@@ -91,8 +92,8 @@ describe("views", () => {
           now: NOW,
         }),
       );
-      const headers = [...html.matchAll(/<th scope="col"[^>]*>([^<]*)/g)].map((m) => m[1]);
-      expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Size", ""]);
+      const headers = [...html.matchAll(/<th scope="col"[^>]*>(?:\s*<a[^>]*>)?([^<]*)/g)].map((m) => m[1]);
+      expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Created", "Size", ""]);
       expect(html).toContain("Rows 1–1 of 1");
     });
   });

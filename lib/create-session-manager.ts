@@ -12,16 +12,15 @@ import { formBody } from "./form-body.js";
 import { securityHeaders } from "./security-headers.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
 import { renderView } from "./render-view.js";
-import { SessionService, type ListQuery } from "./session-service.js";
-import type { SessionOrderBy, SessionScope } from "./workflow-store.js";
+import { listParamsFrom } from "./list-params.js";
+import { SessionService, type SessionPage } from "./session-service.js";
+import type { SessionScope } from "./workflow-store.js";
 import "./session-data.js";
 
 /** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
 export { MAX_BODY_BYTES } from "./form-body.js";
-
-const SORT_COLUMNS: Readonly<Record<string, SessionOrderBy>> = { updated: "updated_at", created: "created_at", label: "label" };
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
@@ -65,11 +64,24 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     return { owner };
   };
 
+  // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
+  const listData = async (req: Request, source: Record<string, unknown>) => {
+    const { query, cursor } = listParamsFrom(source, config.pageSize);
+    const page = await service.listPage(query, scopeOf(req));
+    return {
+      page,
+      cursor: cursorWithin(page, cursor),
+      activeSessionId: req.session.activeSessionId,
+      columns: config.columns,
+      urls: urlsFor(req),
+      csrfToken: csrfTokenFor(req),
+      now: new Date(),
+    };
+  };
+
   const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
-    const page = await service.listPage(listQueryFrom({ ...req.query, ...req.body }, config), scopeOf(req));
-    const data = { page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls: urlsFor(req), csrfToken: csrfTokenFor(req), now: new Date() };
-    res.set("Cache-Control", "no-store").type("html");
-    res.send(renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
+    const data = await listData(req, { ...req.query, ...req.body });
+    sendHtml(res, renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
   };
 
   const finish = async (req: Request, res: Response, notice: Notice) => {
@@ -98,11 +110,9 @@ export function createSessionManager(options: SessionManagerOptions): Router {
   });
 
   router.route(pagePath).get(headers, handle(async function showPage(req, res) {
-    const page = await service.listPage(listQueryFrom(req.query, config), scopeOf(req));
-    const urls = urlsFor(req);
-    const csrfToken = csrfTokenFor(req);
-    const content = pageView({ title: config.title, page, activeSessionId: req.session.activeSessionId, columns: config.columns, urls, csrfToken, now: new Date() });
-    res.set("Cache-Control", "no-store").type("html").send(renderView(layoutView({ title: config.title, urls, content, csrfToken })));
+    const data = await listData(req, req.query);
+    const content = pageView({ title: config.title, ...data });
+    sendHtml(res, renderView(layoutView({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken })));
   })).all(headers, onlyGet);
 
   router.route(`${prefix}/list`).get(headers, handle(async function showList(req, res) {
@@ -176,17 +186,16 @@ function sessionIdFrom(req: Request): string {
   return sessionId;
 }
 
-function listQueryFrom(source: Record<string, unknown>, config: ResolvedOptions): ListQuery {
-  const offset = Number.parseInt(String(source.offset ?? "0"), 10);
-  const sortName = String(source.sort ?? "");
-  const sort = Object.hasOwn(SORT_COLUMNS, sortName) ? SORT_COLUMNS[sortName] : undefined;
-  const dir = String(source.dir ?? "");
-  return {
-    offset: Number.isFinite(offset) && offset > 0 ? Math.min(offset, Number.MAX_SAFE_INTEGER) : 0,
-    limit: config.pageSize,
-    orderBy: sort ?? "updated_at",
-    descending: dir === "asc" ? false : dir === "desc" ? true : sort !== "label",
-  };
+// The cursor stays on its row; after a delete at the end it falls on the nearest row left.
+function cursorWithin(page: SessionPage, cursor: number | undefined): number {
+  if (page.total === 0) return 0;
+  return Math.min(cursor ?? page.offset, page.total - 1);
+}
+
+// The list is never cached (no-store), so it skips res.send()'s ETag: hashing 100 KB of rows on every request is
+// pure cost.
+function sendHtml(res: Response, body: string): void {
+  res.set("Cache-Control", "no-store").type("html").end(body);
 }
 
 function saveSession(req: Request): Promise<void> {

@@ -79,7 +79,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   } catch (error) {
     throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
   }
-  const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(async () => {
       if (options.readonly) return readSchema(db);
@@ -129,6 +129,31 @@ function redact(connectionString: string): string {
 
 async function readSchema(db: Kysely<WorkflowStateDatabase>): Promise<void> {
   await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
+}
+
+const CACHED_STATEMENTS = 100;
+
+// Kysely prepares every query anew; the list asks the same few queries on every request, so keep them prepared.
+// Safe because Kysely runs one query at a time on this connection.
+function withStatementCache(sqlite: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property !== "prepare") {
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = statements.get(source);
+        if (!statement) {
+          statement = target.prepare(source);
+          statements.set(source, statement);
+          if (statements.size > CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 function enableWal(sqlite: Database.Database): void {

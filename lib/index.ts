@@ -9,6 +9,9 @@ export {
   type SessionSummary,
   type SessionOrderBy,
   type ListSessionsOptions,
+  type ListWindowOptions,
+  type CountSessionsOptions,
+  type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
 } from "./workflow-store.js";

@@ -12,15 +12,19 @@ export interface SessionListItem extends SessionSummary {
   fields: Readonly<Record<string, string>>;
 }
 
-/** What the list asks for: a window of rows in one order. */
+/** What the list asks for: a window of rows in one order, optionally filtered by a search. */
 export interface ListQuery {
+  /** The window's first row, 0-based. */
   offset: number;
+  /** The most rows in the window. */
   limit: number;
   orderBy: SessionOrderBy;
   descending: boolean;
+  /** Label or session-id prefix; empty for every session. */
+  search: string;
 }
 
-/** One window of the list, with the total count of the flow's sessions. */
+/** One window of the list, with the number of sessions that match. `offset` is where the window really starts. */
 export interface SessionPage extends ListQuery {
   items: SessionListItem[];
   total: number;
@@ -64,26 +68,15 @@ export class SessionService {
   constructor(private readonly options: ResolvedOptions) {}
 
   /**
-   * One window of sessions, enriched. State blobs are read only for the rows in the window. Every method takes a
-   * `scope`: with an owner, only that owner's sessions exist for the call.
+   * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
+   * gives the last full window, so a delete on the last rows still shows rows. Every method takes a `scope`: with an
+   * owner, only that owner's sessions exist for the call.
    */
   async listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this.options;
-    const [summaries, total] = await Promise.all([
-      store.listSessions(flowId, {
-        orderBy: query.orderBy,
-        descending: query.descending,
-        limit: query.limit,
-        offset: query.offset,
-        owner: scope.owner,
-      }),
-      store.countSessions(flowId, scope),
-    ]);
-    if (summaries.length === 0 && query.offset > 0 && total > 0) {
-      return this.listPage({ ...query, offset: Math.floor((total - 1) / query.limit) * query.limit }, scope);
-    }
-    const items = await this.enrichAll(summaries, scope);
-    return { ...query, items, total };
+    const window = await store.listWindow(flowId, { ...query, owner: scope.owner });
+    const items = await this.enrichAll(window.sessions, scope);
+    return { ...query, offset: window.offset, items, total: window.total };
   }
 
   /** One session, enriched; throws {@link SessionNotFoundError} when it does not exist. */

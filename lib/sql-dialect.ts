@@ -30,6 +30,42 @@ export interface SqlDialect {
   withoutKey(base: Sql, key: string): RawBuilder<string>;
   /** The size in bytes of a text column, computed without reading it where the database allows. */
   byteLength(column: Sql): RawBuilder<number>;
+  /**
+   * The key's flow part, `"<flowId>:"`: everything up to and including its first `:`. For a flow id without `:`,
+   * `flowPrefix() = "<flowId>:"` selects exactly the keys of the range `flowId:` ≤ key < `flowId;`. The list indexes
+   * lead with this expression, so a list query must use it verbatim.
+   */
+  flowPrefix(): RawBuilder<string>;
+  /**
+   * A token that changes whenever the table may have changed, from this connection or any other; `undefined` when
+   * the database offers no cheap one (then nothing is cached).
+   */
+  changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+}
+
+/** The sort expressions of the list, each backed by an index that leads with the flow prefix. */
+export const LIST_SORT_EXPRESSIONS = {
+  updated_at: "updated_at",
+  created_at: "created_at",
+  label: "lower(label)",
+  current_step: "current_step",
+} as const;
+
+/** The index behind each list sort: `(flow prefix, sort expression, flow_session_key)`, created if missing. */
+export const LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, string>> = {
+  updated_at: "idx_workflow_state_flow_updated",
+  created_at: "idx_workflow_state_flow_created",
+  label: "idx_workflow_state_flow_label",
+  current_step: "idx_workflow_state_flow_step",
+};
+
+// Walking one of these indexes in order gives a window of one flow with no sort step, and its last column makes
+// the tie-break (and the count) index-only.
+async function createListIndexes(db: Kysely<WorkflowStateDatabase>, prefix: RawBuilder<string>): Promise<void> {
+  for (const [orderBy, name] of Object.entries(LIST_INDEXES)) {
+    const expression = sql.raw(LIST_SORT_EXPRESSIONS[orderBy as keyof typeof LIST_SORT_EXPRESSIONS]);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(${prefix}, ${expression}, flow_session_key)`.execute(db);
+  }
 }
 
 const JSON_LITERAL_TYPES = sql`('true', 'false', 'null')`;
@@ -46,6 +82,9 @@ function sqliteEntries(source: Sql, alias: string): RawBuilder<unknown> {
 function sqliteObjectOf(entries: RawBuilder<unknown>): RawBuilder<string> {
   return sql<string>`(SELECT coalesce(json_group_object(k, CASE WHEN j IS NULL THEN v ELSE json(j) END), '{}') FROM (${entries}))`;
 }
+
+// Literal text only: SQLite matches an indexed expression by its parse tree, and a bound parameter never matches.
+const sqliteFlowPrefix = () => sql<string>`substr(flow_session_key, 1, instr(flow_session_key, ':'))`;
 
 const sqliteDialect: SqlDialect = {
   name: "sqlite",
@@ -66,6 +105,7 @@ const sqliteDialect: SqlDialect = {
     }
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(owner)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
+    await createListIndexes(db, sqliteFlowPrefix());
   },
   keyColumn: () => sql<string>`flow_session_key`,
   sortKey: (column) => sql.ref(column),
@@ -78,12 +118,21 @@ const sqliteDialect: SqlDialect = {
   singleKeyObject: (key, value) => sql<string>`json_object(${key}, json(${value}))`,
   withoutKey: (base, key) => sqliteObjectOf(sql`${sqliteEntries(base, "b")} WHERE b.key <> ${key}`),
   byteLength: (column) => sql<number>`octet_length(${column})`,
+  flowPrefix: () => sqliteFlowPrefix(),
+  async changeToken(db) {
+    // data_version moves when another connection commits; total_changes() when this one writes.
+    const { rows } = await sql<{ token: string }>`SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS token`.execute(db);
+    return rows[0]?.token;
+  },
 };
 
 /** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
 const PG_MIGRATION_LOCK = sql`pg_advisory_xact_lock(hashtext('express-workflow-sessions:migrate'))`;
 /** The index that serves the byte-wise key range of flow scoping, whatever the database's default collation. */
 const PG_KEY_INDEX = "idx_workflow_state_key_c";
+
+// NULL for a key without ":", like SQLite's expression gives "" for one.
+const postgresFlowPrefix = () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`;
 
 const postgresDialect: SqlDialect = {
   name: "postgres",
@@ -97,7 +146,8 @@ const postgresDialect: SqlDialect = {
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'owner' AND NOT attisdropped)
         AND to_regclass(${OWNER_INDEX}) IS NOT NULL
         AND to_regclass(${UPDATED_AT_INDEX}) IS NOT NULL
-        AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL AS ready`.execute(db);
+        AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL
+        AND ${sql.join(Object.values(LIST_INDEXES).map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)} AS ready`.execute(db);
     if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
     const table = sql.table(WORKFLOW_STATE_TABLE);
@@ -115,6 +165,7 @@ const postgresDialect: SqlDialect = {
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${table} (owner)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${table} (updated_at)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(PG_KEY_INDEX)} ON ${table} ((flow_session_key COLLATE "C"))`.execute(trx);
+      await createListIndexes(trx, postgresFlowPrefix());
     });
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
@@ -125,6 +176,8 @@ const postgresDialect: SqlDialect = {
   singleKeyObject: (key, value) => sql<string>`jsonb_build_object(${key}::text, ${value}::jsonb)::text`,
   withoutKey: (base, key) => sql<string>`(coalesce(${base}, '{}')::jsonb - ${key}::text)::text`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
+  flowPrefix: () => postgresFlowPrefix(),
+  changeToken: async () => undefined,
 };
 
 /** Picks the statements for the database behind `db`; fails with a clear message for dialects it does not speak. */

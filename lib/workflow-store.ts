@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely, type OrderByItemBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type OrderByItemBuilder, type RawBuilder, type SelectQueryBuilder } from "kysely";
 import { CorruptStateError, InvalidInputError, translateDatabaseError } from "./errors.js";
-import type { SqlDialect } from "./sql-dialect.js";
+import { LIST_SORT_EXPRESSIONS, type SqlDialect } from "./sql-dialect.js";
 import { formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** A session's state: the parsed `state_json` object. */
@@ -21,8 +21,11 @@ export interface SessionSummary {
   stateSizeBytes: number;
 }
 
-/** The columns {@link WorkflowStore.listSessions} can sort by. */
-export type SessionOrderBy = "updated_at" | "created_at" | "label";
+/**
+ * The columns {@link WorkflowStore.listSessions} can sort by. `label` sorts by the stored label ignoring ASCII case,
+ * with sessions that have none first in ascending order.
+ */
+export type SessionOrderBy = "updated_at" | "created_at" | "label" | "current_step";
 
 /**
  * Restricts a store call to one owner's sessions. With `owner` set, sessions stamped with another owner (or with
@@ -43,6 +46,35 @@ export interface ListSessionsOptions extends SessionScope {
   limit?: number;
   /** Rows to skip. @default 0 */
   offset?: number;
+  /**
+   * Keeps only sessions whose stored label starts with this text (ignoring ASCII case) or whose id starts with it.
+   * Every character matches only itself: `%` and `_` are not wildcards. Empty keeps every session.
+   * @default ""
+   */
+  search?: string;
+}
+
+/** Options of {@link WorkflowStore.countSessions}. */
+export interface CountSessionsOptions extends SessionScope {
+  /** Counts only the sessions that match, as in {@link ListSessionsOptions.search}. @default "" */
+  search?: string;
+}
+
+/** Options of {@link WorkflowStore.listWindow}: the order, the filter, and where the window starts. */
+export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "offset"> {
+  /** The first row of the window, 0-based; past the end, the last full window is returned. */
+  offset: number;
+  /** The most rows in the window. */
+  limit: number;
+}
+
+/** One window of a flow's sessions, with the number of sessions that match. */
+export interface SessionWindow {
+  sessions: SessionSummary[];
+  /** Sessions that match the search (all of the flow's without one). */
+  total: number;
+  /** Where the window actually starts, after clamping to the sessions that exist. */
+  offset: number;
 }
 
 /** Options of {@link WorkflowStore.createSession}. */
@@ -90,6 +122,8 @@ export class WorkflowStore {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
+  private readonly counts = new Map<string, { token: string; count: number }>();
+
   /** Creates an empty session and returns its id. */
   async createSession(flowId: string, options: CreateSessionOptions = {}): Promise<string> {
     const sessionId = options.sessionId ?? randomUUID();
@@ -128,13 +162,28 @@ export class WorkflowStore {
     return row && toSummary(flowId, row);
   }
 
-  /** One page of the flow's sessions, without their state blobs. Ties are broken by session key, in the same direction. */
+  /**
+   * One page of the flow's sessions, without their state blobs. Ties are broken by session key, in the same
+   * direction. Each order walks an index that leads with the flow, so a page costs its offset plus its rows, never
+   * a sort of the whole flow.
+   */
   async listSessions(flowId: string, options: ListSessionsOptions = {}): Promise<SessionSummary[]> {
-    const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
-    // NULLs sort first ascending and last descending, SQLite's default, on every database.
-    const direction = (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
-    let query = whereOwner(this.whereFlow(this.selectSummaries(), flowId), options)
-      .orderBy(this.dialect.sortKey(orderBy), direction)
+    return this.selectPage(flowId, options, "ranges");
+  }
+
+  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan"): Promise<SessionSummary[]> {
+    const { orderBy = "updated_at", descending = true, limit, offset = 0, search = "" } = options;
+    const expression = LIST_SORT_EXPRESSIONS[orderBy];
+    if (expression === undefined) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
+    // NULLs sort first ascending and last descending, SQLite's default (which its indexes serve), on every database.
+    const direction =
+      this.dialect.name === "sqlite"
+        ? descending
+          ? "desc"
+          : "asc"
+        : (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
+    let query = whereOwner(this.whereFlowAndSearch(this.selectSummaries(), flowId, search, searchForm), options)
+      .orderBy(sql.raw(expression), direction)
       .orderBy(this.dialect.sortKey("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
     else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
@@ -142,14 +191,54 @@ export class WorkflowStore {
     return rows.map((row) => toSummary(flowId, row));
   }
 
-  /** The number of sessions in the flow. */
-  async countSessions(flowId: string, scope: SessionScope = {}): Promise<number> {
+  /**
+   * One window of the list and the number of matching sessions. An offset past the end gives the last full window.
+   * A window past the middle is read from the other end of the index, so the last window costs what the first does.
+   */
+  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+    const { offset, limit, descending = true, ...rest } = options;
+    const total = await this.countSessions(flowId, { search: rest.search, owner: rest.owner });
+    const start = offset >= total ? Math.max(0, total - limit) : Math.max(0, offset);
+    const count = Math.min(limit, total - start);
+    if (count <= 0) return { sessions: [], total, offset: 0 };
+    const fromEnd = total - start - count;
+    const skip = Math.min(start, fromEnd);
+    let searchForm: "ranges" | "scan" = "ranges";
+    if (rest.search && total >= SCAN_SEARCH_MIN_MATCHES) {
+      // Looking matches up costs their number; walking the order's index pays off only when most rows match (where
+      // matches cluster in the order, the walk may pass many rows before reaching them).
+      const flowTotal = await this.countSessions(flowId, { owner: rest.owner });
+      if (total * 2 >= flowTotal && skip + count <= total / 2) searchForm = "scan";
+    }
+    if (fromEnd >= start) {
+      return { sessions: await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm), total, offset: start };
+    }
+    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm);
+    return { sessions: reversed.reverse(), total, offset: start };
+  }
+
+  /**
+   * The number of sessions in the flow (that match `search`, when given). On SQLite the count is remembered until
+   * the table changes, from this store or any other connection, so an unchanged list does not count again.
+   */
+  async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
+    const search = options.search ?? "";
+    const cacheKey = JSON.stringify([flowId, search, options.owner ?? null]);
+    const token = await this.run(() => this.dialect.changeToken(this.db));
+    const cached = this.counts.get(cacheKey);
+    if (token !== undefined && cached?.token === token) return cached.count;
     const row = await this.run(() =>
-      whereOwner(this.whereFlow(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId), scope)
+      whereOwner(this.whereFlowAndSearch(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId, search), options)
         .select((eb) => eb.fn.countAll<number | string>().as("count"))
         .executeTakeFirstOrThrow(),
     );
-    return Number(row.count);
+    const count = Number(row.count);
+    if (token !== undefined) {
+      this.counts.delete(cacheKey);
+      this.counts.set(cacheKey, { token, count });
+      if (this.counts.size > MAX_CACHED_COUNTS) this.counts.delete(this.counts.keys().next().value!);
+    }
+    return count;
   }
 
   /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
@@ -285,11 +374,45 @@ export class WorkflowStore {
     await this.onClose();
   }
 
-  /** Restricts a query to one flow's rows by an exact key range (`flowId:` ≤ key < `flowId;`), never by LIKE. */
+  /**
+   * Restricts a query to one flow's rows by the exact flow part of the key (never LIKE): the same rows as the key
+   * range `flowId:` ≤ key < `flowId;`, through the expression the list indexes lead with.
+   */
   private whereFlow<O>(query: FlowQuery<O>, flowId: string): FlowQuery<O> {
     checkFlowId(flowId);
+    return query.where(this.dialect.flowPrefix(), "=", `${flowId}:`);
+  }
+
+  /**
+   * Restricts a query to one flow and, when `search` is not empty, to the rows whose label (ASCII case ignored) or
+   * session id starts with it; never by LIKE, so every character matches only itself. Two forms select the same
+   * rows: `ranges` looks the matches up by index (the key and the label index), best when they are few; `scan`
+   * filters while walking the order's index, best when they are many (50 of them are found early).
+   */
+  private whereFlowAndSearch<O>(query: FlowQuery<O>, flowId: string, search: string, form: "ranges" | "scan" = "ranges"): FlowQuery<O> {
+    if (search === "") return this.whereFlow(query, flowId);
+    checkFlowId(flowId);
+    const ids = [...new Set([search, foldAsciiCase(search)])].map((prefix) => `${flowId}:${prefix}`);
+    const label = foldAsciiCase(search);
+    if (form === "scan") {
+      const startsWith = (column: RawBuilder<string>, prefix: string) => sql<boolean>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`;
+      return this.whereFlow(query, flowId).where((eb) =>
+        eb.or([...ids.map((id) => startsWith(sql`flow_session_key`, id)), startsWith(sql`lower(label)`, label)].map((condition) => eb(condition, "=", sql<boolean>`1`))),
+      );
+    }
     const key = this.dialect.keyColumn();
-    return query.where(key, ">=", `${flowId}:`).where(key, "<", `${flowId};`);
+    const lowerLabel = sql<string>`lower(label)`;
+    return query.where((eb) => {
+      const range = (column: RawBuilder<string>, prefix: string) => {
+        const upper = prefixUpperBound(prefix);
+        return upper === undefined ? [eb(column, ">=", prefix)] : [eb(column, ">=", prefix), eb(column, "<", upper)];
+      };
+      // The key ranges lie inside the flow's own range; the label branch names the flow itself.
+      return eb.or([
+        ...ids.map((id) => eb.and(range(key, id))),
+        eb.and([eb(this.dialect.flowPrefix(), "=", `${flowId}:`), ...range(lowerLabel, label)]),
+      ]);
+    });
   }
 
   private selectSummaries() {
@@ -348,6 +471,30 @@ function whereOwner<Q extends { where(column: "owner", op: "=", value: string): 
     throw new InvalidInputError(`An owner must be a non-empty string; got ${JSON.stringify(owner)}.`);
   }
   return query.where("owner", "=", owner);
+}
+
+const MAX_CACHED_COUNTS = 64;
+const SCAN_SEARCH_MIN_MATCHES = 1000;
+
+// SQLite's lower() folds ASCII letters only; the search text is folded the same way so both sides agree.
+function foldAsciiCase(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`, in code point (UTF-8 byte) order: the
+ * prefix with its last code point incremented. `undefined` when there is none (every code point is the largest).
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const chars = [...prefix];
+  while (chars.length > 0) {
+    const last = chars.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return chars.join("") + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
 }
 
 function checkFlowId(flowId: string): void {

@@ -1,14 +1,102 @@
-// express-workflow-sessions client: opens the rename and delete dialogs, shows errors from htmx requests, and keeps
-// the list's window in requests. Labels only ever travel through .value and .textContent, never innerHTML.
+// express-workflow-sessions client: the windowed list (a virtual scroller backed by the server), the keyboard
+// cursor, the search box, the rename and delete dialogs, and errors from htmx requests. Labels only ever travel
+// through .value and .textContent, never innerHTML. The list's window, order, search and cursor live in the
+// #ews-list data-* attributes and travel in every request; the server keeps none of them.
 (function () {
   "use strict";
 
   var THEME_KEY = "ews-theme";
   var lastTrigger = null;
   var lastSessionId = null;
+  // Where the cursor should land once the window that holds it arrives, by index and (after a rename) by session.
+  var pendingCursor = null;
+  var pendingCursorId = null;
+  // What the list looked like just before htmx replaced it, to keep the scroll position.
+  var before = null;
+  var scrollTimer = null;
+  var keepScroll = false;
 
+  function list() {
+    return document.getElementById("ews-list");
+  }
+  function viewport() {
+    return document.getElementById("ews-viewport");
+  }
+  function data(name) {
+    var element = list();
+    return element ? Number(element.dataset[name] || 0) : 0;
+  }
   function rowOf(element) {
     return element.closest("tr[data-session-id]");
+  }
+  function rowAt(index) {
+    return document.querySelector('#ews-list tr[aria-rowindex="' + (index + 2) + '"]');
+  }
+  function indexOf(row) {
+    return Number(row.getAttribute("aria-rowindex")) - 2;
+  }
+  function selectedRow() {
+    return rowAt(data("cursor"));
+  }
+  function rowHeight() {
+    var row = document.querySelector("#ews-list tr[data-session-id]");
+    return row ? row.getBoundingClientRect().height : 0;
+  }
+
+  // The spacer rows stand for the rows outside the window, so the scroll bar spans the whole list.
+  function layout() {
+    var height = rowHeight();
+    document.querySelectorAll("#ews-list tr.ews-spacer").forEach(function (spacer) {
+      spacer.style.height = height * Number(spacer.dataset.rows || 0) + "px";
+    });
+  }
+
+  function loadWindow(offset, cursor) {
+    var element = list();
+    if (!element || !window.htmx) return;
+    var values = { offset: String(offset), cursor: String(cursor === null ? data("cursor") : cursor) };
+    keepScroll = true;
+    window.htmx.ajax("GET", element.dataset.listUrl, { target: "#ews-list", swap: "outerHTML", values: values });
+  }
+
+  // Scrolling past the window fetches the window around the rows in view.
+  function onScroll() {
+    var box = viewport();
+    var height = rowHeight();
+    if (!box || !height) return;
+    var total = data("total");
+    var offset = data("offset");
+    var limit = data("limit");
+    var first = Math.min(total - 1, Math.floor(box.scrollTop / height));
+    var visible = Math.ceil(box.clientHeight / height);
+    var last = Math.min(total, first + visible);
+    if (first >= offset && last <= offset + data("count")) return;
+    clearTimeout(scrollTimer);
+    scrollTimer = setTimeout(function () {
+      var start = Math.max(0, Math.min(total - limit, first - Math.floor((limit - visible) / 2)));
+      if (start !== data("offset")) loadWindow(start, null);
+    }, 60);
+  }
+
+  // Moves the keyboard cursor; a row outside the window brings the window that holds it.
+  function setCursor(index) {
+    var element = list();
+    var total = data("total");
+    if (!element || total === 0) return;
+    index = Math.max(0, Math.min(total - 1, index));
+    element.dataset.cursor = String(index);
+    var row = rowAt(index);
+    if (!row) {
+      var limit = data("limit");
+      pendingCursor = index;
+      loadWindow(Math.max(0, Math.min(total - limit, index - Math.floor(limit / 2))), index);
+      return;
+    }
+    document.querySelectorAll('#ews-list tr[aria-selected="true"]').forEach(function (other) {
+      if (other !== row) other.setAttribute("aria-selected", "false");
+    });
+    row.setAttribute("aria-selected", "true");
+    row.scrollIntoView({ block: "nearest" });
   }
 
   function openDialog(id, row) {
@@ -24,6 +112,7 @@
     if (label) label.value = row.dataset.sessionLabel || "";
     var name = dialog.querySelector("[data-role=delete-name]");
     if (name) name.textContent = row.dataset.sessionLabel || "";
+    if (id === "ews-rename-dialog") pendingCursorId = row.dataset.sessionId;
     dialog.showModal();
     if (label) {
       label.focus();
@@ -34,10 +123,13 @@
   // After a dialog closes, focus goes back to the button that opened it, or to the same button in the refreshed row.
   function restoreFocus() {
     if (!lastTrigger) return;
-    if (document.contains(lastTrigger)) {
+    if (document.contains(lastTrigger) && lastTrigger !== document.body) {
       lastTrigger.focus();
       return;
     }
+    // Opened from the keyboard: leave no focus behind in the closed dialog, so the shortcuts work again.
+    var focused = document.activeElement;
+    if (focused && focused.closest && focused.closest("dialog:not([open])")) focused.blur();
     var row = lastSessionId && document.querySelector('tr[data-session-id="' + CSS.escape(lastSessionId) + '"]');
     var target = row && (row.querySelector('[data-action="' + lastTrigger.dataset.action + '"]') || row.querySelector("button"));
     if (target) target.focus();
@@ -65,8 +157,71 @@
     // Ignore: the system theme applies.
   }
 
+  function isTyping(target) {
+    return !!target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  var KEYS = {
+    ArrowDown: function () {
+      setCursor(data("cursor") + 1);
+    },
+    ArrowUp: function () {
+      setCursor(data("cursor") - 1);
+    },
+    PageDown: function () {
+      setCursor(data("cursor") + data("limit"));
+    },
+    PageUp: function () {
+      setCursor(data("cursor") - data("limit"));
+    },
+    Home: function () {
+      setCursor(0);
+    },
+    End: function () {
+      setCursor(data("total") - 1);
+    },
+    Enter: function () {
+      var button = selectedRow() && selectedRow().querySelector("[data-action=resume]");
+      if (button) button.click();
+    },
+    F2: function () {
+      openDialog("ews-rename-dialog", selectedRow());
+    },
+    Delete: function () {
+      openDialog("ews-delete-dialog", selectedRow());
+    },
+    n: function () {
+      var button = document.querySelector("[data-action=create]");
+      if (button) button.click();
+    },
+    "/": function () {
+      var search = document.querySelector("[data-role=search]");
+      if (search) {
+        search.focus();
+        search.select();
+      }
+    },
+  };
+
+  // Shortcuts never fire while typing in a field, while a dialog is open, or with a modifier held.
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (event.key === "Escape" && event.target.matches && event.target.matches("[data-role=search]")) {
+      event.target.blur();
+      return;
+    }
+    if (document.querySelector("dialog[open]") || isTyping(event.target)) return;
+    if (event.key === "Enter" && event.target.closest && event.target.closest("a, button, summary")) return;
+    var action = Object.prototype.hasOwnProperty.call(KEYS, event.key) && KEYS[event.key];
+    if (!action || !list()) return;
+    event.preventDefault();
+    action();
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
+    var row = rowOf(event.target);
+    if (row) setCursor(indexOf(row));
     if (!button) return;
     var action = button.dataset.action;
     if (action === "rename") openDialog("ews-rename-dialog", rowOf(button));
@@ -76,6 +231,14 @@
   });
 
   document.addEventListener(
+    "scroll",
+    function (event) {
+      if (event.target === viewport()) onScroll();
+    },
+    true,
+  );
+
+  document.addEventListener(
     "close",
     function (event) {
       if (event.target.matches && event.target.matches("dialog.modal")) restoreFocus();
@@ -83,11 +246,22 @@
     true,
   );
 
-  // Requests that refresh the list carry the window being shown, so the server renders the same one.
+  // Every request carries the list's order and search; actions also carry the window and the cursor, so the server
+  // answers the same window with the cursor in place (or on its nearest neighbour after a delete).
   document.addEventListener("htmx:configRequest", function (event) {
-    var list = document.getElementById("ews-list");
-    if (!list || event.detail.verb !== "post") return;
-    if (list.dataset.offset && !("offset" in event.detail.parameters)) event.detail.parameters.offset = list.dataset.offset;
+    var element = list();
+    if (!element) return;
+    var parameters = event.detail.parameters;
+    var inUrl = new URL(event.detail.path, location.href).searchParams;
+    var search = document.querySelector("[data-role=search]");
+    var state = { sort: element.dataset.sort, dir: element.dataset.dir, q: search ? search.value : element.dataset.q };
+    Object.keys(state).forEach(function (name) {
+      if (!inUrl.has(name)) parameters[name] = state[name];
+    });
+    var isCreate = event.detail.elt.closest && event.detail.elt.closest("[hx-post$='/create']");
+    if (event.detail.verb !== "post" || isCreate) return;
+    if (!("offset" in parameters)) parameters.offset = element.dataset.offset;
+    if (!("cursor" in parameters)) parameters.cursor = element.dataset.cursor;
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -108,6 +282,44 @@
     event.detail.swapOverride = "innerHTML";
   });
 
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "ews-list") return;
+    var box = viewport();
+    before = { offset: data("offset"), scrollTop: box ? box.scrollTop : 0, keep: keepScroll };
+    keepScroll = false;
+  });
+
+  // A new window arrived: size the spacers, then keep the scroll position, or bring the cursor's row into view.
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!before || !list()) return;
+    var previous = before;
+    before = null;
+    layout();
+    var box = viewport();
+    var height = rowHeight();
+    // A window fetched by scrolling or by the cursor keeps the scroll position (the spacers put it in place); a
+    // refresh of the same window too; any other window (Next, a new order, a search) shows its first row.
+    if (box && height) box.scrollTop = previous.keep || previous.offset === data("offset") ? previous.scrollTop : data("offset") * height;
+    if (pendingCursorId) {
+      var renamed = document.querySelector('#ews-list tr[data-session-id="' + CSS.escape(pendingCursorId) + '"]');
+      if (renamed) list().dataset.cursor = String(indexOf(renamed));
+      pendingCursorId = null;
+    }
+    var cursor = pendingCursor === null ? data("cursor") : pendingCursor;
+    var hadPending = pendingCursor !== null;
+    pendingCursor = null;
+    if (rowAt(cursor)) {
+      if (hadPending) setCursor(cursor);
+      else {
+        document.querySelectorAll('#ews-list tr[aria-selected="true"]').forEach(function (row) {
+          row.setAttribute("aria-selected", "false");
+        });
+        rowAt(cursor).setAttribute("aria-selected", "true");
+        list().dataset.cursor = String(cursor);
+      }
+    }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     var alerts = document.getElementById("ews-alerts");
     if (!alerts) return;
@@ -126,4 +338,17 @@
       }, 4000);
     });
   });
+
+  function start() {
+    layout();
+    var box = viewport();
+    var height = rowHeight();
+    if (box && height) box.scrollTop = data("offset") * height;
+    var row = selectedRow();
+    if (row && data("offset") > 0) row.scrollIntoView({ block: "nearest" });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+  window.addEventListener("resize", layout);
 })();

@@ -32,5 +32,6 @@ export const icons = {
     svg(html`<circle cx="12" cy="12" r="10" /><line x1="12" x2="12" y1="8" y2="12" /><line x1="12" x2="12.01" y1="16" y2="16" />`, className),
   theme: (className?: string) =>
     svg(html`<circle cx="12" cy="12" r="10" /><path d="M12 2a10 10 0 0 0 0 20z" fill="currentColor" />`, className),
+  search: (className?: string) => svg(html`<circle cx="11" cy="11" r="8" /><path d="m21 21-4.3-4.3" />`, className),
   check: (className?: string) => svg(html`<circle cx="12" cy="12" r="10" /><path d="m9 12 2 2 4-4" />`, className),
 };

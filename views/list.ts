@@ -1,47 +1,87 @@
 import { html } from "@lit-labs/ssr";
+import { formatSessionCount } from "../lib/format.js";
+import { sortParamOf } from "../lib/list-params.js";
 import { emptyView } from "./empty.js";
+import { listUrl } from "./list-url.js";
+import { noMatchesView } from "./no-matches.js";
 import { rowView } from "./row.js";
-import { toolbarView } from "./toolbar.js";
+import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
 
-/** The list fragment, `#ews-list`: toolbar, then the table (or the empty state) and the footer. htmx swaps it whole. */
+const number = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * The list fragment, `#ews-list`, which htmx swaps whole: the count, then one window of the table between two
+ * spacer rows that stand for the rows before and after it (the client sizes them, so the scroll bar spans the whole
+ * list), and the footer. Its `data-*` attributes carry the window, order, search and cursor into the next request.
+ */
 export function listView(data: ListViewData) {
   const { page, urls, columns } = data;
   const first = page.items.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.items.length;
   const previous = Math.max(0, page.offset - page.limit);
-  return html`<section id="ews-list" class="card bg-base-100 shadow-sm" aria-label="Sessions" data-list-url=${urls.list} data-offset=${page.offset}>
-    ${toolbarView({ total: page.total, urls, csrfToken: data.csrfToken })}
+  const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
+  const columnCount = columns.length + 6;
+  const pageLink = (offset: number, text: string) =>
+    html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target="#ews-list" hx-swap="outerHTML">${text}</a>`;
+  return html`<section id="ews-list"
+    class="card bg-base-100 shadow-sm"
+    aria-label="Sessions"
+    data-list-url=${urls.list}
+    data-offset=${page.offset}
+    data-limit=${page.limit}
+    data-total=${page.total}
+    data-count=${page.items.length}
+    data-sort=${sortParamOf(page.orderBy)}
+    data-dir=${page.descending ? "desc" : "asc"}
+    data-q=${page.search}
+    data-cursor=${data.cursor}
+  >
+    <div class="flex items-center gap-2 px-4 pt-4 text-sm">
+      <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total)}${page.search === ""
+          ? ""
+          : html` matching “<span class="break-all">${page.search}</span>”`}</p>
+    </div>
     ${page.total === 0
-      ? emptyView({ urls, csrfToken: data.csrfToken })
-      : html`<div class="overflow-x-auto">
-            <table class="table">
+      ? page.search === ""
+        ? emptyView({ urls, csrfToken: data.csrfToken })
+        : noMatchesView({ search: page.search })
+      : html`<div id="ews-viewport" class="ews-viewport max-h-[70vh] overflow-auto">
+            <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.total + 1}>
               <thead>
-                <tr>
-                  <th scope="col">Session</th>
-                  <th scope="col">Step</th>
+                <tr aria-rowindex="1">
+                  ${sortHeaderView({ label: "Session", sort: "label", page, urls })}
+                  ${sortHeaderView({ label: "Step", sort: "step", page, urls })}
                   ${columns.map((column) => html`<th scope="col" class=${column.className ?? ""}>${column.header}</th>`)}
-                  <th scope="col">Updated</th>
+                  ${sortHeaderView({ label: "Updated", sort: "updated", page, urls })}
+                  ${sortHeaderView({ label: "Created", sort: "created", page, urls })}
                   <th scope="col">Size</th>
                   <th scope="col" class="text-right"><span class="sr-only">Actions</span></th>
                 </tr>
               </thead>
-              <tbody>
-                ${page.items.map((item) =>
-                  rowView({ item, active: item.sessionId === data.activeSessionId, columns, urls, csrfToken: data.csrfToken, now: data.now }),
+              <tbody hx-boost="true">
+                <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
+                ${page.items.map((item, i) =>
+                  rowView({
+                    item,
+                    index: page.offset + i,
+                    selected: page.offset + i === data.cursor,
+                    active: item.sessionId === data.activeSessionId,
+                    columns,
+                    urls,
+                    csrfToken: data.csrfToken,
+                    now: data.now,
+                  }),
                 )}
+                <tr class="ews-spacer" data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
               </tbody>
             </table>
           </div>
           <footer class="flex items-center justify-between gap-3 p-4 text-sm">
-            <span class="opacity-70" data-role="range">Rows ${first.toLocaleString("en-US")}–${last.toLocaleString("en-US")} of ${page.total.toLocaleString("en-US")}</span>
+            <span class="opacity-70" data-role="range">Rows ${number(first)}–${number(last)} of ${number(page.total)}</span>
             <nav class="join" aria-label="Pages">
-              ${page.offset > 0
-                ? html`<a class="join-item btn btn-sm" href=${`${urls.page}?offset=${previous}`} hx-get=${`${urls.list}?offset=${previous}`} hx-target="#ews-list" hx-swap="outerHTML">Previous</a>`
-                : ""}
-              ${last < page.total
-                ? html`<a class="join-item btn btn-sm" href=${`${urls.page}?offset=${last}`} hx-get=${`${urls.list}?offset=${last}`} hx-target="#ews-list" hx-swap="outerHTML">Next</a>`
-                : ""}
+              ${page.offset > 0 ? pageLink(previous, "Previous") : ""}
+              ${last < page.total ? pageLink(last, "Next") : ""}
             </nav>
           </footer>`}
   </section>`;

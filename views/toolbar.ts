@@ -1,23 +1,49 @@
 import { html } from "@lit-labs/ssr";
-import { formatSessionCount } from "../lib/format.js";
+import { MAX_SEARCH_LENGTH, sortParamOf } from "../lib/list-params.js";
+import type { SessionPage } from "../lib/session-service.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
 import type { ManagerUrls } from "./view-data.js";
 
 /** What the toolbar receives. */
 export interface ToolbarViewData {
-  total: number;
+  page: SessionPage;
   urls: ManagerUrls;
   csrfToken: string;
 }
 
-/** The bar above the table: the session count and the New Session button. */
-export function toolbarView({ total, urls, csrfToken }: ToolbarViewData) {
-  return html`<div class="flex flex-wrap items-center justify-between gap-3 p-4">
-    <p class="text-sm opacity-70" data-role="count" aria-live="polite">${formatSessionCount(total)}</p>
+/**
+ * The bar above the list: the search box and the New Session button. It sits outside `#ews-list`, so typing is
+ * never interrupted by the list being swapped. Without JavaScript the search is a plain GET form.
+ */
+export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
+  return html`<div class="flex flex-wrap items-center justify-between gap-3">
+    <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target="#ews-list" hx-swap="outerHTML">
+      <input type="hidden" name="sort" value=${sortParamOf(page.orderBy)} />
+      <input type="hidden" name="dir" value=${page.descending ? "desc" : "asc"} />
+      <label class="input input-sm w-full max-w-md">
+        <span class="sr-only">Search sessions by label or id</span>
+        ${icons.search("size-4 opacity-50")}
+        <input
+          type="search"
+          name="q"
+          value=${page.search}
+          maxlength=${MAX_SEARCH_LENGTH}
+          autocomplete="off"
+          spellcheck="false"
+          placeholder="Search by label or id"
+          data-role="search"
+          hx-get=${urls.list}
+          hx-trigger="input changed delay:250ms, search"
+          hx-target="#ews-list"
+          hx-swap="outerHTML"
+        />
+        <kbd class="kbd kbd-sm" aria-hidden="true">/</kbd>
+      </label>
+    </form>
     <form method="post" action=${urls.create} hx-post=${urls.create} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
       ${csrfFieldView(csrfToken)}
-      <button type="submit" class="btn btn-primary btn-sm" data-action="create">${icons.plus()} New Session</button>
+      <button type="submit" class="btn btn-primary btn-sm" data-action="create" aria-keyshortcuts="n">${icons.plus()} New Session</button>
     </form>
   </div>`;
 }

@@ -28,6 +28,8 @@ export interface Notice {
 /** Everything the list fragment shows. */
 export interface ListViewData {
   page: SessionPage;
+  /** The keyboard cursor's row, 0-based over the whole list; marked `aria-selected` when it is in the window. */
+  cursor: number;
   activeSessionId: string | undefined;
   columns: readonly ColumnSpec[];
   urls: ManagerUrls;
@@ -41,6 +43,10 @@ export interface ListViewData {
 export interface RowViewData {
   item: SessionListItem;
   active: boolean;
+  /** The row's place in the whole list, 0-based. */
+  index: number;
+  /** True for the keyboard cursor's row. */
+  selected: boolean;
   columns: readonly ColumnSpec[];
   urls: ManagerUrls;
   csrfToken: string;

@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import Database from "better-sqlite3";
+import playwright, { type Browser, type Page } from "playwright-core";
+import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { buildApp, FLOW, tempDir } from "./helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const P = "/manage/sessions";
+const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
+
+/** The cursor's row: its place in the whole list and its label. */
+function cursorOf(page: Page) {
+  return page.evaluate(() => {
+    const row = document.querySelector('#ews-list tr[aria-selected="true"]');
+    return row ? { index: Number(row.getAttribute("aria-rowindex")) - 2, label: row.getAttribute("data-session-label") } : null;
+  });
+}
+
+function waitForCursor(page: Page, index: number) {
+  return page.waitForFunction(
+    (expected) => document.querySelector(`#ews-list tr[aria-selected="true"][aria-rowindex="${expected + 2}"]`) !== null,
+    index,
+  );
+}
+
+describeWithChromium("the session list in Chromium", () => {
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const file = `${tempDir()}/workflow_state.db`;
+    const store = await createWorkflowStore({ filename: file });
+    const raw = new Database(file);
+    const insert = raw.prepare("INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at, label) VALUES (?, '{}', ?, ?, ?)");
+    raw.transaction(() => {
+      for (let i = 0; i < 95; i++) {
+        const time = `2026-01-01 ${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00`;
+        insert.run(`${FLOW}:s${String(i).padStart(3, "0")}`, time, time, `Talk ${String(i).padStart(3, "0")}`);
+      }
+    })();
+    raw.close();
+    server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    browser = await playwright.chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("moves the cursor with the arrows in the window, and fetches the window that holds the last and first rows", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    expect(await cursorOf(page)).toEqual({ index: 0, label: "Talk 094" });
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    expect(await cursorOf(page)).toEqual({ index: 2, label: "Talk 092" });
+    await page.keyboard.press("End");
+    await waitForCursor(page, 94);
+    expect(await cursorOf(page)).toEqual({ index: 94, label: "Talk 000" });
+    expect(await page.textContent("[data-role=range]")).toBe("Rows 76–95 of 95");
+    await page.keyboard.press("PageUp");
+    await waitForCursor(page, 74);
+    await page.keyboard.press("Home");
+    await waitForCursor(page, 0);
+    expect(await page.textContent("[data-role=range]")).toBe("Rows 1–20 of 95");
+    await page.close();
+  });
+
+  it("focuses the search with /, filters as you type, fires no shortcut while typing, and sorts the matches", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.keyboard.press("/");
+    await page.keyboard.type("talk 05n");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.includes("matching"));
+    expect(await page.textContent("[data-role=count]")).toBe("0 sessions matching “talk 05n”");
+    await page.keyboard.press("Backspace");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "10 sessions matching “talk 05”");
+    await page.click("a[data-sort=label]");
+    await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"] a[data-sort="label"]') !== null);
+    expect(await cursorOf(page)).toEqual({ index: 0, label: "Talk 050" });
+    await page.focus("[data-role=search]");
+    await page.keyboard.press("Escape"); // clears the search and leaves the box
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "95 sessions");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-role"))).not.toBe("search");
+    await page.close();
+  });
+
+  it("opens the rename dialog with F2, where keys type instead of acting, and keeps the cursor on the renamed row", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("F2");
+    expect(await page.evaluate(() => (document.getElementById("ews-rename-dialog") as HTMLDialogElement).open)).toBe(true);
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type("Renamed n/");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector('#ews-list tr[aria-selected="true"]')?.getAttribute("data-session-label") === "Renamed n/");
+    expect(await cursorOf(page)).toEqual({ index: 1, label: "Renamed n/" });
+    expect(await page.textContent("[data-role=count]")).toBe("95 sessions");
+    await page.close();
+  });
+});

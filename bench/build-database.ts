@@ -1,0 +1,55 @@
+// Builds a workflow-state SQLite file with `count` sessions of one flow (plus a tenth as many in another flow, so
+// the flow filter has work to do), each with about 2 KB of state like the demo's, then opens it with the store so
+// it gains the list indexes. An existing file with the right number of sessions is reused.
+import { existsSync, rmSync } from "node:fs";
+import Database from "better-sqlite3";
+import { createWorkflowStore } from "../lib/index.js";
+
+export const BENCH_FLOW = "structure_decomposition";
+const OTHER_FLOW = "transcription";
+const STEPS = ["selection", "segmentation", "review", "verify", null];
+const START = Date.parse("2025-01-01T00:00:00Z");
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** About 2 KB of state: sources and segments under step_states, as the demo's enricher reads them. */
+export function benchState(i: number): string {
+  const sources = Array.from({ length: 10 }, (_, j) => ({ media_path: `/data/audio/lecture_${i}_${j}.mp3`, duration_s: 600 + j * 61.5 }));
+  const segments = Array.from({ length: 18 }, (_, j) => ({ start: j * 30, end: j * 30 + 29.5, text: `Segment ${j} of lecture ${i}, aligned.` }));
+  return JSON.stringify({ step_states: { selection: { selected_sources: sources }, segmentation: { segments } }, _step_review: { seen: i % 2 === 0 } });
+}
+
+// A deterministic shuffle of ids, so key order and time order are unrelated, as in real use.
+function sessionId(i: number): string {
+  const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, "0");
+  return `${hex}-${String(i).padStart(4, "0").slice(-4)}-4000-8000-${String(i).padStart(12, "0")}`;
+}
+
+/** Creates (or reuses) the file and returns the number of sessions in the bench flow. */
+export async function buildDatabase(file: string, count: number): Promise<void> {
+  if (existsSync(file)) {
+    const db = new Database(file, { readonly: true });
+    const row = db.prepare("SELECT count(*) AS n FROM workflow_state WHERE flow_session_key >= ? AND flow_session_key < ?").get(`${BENCH_FLOW}:`, `${BENCH_FLOW};`) as { n: number };
+    db.close();
+    if (row.n === count) return;
+    rmSync(file, { force: true });
+  }
+  const store = await createWorkflowStore({ filename: file }); // the schema and its indexes, as a user's file gets them
+  await store.close();
+  const db = new Database(file);
+  const insert = db.prepare("INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at, updated_at, label) VALUES (?, ?, ?, ?, ?, ?)");
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const created = START + i * 60_000;
+      const updated = created + ((i * 7919) % 86_400) * 1000;
+      const label = i % 3 === 0 ? null : `Lecture ${i}`;
+      insert.run(`${BENCH_FLOW}:${sessionId(i)}`, STEPS[i % STEPS.length], benchState(i), timestamp(created), timestamp(updated), label);
+    }
+    for (let i = 0; i < Math.ceil(count / 10); i++) {
+      insert.run(`${OTHER_FLOW}:${sessionId(i)}`, "selection", "{}", timestamp(START), timestamp(START), null);
+    }
+  })();
+  db.close();
+}

@@ -1,0 +1,61 @@
+// The server under test, run in its own process by bench/run.ts: either the session manager over the bench file
+// (`ours`), or the baseline, a bare Express route that answers the first window's 50 rows as JSON from one
+// better-sqlite3 query. Prints `{"port":N}` once it listens.
+import Database from "better-sqlite3";
+import express from "express";
+import session from "express-session";
+import { createSessionManager, createWorkflowStore } from "../lib/index.js";
+import { BASELINE_SQL } from "./baseline-query.js";
+import { BENCH_FLOW } from "./build-database.js";
+
+/** The demo's enricher: it parses nothing itself, but reads the state the manager parsed for it. */
+function enrich(state: Record<string, unknown>) {
+  const steps = (state.step_states ?? {}) as { selection?: { selected_sources?: unknown[] }; segmentation?: { segments?: unknown[] } };
+  return {
+    sources: String(steps.selection?.selected_sources?.length ?? 0),
+    segments: String(steps.segmentation?.segments?.length ?? 0),
+  };
+}
+
+function label(_summary: unknown, state: Record<string, unknown>) {
+  const first = (state.step_states as { selection?: { selected_sources?: Array<{ media_path?: string }> } } | undefined)?.selection?.selected_sources?.[0]?.media_path;
+  return first ? first.split("/").pop()!.replace(/\.[^.]+$/, "") : undefined;
+}
+
+async function main() {
+  const [mode, file] = process.argv.slice(2);
+  const app = express();
+  app.disable("x-powered-by");
+  if (mode === "baseline") {
+    const db = new Database(file!, { readonly: true });
+    const statement = db.prepare(BASELINE_SQL);
+    app.get("/baseline", (_req, res) => {
+      res.json(statement.all(`${BENCH_FLOW}:`));
+    });
+  } else {
+    const store = await createWorkflowStore({ filename: file!, fileMustExist: true });
+    app.use(session({ secret: "bench", resave: false, saveUninitialized: false }));
+    app.use(
+      createSessionManager({
+        store,
+        flowId: BENCH_FLOW,
+        workflowUrl: "/workflow",
+        columns: [
+          { field: "sources", header: "Sources" },
+          { field: "segments", header: "Segments" },
+        ],
+        enrich,
+        label,
+        title: "Bench Sessions",
+      }),
+    );
+  }
+  const server = app.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    process.stdout.write(`${JSON.stringify({ port: typeof address === "object" && address ? address.port : 0 })}\n`);
+  });
+}
+
+// A clean exit on SIGTERM, so `node --cpu-prof bench/server.js …` writes its profile.
+process.on("SIGTERM", () => process.exit(0));
+await main();

@@ -1,0 +1,21 @@
+import { html } from "@lit-labs/ssr";
+
+/** The row icons by id; rows refer to them with `<use href="#ews-icon-…">` instead of repeating their paths. */
+export const ROW_ICONS = {
+  play: html`<polygon points="6 3 20 12 6 21 6 3" />`,
+  pencil: html`<path d="M21.174 6.812a1 1 0 0 0-3.986-3.987L3.842 16.174a2 2 0 0 0-.5.83l-1.321 4.352a.5.5 0 0 0 .623.622l4.353-1.32a2 2 0 0 0 .83-.497z" /><path d="m15 5 4 4" />`,
+  trash: html`<path d="M3 6h18" /><path d="M19 6v14c0 1-1 2-2 2H7c-1 0-2-1-2-2V6" /><path d="M8 6V4c0-1 1-2 2-2h4c1 0 2 1 2 2v2" /><line x1="10" x2="10" y1="11" y2="17" /><line x1="14" x2="14" y1="11" y2="17" />`,
+};
+
+/**
+ * The Lucide icons every row uses, defined once per page as SVG symbols. A row of 50 then costs one `<use>` per
+ * icon, not a copy of its paths.
+ */
+export function iconSpriteView() {
+  return html`<svg xmlns="http://www.w3.org/2000/svg" class="hidden" aria-hidden="true" focusable="false">
+    ${Object.entries(ROW_ICONS).map(
+      ([name, paths]) =>
+        html`<symbol id=${`ews-icon-${name}`} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${paths}</symbol>`,
+    )}
+  </svg>`;
+}

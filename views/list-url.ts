@@ -1,0 +1,18 @@
+import { sortParamOf } from "../lib/list-params.js";
+import type { ListQuery } from "../lib/session-service.js";
+
+/**
+ * The list state a URL carries. The order is always explicit (the client fills in what a URL leaves out from the
+ * list being shown); an empty search and offset 0 are left out.
+ */
+export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search"> & { offset?: number };
+
+/** `base` with the query string that asks for `state`, e.g. `/m/list?sort=label&dir=asc&q=lec&offset=50`. */
+export function listUrl(base: string, state: ListUrlState): string {
+  const params = new URLSearchParams();
+  params.set("sort", sortParamOf(state.orderBy));
+  params.set("dir", state.descending ? "desc" : "asc");
+  if (state.search !== "") params.set("q", state.search);
+  if (state.offset) params.set("offset", String(state.offset));
+  return `${base}?${params.toString()}`;
+}
