@@ -120,18 +120,82 @@ describe("the session manager in a browser", () => {
     expect(problems).toEqual([]);
   });
 
+  it("does a whole run by keyboard only: create, rename, delete, then resume", async () => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${demo.url}${P}`);
+    await page.keyboard.press("n");
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("25 sessions"), count);
+    await page.keyboard.press("Home");
+    await page.keyboard.press("F2");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("Typed by keyboard");
+    await page.keyboard.press("Enter");
+    await page.locator(`${rows}[data-session-label="Typed by keyboard"]`).waitFor();
+    await page.keyboard.press("ArrowDown");
+    const doomed = await page.locator(`${rows}[aria-selected=true]`).getAttribute("data-session-id");
+    await page.keyboard.press("Delete");
+    await page.locator("#ews-delete-dialog[open]").waitFor();
+    await page.keyboard.press("Tab"); // from Cancel to Delete
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("24 sessions"), count);
+    expect(await demo.store.sessionExists("structure_decomposition", doomed!)).toBe(false);
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${demo.url}/workflow`);
+    await expect(page.textContent("[data-testid=active-label]")).resolves.toBe("Typed by keyboard");
+    expect(problems).toEqual([]);
+  });
+
   describe("without JavaScript", () => {
-    it("creates and resumes with plain forms (POST, then 303)", async () => {
-      const { page } = await openPage(browser, { javaScriptEnabled: false });
+    it("creates, renames, deletes and resumes with plain forms (POST, then 303)", async () => {
+      const { page, problems } = await openPage(browser, { javaScriptEnabled: false });
       await page.goto(`${demo.url}${P}`);
       await page.click("[data-action=create]");
       await page.waitForURL(`${demo.url}${P}`);
       await expect(page.textContent(count)).resolves.toContain("25 sessions");
+
+      const first = page.locator(rows).first();
+      const id = await first.getAttribute("data-session-id");
+      await first.locator("[data-action=rename]").click();
+      await page.waitForURL(`${demo.url}${P}?rename=${id}`);
+      await page.fill("#ews-rename-dialog input[name=label]", "Renamed without JavaScript");
+      await page.click("#ews-rename-dialog button[type=submit]");
+      await page.waitForURL(`${demo.url}${P}`);
+      await expect(page.locator(`tr[data-session-id="${id}"]`).getAttribute("data-session-label")).resolves.toBe("Renamed without JavaScript");
+
+      const second = page.locator(rows).nth(1);
+      const victim = await second.getAttribute("data-session-id");
+      const victimLabel = await second.getAttribute("data-session-label");
+      await second.locator("[data-action=delete]").click();
+      await expect(page.textContent("#ews-delete-dialog [data-role=delete-name]")).resolves.toBe(victimLabel);
+      await page.click("#ews-delete-dialog button[type=submit]");
+      await page.waitForURL(`${demo.url}${P}`);
+      await expect(page.textContent(count)).resolves.toContain("24 sessions");
+      expect(await demo.store.sessionExists("structure_decomposition", victim!)).toBe(false);
+
       const label = await page.locator(rows).nth(3).getAttribute("data-session-label");
       await page.locator(rows).nth(3).locator("[data-action=resume]").click();
       await page.waitForURL(`${demo.url}/workflow`);
       await expect(page.textContent("[data-testid=active-label]")).resolves.toBe(label);
+      expect(problems).toEqual([]);
     });
+
+    it("cancels a dialog with its Cancel link", async () => {
+      const { page } = await openPage(browser, { javaScriptEnabled: false });
+      const id = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+      await page.goto(`${demo.url}${P}?delete=${id}`);
+      await page.click("#ews-delete-dialog a[data-action=close-dialog]");
+      await page.waitForURL(`${demo.url}${P}`);
+      expect(await demo.store.sessionExists("structure_decomposition", id)).toBe(true);
+    });
+  });
+
+  it("opens a dialog linked with ?rename= as a modal when JavaScript runs", async () => {
+    const { page } = await openPage(browser);
+    await page.goto(`${demo.url}${P}?rename=9094a0bf-9157-456c-aabd-e5c7cc690a73`);
+    await page.waitForFunction(() => (document.getElementById("ews-rename-dialog") as HTMLDialogElement).open);
+    await expect(page.locator("#ews-rename-dialog input[name=label]").inputValue()).resolves.toBe("Lecture batch 0");
+    await expect(page.evaluate(() => document.activeElement?.getAttribute("name"))).resolves.toBe("label");
   });
 
   describe("screenshots", () => {

@@ -3,7 +3,7 @@ import { layoutView } from "../views/layout.js";
 import { listView } from "../views/list.js";
 import { noticesView } from "../views/notice.js";
 import { pageView } from "../views/page.js";
-import type { ManagerUrls, Notice } from "../views/view-data.js";
+import type { ManagerUrls, Notice, OpenDialog } from "../views/view-data.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
@@ -79,6 +79,18 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     };
   };
 
+  // Without JavaScript, Rename and Delete are links to the page with `?rename=<id>` or `?delete=<id>`, which renders
+  // that dialog open. An id that is malformed or not the caller's opens nothing.
+  const openDialogFor = async (req: Request): Promise<OpenDialog | undefined> => {
+    for (const kind of ["rename", "delete"] as const) {
+      const sessionId = req.query[kind];
+      if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
+      const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
+      if (item) return { kind, session: { sessionId, label: item.displayLabel } };
+    }
+    return undefined;
+  };
+
   const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
     const data = await listData(req, { ...req.query, ...req.body });
     sendHtml(res, renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
@@ -111,7 +123,7 @@ export function createSessionManager(options: SessionManagerOptions): Router {
 
   router.route(pagePath).get(headers, handle(async function showPage(req, res) {
     const data = await listData(req, req.query);
-    const content = pageView({ title: config.title, ...data });
+    const content = pageView({ title: config.title, ...data, dialog: await openDialogFor(req) });
     sendHtml(res, renderView(layoutView({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken })));
   })).all(headers, onlyGet);
 

@@ -224,10 +224,22 @@
     if (row) setCursor(indexOf(row));
     if (!button) return;
     var action = button.dataset.action;
+    // Rename, Delete and Cancel are links so that they work without JavaScript; with it, they open and close the
+    // dialogs in place.
+    if (action === "rename" || action === "delete" || action === "close-dialog") event.preventDefault();
     if (action === "rename") openDialog("ews-rename-dialog", rowOf(button));
     else if (action === "delete") openDialog("ews-delete-dialog", rowOf(button));
     else if (action === "close-dialog") button.closest("dialog").close();
     else if (action === "toggle-theme") toggleTheme();
+  });
+
+  // A dialog the server rendered open (the page was asked for with ?rename= or ?delete=) becomes a real modal.
+  document.querySelectorAll("dialog.modal[open]").forEach(function (dialog) {
+    var id = dialog.querySelector("input[name=session_id]").value;
+    var row = id && document.querySelector('tr[data-session-id="' + CSS.escape(id) + '"]');
+    dialog.close();
+    if (row) openDialog(dialog.id, row);
+    history.replaceState(null, "", location.pathname);
   });
 
   document.addEventListener(

@@ -1,26 +1,31 @@
 import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
-import type { ManagerUrls } from "./view-data.js";
+import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the delete confirmation receives. */
 export interface DeleteDialogViewData {
   urls: ManagerUrls;
   csrfToken: string;
+  /** The session to delete when the page is rendered with the dialog open (`?delete=<id>`, for browsers without JavaScript). */
+  session?: DialogSession | undefined;
 }
 
-/** The delete confirmation. The client script puts the session's label into it as text. */
-export function deleteDialogView({ urls, csrfToken }: DeleteDialogViewData) {
-  return html`<dialog id="ews-delete-dialog" class="modal" role="alertdialog" aria-labelledby="ews-delete-title" aria-describedby="ews-delete-description">
+/**
+ * The delete confirmation, which names the session. The client script puts the label into it as text; without
+ * JavaScript the server renders it open for `session`, and Cancel is a link back to the page.
+ */
+export function deleteDialogView({ urls, csrfToken, session }: DeleteDialogViewData) {
+  return html`<dialog id="ews-delete-dialog" class="modal" role="alertdialog" aria-labelledby="ews-delete-title" aria-describedby="ews-delete-description" ?open=${session !== undefined}>
     <div class="modal-box">
       <h2 id="ews-delete-title" class="text-lg font-semibold">Delete session?</h2>
       <p id="ews-delete-description" class="mt-2">
-        “<strong data-role="delete-name" class="break-all"></strong>” and all its progress will be deleted. This cannot be undone.
+        “<strong data-role="delete-name" class="break-all">${session?.label ?? ""}</strong>” and all its progress will be deleted. This cannot be undone.
       </p>
       <form method="post" action=${urls.delete} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
-        <input type="hidden" name="session_id" value="" />${csrfFieldView(csrfToken)}
+        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <div class="modal-action">
-          <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>
+          <a href=${urls.page} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
           <button type="submit" class="btn btn-error">Delete</button>
         </div>
       </form>

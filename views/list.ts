@@ -51,11 +51,11 @@ export function listView(data: ListViewData) {
               <thead>
                 <tr aria-rowindex="1">
                   ${sortHeaderView({ label: "Session", sort: "label", page, urls })}
-                  ${sortHeaderView({ label: "Step", sort: "step", page, urls })}
-                  ${columns.map((column) => html`<th scope="col" class=${column.className ?? ""}>${column.header}</th>`)}
-                  ${sortHeaderView({ label: "Updated", sort: "updated", page, urls })}
-                  ${sortHeaderView({ label: "Created", sort: "created", page, urls })}
-                  <th scope="col">Size</th>
+                  ${sortHeaderView({ label: "Step", sort: "step", page, urls, className: "hidden sm:table-cell" })}
+                  ${columns.map((column) => html`<th scope="col" class=${`hidden md:table-cell ${column.className ?? ""}`}>${column.header}</th>`)}
+                  ${sortHeaderView({ label: "Updated", sort: "updated", page, urls, className: "hidden sm:table-cell" })}
+                  ${sortHeaderView({ label: "Created", sort: "created", page, urls, className: "hidden lg:table-cell" })}
+                  <th scope="col" class="hidden md:table-cell">Size</th>
                   <th scope="col" class="text-right"><span class="sr-only">Actions</span></th>
                 </tr>
               </thead>

@@ -19,7 +19,7 @@ export function noticeView({ kind, message }: Notice) {
 
 /** The notices area, `#ews-alerts`; with `oob` it replaces the page's one out of band during an htmx swap. */
 export function noticesView({ notice, oob = false }: { notice?: Notice | undefined; oob?: boolean }) {
-  return html`<div id="ews-alerts" class="toast toast-top toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
+  return html`<div id="ews-alerts" class="toast toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
     ${notice ? noticeView(notice) : ""}
   </div>`;
 }

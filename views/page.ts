@@ -38,7 +38,7 @@ export function pageView(data: PageViewData) {
         ${SHORTCUTS.map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
       </p>
     </main>
-    ${renameDialogView({ urls: data.urls, csrfToken: data.csrfToken })}
-    ${deleteDialogView({ urls: data.urls, csrfToken: data.csrfToken })}
+    ${renameDialogView({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined })}
+    ${deleteDialogView({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined })}
   </div>`;
 }

@@ -1,29 +1,34 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_LABEL_LENGTH } from "../lib/options.js";
 import { csrfFieldView } from "./csrf-field.js";
-import type { ManagerUrls } from "./view-data.js";
+import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the rename dialog receives. */
 export interface RenameDialogViewData {
   urls: ManagerUrls;
   csrfToken: string;
+  /** The session to rename when the page is rendered with the dialog open (`?rename=<id>`, for browsers without JavaScript). */
+  session?: DialogSession | undefined;
 }
 
-/** The rename dialog. The client script fills in the session id and current label (as values, never as HTML). */
-export function renameDialogView({ urls, csrfToken }: RenameDialogViewData) {
-  return html`<dialog id="ews-rename-dialog" class="modal" aria-labelledby="ews-rename-title">
+/**
+ * The rename dialog. The client script fills in the session id and current label (as values, never as HTML); without
+ * JavaScript the server renders it open for `session`, and Cancel is a link back to the page.
+ */
+export function renameDialogView({ urls, csrfToken, session }: RenameDialogViewData) {
+  return html`<dialog id="ews-rename-dialog" class="modal" aria-labelledby="ews-rename-title" ?open=${session !== undefined}>
     <div class="modal-box">
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
       <form method="post" action=${urls.rename} hx-post=${urls.rename} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
-        <input type="hidden" name="session_id" value="" />${csrfFieldView(csrfToken)}
+        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <label class="floating-label">
           <span>Label</span>
-          <input type="text" name="label" class="input w-full" maxlength=${MAX_LABEL_LENGTH} autocomplete="off" placeholder="Label" />
+          <input type="text" name="label" class="input w-full" maxlength=${MAX_LABEL_LENGTH} autocomplete="off" placeholder="Label" value=${session?.label ?? ""} />
         </label>
         <p class="text-sm text-base-content/80">Leave it empty to use the generated label.</p>
         <div class="modal-action mt-0">
-          <button type="button" class="btn btn-ghost" data-action="close-dialog">Cancel</button>
+          <a href=${urls.page} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
           <button type="submit" class="btn btn-primary">Save</button>
         </div>
       </form>

@@ -15,19 +15,19 @@ export function rowView({ item, active, index, selected, columns, urls, csrfToke
   const { updatedAt, createdAt } = item;
   return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
 <th scope="row" class="max-w-xs font-medium"><div class="flex items-center gap-2 min-w-0"><span class="truncate" title=${item.displayLabel}>${item.displayLabel}</span>${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}</div></th>
-<td class="whitespace-nowrap">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
+<td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 ${columns.map((column) =>
   column.className
-    ? html`<td class=${column.className} data-field=${column.field}>${item.fields[column.field]}</td>`
-    : html`<td data-field=${column.field}>${item.fields[column.field]}</td>`,
+    ? html`<td class=${`hidden md:table-cell ${column.className}`} data-field=${column.field}>${item.fields[column.field]}</td>`
+    : html`<td class="hidden md:table-cell" data-field=${column.field}>${item.fields[column.field]}</td>`,
 )}
-<td class="whitespace-nowrap"><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></td>
-<td class="whitespace-nowrap"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
-<td class="whitespace-nowrap tabular-nums">${formatBytes(item.stateSizeBytes)}</td>
+<td class="hidden whitespace-nowrap sm:table-cell"><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></td>
+<td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
+<td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td><div class="flex justify-end gap-1">
 <form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
-<button type="button" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></button>
-<button type="button" class="btn btn-ghost btn-sm text-error" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></button>
+<a href=${`${urls.page}?rename=${item.sessionId}`} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
+<a href=${`${urls.page}?delete=${item.sessionId}`} hx-boost="false" class="btn btn-ghost btn-sm text-error" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div></td>
 </tr>`;
 }

@@ -10,19 +10,21 @@ export interface SortHeaderViewData {
   sort: SortParam;
   page: SessionPage;
   urls: ManagerUrls;
+  /** Classes for the header cell, e.g. to hide the column on small screens. */
+  className?: string;
 }
 
 /**
  * A column header that sorts the list: a link to the same list in this column's order (reversed when it already is
  * the order), with `aria-sort` and an arrow for the current one. The search is kept; the window starts over.
  */
-export function sortHeaderView({ label, sort, page, urls }: SortHeaderViewData) {
+export function sortHeaderView({ label, sort, page, urls, className = "" }: SortHeaderViewData) {
   const orderBy = SORT_PARAMS[sort];
   const current = page.orderBy === orderBy;
   const descending = current ? !page.descending : defaultDescending(orderBy);
   const target = { orderBy, descending, search: page.search };
   const arrow = current ? (page.descending ? "↓" : "↑") : "";
-  return html`<th scope="col" aria-sort=${current ? (page.descending ? "descending" : "ascending") : "none"}>
+  return html`<th scope="col" class=${className} aria-sort=${current ? (page.descending ? "descending" : "ascending") : "none"}>
     <a
       class="ews-sort inline-flex items-center gap-1 hover:underline"
       href=${listUrl(urls.page, target)}

@@ -57,4 +57,19 @@ export interface RowViewData {
 export interface PageViewData extends ListViewData {
   title: string;
   notice?: Notice | undefined;
+  /** A dialog rendered open, for browsers without JavaScript. */
+  dialog?: OpenDialog | undefined;
+}
+
+/** The session a dialog is rendered open for, when the page is asked for with `?rename=<id>` or `?delete=<id>`. */
+export interface DialogSession {
+  sessionId: string;
+  /** The label the list shows for the session. */
+  label: string;
+}
+
+/** Which dialog the page opens on the server, for browsers without JavaScript. */
+export interface OpenDialog {
+  kind: "rename" | "delete";
+  session: DialogSession;
 }
