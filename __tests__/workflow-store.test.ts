@@ -299,6 +299,28 @@ describe.each(backends)("WorkflowStore on $name", (backend) => {
     });
   });
 
+  describe("listWindow() with a search most sessions match", () => {
+    it("walks the order's index with the search as a filter, and finds the same rows as the index ranges", async () => {
+      const store = await openStore();
+      const rows = Array.from({ length: 1200 }, (_, i) => ({
+        flow_session_key: `${FLOW}:s${String(i).padStart(4, "0")}`,
+        label: i % 10 === 0 ? `Other ${i}` : `Match ${i}`,
+        current_step: null,
+        state_json: "{}",
+        created_at: "2026-11-24 10:00:00",
+        updated_at: `2026-11-24 10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}`,
+      }));
+      await store.db.insertInto("workflow_state").values(rows).execute();
+      const window = await store.listWindow(FLOW, { offset: 0, limit: 50, search: "match" });
+      expect(window.total).toBe(1080);
+      expect(window.sessions.map((s) => s.label)).toEqual(
+        rows.filter((r) => r.label.startsWith("Match")).reverse().slice(0, 50).map((r) => r.label),
+      );
+      const viaRanges = await store.listSessions(FLOW, { search: "match", limit: 50 });
+      expect(window.sessions.map((s) => s.sessionId)).toEqual(viaRanges.map((s) => s.sessionId));
+    });
+  });
+
   describe("flow scoping", () => {
     it("never lets flows whose ids share a prefix or contain LIKE wildcards see each other's rows", async () => {
       const store = await openStore();

@@ -16,10 +16,11 @@ export interface SqlDialect {
   /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
   keyColumn(): RawBuilder<string>;
   /**
-   * A column as an ORDER BY key that sorts as SQLite does: text byte-wise (labels, keys), so both databases list
-   * sessions in one order. Timestamps keep their own collation so that their index still serves the sort.
+   * The ORDER BY expression of a list sort (or of the tie-break, `flow_session_key`), exactly as the list index
+   * holds it. Text sorts byte-wise and labels fold ASCII case only, on both databases, so they list sessions in one
+   * order; the label search uses the same `label` expression.
    */
-  sortKey(column: "updated_at" | "created_at" | "label" | "flow_session_key"): RawBuilder<unknown>;
+  listSort(column: ListSortColumn): RawBuilder<string>;
   /** A JSON object holding `base`'s top-level keys with `patch`'s keys replacing or adding to them. */
   mergeObjects(base: Sql, patch: Sql): RawBuilder<string>;
   /** The object stored under `key` in `base`, or `{}` when there is none or it is not an object. */
@@ -43,13 +44,26 @@ export interface SqlDialect {
   changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
 }
 
-/** The sort expressions of the list, each backed by an index that leads with the flow prefix. */
+/** The sort expressions of the list on SQLite, each backed by an index that leads with the flow prefix. */
 export const LIST_SORT_EXPRESSIONS = {
   updated_at: "updated_at",
   created_at: "created_at",
   label: "lower(label)",
   current_step: "current_step",
 } as const;
+
+/** A column the list sorts by, or the tie-break. */
+export type ListSortColumn = keyof typeof LIST_SORT_EXPRESSIONS | "flow_session_key";
+
+// PostgreSQL compares text by the database's collation and its lower() folds every script; the "C" collation makes
+// both behave as SQLite's (byte order, ASCII-only folding).
+const POSTGRES_SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = {
+  updated_at: `(updated_at COLLATE "C")`,
+  created_at: `(created_at COLLATE "C")`,
+  label: `lower(label COLLATE "C")`,
+  current_step: `(current_step COLLATE "C")`,
+  flow_session_key: `(flow_session_key COLLATE "C")`,
+};
 
 /** The index behind each list sort: `(flow prefix, sort expression, flow_session_key)`, created if missing. */
 export const LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, string>> = {
@@ -60,13 +74,22 @@ export const LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, s
 };
 
 // Walking one of these indexes in order gives a window of one flow with no sort step, and its last column makes
-// the tie-break (and the count) index-only.
-async function createListIndexes(db: Kysely<WorkflowStateDatabase>, prefix: RawBuilder<string>): Promise<void> {
+// the tie-break (and the count) index-only. `nulls` is how the list orders NULLs ascending (SQLite's default,
+// NULLS FIRST), spelled out where the database's default differs.
+async function createListIndexes(
+  db: Kysely<WorkflowStateDatabase>,
+  prefix: RawBuilder<string>,
+  expressions: Readonly<Record<ListSortColumn, string>>,
+  nulls: string,
+): Promise<void> {
   for (const [orderBy, name] of Object.entries(LIST_INDEXES)) {
-    const expression = sql.raw(LIST_SORT_EXPRESSIONS[orderBy as keyof typeof LIST_SORT_EXPRESSIONS]);
-    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(${prefix}, ${expression}, flow_session_key)`.execute(db);
+    const expression = sql.raw(`${expressions[orderBy as keyof typeof LIST_INDEXES]}${nulls}`);
+    const key = sql.raw(`${expressions.flow_session_key}${nulls}`);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(${prefix}, ${expression}, ${key})`.execute(db);
   }
 }
+
+const SQLITE_SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = { ...LIST_SORT_EXPRESSIONS, flow_session_key: "flow_session_key" };
 
 const JSON_LITERAL_TYPES = sql`('true', 'false', 'null')`;
 
@@ -105,10 +128,10 @@ const sqliteDialect: SqlDialect = {
     }
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(owner)`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(updated_at)`.execute(db);
-    await createListIndexes(db, sqliteFlowPrefix());
+    await createListIndexes(db, sqliteFlowPrefix(), SQLITE_SORT_EXPRESSIONS, "");
   },
   keyColumn: () => sql<string>`flow_session_key`,
-  sortKey: (column) => sql.ref(column),
+  listSort: (column) => sql.raw(SQLITE_SORT_EXPRESSIONS[column]),
   mergeObjects: (base, patch) =>
     sqliteObjectOf(
       sql`${sqliteEntries(base, "b")} WHERE b.key NOT IN (SELECT key FROM json_each(${patch})) UNION ALL ${sqliteEntries(patch, "p")}`,
@@ -165,11 +188,11 @@ const postgresDialect: SqlDialect = {
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_INDEX)} ON ${table} (owner)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${table} (updated_at)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(PG_KEY_INDEX)} ON ${table} ((flow_session_key COLLATE "C"))`.execute(trx);
-      await createListIndexes(trx, postgresFlowPrefix());
+      await createListIndexes(trx, postgresFlowPrefix(), POSTGRES_SORT_EXPRESSIONS, " NULLS FIRST");
     });
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
-  sortKey: (column) => (column === "label" || column === "flow_session_key" ? sql`(${sql.ref(column)} COLLATE "C")` : sql.ref(column)),
+  listSort: (column) => sql.raw(POSTGRES_SORT_EXPRESSIONS[column]),
   mergeObjects: (base, patch) => sql<string>`(coalesce(${base}, '{}')::jsonb || ${patch}::jsonb)::text`,
   objectAt: (base, key) =>
     sql<string>`(CASE WHEN jsonb_typeof(${base}::jsonb -> ${key}::text) = 'object' THEN (${base}::jsonb -> ${key}::text)::text ELSE '{}' END)`,

@@ -173,8 +173,7 @@ export class WorkflowStore {
 
   private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan"): Promise<SessionSummary[]> {
     const { orderBy = "updated_at", descending = true, limit, offset = 0, search = "" } = options;
-    const expression = LIST_SORT_EXPRESSIONS[orderBy];
-    if (expression === undefined) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
+    if (!Object.hasOwn(LIST_SORT_EXPRESSIONS, orderBy)) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
     // NULLs sort first ascending and last descending, SQLite's default (which its indexes serve), on every database.
     const direction =
       this.dialect.name === "sqlite"
@@ -183,8 +182,8 @@ export class WorkflowStore {
           : "asc"
         : (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
     let query = whereOwner(this.whereFlowAndSearch(this.selectSummaries(), flowId, search, searchForm), options)
-      .orderBy(sql.raw(expression), direction)
-      .orderBy(this.dialect.sortKey("flow_session_key"), direction);
+      .orderBy(this.dialect.listSort(orderBy), direction)
+      .orderBy(this.dialect.listSort("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
     else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
     const rows = await this.run(() => query.execute());
@@ -394,14 +393,14 @@ export class WorkflowStore {
     checkFlowId(flowId);
     const ids = [...new Set([search, foldAsciiCase(search)])].map((prefix) => `${flowId}:${prefix}`);
     const label = foldAsciiCase(search);
+    const key = this.dialect.keyColumn();
+    const lowerLabel = this.dialect.listSort("label");
     if (form === "scan") {
-      const startsWith = (column: RawBuilder<string>, prefix: string) => sql<boolean>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`;
+      const head = (column: RawBuilder<string>, prefix: string) => sql<string>`substr(${column}, 1, ${[...prefix].length})`;
       return this.whereFlow(query, flowId).where((eb) =>
-        eb.or([...ids.map((id) => startsWith(sql`flow_session_key`, id)), startsWith(sql`lower(label)`, label)].map((condition) => eb(condition, "=", sql<boolean>`1`))),
+        eb.or([...ids.map((id) => eb(head(key, id), "=", id)), eb(head(lowerLabel, label), "=", label)]),
       );
     }
-    const key = this.dialect.keyColumn();
-    const lowerLabel = sql<string>`lower(label)`;
     return query.where((eb) => {
       const range = (column: RawBuilder<string>, prefix: string) => {
         const upper = prefixUpperBound(prefix);
