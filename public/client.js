@@ -92,11 +92,15 @@
       loadWindow(Math.max(0, Math.min(total - limit, index - Math.floor(limit / 2))), index);
       return;
     }
+    markSelected(row);
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function markSelected(row) {
     document.querySelectorAll('#ews-list tr[aria-selected="true"]').forEach(function (other) {
       if (other !== row) other.setAttribute("aria-selected", "false");
     });
     row.setAttribute("aria-selected", "true");
-    row.scrollIntoView({ block: "nearest" });
   }
 
   function openDialog(id, row) {
@@ -122,6 +126,9 @@
 
   // After a dialog closes, focus goes back to the button that opened it, or to the same button in the refreshed row.
   function restoreFocus() {
+    // A successful rename has moved the cursor by now (htmx swaps before it fires afterRequest, which closes the
+    // dialog); a cancelled one must not move it on some later swap.
+    pendingCursorId = null;
     if (!lastTrigger) return;
     if (document.contains(lastTrigger) && lastTrigger !== document.body) {
       lastTrigger.focus();
@@ -235,11 +242,19 @@
 
   // A dialog the server rendered open (the page was asked for with ?rename= or ?delete=) becomes a real modal.
   document.querySelectorAll("dialog.modal[open]").forEach(function (dialog) {
-    var id = dialog.querySelector("input[name=session_id]").value;
-    var row = id && document.querySelector('tr[data-session-id="' + CSS.escape(id) + '"]');
     dialog.close();
-    if (row) openDialog(dialog.id, row);
-    history.replaceState(null, "", location.pathname);
+    lastTrigger = null;
+    lastSessionId = dialog.querySelector("input[name=session_id]").value;
+    dialog.showModal();
+    var label = dialog.querySelector("input[name=label]");
+    if (label) {
+      label.focus();
+      label.select();
+    }
+    var url = new URL(location.href);
+    url.searchParams.delete("rename");
+    url.searchParams.delete("delete");
+    history.replaceState(null, "", url.pathname + url.search);
   });
 
   document.addEventListener(
@@ -278,7 +293,8 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog");
-    if (dialog && event.detail.xhr && event.detail.xhr.status < 400) dialog.close();
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (dialog && status >= 200 && status < 400) dialog.close();
   });
 
   // Error answers are alert fragments: show them in the open dialog that sent the request (the rest of the page is
@@ -294,8 +310,9 @@
     event.detail.swapOverride = "innerHTML";
   });
 
+  // Before the list is replaced, remember its window and scroll position.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (!event.detail.target || event.detail.target.id !== "ews-list") return;
+    if (event.detail.xhr.status >= 400 || !event.detail.target || event.detail.target.id !== "ews-list") return;
     var box = viewport();
     before = { offset: data("offset"), scrollTop: box ? box.scrollTop : 0, keep: keepScroll };
     keepScroll = false;
@@ -323,10 +340,7 @@
     if (rowAt(cursor)) {
       if (hadPending) setCursor(cursor);
       else {
-        document.querySelectorAll('#ews-list tr[aria-selected="true"]').forEach(function (row) {
-          row.setAttribute("aria-selected", "false");
-        });
-        rowAt(cursor).setAttribute("aria-selected", "true");
+        markSelected(rowAt(cursor));
         list().dataset.cursor = String(cursor);
       }
     }
