@@ -35,11 +35,12 @@ describe("faults", () => {
       const file = copyFixture("workflow_state.db");
       const store = await createWorkflowStore({ filename: file, busyTimeoutMs: 5000 });
       const agent = await csrfAgent(buildApp({ store }));
-      const other = holdWriteLock(file, 400);
+      const other = holdWriteLock(file, 1500);
       await other.locked;
       const started = Date.now();
       await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "after the wait" }).expect(303);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      // Proof that the lock was still held when the write began: it waited (a wide margin, for loaded machines).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
       expect(await other.done).toBe(0);
       expect((await store.getSessionSummary(FLOW, NEWEST))?.label).toBe("after the wait");
       expect((await store.getSessionSummary(FLOW, OTHER))?.label).toBe("by the other writer");

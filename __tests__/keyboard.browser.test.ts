@@ -1,14 +1,12 @@
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Database from "better-sqlite3";
-import playwright, { type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { launchBrowser } from "./browser-helpers.js";
 import { buildApp, FLOW, tempDir } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const P = "/manage/sessions";
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
 
 /** The cursor's row: its place in the whole list and its label. */
 function cursorOf(page: Page) {
@@ -25,7 +23,7 @@ function waitForCursor(page: Page, index: number) {
   );
 }
 
-describeWithChromium("the session list in Chromium", () => {
+describe("the session list in Chromium", () => {
   let browser: Browser;
   let server: Server;
   let base: string;
@@ -45,10 +43,7 @@ describeWithChromium("the session list in Chromium", () => {
     server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
-    browser = await playwright.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {

@@ -112,6 +112,9 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body);
   });
 
+  // Every answer under the prefix carries the security headers, errors raised before a route's own included.
+  router.use(pagePath, headers);
+
   router.use(pagePath, function requireExpressSession(req, _res, next) {
     if (req.session) return next();
     next(

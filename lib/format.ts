@@ -11,15 +11,10 @@ const UNITS: ReadonlyArray<[limitSeconds: number, secondsPerUnit: number, unit: 
 export function formatRelativeTime(date: Date | null, now: Date = new Date()): string {
   if (!date) return "never";
   const seconds = Math.round((now.getTime() - date.getTime()) / 1000);
-  if (seconds < 0) return "just now";
   if (seconds < 10) return "just now";
-  for (const [limit, per, unit] of UNITS) {
-    if (seconds < limit) {
-      const count = Math.floor(seconds / per);
-      return `${count} ${unit}${count === 1 ? "" : "s"} ago`;
-    }
-  }
-  return "long ago";
+  const [, per, unit] = UNITS.find(([limit]) => seconds < limit)!;
+  const count = Math.floor(seconds / per);
+  return `${count} ${unit}${count === 1 ? "" : "s"} ago`;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -1,5 +1,6 @@
 import type { ListQuery } from "./session-service.js";
 import type { SessionOrderBy } from "./workflow-store.js";
+import { CONTROL_CHARACTERS } from "./session-service.js";
 
 /** The `sort` values the list accepts in its URLs, and the store order each one means. */
 export const SORT_PARAMS = Object.freeze({
@@ -32,7 +33,6 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
   return orderBy === "updated_at" || orderBy === "created_at";
 }
 
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
  * Reads `offset`, `sort`, `dir`, `q` and `cursor` from a request's query or form. Every state of the list travels

@@ -41,8 +41,8 @@ export function defaultLabel(createdAt: Date | null): string {
   return `Session ${createdAt.toISOString().slice(0, 16).replace("T", " ")}`;
 }
 
-// C0 and C1 control characters, plus the Unicode line and paragraph separators; tabs and newlines become spaces.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** C0 and C1 control characters and the Unicode line and paragraph separators, stripped from user text. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
  * Cleans a label typed by a user: control characters are stripped, whitespace is trimmed, and an empty result means

@@ -11,17 +11,6 @@ export const icons = {
       html`<path d="m12.83 2.18a2 2 0 0 0-1.66 0L2.6 6.08a1 1 0 0 0 0 1.83l8.58 3.91a2 2 0 0 0 1.66 0l8.58-3.9a1 1 0 0 0 0-1.83Z" /><path d="m22 17.65-9.17 4.16a2 2 0 0 1-1.66 0L2 17.65" /><path d="m22 12.65-9.17 4.16a2 2 0 0 1-1.66 0L2 12.65" />`,
       className,
     ),
-  play: (className?: string) => svg(html`<polygon points="6 3 20 12 6 21 6 3" />`, className),
-  pencil: (className?: string) =>
-    svg(
-      html`<path d="M21.174 6.812a1 1 0 0 0-3.986-3.987L3.842 16.174a2 2 0 0 0-.5.83l-1.321 4.352a.5.5 0 0 0 .623.622l4.353-1.32a2 2 0 0 0 .83-.497z" /><path d="m15 5 4 4" />`,
-      className,
-    ),
-  trash: (className?: string) =>
-    svg(
-      html`<path d="M3 6h18" /><path d="M19 6v14c0 1-1 2-2 2H7c-1 0-2-1-2-2V6" /><path d="M8 6V4c0-1 1-2 2-2h4c1 0 2 1 2 2v2" /><line x1="10" x2="10" y1="11" y2="17" /><line x1="14" x2="14" y1="11" y2="17" />`,
-      className,
-    ),
   plus: (className?: string) => svg(html`<path d="M5 12h14" /><path d="M12 5v14" />`, className),
   inbox: (className?: string) =>
     svg(
