@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { noticesView } from "../views/notice.js";
 import type { ManagerUrls, Notice } from "../views/view-data.js";
-import { BUILT_IN_CONTEXT, builtInViews, type ViewContext, type ViewSet } from "../views/view-set.js";
+import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../views/view-set.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
@@ -12,7 +12,7 @@ import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from
 import { renderView } from "./render-view.js";
 import { listParamsFrom } from "./list-params.js";
 import { SessionService, type SessionPage } from "./session-service.js";
-import { loadViewOverrides, resolveViewSet } from "./view-overrides.js";
+import { loadViewOverrides, type ViewOverrides } from "./view-overrides.js";
 import type { SessionScope } from "./workflow-store.js";
 import "./session-data.js";
 
@@ -211,7 +211,7 @@ function viewLoader(config: ResolvedOptions) {
     typeof config.views === "string"
       ? loadViewOverrides(config.views).then(
           (overrides) => {
-            context = contextOf(resolveViewSet(overrides));
+            context = contextOf(overrides);
           },
           (error: unknown) => {
             failure = error instanceof ConfigurationError ? error : new ConfigurationError(`The views folder ${config.views} failed to load: ${String(error)}`);
@@ -231,8 +231,9 @@ function viewLoader(config: ResolvedOptions) {
   return { ready, loaded, context: (): ViewContext => context ?? BUILT_IN_CONTEXT };
 }
 
-function contextOf(views: ViewSet): ViewContext {
-  return Object.freeze({ views, builtIn: builtInViews });
+function contextOf(overrides: ViewOverrides): ViewContext {
+  if (Object.keys(overrides).length === 0) return BUILT_IN_CONTEXT;
+  return Object.freeze({ views: Object.freeze({ ...builtInViews, ...overrides }), builtIn: builtInViews });
 }
 
 function methodNotAllowed(allow: string): RequestHandler {

@@ -7,10 +7,9 @@ export {
   type SessionManagerRouter,
   type RenderListOptions,
 } from "./create-session-manager.js";
-export { loadViewOverrides, type ViewOverrides } from "./view-overrides.js";
+export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./view-overrides.js";
 export {
   builtInViews,
-  VIEW_FILE_NAMES,
   type View,
   type ViewContext,
   type ViewName,

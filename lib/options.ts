@@ -1,7 +1,6 @@
 import { ConfigurationError } from "./errors.js";
 import type { Request } from "express";
-import { builtInViews, type ViewSet } from "../views/view-set.js";
-import { folderPath, resolveViewSet, type ViewOverrides } from "./view-overrides.js";
+import { folderPath, validateViewOverrides, type ViewOverrides } from "./view-overrides.js";
 import type { SessionSummary, WorkflowState, WorkflowStore } from "./workflow-store.js";
 
 /** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
@@ -110,8 +109,8 @@ export interface ResolvedOptions {
   readonly pageSize: number;
   readonly owner: SessionManagerOptions["owner"];
   readonly logger: SessionManagerLogger;
-  /** The view set, or the absolute path of the folder of overrides still to load. */
-  readonly views: ViewSet | string;
+  /** The validated overrides, or the absolute path of the folder of overrides still to load. */
+  readonly views: ViewOverrides | string;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -185,9 +184,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   });
 }
 
-function resolveViewsOption(views: SessionManagerOptions["views"]): ViewSet | string {
-  if (views === undefined) return builtInViews;
+function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string {
+  if (views === undefined) return Object.freeze({});
   if (views === "") throw new ConfigurationError("The `views` option is an empty string; give the folder of view overrides, e.g. views: \"./session-views\".");
   if (typeof views === "string" || views instanceof URL) return folderPath(views);
-  return resolveViewSet(views);
+  return validateViewOverrides(views);
 }

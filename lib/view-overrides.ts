@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { builtInViews, VIEW_FILE_NAMES, type ViewName, type ViewSet } from "../views/view-set.js";
+import type { ViewName, ViewSet } from "../views/view-set.js";
 import { ConfigurationError } from "./errors.js";
 
 /**
@@ -10,6 +10,21 @@ import { ConfigurationError } from "./errors.js";
  * data as the view it replaces.
  */
 export type ViewOverrides = Partial<ViewSet>;
+
+/** The file (without extension) that overrides each view in a views folder: kebab-case, like the built-ins' files. */
+export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze({
+  layout: "layout",
+  page: "page",
+  toolbar: "toolbar",
+  list: "list",
+  row: "row",
+  empty: "empty",
+  noMatches: "no-matches",
+  notice: "notice",
+  renameDialog: "rename-dialog",
+  deleteDialog: "delete-dialog",
+  errorPage: "error-page",
+});
 
 const NAME_OF_FILE: ReadonlyMap<string, ViewName> = new Map(
   (Object.entries(VIEW_FILE_NAMES) as [ViewName, string][]).map(([name, file]) => [file, name]),
@@ -67,20 +82,20 @@ export async function loadViewOverrides(folder: string | URL): Promise<ViewOverr
 }
 
 /**
- * Checks that every entry of `overrides` names a view and is a synchronous function, and returns the built-in
- * views with them applied. Throws a {@link ConfigurationError} that names the offending entry.
+ * Checks that every entry of `overrides` names a view and is a synchronous function, and returns them frozen.
+ * Throws a {@link ConfigurationError} that names the offending entry.
  */
-export function resolveViewSet(overrides: unknown): ViewSet {
+export function validateViewOverrides(overrides: unknown): ViewOverrides {
   if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
     throw new ConfigurationError(`The \`views\` option must be a folder path or the result of await loadViewOverrides(folder); got ${describe(overrides)}.`);
   }
   for (const [name, view] of Object.entries(overrides)) {
-    if (!Object.hasOwn(builtInViews, name)) {
-      throw new ConfigurationError(`The \`views\` option has no view named "${name}". The views are: ${Object.keys(builtInViews).join(", ")}.`);
+    if (!Object.hasOwn(VIEW_FILE_NAMES, name)) {
+      throw new ConfigurationError(`The \`views\` option has no view named "${name}". The views are: ${Object.keys(VIEW_FILE_NAMES).join(", ")}.`);
     }
     checkView(view, `The \`views\` option's "${name}"`, "it");
   }
-  return Object.freeze({ ...builtInViews, ...(overrides as ViewOverrides) });
+  return Object.freeze({ ...(overrides as ViewOverrides) });
 }
 
 function checkView(view: unknown, subject: string, what: string): void {

@@ -76,20 +76,5 @@ export const builtInViews: ViewSet = Object.freeze({
   errorPage: errorPageView,
 });
 
-/** The file (without extension) that overrides each view in a views folder: kebab-case, like the built-ins' files. */
-export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze({
-  layout: "layout",
-  page: "page",
-  toolbar: "toolbar",
-  list: "list",
-  row: "row",
-  empty: "empty",
-  noMatches: "no-matches",
-  notice: "notice",
-  renameDialog: "rename-dialog",
-  deleteDialog: "delete-dialog",
-  errorPage: "error-page",
-});
-
 /** The context the built-in views render with when nothing is overridden. */
 export const BUILT_IN_CONTEXT: ViewContext = Object.freeze({ views: builtInViews, builtIn: builtInViews });
