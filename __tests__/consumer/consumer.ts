@@ -30,7 +30,7 @@ export async function build(): Promise<express.Express> {
     enrich: (state) => ({ sources: String(Object.keys(state).length) }),
     label: (summary) => summary.sessionId.slice(0, 8),
     stepTitle: (stepId) => stepId.toUpperCase(),
-    views: { row, layout: (data, { builtIn }) => builtIn.layout({ ...data, content: html`<nav>Host</nav>${data.content}` }, { views: builtIn, builtIn }) },
+    views: { row, layout: (data, context) => context.builtIn.layout({ ...data, content: html`<nav>Host</nav>${data.content}` }, context) },
   };
   const app = express();
   app.use(session({ secret: "s", resave: false, saveUninitialized: false }));
