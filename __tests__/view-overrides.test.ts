@@ -103,6 +103,15 @@ describe("the views option", () => {
       expect(res.text).toContain("Nothing &lt;here&gt; yet");
     });
 
+    it("uses an overridden notice for the toast after an action and for the alert of an htmx error", async () => {
+      const store = await openStore();
+      const agent = await csrfAgent(buildApp({ store, views: { notice: ({ kind, message }) => `${kind.toUpperCase()}: ${message}` } }));
+      const created = await agent.post("/manage/sessions/create").set("HX-Request", "true").type("form").send({ label: "<b>x</b>" }).expect(200);
+      expect(created.text).toContain("SUCCESS: Created “&lt;b&gt;x&lt;/b&gt;”.");
+      const failed = await agent.post("/manage/sessions/rename").set("HX-Request", "true").type("form").send({ session_id: "missing", label: "y" }).expect(404);
+      expect(failed.text).toContain("ERROR: That session does not exist.");
+    });
+
     it.each([
       [{ rows: () => "" }, /no view named "rows"\. The views are: layout, page, toolbar, list, row, empty, noMatches, notice, renameDialog, deleteDialog, errorPage/],
       [{ row: "<tr></tr>" }, /The `views` option's "row" must export default a function .*; it is a string/],
