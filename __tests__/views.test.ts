@@ -4,6 +4,7 @@ import type { SessionListItem } from "../lib/session-service.js";
 import { listView } from "../views/list.js";
 import { rowView } from "../views/row.js";
 import type { ManagerUrls } from "../views/view-data.js";
+import { BUILT_IN_CONTEXT } from "../views/view-set.js";
 import { buildApp, FLOW, openStore, rowIds, visitor } from "./helpers.js";
 
 const urls: ManagerUrls = {
@@ -90,7 +91,7 @@ describe("views", () => {
           urls,
           csrfToken: TOKEN,
           now: NOW,
-        }),
+        }, BUILT_IN_CONTEXT),
       );
       const headers = [...html.matchAll(/<th scope="col"[^>]*>(?:\s*<a[^>]*>)?([^<]*)/g)].map((m) => m[1]);
       expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Created", "Size", ""]);

@@ -1,9 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { layoutView } from "../views/layout.js";
-import { listView } from "../views/list.js";
 import { noticesView } from "../views/notice.js";
-import { pageView } from "../views/page.js";
 import type { ManagerUrls, Notice, OpenDialog } from "../views/view-data.js";
+import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../views/view-set.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
@@ -14,6 +12,7 @@ import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from
 import { renderView } from "./render-view.js";
 import { listParamsFrom } from "./list-params.js";
 import { SessionService, type SessionPage } from "./session-service.js";
+import { loadViewOverrides, type ViewOverrides } from "./view-overrides.js";
 import type { SessionScope } from "./workflow-store.js";
 import "./session-data.js";
 
@@ -21,6 +20,33 @@ import "./session-data.js";
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
 export { MAX_BODY_BYTES } from "./form-body.js";
+
+/** Options of {@link SessionManagerRouter.renderList}. */
+export interface RenderListOptions {
+  /**
+   * The path the manager router is mounted at (`"/admin"` for `app.use("/admin", manager)`), so the list's links
+   * and forms reach the manager's routes from the host's page.
+   * @default ""
+   */
+  mountPath?: string;
+  /**
+   * The list parameters (`offset`, `sort`, `dir`, `q`, `cursor`), parsed as the `/list` route parses its query.
+   * @default {} (the first window, newest first)
+   */
+  query?: Record<string, unknown>;
+}
+
+/** The router `createSessionManager()` returns: mount it with `app.use()`; it can also render its list for the host. */
+export type SessionManagerRouter = Router & {
+  /**
+   * Renders the list fragment (`#ews-list`, with the view overrides applied) for `req`, to put in a page of the
+   * host's own. It lists the sessions of `req`'s owner only, marks `req.session`'s active session, and its forms
+   * carry `req`'s CSRF token (creating it in the session if needed). Rejects with `NotSignedInError` when the
+   * `owner` option returns no owner, and with a `ConfigurationError` when express-session is not mounted or the
+   * views folder failed to load; pass those to `next()`.
+   */
+  renderList(req: Request, options?: RenderListOptions): Promise<string>;
+};
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
@@ -36,14 +62,15 @@ export { MAX_BODY_BYTES } from "./form-body.js";
  * app.use(createSessionManager({ store, flowId: "structure_decomposition", workflowUrl: "/workflow" }));
  * ```
  */
-export function createSessionManager(options: SessionManagerOptions): Router {
+export function createSessionManager(options: SessionManagerOptions): SessionManagerRouter {
   const config = resolveOptions(options);
   const service = new SessionService(config);
   const assets = loadAssets();
   const { prefix } = config;
   const pagePath = prefix || "/";
-  const urlsFor = (req: Request): ManagerUrls => {
-    const base = `${req.baseUrl}${prefix}`;
+  const views = viewLoader(config);
+  const urlsAt = (mountPath: string): ManagerUrls => {
+    const base = `${mountPath}${prefix}`;
     return {
       page: base || "/",
       list: `${base}/list`,
@@ -54,6 +81,7 @@ export function createSessionManager(options: SessionManagerOptions): Router {
       assets: `${base}/assets`,
     };
   };
+  const urlsFor = (req: Request): ManagerUrls => urlsAt(req.baseUrl);
   const form = formBody();
   const csrf = verifyCsrf();
   const headers = securityHeaders();
@@ -65,7 +93,7 @@ export function createSessionManager(options: SessionManagerOptions): Router {
   };
 
   // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
-  const listData = async (req: Request, source: Record<string, unknown>) => {
+  const listData = async (req: Request, source: Record<string, unknown>, urls = urlsFor(req)) => {
     const { query, cursor } = listParamsFrom(source, config.pageSize);
     const page = await service.listPage(query, scopeOf(req));
     return {
@@ -73,7 +101,7 @@ export function createSessionManager(options: SessionManagerOptions): Router {
       cursor: cursorWithin(page, cursor),
       activeSessionId: req.session.activeSessionId,
       columns: config.columns,
-      urls: urlsFor(req),
+      urls,
       csrfToken: csrfTokenFor(req),
       now: new Date(),
     };
@@ -93,7 +121,8 @@ export function createSessionManager(options: SessionManagerOptions): Router {
 
   const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
     const data = await listData(req, { ...req.query, ...req.body });
-    sendHtml(res, renderView(listView(data)) + (notice ? renderView(noticesView({ notice, oob: true })) : ""));
+    const context = views.context();
+    sendHtml(res, renderView(context.views.list(data, context)) + (notice ? renderView(noticesView({ notice, oob: true }, context)) : ""));
   };
 
   const finish = async (req: Request, res: Response, notice: Notice) => {
@@ -124,10 +153,13 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     );
   });
 
+  router.use(pagePath, views.ready);
+
   router.route(pagePath).get(headers, handle(async function showPage(req, res) {
     const data = await listData(req, req.query);
-    const content = pageView({ title: config.title, ...data, dialog: await openDialogFor(req) });
-    sendHtml(res, renderView(layoutView({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken })));
+    const context = views.context();
+    const content = context.views.page({ title: config.title, ...data, dialog: await openDialogFor(req) }, context);
+    sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
   })).all(headers, onlyGet);
 
   router.route(`${prefix}/list`).get(headers, handle(async function showList(req, res) {
@@ -169,8 +201,54 @@ export function createSessionManager(options: SessionManagerOptions): Router {
     else res.redirect(303, config.workflowUrl);
   })).all(headers, onlyPost);
 
-  router.use(pagePath, createErrorHandler(config, urlsFor));
-  return router;
+  router.use(pagePath, createErrorHandler(config, urlsFor, views.context));
+
+  return Object.assign(router, {
+    async renderList(req: Request, { mountPath = "", query = {} }: RenderListOptions = {}): Promise<string> {
+      if (!req?.session) {
+        throw new ConfigurationError("renderList(req) needs express-session on the request: mount app.use(session(...)) before the route that calls it.");
+      }
+      await views.loaded();
+      const context = views.context();
+      return renderView(context.views.list(await listData(req, query, urlsAt(mountPath)), context));
+    },
+  });
+}
+
+/**
+ * The views the routes render with. A folder of overrides loads in the background from setup on; until it has,
+ * `ready` holds requests, and once it has failed, `ready` answers every request with the (logged) error.
+ */
+function viewLoader(config: ResolvedOptions) {
+  let context: ViewContext | undefined = typeof config.views === "string" ? undefined : contextOf(config.views);
+  let failure: ConfigurationError | undefined;
+  const loading =
+    typeof config.views === "string"
+      ? loadViewOverrides(config.views).then(
+          (overrides) => {
+            context = contextOf(overrides);
+          },
+          (error: unknown) => {
+            failure = error instanceof ConfigurationError ? error : new ConfigurationError(`The views folder ${config.views} failed to load: ${String(error)}`);
+            config.logger.error(`express-workflow-sessions: ${failure.message}`);
+          },
+        )
+      : Promise.resolve();
+  const loaded = async () => {
+    await loading;
+    if (failure) throw failure;
+  };
+  const ready: RequestHandler = function waitForViews(_req, _res, next) {
+    if (context) return next();
+    loaded().then(() => next(), next);
+  };
+  // Errors are rendered even when the overrides failed to load: with the built-in views then.
+  return { ready, loaded, context: (): ViewContext => context ?? BUILT_IN_CONTEXT };
+}
+
+function contextOf(overrides: ViewOverrides): ViewContext {
+  if (Object.keys(overrides).length === 0) return BUILT_IN_CONTEXT;
+  return Object.freeze({ views: Object.freeze({ ...builtInViews, ...overrides }), builtIn: builtInViews });
 }
 
 function methodNotAllowed(allow: string): RequestHandler {

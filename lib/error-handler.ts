@@ -1,8 +1,6 @@
 import type { ErrorRequestHandler, Request } from "express";
-import { layoutView } from "../views/layout.js";
-import { errorPageView } from "../views/error-page.js";
-import { noticeView } from "../views/notice.js";
 import type { ManagerUrls } from "../views/view-data.js";
+import { BUILT_IN_CONTEXT, type ViewContext } from "../views/view-set.js";
 import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { renderView } from "./render-view.js";
@@ -44,9 +42,14 @@ function wantsJson(req: Request): boolean {
 
 /**
  * The manager's one error handler: answers JSON `{ error: { code, message } }`, an alert fragment under htmx, or a
- * full error page. Unexpected errors are logged; the user never sees a stack trace.
+ * full error page, with the views of `contextFor()`; if an overridden view throws, with the built-in ones (and the
+ * failure is logged). Unexpected errors are logged; the user never sees a stack trace.
  */
-export function createErrorHandler(options: ResolvedOptions, urlsFor: (req: Request) => ManagerUrls): ErrorRequestHandler {
+export function createErrorHandler(
+  options: ResolvedOptions,
+  urlsFor: (req: Request) => ManagerUrls,
+  contextFor: () => ViewContext = () => BUILT_IN_CONTEXT,
+): ErrorRequestHandler {
   return function sessionManagerErrorHandler(error, req, res, next) {
     if (res.headersSent) return next(error);
     const reply = toErrorReply(error);
@@ -58,11 +61,28 @@ export function createErrorHandler(options: ResolvedOptions, urlsFor: (req: Requ
     if (wantsJson(req)) {
       res.json({ error: { code: reply.code, message: reply.message } });
     } else if (isHtmx(req)) {
-      res.type("html").send(renderView(noticeView({ kind: "error", message: reply.message })));
+      res.type("html").send(renderWithFallback((context) => context.views.notice({ kind: "error", message: reply.message }, context)));
     } else {
       const urls = urlsFor(req);
-      const content = errorPageView({ status: reply.status, message: reply.message, backUrl: urls.page });
-      res.type("html").send(renderView(layoutView({ title: `Error · ${options.title}`, urls, content })));
+      res.type("html").send(
+        renderWithFallback((context) =>
+          context.views.layout(
+            { title: `Error · ${options.title}`, urls, content: context.views.errorPage({ status: reply.status, message: reply.message, backUrl: urls.page }, context) },
+            context,
+          ),
+        ),
+      );
     }
   };
+
+  function renderWithFallback(render: (context: ViewContext) => unknown): string {
+    const context = contextFor();
+    if (context === BUILT_IN_CONTEXT) return renderView(render(context));
+    try {
+      return renderView(render(context));
+    } catch (error) {
+      options.logger.error("express-workflow-sessions: an overridden view failed while rendering an error; rendered it with the built-in views", error);
+      return renderView(render(BUILT_IN_CONTEXT));
+    }
+  }
 }

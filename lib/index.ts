@@ -1,6 +1,29 @@
 import "./session-data.js";
 
-export { createSessionManager, SESSION_ID_PATTERN, MAX_BODY_BYTES } from "./create-session-manager.js";
+export {
+  createSessionManager,
+  SESSION_ID_PATTERN,
+  MAX_BODY_BYTES,
+  type SessionManagerRouter,
+  type RenderListOptions,
+} from "./create-session-manager.js";
+export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./view-overrides.js";
+export {
+  builtInViews,
+  type View,
+  type ViewContext,
+  type ViewName,
+  type ViewResult,
+  type ViewSet,
+} from "../views/view-set.js";
+export type { ListViewData, ManagerUrls, Notice, PageViewData, RowViewData } from "../views/view-data.js";
+export type { LayoutViewData } from "../views/layout.js";
+export type { ToolbarViewData } from "../views/toolbar.js";
+export type { EmptyViewData } from "../views/empty.js";
+export type { NoMatchesViewData } from "../views/no-matches.js";
+export type { RenameDialogViewData } from "../views/rename-dialog.js";
+export type { DeleteDialogViewData } from "../views/delete-dialog.js";
+export type { ErrorPageViewData } from "../views/error-page.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./create-workflow-store.js";
 export {
   WorkflowStore,

@@ -1,5 +1,6 @@
 import { ConfigurationError } from "./errors.js";
 import type { Request } from "express";
+import { folderPath, validateViewOverrides, type ViewOverrides } from "./view-overrides.js";
 import type { SessionSummary, WorkflowState, WorkflowStore } from "./workflow-store.js";
 
 /** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
@@ -82,6 +83,16 @@ export interface SessionManagerOptions {
    * @default console
    */
   logger?: SessionManagerLogger;
+  /**
+   * Replaces built-in views (see the README's "Customising the views"). Either a folder, whose `row.js`,
+   * `layout.js`, `no-matches.js`, … default-export the replacements (a path, relative to the current directory, or
+   * a `file:` URL), or what `await loadViewOverrides(folder)` returned. A folder is loaded in the background from
+   * setup on: requests wait for it, and if it fails to load, the error (naming the file) is logged at once and every
+   * manager request answers 500 `misconfigured` with that message. Load it with `loadViewOverrides()` first to fail
+   * before the server starts instead.
+   * @default the built-in views
+   */
+  views?: string | URL | ViewOverrides;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -98,6 +109,8 @@ export interface ResolvedOptions {
   readonly pageSize: number;
   readonly owner: SessionManagerOptions["owner"];
   readonly logger: SessionManagerLogger;
+  /** The validated overrides, or the absolute path of the folder of overrides still to load. */
+  readonly views: ViewOverrides | string;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -153,6 +166,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new ConfigurationError(`The \`pageSize\` option must be an integer from 1 to 1000; got ${pageSize}.`);
   }
+  const views = resolveViewsOption(options.views);
   return Object.freeze({
     store,
     flowId,
@@ -166,5 +180,13 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     pageSize,
     owner: options.owner,
     logger: options.logger ?? console,
+    views,
   });
+}
+
+function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string {
+  if (views === undefined) return Object.freeze({});
+  if (views === "") throw new ConfigurationError("The `views` option is an empty string; give the folder of view overrides, e.g. views: \"./session-views\".");
+  if (typeof views === "string" || views instanceof URL) return folderPath(views);
+  return validateViewOverrides(views);
 }

@@ -1,12 +1,10 @@
 import { html } from "@lit-labs/ssr";
 import { formatSessionCount } from "../lib/format.js";
 import { sortParamOf } from "../lib/list-params.js";
-import { emptyView } from "./empty.js";
 import { listUrl } from "./list-url.js";
-import { noMatchesView } from "./no-matches.js";
-import { rowView } from "./row.js";
 import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
+import type { ViewContext } from "./view-set.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -14,9 +12,11 @@ const number = (n: number) => n.toLocaleString("en-US");
  * The list fragment, `#ews-list`, which htmx swaps whole: the count, then one window of the table between two
  * spacer rows that stand for the rows before and after it (the client sizes them, so the scroll bar spans the whole
  * list), and the footer. Its `data-*` attributes carry the window, order, search and cursor into the next request.
+ * Rows, the empty state and the no-matches state come from `context.views`, so their overrides apply.
  */
-export function listView(data: ListViewData) {
+export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
+  const { views } = context;
   const first = page.items.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.items.length;
   const previous = Math.max(0, page.offset - page.limit);
@@ -44,8 +44,8 @@ export function listView(data: ListViewData) {
     </div>
     ${page.total === 0
       ? page.search === ""
-        ? emptyView({ urls, csrfToken: data.csrfToken })
-        : noMatchesView({ search: page.search })
+        ? views.empty({ urls, csrfToken: data.csrfToken }, context)
+        : views.noMatches({ search: page.search }, context)
       : html`<div id="ews-viewport" class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.total + 1}>
               <thead>
@@ -62,7 +62,7 @@ export function listView(data: ListViewData) {
               <tbody hx-boost="true">
                 <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
                 ${page.items.map((item, i) =>
-                  rowView({
+                  views.row({
                     item,
                     index: page.offset + i,
                     selected: page.offset + i === data.cursor,
@@ -71,7 +71,7 @@ export function listView(data: ListViewData) {
                     urls,
                     csrfToken: data.csrfToken,
                     now: data.now,
-                  }),
+                  }, context),
                 )}
                 <tr class="ews-spacer" data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
               </tbody>

@@ -2,6 +2,7 @@ import { html } from "@lit-labs/ssr";
 import { nothing } from "lit-html";
 import { icons } from "./icons.js";
 import type { Notice } from "./view-data.js";
+import type { ViewContext } from "./view-set.js";
 
 const ALERT_CLASS: Record<Notice["kind"], string> = {
   success: "alert alert-success",
@@ -17,9 +18,12 @@ export function noticeView({ kind, message }: Notice) {
   </div>`;
 }
 
-/** The notices area, `#ews-alerts`; with `oob` it replaces the page's one out of band during an htmx swap. */
-export function noticesView({ notice, oob = false }: { notice?: Notice | undefined; oob?: boolean }) {
+/**
+ * The notices area, `#ews-alerts`; with `oob` it replaces the page's one out of band during an htmx swap. The notice
+ * inside comes from `context.views.notice`.
+ */
+export function noticesView({ notice, oob = false }: { notice?: Notice | undefined; oob?: boolean }, context: ViewContext) {
   return html`<div id="ews-alerts" class="toast toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
-    ${notice ? noticeView(notice) : ""}
+    ${notice ? context.views.notice(notice, context) : ""}
   </div>`;
 }

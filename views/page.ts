@@ -1,12 +1,9 @@
 import { html } from "@lit-labs/ssr";
-import { deleteDialogView } from "./delete-dialog.js";
 import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
-import { listView } from "./list.js";
 import { noticesView } from "./notice.js";
-import { renameDialogView } from "./rename-dialog.js";
-import { toolbarView } from "./toolbar.js";
 import type { PageViewData } from "./view-data.js";
+import type { ViewContext } from "./view-set.js";
 
 const SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = [
   ["↑ ↓", "move"],
@@ -19,8 +16,12 @@ const SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = [
   ["/", "search"],
 ];
 
-/** The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs. */
-export function pageView(data: PageViewData) {
+/**
+ * The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs, each from
+ * `context.views`, so their overrides apply.
+ */
+export function pageView(data: PageViewData, context: ViewContext) {
+  const { views } = context;
   return html`${iconSpriteView()}<div class="mx-auto flex max-w-6xl flex-col gap-4 p-4 md:p-8" hx-indicator="#ews-indicator">
     <header class="flex items-center gap-3">
       ${icons.layers("size-7 text-primary")}
@@ -31,14 +32,14 @@ export function pageView(data: PageViewData) {
       </button>
     </header>
     <main class="flex flex-col gap-4">
-      ${toolbarView({ page: data.page, urls: data.urls, csrfToken: data.csrfToken })}
-      ${noticesView({ notice: data.notice })}
-      ${listView(data)}
+      ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
+      ${noticesView({ notice: data.notice }, context)}
+      ${views.list(data, context)}
       <p class="flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts">
         ${SHORTCUTS.map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
       </p>
     </main>
-    ${renameDialogView({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined })}
-    ${deleteDialogView({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined })}
+    ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined }, context)}
+    ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined }, context)}
   </div>`;
 }

@@ -1,0 +1,2 @@
+import { html } from "./no-such-helper.js";
+export default () => html`<tr></tr>`;

@@ -1,0 +1,4 @@
+import { html } from "@lit-labs/ssr";
+export default function empty( {
+  return html`<p>nothing</p>`;
+}

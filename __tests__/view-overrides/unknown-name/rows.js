@@ -1,0 +1,2 @@
+import { html } from "@lit-labs/ssr";
+export default () => html`<tr></tr>`;
