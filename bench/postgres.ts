@@ -68,14 +68,19 @@ export async function loadPostgres(serverUrl: string, file: string, size: number
   return url;
 }
 
-/** The PostgreSQL baseline query's plan; throws when it sorts instead of walking the list index. */
+/** The PostgreSQL baseline query's plan; throws when it sorts the whole flow instead of walking an index. */
 export async function postgresBaselinePlan(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${BASELINE_PG_SQL}`, [`${BENCH_FLOW}:`]);
-    const plan = rows.map((row) => row["QUERY PLAN"].trim().replace(/\s+\(cost=.*\)$/, "")).join("; ");
-    if (/\bSort\b/.test(plan) || !/Index/.test(plan)) throw new Error(`The PostgreSQL baseline query sorts instead of walking an index: ${plan}`);
+    const nodes = rows.map((row) => row["QUERY PLAN"].trim().replace(/\s+\(cost=.*\)$/, ""));
+    const plan = nodes.join("; ");
+    // Where nearly every row is in the flow the planner may walk the plain updated_at index with a filter and an
+    // incremental sort of equal timestamps: still no sort of the whole flow. A full Sort node is what must not appear.
+    if (nodes.some((node) => /^(->\s+)?Sort\b/.test(node)) || !/Index/.test(plan)) {
+      throw new Error(`The PostgreSQL baseline query sorts instead of walking an index: ${plan}`);
+    }
     return plan;
   } finally {
     await client.end();
