@@ -7,3 +7,13 @@ export const BASELINE_SQL = `SELECT flow_session_key, label, current_step, creat
   WHERE substr(flow_session_key, 1, instr(flow_session_key, ':')) = ?
   ORDER BY updated_at DESC, flow_session_key DESC
   LIMIT 50`;
+
+/**
+ * The same query on PostgreSQL, with the flow prefix expression its list index leads with (the store's
+ * `substring(flow_session_key from '^[^:]*:')`), so `EXPLAIN` shows an index scan and no sort.
+ */
+export const BASELINE_PG_SQL = `SELECT flow_session_key, label, current_step, created_at, updated_at, state_json
+  FROM workflow_state
+  WHERE (substring(flow_session_key from '^[^:]*:')) = $1
+  ORDER BY updated_at DESC, flow_session_key DESC
+  LIMIT 50`;

@@ -1,8 +1,10 @@
 // `npm run bench`: builds files with 1,000, 10,000 and 100,000 sessions, then measures the session manager's page
 // and list (first window, a sorted window, a deep window, a search) against a bare Express + better-sqlite3
-// baseline, each server in its own process, over loopback. Latency comes from sequential requests (one at a time,
-// so it is the cost of one request); throughput from autocannon with several connections. Prints a table and
-// writes the same figures to bench/results.json.
+// baseline, each server in its own process, over loopback. Then the same on PostgreSQL: a throwaway cluster (the
+// tests' helper), one database per size loaded with the same rows, the store opened with `connectionString`, and a
+// bare Express + `pg` baseline. Latency comes from sequential requests (one at a time, so it is the cost of one
+// request); throughput from autocannon with several connections. Prints a table per database and writes the same
+// figures to bench/results.json. BENCH_SIZES, BENCH_SECONDS and BENCH_DATABASES (default `sqlite,postgres`) narrow it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -13,28 +15,60 @@ import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { BENCH_FLOW, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
+import { loadPostgres, postgresBaselinePlan, postgresVersion, startPostgresCluster, type PostgresCluster } from "./postgres.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, "..", "..");
 const DATA = join(ROOT, "bench", "data");
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const DATABASE_NAMES = { sqlite: "SQLite", postgres: "PostgreSQL" } as const;
+type DatabaseKind = keyof typeof DATABASE_NAMES;
+const DATABASES = (process.env.BENCH_DATABASES ?? "sqlite,postgres").split(",").map((name) => name.trim().toLowerCase());
+for (const name of DATABASES) {
+  if (!(name in DATABASE_NAMES)) throw new Error(`BENCH_DATABASES: unknown database ${JSON.stringify(name)}; use sqlite, postgres or both`);
+}
 const CONNECTIONS = 8;
 const SEQUENTIAL = 400;
+/** The sequential phase ends after this long even before SEQUENTIAL requests (but not before 20). */
+const SEQUENTIAL_MS = 5000;
 const P = "/manage/sessions";
 
 interface Figures {
   p50: number;
   p99: number;
   rps: number;
+  /** Sequential requests behind p50 and p99. */
+  samples: number;
 }
 
-interface SizeResult {
-  sessions: number;
+interface DatabaseResult {
   baselinePlan: string;
   baseline: Figures;
   ours: Record<string, Figures & { path: string }>;
   rssMb: { ours: number; baseline: number };
+  /** Seconds to build the SQLite file (0 when an existing one was reused) or to load the PostgreSQL database. */
+  loadSeconds: number;
+}
+
+interface SizeResult {
+  sessions: number;
+  sqlite?: DatabaseResult;
+  postgres?: DatabaseResult;
+}
+
+// Servers still running and the PostgreSQL cluster, stopped on every way out: the end, an error, Ctrl-C.
+const children = new Set<ChildProcess>();
+let cluster: PostgresCluster | undefined;
+process.once("exit", () => {
+  for (const child of children) child.kill();
+  cluster?.stop(); // synchronous and idempotent
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the servers${cluster ? " and the PostgreSQL cluster" : ""}\n`);
+    process.exit(130);
+  });
 }
 
 function targetsFor(size: number): Array<[name: string, path: string]> {
@@ -48,8 +82,10 @@ function targetsFor(size: number): Array<[name: string, path: string]> {
   ];
 }
 
-async function startServer(mode: "ours" | "baseline", file: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(here, "server.js"), mode, file], { stdio: ["ignore", "pipe", "inherit"] });
+async function startServer(mode: "ours" | "baseline", database: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(here, "server.js"), mode, database], { stdio: ["ignore", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk) => {
@@ -85,9 +121,12 @@ function percentile(sorted: number[], p: number): number {
 async function measure(port: number, path: string): Promise<Figures> {
   // A fresh keep-alive connection per target: one left idle during autocannon would be closed by the server.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  for (let i = 0; i < 50; i++) await get(agent, port, path); // warm-up
+  // Warm-up and sequential phase each stop early after a few seconds, so a slow endpoint cannot stretch the run.
+  const warmUntil = Date.now() + 2000;
+  for (let i = 0; i < 50 && Date.now() < warmUntil; i++) await get(agent, port, path); // warm-up
   const times: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) {
+  const sequentialUntil = Date.now() + SEQUENTIAL_MS;
+  for (let i = 0; i < SEQUENTIAL && (i < 20 || Date.now() < sequentialUntil); i++) {
     const start = process.hrtime.bigint();
     await get(agent, port, path);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -101,7 +140,7 @@ async function measure(port: number, path: string): Promise<Figures> {
     warmup: { connections: CONNECTIONS, duration: 1 },
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), rps: result.requests.average };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), rps: result.requests.average, samples: times.length };
 }
 
 function baselinePlan(file: string): string {
@@ -112,14 +151,11 @@ function baselinePlan(file: string): string {
   return plan;
 }
 
-async function benchSize(size: number): Promise<SizeResult> {
-  const file = join(DATA, `workflow_state_${size}.db`);
-  const built = Date.now();
-  await buildDatabase(file, size);
-  process.stderr.write(`${size.toLocaleString("en-US")} sessions: file ready in ${((Date.now() - built) / 1000).toFixed(1)} s\n`);
-  const plan = baselinePlan(file);
+const seconds = (since: number) => (Date.now() - since) / 1000;
 
-  const base = await startServer("baseline", file);
+/** The baseline and every target against one database (a SQLite file or a PostgreSQL URL). */
+async function benchDatabase(database: string, size: number, plan: string, loadSeconds: number): Promise<DatabaseResult> {
+  const base = await startServer("baseline", database);
   let baseline: Figures;
   let baselineRss: number;
   try {
@@ -128,9 +164,10 @@ async function benchSize(size: number): Promise<SizeResult> {
   } finally {
     base.child.kill();
   }
+  process.stderr.write(`  baseline: p50 ${baseline.p50.toFixed(2)} ms\n`);
 
-  const ours = await startServer("ours", file);
-  const figures: SizeResult["ours"] = {};
+  const ours = await startServer("ours", database);
+  const figures: DatabaseResult["ours"] = {};
   let oursRss: number;
   try {
     for (const [name, path] of targetsFor(size)) {
@@ -141,16 +178,64 @@ async function benchSize(size: number): Promise<SizeResult> {
   } finally {
     ours.child.kill();
   }
-  return { sessions: size, baselinePlan: plan, baseline, ours: figures, rssMb: { ours: oursRss, baseline: baselineRss } };
+  return { baselinePlan: plan, baseline, ours: figures, rssMb: { ours: oursRss, baseline: baselineRss }, loadSeconds };
 }
 
-function table(results: SizeResult[]): string {
-  const header = ["sessions", "endpoint", "p50 ms", "p99 ms", "req/s", "p50 ×base", "req/s ×base", "RSS MB"];
+async function benchSize(size: number): Promise<SizeResult> {
+  const label = `${size.toLocaleString("en-US")} sessions`;
+  const file = join(DATA, `workflow_state_${size}.db`);
+  const built = Date.now();
+  await buildDatabase(file, size);
+  const buildSeconds = seconds(built);
+  process.stderr.write(`${label}: file ready in ${buildSeconds.toFixed(1)} s\n`);
+  const result: SizeResult = { sessions: size };
+  if (DATABASES.includes("sqlite")) {
+    process.stderr.write(`${label}, SQLite:\n`);
+    result.sqlite = await benchDatabase(file, size, baselinePlan(file), buildSeconds);
+  }
+  if (cluster) {
+    const loaded = Date.now();
+    const url = await loadPostgres(cluster.url, file, size);
+    const loadSeconds = seconds(loaded);
+    process.stderr.write(`${label}, PostgreSQL: database loaded in ${loadSeconds.toFixed(1)} s\n`);
+    result.postgres = await benchDatabase(url, size, await postgresBaselinePlan(url), loadSeconds);
+  }
+  return result;
+}
+
+/** One database's rows; for PostgreSQL also each figure's ratio to SQLite's when SQLite was measured. */
+function table(results: SizeResult[], kind: DatabaseKind): string {
+  const compare = kind === "postgres" && results.some((r) => r.sqlite);
+  const header = ["sessions", "endpoint", "p50 ms", "p99 ms", "req/s", "p50 ×base", "req/s ×base", ...(compare ? ["p50 ×SQLite", "req/s ×SQLite"] : []), "RSS MB"];
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : "");
   const rows: string[][] = [];
   for (const r of results) {
-    rows.push([r.sessions.toLocaleString("en-US"), "baseline (JSON)", r.baseline.p50.toFixed(2), r.baseline.p99.toFixed(2), r.baseline.rps.toFixed(0), "1.00", "1.00", r.rssMb.baseline.toFixed(0)]);
-    for (const [name, f] of Object.entries(r.ours)) {
-      rows.push(["", name, f.p50.toFixed(2), f.p99.toFixed(2), f.rps.toFixed(0), (f.p50 / r.baseline.p50).toFixed(2), (f.rps / r.baseline.rps).toFixed(2), name === "list search" ? r.rssMb.ours.toFixed(0) : ""]);
+    const d = r[kind];
+    if (!d) continue;
+    const sqlite = r.sqlite;
+    rows.push([
+      r.sessions.toLocaleString("en-US"),
+      "baseline (JSON)",
+      d.baseline.p50.toFixed(2),
+      d.baseline.p99.toFixed(2),
+      d.baseline.rps.toFixed(0),
+      "1.00",
+      "1.00",
+      ...(compare ? [ratio(d.baseline.p50, sqlite?.baseline.p50), ratio(d.baseline.rps, sqlite?.baseline.rps)] : []),
+      d.rssMb.baseline.toFixed(0),
+    ]);
+    for (const [name, f] of Object.entries(d.ours)) {
+      rows.push([
+        "",
+        name,
+        f.p50.toFixed(2),
+        f.p99.toFixed(2),
+        f.rps.toFixed(0),
+        (f.p50 / d.baseline.p50).toFixed(2),
+        (f.rps / d.baseline.rps).toFixed(2),
+        ...(compare ? [ratio(f.p50, sqlite?.ours[name]?.p50), ratio(f.rps, sqlite?.ours[name]?.rps)] : []),
+        name === "list search" ? d.rssMb.ours.toFixed(0) : "",
+      ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -158,45 +243,92 @@ function table(results: SizeResult[]): string {
   return [line(header), `| ${widths.map((w, i) => (i < 2 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`, ...rows.map(line)].join("\n");
 }
 
-function checks(results: SizeResult[]) {
-  const bySize = new Map(results.map((r) => [r.sessions, r]));
-  const small = bySize.get(1000);
-  const large = bySize.get(100000);
-  const list: Array<{ target: string; value: string; ok: boolean }> = [];
-  if (large) {
-    const p50 = large.ours.list!.p50;
-    list.push({ target: "p50 of GET /list at 100,000 ≤ 5 ms", value: `${p50.toFixed(2)} ms`, ok: p50 <= 5 });
-    const deep = large.ours["list deep"]!.p50;
-    list.push({ target: "deep window (offset 99,950) ≤ 2× the first window", value: `${(deep / p50).toFixed(2)}×`, ok: deep <= 2 * p50 });
-  }
-  if (small && large) {
+interface Target {
+  target: string;
+  /** SQLite's figure and whether it meets the target (issue 3's targets are about SQLite). */
+  value?: string;
+  ok?: boolean;
+  /** PostgreSQL's figure for the same target, for comparison only. */
+  postgres?: string;
+}
+
+function checks(results: SizeResult[]): Target[] {
+  const list: Target[] = [];
+  const add = (target: string, measure: (kind: DatabaseKind) => { value: string; ok: boolean } | undefined) => {
+    const sqlite = measure("sqlite");
+    const postgres = measure("postgres");
+    if (sqlite || postgres) list.push({ target, ...(sqlite ?? {}), ...(postgres ? { postgres: postgres.value } : {}) });
+  };
+  const at = (kind: DatabaseKind, size: number) => results.find((r) => r.sessions === size)?.[kind];
+  add("p50 of GET /list at 100,000 ≤ 5 ms", (kind) => {
+    const p50 = at(kind, 100000)?.ours.list!.p50;
+    return p50 === undefined ? undefined : { value: `${p50.toFixed(2)} ms`, ok: p50 <= 5 };
+  });
+  add("deep window (offset 99,950) ≤ 2× the first window", (kind) => {
+    const large = at(kind, 100000);
+    if (!large) return undefined;
+    const ratio = large.ours["list deep"]!.p50 / large.ours.list!.p50;
+    return { value: `${ratio.toFixed(2)}×`, ok: ratio <= 2 };
+  });
+  add("p50 of GET /list at 100,000 ≤ 1.5× at 1,000", (kind) => {
+    const small = at(kind, 1000);
+    const large = at(kind, 100000);
+    if (!small || !large) return undefined;
     const ratio = large.ours.list!.p50 / small.ours.list!.p50;
-    list.push({ target: "p50 of GET /list at 100,000 ≤ 1.5× at 1,000", value: `${ratio.toFixed(2)}×`, ok: ratio <= 1.5 });
+    return { value: `${ratio.toFixed(2)}×`, ok: ratio <= 1.5 };
+  });
+  add("server RSS at 100,000 ≤ 30 MB above 1,000", (kind) => {
+    const small = at(kind, 1000);
+    const large = at(kind, 100000);
+    if (!small || !large) return undefined;
     const growth = large.rssMb.ours - small.rssMb.ours;
-    list.push({ target: "server RSS at 100,000 ≤ 30 MB above 1,000", value: `${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`, ok: growth <= 30 });
-  }
+    return { value: `${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`, ok: growth <= 30 };
+  });
   for (const r of results) {
-    const ratio = r.ours.list!.rps / r.baseline.rps;
-    list.push({ target: `GET /list throughput ≥ 0.5× baseline at ${r.sessions.toLocaleString("en-US")}`, value: `${ratio.toFixed(2)}×`, ok: ratio >= 0.5 });
+    add(`GET /list throughput ≥ 0.5× baseline at ${r.sessions.toLocaleString("en-US")}`, (kind) => {
+      const d = r[kind];
+      if (!d) return undefined;
+      const ratio = d.ours.list!.rps / d.baseline.rps;
+      return { value: `${ratio.toFixed(2)}×`, ok: ratio >= 0.5 };
+    });
   }
   return list;
+}
+
+function targetLine(t: Target): string {
+  const postgres = t.postgres === undefined ? "" : ` (PostgreSQL: ${t.postgres}${t.target.includes("throughput") ? " of its own baseline" : ""})`;
+  if (t.value === undefined) return `----  ${t.target}: SQLite not measured${postgres}`;
+  return `${t.ok ? "PASS" : "FAIL"}  ${t.target}: ${t.value}${postgres}`;
 }
 
 async function main() {
   mkdirSync(DATA, { recursive: true });
   const started = Date.now();
+  let postgres: string | undefined;
+  if (DATABASES.includes("postgres")) {
+    cluster = await startPostgresCluster();
+    postgres = await postgresVersion(cluster.url);
+    process.stderr.write(`PostgreSQL ${postgres} cluster up in ${seconds(started).toFixed(1)} s\n`);
+  }
   const results: SizeResult[] = [];
   for (const size of SIZES) results.push(await benchSize(size));
   const targets = checks(results);
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", node: process.version, platform: `${os.platform()} ${os.arch()}` };
-  console.log(`\nexpress-workflow-sessions bench: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}`);
-  console.log(`latency: ${SEQUENTIAL} sequential requests after 50 warm-up; throughput: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after 1 s warm-up\n`);
-  console.log(table(results));
-  console.log(`\nbaseline plan: ${results[0]?.baselinePlan}\n`);
-  for (const t of targets) console.log(`${t.ok ? "PASS" : "FAIL"}  ${t.target}: ${t.value}`);
-  const seconds = (Date.now() - started) / 1000;
-  console.log(`\n${seconds.toFixed(0)} s in all`);
-  writeFileSync(join(ROOT, "bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, seconds: SECONDS, sequential: SEQUENTIAL, results, targets }, null, 2)}\n`);
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", node: process.version, platform: `${os.platform()} ${os.arch()}`, ...(postgres ? { postgres } : {}) };
+  console.log(`\nexpress-workflow-sessions bench: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}${postgres ? `, PostgreSQL ${postgres}` : ""}`);
+  console.log(`latency: ${SEQUENTIAL} sequential requests (fewer when they take over ${SEQUENTIAL_MS / 1000} s) after 50 warm-up; throughput: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after 1 s warm-up`);
+  for (const kind of Object.keys(DATABASE_NAMES) as DatabaseKind[]) {
+    if (!results.some((r) => r[kind])) continue;
+    console.log(`\n${DATABASE_NAMES[kind]}\n\n${table(results, kind)}`);
+    console.log(`\n${DATABASE_NAMES[kind]} baseline plan: ${results.find((r) => r[kind])![kind]!.baselinePlan}`);
+  }
+  console.log("");
+  for (const t of targets) console.log(targetLine(t));
+  const total = seconds(started);
+  console.log(`\n${total.toFixed(0)} s in all`);
+  writeFileSync(
+    join(ROOT, "bench", "results.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, databases: DATABASES, connections: CONNECTIONS, seconds: SECONDS, sequential: SEQUENTIAL, totalSeconds: Math.round(total), results, targets }, null, 2)}\n`,
+  );
 }
 
 await main();

@@ -1,11 +1,13 @@
-// The server under test, run in its own process by bench/run.ts: either the session manager over the bench file
-// (`ours`), or the baseline, a bare Express route that answers the first window's 50 rows as JSON from one
-// better-sqlite3 query. Prints `{"port":N}` once it listens.
+// The server under test, run in its own process by bench/run.ts as `server.js <ours|baseline> <database>`, where
+// <database> is a SQLite file or a `postgres://` URL: either the session manager over that database (`ours`), or the
+// baseline, a bare Express route that answers the first window's 50 rows as JSON from one better-sqlite3 or `pg`
+// query. Prints `{"port":N}` once it listens.
 import Database from "better-sqlite3";
 import express from "express";
 import session from "express-session";
+import pg from "pg";
 import { createSessionManager, createWorkflowStore } from "../lib/index.js";
-import { BASELINE_SQL } from "./baseline-query.js";
+import { BASELINE_PG_SQL, BASELINE_SQL } from "./baseline-query.js";
 import { BENCH_FLOW } from "./build-database.js";
 
 /** The demo's enricher: it parses nothing itself, but reads the state the manager parsed for it. */
@@ -23,17 +25,25 @@ function label(_summary: unknown, state: Record<string, unknown>) {
 }
 
 async function main() {
-  const [mode, file] = process.argv.slice(2);
+  const [mode, database] = process.argv.slice(2) as [string, string];
+  const postgres = /^postgres(ql)?:\/\//.test(database);
   const app = express();
   app.disable("x-powered-by");
-  if (mode === "baseline") {
-    const db = new Database(file!, { readonly: true });
+  if (mode === "baseline" && postgres) {
+    const pool = new pg.Pool({ connectionString: database });
+    pool.on("error", () => {});
+    const query = { name: "baseline", text: BASELINE_PG_SQL, values: [`${BENCH_FLOW}:`] };
+    app.get("/baseline", async (_req, res) => {
+      res.json((await pool.query(query)).rows);
+    });
+  } else if (mode === "baseline") {
+    const db = new Database(database, { readonly: true });
     const statement = db.prepare(BASELINE_SQL);
     app.get("/baseline", (_req, res) => {
       res.json(statement.all(`${BENCH_FLOW}:`));
     });
   } else {
-    const store = await createWorkflowStore({ filename: file!, fileMustExist: true });
+    const store = await createWorkflowStore(postgres ? { connectionString: database } : { filename: database, fileMustExist: true });
     app.use(session({ secret: "bench", resave: false, saveUninitialized: false }));
     app.use(
       createSessionManager({
