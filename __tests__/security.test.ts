@@ -228,7 +228,6 @@ describe("security", () => {
       expect(res.text).toContain("&quot;allowEval&quot;:false");
     });
 
-    const chromium = CHROMIUM;
     it("are met in a real browser: Chromium loads the page, htmx and the client script with no CSP report", async () => {
       const store = await openStore("workflow_state.db");
       const reports: string[] = [];
@@ -249,7 +248,7 @@ describe("security", () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const browse = (url: string) =>
         new Promise<void>((resolve) =>
-          execFile(chromium, ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--dump-dom", url], { timeout: 20_000 }, () => resolve()),
+          execFile(CHROMIUM, ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--dump-dom", url], { timeout: 20_000 }, () => resolve()),
         );
       try {
         expect((await fetch(`${base}${P}`)).status).toBe(200);

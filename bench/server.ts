@@ -6,23 +6,18 @@ import Database from "better-sqlite3";
 import express from "express";
 import session from "express-session";
 import pg from "pg";
-import { createSessionManager, createWorkflowStore } from "../lib/index.js";
+import { createSessionManager, createWorkflowStore, type SessionManagerOptions } from "../lib/index.js";
 import { BASELINE_PG_SQL, BASELINE_SQL } from "./baseline-query.js";
 import { BENCH_FLOW } from "./build-database.js";
 
-/** The demo's enricher: it parses nothing itself, but reads the state the manager parsed for it. */
-function enrich(state: Record<string, unknown>) {
-  const steps = (state.step_states ?? {}) as { selection?: { selected_sources?: unknown[] }; segmentation?: { segments?: unknown[] } };
-  return {
-    sources: String(steps.selection?.selected_sources?.length ?? 0),
-    segments: String(steps.segmentation?.segments?.length ?? 0),
-  };
+// The manager is configured as the demo's is, with the demo's own enricher and label generator (plain JS, loaded
+// from the repository at run time, since the bench runs from dist/bench).
+interface DemoApp {
+  DEMO_COLUMNS: SessionManagerOptions["columns"];
+  enrich: NonNullable<SessionManagerOptions["enrich"]>;
+  label: NonNullable<SessionManagerOptions["label"]>;
 }
-
-function label(_summary: unknown, state: Record<string, unknown>) {
-  const first = (state.step_states as { selection?: { selected_sources?: Array<{ media_path?: string }> } } | undefined)?.selection?.selected_sources?.[0]?.media_path;
-  return first ? first.split("/").pop()!.replace(/\.[^.]+$/, "") : undefined;
-}
+const demo = (await import(new URL("../../demo-app/app.js", import.meta.url).href)) as DemoApp;
 
 async function main() {
   const [mode, database] = process.argv.slice(2) as [string, string];
@@ -50,12 +45,9 @@ async function main() {
         store,
         flowId: BENCH_FLOW,
         workflowUrl: "/workflow",
-        columns: [
-          { field: "sources", header: "Sources" },
-          { field: "segments", header: "Segments" },
-        ],
-        enrich,
-        label,
+        columns: demo.DEMO_COLUMNS,
+        enrich: demo.enrich,
+        label: demo.label,
         title: "Bench Sessions",
       }),
     );

@@ -25,6 +25,12 @@ export const STEPS = [
 ];
 const FIXTURE = join(here, "..", "..", "shared", "fixtures", "workflow_state.db");
 
+/** The demo's host columns, filled by {@link enrich}. */
+export const DEMO_COLUMNS = [
+  { field: "sources", header: "Sources" },
+  { field: "segments", header: "Segments" },
+];
+
 /** Display columns from the state, like the Python demo: how many sources and segments the session has. */
 export function enrich(state) {
   const steps = state.step_states ?? {};
@@ -136,10 +142,7 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
       store,
       flowId: FLOW_ID,
       workflowUrl: "/workflow",
-      columns: [
-        { field: "sources", header: "Sources" },
-        { field: "segments", header: "Segments" },
-      ],
+      columns: DEMO_COLUMNS,
       enrich,
       label,
       stepTitle,
