@@ -1,0 +1,188 @@
+import { html } from "@lit-labs/ssr";
+import { render } from "@lit-labs/ssr";
+import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
+import { html as hydratableHtml, noChange, nothing } from "lit-html";
+import { classMap } from "lit-html/directives/class-map.js";
+import { unsafeHTML } from "lit-html/directives/unsafe-html.js";
+import { renderView } from "../lib/render-view.js";
+import type { SessionListItem, SessionPage } from "../lib/session-service.js";
+import { renderTemplateToString, UnsupportedTemplateError } from "../lib/template-renderer.js";
+import type { ListViewData, ManagerUrls } from "../views/view-data.js";
+import { BUILT_IN_CONTEXT, builtInViews } from "../views/view-set.js";
+
+const litSsr = (template: unknown) => collectResultSync(render(template));
+
+/** Asserts the fast renderer gives @lit-labs/ssr's output, byte for byte. */
+function expectSameAsLitSsr(template: unknown): string {
+  const fast = renderTemplateToString(template);
+  expect(fast).toBe(litSsr(template));
+  return fast;
+}
+
+const HOSTILE = `<script>alert("x")</script> & 'quoted' "double" \${x} —`;
+
+describe("renderTemplateToString()", () => {
+  describe("gives @lit-labs/ssr's output for", () => {
+    const cases: Array<[string, () => unknown]> = [
+      ["static HTML", () => html`<div class="a">static &amp; text</div>`],
+      ["text bindings, escaped", () => html`<p>${HOSTILE}</p><p>${42}</p><p>${0}</p><p>${false}</p><p>${true}</p>`],
+      ["empty values in text", () => html`<p>${""}|${null}|${undefined}|${nothing}|${noChange}</p>`],
+      ["an unquoted attribute", () => html`<a href=${HOSTILE} class="x">link</a>`],
+      ["a double-quoted attribute", () => html`<a href="${HOSTILE}" class="x">link</a>`],
+      ["a single-quoted attribute", () => html`<a href='${HOSTILE}' class="x">link</a>`],
+      ["text around a binding in a value", () => html`<a class="btn ${"primary"} big" title='a ${"b"} c'>x</a>`],
+      ["several bindings in one value", () => html`<a class="${"a"} ${"b"}-${3}" data-x="${null}${undefined}">x</a>`],
+      ["`nothing` removing an attribute", () => html`<a href=${nothing} class="one ${nothing}" title="${nothing}">x</a>`],
+      ["`noChange`, null and undefined in attributes", () => html`<a href=${noChange} title=${null} data-a=${undefined} data-b="x${noChange}">x</a>`],
+      ["numbers and booleans in attributes", () => html`<td aria-rowindex=${3} data-on=${true} data-off=${false}></td>`],
+      ["an unquoted value with text around the binding", () => html`<a data-x=pre${"mid"}post data-y=${"v"}>x</a>`],
+      ["boolean attributes", () => html`<input ?disabled=${true} ?readonly=${false} ?required=${nothing} ?checked=${"yes"} ?hidden=${0} />`],
+      ["a value right before a self-closing end", () => html`<input value=${"v"}/><input value=${"w"} />`],
+      ["bindings across lines and spaces", () => html`<input
+        type="text"
+        name = ${"n"}
+        value =  "${"v"}"
+      />`],
+      ["nested templates", () => html`<ul>${html`<li class=${"c"}>${"one"}</li>`}${[1, 2].map((n) => html`<li>${n}</li>`)}</ul>`],
+      ["iterables", () => html`<p>${["a", HOSTILE, 3, null, [html`<b>${"deep"}</b>`]]}${new Set(["s"])}</p>`],
+      ["objects as text", () => html`<p>${{ toString: () => "<obj>" }}</p><p title=${{ toString: () => "t\"" }}>x</p>`],
+      ["a binding in <title> and <textarea>", () => html`<title>${HOSTILE}</title><textarea name="t">${HOSTILE}</textarea>`],
+      ["static comments and markup after them", () => html`<!-- a comment with "quotes" and <tags> --><p a=${"b"}>${"c"}</p>`],
+      ["a whole document", () => html`<!DOCTYPE html><html lang="en"><head><meta name="x" content=${"y"} /></head><body class=${"b"}>${"t"}</body></html>`],
+      ["SVG markup", () => html`<svg class=${"size-4"} viewBox="0 0 24 24">${html`<path d="M5 12h14" />`}<use href=${"#i"}></use></svg>`],
+      ["a binding at the very start and end", () => html`${"start"}<p>${"mid"}</p>${"end"}`],
+      ["attributes of a raw-text element", () => html`<textarea class=${"c"} rows="3">${"text"}</textarea><script type="module" src=${"/a.js"}></script>`],
+      ["adjacent attribute bindings", () => html`<a href=${"h"} title=${"t"} data-a="${"x"}" data-b='${"y"}'>x</a>`],
+    ];
+    it.each(cases)("%s", (_name, template) => {
+      expectSameAsLitSsr(template());
+    });
+  });
+
+  describe("gives @lit-labs/ssr's output for every built-in view", () => {
+    const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets" };
+    const item = (n: number): SessionListItem => ({
+      flowId: "flow",
+      sessionId: `s-${n}`,
+      label: n % 2 ? HOSTILE : null,
+      currentStep: n % 3 ? "review" : null,
+      createdAt: n % 4 ? new Date(Date.UTC(2026, 10, 24, 10, n)) : null,
+      updatedAt: new Date(Date.UTC(2026, 10, 24, 11, n)),
+      stateSizeBytes: 1234 * n,
+      displayLabel: n % 2 ? HOSTILE : `Session ${n}`,
+      stepTitle: n % 3 ? "Review" : null,
+      fields: { sources: String(n), segments: n % 2 ? "—" : "<b>7</b>" },
+    });
+    const page = (items: SessionListItem[], search = ""): SessionPage => ({
+      items,
+      total: items.length + 100,
+      offset: 50,
+      limit: 50,
+      orderBy: "label",
+      descending: false,
+      search,
+    });
+    const columns = [{ field: "sources", header: "Sources" }, { field: "segments", header: "Segments & more", className: "w-24" }];
+    const list = (items: SessionListItem[], search = ""): ListViewData => ({
+      page: page(items, search),
+      cursor: 52,
+      activeSessionId: "s-2",
+      columns,
+      urls,
+      csrfToken: "tok\"en",
+      now: new Date(Date.UTC(2026, 10, 24, 12)),
+    });
+    const context = BUILT_IN_CONTEXT;
+    const views = builtInViews;
+    const cases: Array<[string, () => unknown]> = [
+      ["list with rows", () => views.list(list([1, 2, 3, 4, 5, 6].map(item)), context)],
+      ["list, empty", () => views.list({ ...list([]), page: { ...page([]), total: 0, offset: 0 } }, context)],
+      ["list, no matches", () => views.list({ ...list([], HOSTILE), page: { ...page([], HOSTILE), total: 0, offset: 0 } }, context)],
+      ["row, selected and active", () => views.row({ item: item(2), active: true, index: 7, selected: true, columns, urls, csrfToken: "t", now: new Date() }, context)],
+      ["page with the rename dialog open", () => views.page({ ...list([item(1)]), title: HOSTILE, dialog: { kind: "rename", session: { sessionId: "s-1", label: HOSTILE } } }, context)],
+      ["page with the delete dialog open and a notice", () =>
+        views.page({ ...list([item(1)]), title: "T", notice: { kind: "error", message: HOSTILE }, dialog: { kind: "delete", session: { sessionId: "s-1", label: HOSTILE } } }, context)],
+      ["layout around a page", () => views.layout({ title: HOSTILE, urls, content: views.page({ ...list([item(3)]), title: "T" }, context), csrfToken: "t" }, context)],
+      ["layout without a token", () => views.layout({ title: "T", urls, content: "plain <text>" }, context)],
+      ["toolbar", () => views.toolbar({ page: page([], HOSTILE), urls, csrfToken: "t" }, context)],
+      ["notices", () => views.notice({ kind: "success", message: HOSTILE }, context)],
+      ["error page", () => views.errorPage({ status: 503, message: HOSTILE, backUrl: "/m?x=\"1\"" }, context)],
+      ["rename dialog, closed", () => views.renameDialog({ urls, csrfToken: "t" }, context)],
+      ["delete dialog, closed", () => views.deleteDialog({ urls, csrfToken: "t" }, context)],
+    ];
+    it.each(cases)("%s", (_name, template) => {
+      expectSameAsLitSsr(template());
+    });
+  });
+
+  it("gives @lit-labs/ssr's output for 500 generated templates", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const scalars = [HOSTILE, "plain", "", 0, 17, -1.5, true, false, null, undefined, nothing, noChange, "a\"b'c<d>&e"];
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth < 2 && r < 0.15) return generate(depth + 1);
+      if (depth < 2 && r < 0.25) return [pick(scalars), generate(depth + 1), pick(scalars)];
+      return pick(scalars);
+    };
+    const attributeValue = () => pick(scalars.filter((v) => v !== noChange || random() < 0.5));
+    // A template is built from pieces: static markup, text bindings and elements with bound attributes.
+    function generate(depth: number): unknown {
+      const strings: string[] = [""];
+      const values: unknown[] = [];
+      const bind = (before: string, v: unknown) => {
+        strings[strings.length - 1] += before;
+        values.push(v);
+        strings.push("");
+      };
+      const add = (text: string) => (strings[strings.length - 1] += text);
+      for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
+        const tag = pick(["div", "span", "a", "p", "em", "button"]); // valid anywhere in a fragment
+        add(`<${tag}`);
+        // Each attribute once: an HTML parser drops a repeated one, and @lit-labs/ssr then refuses the template.
+        const names = ["class", "title", "data-x", "aria-label", "href"];
+        for (let a = Math.floor(random() * 4); a > 0; a--) {
+          const name = names.splice(Math.floor(random() * names.length), 1)[0]!;
+          const form = pick(["unquoted", "double", "single", "multi", "static", "boolean", "prefixed"]);
+          if (form === "unquoted") bind(` ${name}=`, attributeValue());
+          else if (form === "double") (bind(` ${name}="`, attributeValue()), add(`"`));
+          else if (form === "single") (bind(` ${name}='`, attributeValue()), add(`'`));
+          else if (form === "multi") (bind(` ${name}="a `, attributeValue()), bind(" b ", attributeValue()), add(` c"`));
+          else if (form === "boolean") bind(` ?${name}=`, attributeValue());
+          else if (form === "prefixed") (bind(` ${name}="x-`, attributeValue()), add(`"`));
+          else add(` ${name}="static ${a}"`);
+        }
+        add(">");
+        const children = Math.floor(random() * 3);
+        for (let c = 0; c < children; c++) bind(pick(["", " text ", "<br>", "<!-- c -->", "\n  "]), value(depth));
+        add(`</${tag}>`);
+      }
+      const array = Object.assign([...strings], { raw: [...strings] }) as unknown as TemplateStringsArray;
+      return html(array, ...values);
+    }
+    for (let i = 0; i < 500; i++) expectSameAsLitSsr(generate(0));
+  });
+
+  describe("leaves to @lit-labs/ssr, by throwing UnsupportedTemplateError,", () => {
+    const cases: Array<[string, () => unknown]> = [
+      ["a directive in text", () => html`<p>${unsafeHTML("<b>x</b>")}</p>`],
+      ["a directive in an attribute", () => html`<p class=${classMap({ a: true })}>x</p>`],
+      ["a hydratable lit-html template", () => hydratableHtml`<p>${"x"}</p>`],
+      ["a hydratable template inside a server-only one", () => html`<div>${hydratableHtml`<p>${"x"}</p>`}</div>`],
+      ["a plain string", () => "text"],
+      ["a binding in a comment", () => html`<!-- ${"x"} -->`],
+      ["a binding inside <script>", () => html`<script type="application/json">${"{}"}</script>`],
+      ["a binding in attribute-name position", () => html`<p ${"x"}>y</p>`],
+    ];
+    it.each(cases)("%s", (_name, template) => {
+      expect(() => renderTemplateToString(template())).toThrow(UnsupportedTemplateError);
+    });
+
+    it("and renderView() then renders it as @lit-labs/ssr does", () => {
+      for (const template of [html`<p>${unsafeHTML("<b>x</b>")}</p>`, html`<p class=${classMap({ a: true, b: false })}>x</p>`, hydratableHtml`<p>${"x"}</p>`, "text"]) {
+        expect(renderView(template)).toBe(litSsr(template));
+      }
+    });
+  });
+});
