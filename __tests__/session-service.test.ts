@@ -70,6 +70,57 @@ describe.each(backends)("SessionService on $name", (backend) => {
       expect(seen.sort()).toEqual(page.items.map((item) => item.sessionId).sort());
     });
 
+    it("calls enrich and label again only for rows whose state, label, step or times changed", async () => {
+      const store = await openStore();
+      const [a, b, c] = [await store.createSession(FLOW), await store.createSession(FLOW), await store.createSession(FLOW)];
+      const enriched: string[] = [];
+      const labelled: string[] = [];
+      const { service } = serviceFor(store, {
+        enrich: (_state, summary) => (enriched.push(summary.sessionId), {}),
+        label: (summary) => (labelled.push(summary.sessionId), undefined),
+      });
+      await service.listPage(FIRST_PAGE);
+      expect(enriched.sort()).toEqual([a, b, c].sort());
+      enriched.length = labelled.length = 0;
+
+      await service.listPage(FIRST_PAGE);
+      expect([enriched, labelled]).toEqual([[], []]);
+
+      await store.updateState(FLOW, a!, { n: 1 });
+      await store.setCurrentStep(FLOW, b!, "review");
+      await store.setSessionLabel(FLOW, c!, "named");
+      await service.listPage(FIRST_PAGE);
+      expect(enriched.sort()).toEqual([a, b, c].sort());
+      expect(labelled.sort()).toEqual([a, b].sort()); // c has a stored label now
+    });
+
+    it("calls them for every list with enrichCacheSize: 0", async () => {
+      const store = await openStore();
+      await store.createSession(FLOW);
+      let calls = 0;
+      const { service } = serviceFor(store, { enrichCacheSize: 0, enrich: () => (calls++, {}) });
+      await service.listPage(FIRST_PAGE);
+      await service.listPage(FIRST_PAGE);
+      expect(calls).toBe(2);
+    });
+
+    it("does not remember a result that came with a problem", async () => {
+      const store = await openStore();
+      await store.createSession(FLOW);
+      let calls = 0;
+      const { service, logger } = serviceFor(store, {
+        columns: [{ field: "n", header: "N" }],
+        enrich: () => {
+          if (++calls === 1) throw new Error("first call fails");
+          return { n: calls };
+        },
+      });
+      expect((await service.listPage(FIRST_PAGE)).items[0]!.fields.n).toBe("—");
+      expect((await service.listPage(FIRST_PAGE)).items[0]!.fields.n).toBe("2");
+      expect((await service.listPage(FIRST_PAGE)).items[0]!.fields.n).toBe("2");
+      expect(logger.warnings).toHaveLength(1);
+    });
+
     it("gives — cells and logs one warning when the enricher throws, and the page still lists every row", async () => {
       const store = await openStore("workflow_state.db");
       const { service, logger } = serviceFor(store, {

@@ -56,6 +56,13 @@ export interface SessionManagerOptions {
    */
   label?: (summary: SessionSummary, state: WorkflowState) => string | null | undefined | Promise<string | null | undefined>;
   /**
+   * How many rows' `enrich` and `label` results are remembered. A row's results are reused only while its state,
+   * label, step and timestamps are exactly those they were computed from, so both callbacks must be pure functions
+   * of their arguments; set `0` when they read anything else (a clock, another table), to call them on every render.
+   * @default 1000
+   */
+  enrichCacheSize?: number;
+  /**
    * Maps a step id to the title shown in the Step column.
    * @default the step id itself
    */
@@ -104,6 +111,7 @@ export interface ResolvedOptions {
   readonly columns: readonly ColumnSpec[];
   readonly enrich: SessionManagerOptions["enrich"];
   readonly label: SessionManagerOptions["label"];
+  readonly enrichCacheSize: number;
   readonly stepTitle: (stepId: string) => string;
   readonly title: string;
   readonly pageSize: number;
@@ -121,6 +129,8 @@ export const DEFAULT_WORKFLOW_URL = "/";
 export const DEFAULT_TITLE = "Sessions";
 /** Default of {@link SessionManagerOptions.pageSize}. */
 export const DEFAULT_PAGE_SIZE = 50;
+/** Default of {@link SessionManagerOptions.enrichCacheSize}. */
+export const DEFAULT_ENRICH_CACHE_SIZE = 1000;
 /** The longest label accepted, in characters. */
 export const MAX_LABEL_LENGTH = 200;
 
@@ -166,6 +176,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new ConfigurationError(`The \`pageSize\` option must be an integer from 1 to 1000; got ${pageSize}.`);
   }
+  const enrichCacheSize = options.enrichCacheSize ?? DEFAULT_ENRICH_CACHE_SIZE;
+  if (!Number.isInteger(enrichCacheSize) || enrichCacheSize < 0) {
+    throw new ConfigurationError(`The \`enrichCacheSize\` option must be a whole number (0 turns the cache off); got ${enrichCacheSize}.`);
+  }
   const views = resolveViewsOption(options.views);
   return Object.freeze({
     store,
@@ -175,6 +189,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     columns: Object.freeze([...columns]),
     enrich: options.enrich,
     label: options.label,
+    enrichCacheSize,
     stepTitle: options.stepTitle ?? ((stepId: string) => stepId),
     title: options.title ?? DEFAULT_TITLE,
     pageSize,

@@ -67,6 +67,9 @@ export class SessionService {
   /** @param options - the resolved manager options; the service uses the store, flow id and host callbacks. */
   constructor(private readonly options: ResolvedOptions) {}
 
+  /** The last results of `enrich` and `label` by session id, least recently used first. */
+  private readonly hostResultCache = new Map<string, RowIdentity & { results: HostResults }>();
+
   /**
    * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
    * gives the last full window, so a delete on the last rows still shows rows. Every method takes a `scope`: with an
@@ -74,8 +77,8 @@ export class SessionService {
    */
   async listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this.options;
-    const window = await store.listWindow(flowId, { ...query, owner: scope.owner });
-    const items = await this.enrichAll(window.sessions, scope);
+    const window = await store.listWindow(flowId, { ...query, owner: scope.owner, withStates: this.needsState() });
+    const items = await this.enrichAll(window.sessions, scope, window.states);
     return { ...query, offset: window.offset, items, total: window.total };
   }
 
@@ -120,14 +123,24 @@ export class SessionService {
     return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
   }
 
-  private async enrichAll(summaries: SessionSummary[], scope: SessionScope): Promise<SessionListItem[]> {
+  private needsState(): boolean {
+    return this.options.enrich !== undefined || this.options.label !== undefined;
+  }
+
+  /** Enriches the rows; `states` are their raw states when the caller read them already. */
+  private async enrichAll(summaries: SessionSummary[], scope: SessionScope, states?: Map<string, string | null>): Promise<SessionListItem[]> {
     const { store, flowId } = this.options;
-    const needState = this.options.enrich !== undefined || this.options.label !== undefined;
-    const rawStates = needState ? await store.getRawStates(flowId, summaries.map((s) => s.sessionId), scope) : new Map<string, string | null>();
+    const rawStates =
+      states ?? (this.needsState() ? await store.getRawStates(flowId, summaries.map((s) => s.sessionId), scope) : new Map<string, string | null>());
     const problems: string[] = [];
-    const items = await Promise.all(
-      summaries.map((summary) => this.enrichOne(summary, rawStates.get(summary.sessionId), problems)),
+    // Rows the cache knows cost no callback and no await; the host's callbacks run, concurrently, for the others.
+    const results = summaries.map((summary) => this.cachedResults(summary, rawStates.get(summary.sessionId)));
+    await Promise.all(
+      results.map(async (cached, i) => {
+        if (cached === undefined) results[i] = await this.hostResults(summaries[i]!, rawStates.get(summaries[i]!.sessionId), problems);
+      }),
     );
+    const items = summaries.map((summary, i) => this.listItem(summary, results[i]!, problems));
     if (problems.length > 0) {
       this.options.logger.warn(
         `express-workflow-sessions: ${problems.length} problem(s) while listing flow "${flowId}"; the rows show defaults. First: ${problems[0]}`,
@@ -136,15 +149,57 @@ export class SessionService {
     return items;
   }
 
-  private async enrichOne(summary: SessionSummary, rawState: string | null | undefined, problems: string[]): Promise<SessionListItem> {
-    const { enrich, label, columns, stepTitle } = this.options;
-    let state: WorkflowState | undefined;
-    if (enrich || (label && !summary.label)) {
+  private listItem(summary: SessionSummary, { fields, generatedLabel }: HostResults, problems: string[]): SessionListItem {
+    const { columns, stepTitle } = this.options;
+    let title: string | null = null;
+    if (summary.currentStep) {
       try {
-        state = parseState(summary.flowId, summary.sessionId, rawState);
+        title = stepTitle(summary.currentStep);
       } catch (error) {
-        problems.push(describe(error));
+        problems.push(`stepTitle() threw for step "${summary.currentStep}": ${describe(error)}`);
+        title = summary.currentStep;
       }
+    }
+    const shown: Record<string, string> = {};
+    for (const { field } of columns) shown[field] = displayValue(fields[field]);
+    // Spelled out: V8 copies with `...summary` more than a hundred times slower, a cost paid for every row shown.
+    return {
+      flowId: summary.flowId,
+      sessionId: summary.sessionId,
+      label: summary.label,
+      currentStep: summary.currentStep,
+      createdAt: summary.createdAt,
+      updatedAt: summary.updatedAt,
+      stateSizeBytes: summary.stateSizeBytes,
+      displayLabel: summary.label || generatedLabel || defaultLabel(summary.createdAt),
+      stepTitle: title,
+      fields: shown,
+    };
+  }
+
+  /**
+   * What `enrich` and `label` gave for the row when it was exactly as it is now (see `enrichCacheSize`), or
+   * `undefined` when they must be asked: parsing a 2 KB state and enriching it is most of a row's cost, and a list
+   * shows the same rows again after every action.
+   */
+  private cachedResults(summary: SessionSummary, rawState: string | null | undefined): HostResults | undefined {
+    if (!this.options.enrich && !(this.options.label && !summary.label)) return NO_HOST_RESULTS;
+    const cached = this.hostResultCache.get(summary.sessionId);
+    if (!cached || !sameRow(cached, summary, rawState)) return undefined;
+    this.hostResultCache.delete(summary.sessionId);
+    this.hostResultCache.set(summary.sessionId, cached);
+    return cached.results;
+  }
+
+  /** Calls `enrich` and `label` for the row and remembers what they gave, unless it came with a problem. */
+  private async hostResults(summary: SessionSummary, rawState: string | null | undefined, problems: string[]): Promise<HostResults> {
+    const { enrich, label, enrichCacheSize } = this.options;
+    const problemsBefore = problems.length;
+    let state: WorkflowState | undefined;
+    try {
+      state = parseState(summary.flowId, summary.sessionId, rawState);
+    } catch (error) {
+      problems.push(describe(error));
     }
 
     let fields: Record<string, unknown> = {};
@@ -156,33 +211,61 @@ export class SessionService {
       }
     }
 
-    let displayLabel = summary.label || undefined;
-    if (!displayLabel && label && state) {
+    let generatedLabel: string | undefined;
+    if (label && !summary.label && state) {
       try {
         const generated = await label(summary, state);
-        if (typeof generated === "string" && generated.trim() !== "") displayLabel = generated.trim();
+        if (typeof generated === "string" && generated.trim() !== "") generatedLabel = generated.trim();
       } catch (error) {
         problems.push(`label() threw for session "${summary.sessionId}": ${describe(error)}`);
       }
     }
 
-    let title: string | null = null;
-    if (summary.currentStep) {
-      try {
-        title = stepTitle(summary.currentStep);
-      } catch (error) {
-        problems.push(`stepTitle() threw for step "${summary.currentStep}": ${describe(error)}`);
-        title = summary.currentStep;
-      }
+    const results = { fields, generatedLabel };
+    if (enrichCacheSize > 0 && problems.length === problemsBefore) {
+      this.hostResultCache.delete(summary.sessionId);
+      this.hostResultCache.set(summary.sessionId, { ...rowIdentity(summary, rawState), results });
+      if (this.hostResultCache.size > enrichCacheSize) this.hostResultCache.delete(this.hostResultCache.keys().next().value!);
     }
-
-    return {
-      ...summary,
-      displayLabel: displayLabel ?? defaultLabel(summary.createdAt),
-      stepTitle: title,
-      fields: Object.fromEntries(columns.map((column) => [column.field, displayValue(fields[column.field])])),
-    };
+    return results;
   }
+}
+
+/** What the host's callbacks gave for one row. */
+interface HostResults {
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly generatedLabel: string | undefined;
+}
+
+const NO_HOST_RESULTS: HostResults = Object.freeze({ fields: Object.freeze({}), generatedLabel: undefined });
+
+/** Everything about a row that `enrich` and `label` are given, to tell whether a cached result still holds. */
+interface RowIdentity {
+  rawState: string | null | undefined;
+  label: string | null;
+  currentStep: string | null;
+  createdAt: number | undefined;
+  updatedAt: number | undefined;
+}
+
+function rowIdentity(summary: SessionSummary, rawState: string | null | undefined): RowIdentity {
+  return {
+    rawState,
+    label: summary.label,
+    currentStep: summary.currentStep,
+    createdAt: summary.createdAt?.getTime(),
+    updatedAt: summary.updatedAt?.getTime(),
+  };
+}
+
+function sameRow(cached: RowIdentity, summary: SessionSummary, rawState: string | null | undefined): boolean {
+  return (
+    cached.rawState === rawState &&
+    cached.label === summary.label &&
+    cached.currentStep === summary.currentStep &&
+    cached.createdAt === summary.createdAt?.getTime() &&
+    cached.updatedAt === summary.updatedAt?.getTime()
+  );
 }
 
 function displayValue(value: unknown): string {

@@ -66,6 +66,11 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
   offset: number;
   /** The most rows in the window. */
   limit: number;
+  /**
+   * Also reads the window's state blobs, in the same query, into {@link SessionWindow.states}.
+   * @default false
+   */
+  withStates?: boolean;
 }
 
 /** One window of a flow's sessions, with the number of sessions that match. */
@@ -75,6 +80,8 @@ export interface SessionWindow {
   total: number;
   /** Where the window actually starts, after clamping to the sessions that exist. */
   offset: number;
+  /** The raw `state_json` of each session in the window, by session id; only with {@link ListWindowOptions.withStates}. */
+  states?: Map<string, string | null>;
 }
 
 /** Options of {@link WorkflowStore.createSession}. */
@@ -171,7 +178,9 @@ export class WorkflowStore {
     return this.selectPage(flowId, options, "ranges");
   }
 
-  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan"): Promise<SessionSummary[]> {
+  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan"): Promise<SessionSummary[]>;
+  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan", states: Map<string, string | null>): Promise<SessionSummary[]>;
+  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan", states?: Map<string, string | null>): Promise<SessionSummary[]> {
     const { orderBy = "updated_at", descending = true, limit, offset = 0, search = "" } = options;
     if (!Object.hasOwn(LIST_SORT_EXPRESSIONS, orderBy)) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
     // NULLs sort first ascending and last descending, SQLite's default (which its indexes serve), on every database.
@@ -181,13 +190,17 @@ export class WorkflowStore {
           ? "desc"
           : "asc"
         : (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
-    let query = whereOwner(this.whereFlowAndSearch(this.selectSummaries(), flowId, search, searchForm), options)
+    let query = whereOwner(this.whereFlowAndSearch(this.selectSummaries(states !== undefined), flowId, search, searchForm), options)
       .orderBy(this.dialect.listSort(orderBy), direction)
       .orderBy(this.dialect.listSort("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
     else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
     const rows = await this.run(() => query.execute());
-    return rows.map((row) => toSummary(flowId, row));
+    return rows.map((row) => {
+      const summary = toSummary(flowId, row);
+      states?.set(summary.sessionId, row.state_json ?? null);
+      return summary;
+    });
   }
 
   /**
@@ -195,11 +208,11 @@ export class WorkflowStore {
    * A window past the middle is read from the other end of the index, so the last window costs what the first does.
    */
   async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
-    const { offset, limit, descending = true, ...rest } = options;
+    const { offset, limit, descending = true, withStates = false, ...rest } = options;
     const total = await this.countSessions(flowId, { search: rest.search, owner: rest.owner });
     const start = offset >= total ? Math.max(0, total - limit) : Math.max(0, offset);
     const count = Math.min(limit, total - start);
-    if (count <= 0) return { sessions: [], total, offset: 0 };
+    if (count <= 0) return { sessions: [], total, offset: 0, ...(withStates ? { states: new Map() } : {}) };
     const fromEnd = total - start - count;
     const skip = Math.min(start, fromEnd);
     let searchForm: "ranges" | "scan" = "ranges";
@@ -209,11 +222,13 @@ export class WorkflowStore {
       const flowTotal = await this.countSessions(flowId, { owner: rest.owner });
       if (total * 2 >= flowTotal && skip + count <= total / 2) searchForm = "scan";
     }
+    const states = withStates ? new Map<string, string | null>() : undefined;
+    const window = (sessions: SessionSummary[]): SessionWindow => ({ sessions, total, offset: start, ...(states ? { states } : {}) });
     if (fromEnd >= start) {
-      return { sessions: await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm), total, offset: start };
+      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm, states!));
     }
-    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm);
-    return { sessions: reversed.reverse(), total, offset: start };
+    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm, states!);
+    return window(reversed.reverse());
   }
 
   /**
@@ -414,7 +429,8 @@ export class WorkflowStore {
     });
   }
 
-  private selectSummaries() {
+  /** The summary columns; with `withState`, `state_json` too (as `null` without it, so both have one row type). */
+  private selectSummaries(withState = false) {
     return this.db
       .selectFrom(WORKFLOW_STATE_TABLE)
       .select((eb) => [
@@ -424,6 +440,7 @@ export class WorkflowStore {
         "created_at",
         "updated_at",
         this.dialect.byteLength(eb.ref("state_json")).as("state_size"),
+        withState ? eb.ref("state_json").as("state_json") : sql<string | null>`NULL`.as("state_json"),
       ]);
   }
 
