@@ -261,6 +261,14 @@ export async function csrfAgent(app: express.Express, { page = "/manage/sessions
   return agent;
 }
 
+/**
+ * The HTML with numeric character references turned back into characters: the renderer writes static text outside
+ * ASCII (`–`, `“`) as `&#8211;`, which a browser reads as the character itself.
+ */
+export function decoded(html: string): string {
+  return html.replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+}
+
 /** Session ids in the order the page shows them. */
 export function rowIds(html: string): string[] {
   return [...html.matchAll(/<tr\s[^>]*data-session-id="([^"]+)"/g)].map((match) => match[1]!);

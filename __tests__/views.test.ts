@@ -5,7 +5,7 @@ import { listView } from "../views/list.js";
 import { rowView } from "../views/row.js";
 import type { ManagerUrls } from "../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../views/view-set.js";
-import { buildApp, FLOW, openStore, rowIds, visitor } from "./helpers.js";
+import { buildApp, FLOW, openStore, rowIds, visitor, decoded } from "./helpers.js";
 
 const urls: ManagerUrls = {
   page: "/m",
@@ -95,7 +95,7 @@ describe("views", () => {
       );
       const headers = [...html.matchAll(/<th scope="col"[^>]*>(?:\s*<a[^>]*>)?([^<]*)/g)].map((m) => m[1]);
       expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Created", "Size", ""]);
-      expect(html).toContain("Rows 1–1 of 1");
+      expect(decoded(html)).toContain("Rows 1–1 of 1");
     });
   });
 

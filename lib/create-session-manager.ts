@@ -286,9 +286,10 @@ function cursorWithin(page: SessionPage, cursor: number | undefined): number {
 }
 
 // The list is never cached (no-store), so it skips res.send()'s ETag: hashing 100 KB of rows on every request is
-// pure cost.
+// pure cost. The body is encoded once, with its length, rather than measured and then encoded as a chunk.
 function sendHtml(res: Response, body: string): void {
-  res.set("Cache-Control", "no-store").type("html").end(body);
+  const bytes = Buffer.from(body);
+  res.set({ "Cache-Control": "no-store", "Content-Length": String(bytes.length) }).type("html").end(bytes);
 }
 
 function saveSession(req: Request): Promise<void> {

@@ -5,8 +5,8 @@ import { noticesView } from "./notice.js";
 import type { PageViewData } from "./view-data.js";
 import type { ViewContext } from "./view-set.js";
 
-const SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = [
-  ["↑ ↓", "move"],
+const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
+  [html`↑ ↓`, "move"],
   ["PgUp PgDn", "by a window"],
   ["Home End", "first, last"],
   ["Enter", "resume"],

@@ -23,7 +23,8 @@ export function sortHeaderView({ label, sort, page, urls, className = "" }: Sort
   const current = page.orderBy === orderBy;
   const descending = current ? !page.descending : defaultDescending(orderBy);
   const target = { orderBy, descending, search: page.search };
-  const arrow = current ? (page.descending ? "↓" : "↑") : "";
+  // Static text, not a value, so the arrow goes out as a character reference and the list stays ASCII.
+  const arrow = current ? (page.descending ? html`↓` : html`↑`) : "";
   return html`<th scope="col" class=${className} aria-sort=${current ? (page.descending ? "descending" : "ascending") : "none"}>
     <a
       class="ews-sort inline-flex items-center gap-1 hover:underline"
