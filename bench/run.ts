@@ -3,7 +3,8 @@
 // baseline, each server in its own process, over loopback. Then the same on PostgreSQL: a throwaway cluster (the
 // tests' helper), one database per size loaded with the same rows, the store opened with `connectionString`, and a
 // bare Express + `pg` baseline. Latency comes from sequential requests (one at a time, so it is the cost of one
-// request); throughput from autocannon with several connections. Prints a table per database and writes the same
+// request); throughput from autocannon with several connections. Requests carry a visitor's session cookie, as a
+// browser's do; the first window is also measured with the enrichment cache off. Prints a table per database and writes the same
 // figures to bench/results.json. BENCH_SIZES, BENCH_SECONDS and BENCH_DATABASES (default `sqlite,postgres`) narrow it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,6 +34,8 @@ const SEQUENTIAL = 400;
 /** The sequential phase ends after this long even before SEQUENTIAL requests (but not before 20). */
 const SEQUENTIAL_MS = 5000;
 const P = "/manage/sessions";
+/** The name of the first window measured with the enrichment cache off. */
+const UNCACHED = "list, no enrich cache";
 
 interface Figures {
   p50: number;
@@ -82,7 +85,7 @@ function targetsFor(size: number): Array<[name: string, path: string]> {
   ];
 }
 
-async function startServer(mode: "ours" | "baseline", database: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(mode: "ours" | "ours-uncached" | "baseline", database: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [join(here, "server.js"), mode, database], { stdio: ["ignore", "pipe", "inherit"] });
   children.add(child);
   child.once("exit", () => children.delete(child));
@@ -103,10 +106,10 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-function get(agent: http.Agent, port: number, path: string): Promise<number> {
+function get(agent: http.Agent, port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: "127.0.0.1", port, path, agent }, (res) => {
+      .get({ host: "127.0.0.1", port, path, agent, headers }, (res) => {
         res.resume();
         res.on("end", () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`${path} answered ${res.statusCode}`))));
       })
@@ -118,17 +121,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(port: number, path: string): Promise<Figures> {
+/**
+ * The session cookie a browser holds after its first visit to the page, so measured requests are a returning
+ * visitor's, as every list request in a browser is (without it, each request would start, sign and store a new
+ * express-session, and the store would grow with the number of requests).
+ */
+function visitorCookie(port: number, path: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path }, (res) => {
+        res.resume();
+        const cookie = res.headers["set-cookie"]?.[0]?.split(";")[0];
+        res.on("end", () => (cookie ? resolve({ cookie }) : reject(new Error(`${path} set no session cookie`))));
+      })
+      .on("error", reject);
+  });
+}
+
+async function measure(port: number, path: string, headers: Record<string, string> = {}): Promise<Figures> {
   // A fresh keep-alive connection per target: one left idle during autocannon would be closed by the server.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   // Warm-up and sequential phase each stop early after a few seconds, so a slow endpoint cannot stretch the run.
   const warmUntil = Date.now() + 2000;
-  for (let i = 0; i < 50 && Date.now() < warmUntil; i++) await get(agent, port, path); // warm-up
+  for (let i = 0; i < 50 && Date.now() < warmUntil; i++) await get(agent, port, path, headers); // warm-up
   const times: number[] = [];
   const sequentialUntil = Date.now() + SEQUENTIAL_MS;
   for (let i = 0; i < SEQUENTIAL && (i < 20 || Date.now() < sequentialUntil); i++) {
     const start = process.hrtime.bigint();
-    await get(agent, port, path);
+    await get(agent, port, path, headers);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   agent.destroy();
@@ -137,6 +157,7 @@ async function measure(port: number, path: string): Promise<Figures> {
     url: `http://127.0.0.1:${port}${path}`,
     connections: CONNECTIONS,
     duration: SECONDS,
+    headers,
     warmup: { connections: CONNECTIONS, duration: 1 },
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
@@ -170,13 +191,24 @@ async function benchDatabase(database: string, size: number, plan: string, loadS
   const figures: DatabaseResult["ours"] = {};
   let oursRss: number;
   try {
+    const cookie = await visitorCookie(ours.port, P);
     for (const [name, path] of targetsFor(size)) {
-      figures[name] = { path, ...(await measure(ours.port, path)) };
+      figures[name] = { path, ...(await measure(ours.port, path, cookie)) };
       process.stderr.write(`  ${name}: p50 ${figures[name]!.p50.toFixed(2)} ms\n`);
     }
     oursRss = rssMb(ours.child.pid!);
   } finally {
     ours.child.kill();
+  }
+
+  // The same first window with enrichCacheSize: 0, so every request parses and enriches all 50 states again.
+  const uncached = await startServer("ours-uncached", database);
+  try {
+    const path = `${P}/list`;
+    figures[UNCACHED] = { path, ...(await measure(uncached.port, path, await visitorCookie(uncached.port, P))) };
+    process.stderr.write(`  ${UNCACHED}: p50 ${figures[UNCACHED]!.p50.toFixed(2)} ms\n`);
+  } finally {
+    uncached.child.kill();
   }
   return { baselinePlan: plan, baseline, ours: figures, rssMb: { ours: oursRss, baseline: baselineRss }, loadSeconds };
 }

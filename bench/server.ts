@@ -1,7 +1,7 @@
-// The server under test, run in its own process by bench/run.ts as `server.js <ours|baseline> <database>`, where
-// <database> is a SQLite file or a `postgres://` URL: either the session manager over that database (`ours`), or the
-// baseline, a bare Express route that answers the first window's 50 rows as JSON from one better-sqlite3 or `pg`
-// query. Prints `{"port":N}` once it listens.
+// The server under test, run in its own process by bench/run.ts as `server.js <mode> <database>`, where <database> is
+// a SQLite file or a `postgres://` URL and <mode> is `ours` (the session manager over that database),
+// `ours-uncached` (the same with enrichCacheSize: 0) or `baseline` (a bare Express route that answers the first
+// window's 50 rows as JSON from one better-sqlite3 or `pg` query). Prints `{"port":N}` once it listens.
 import Database from "better-sqlite3";
 import express from "express";
 import session from "express-session";
@@ -49,6 +49,7 @@ async function main() {
         enrich: demo.enrich,
         label: demo.label,
         title: "Bench Sessions",
+        ...(mode === "ours-uncached" ? { enrichCacheSize: 0 } : {}),
       }),
     );
   }
