@@ -7,6 +7,7 @@ import pg from "pg";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import { ConfigurationError, CorruptStateError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
 import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
+import type { WorkflowStore } from "../lib/workflow-store.js";
 import { freePort } from "./postgres-cluster.js";
 import { FLOW, adminQuery, backends, copyFixture, createPostgresSchema, postgres, tempDir, type FixtureName } from "./helpers.js";
 
@@ -542,7 +543,7 @@ describe("createWorkflowStore() on PostgreSQL", () => {
         await client.query("ANALYZE workflow_state");
         queries.length = 0;
         expect(await store.listSessions("flow7", { limit: 20 })).toHaveLength(20);
-        expect(await store.countSessions("flow7")).toBe(50);
+        expect(await store.countSessions("flow7", { search: "7" })).toBe(6); // 7 and 7007, 7207, … 7807
         expect(queries).toHaveLength(2);
         for (const query of queries) {
           const explained = await client.query(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]);
@@ -550,10 +551,69 @@ describe("createWorkflowStore() on PostgreSQL", () => {
           expect(plan).not.toContain('"Seq Scan"');
           expect(plan).toMatch(/"Index Name":"idx_workflow_state_(key_c|flow_\w+)"/);
         }
+        // Without a search, the flow's count is one row of the counts the triggers keep.
+        queries.length = 0;
+        expect(await store.countSessions("flow7")).toBe(50);
+        expect(queries.map((query) => query.sql)).toEqual([expect.stringMatching(/FROM "workflow_state_counts"/)]);
       } finally {
         await client.end();
         await db.destroy();
       }
+    });
+  });
+
+  describe("session counts", () => {
+    const actualCount = async (store: WorkflowStore, flowId: string, owner?: string) => {
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM workflow_state
+          WHERE flow_session_key LIKE ${`${flowId}:%`} AND (${owner ?? null}::text IS NULL OR owner = ${owner ?? null})`.execute(store.db);
+      return rows[0]!.n;
+    };
+    const expectCounts = async (store: WorkflowStore) => {
+      for (const [flowId, owner] of [[FLOW], [FLOW, "alice"], [FLOW, "bob"], ["other"]] as const) {
+        expect(await store.countSessions(flowId, { owner })).toBe(await actualCount(store, flowId, owner));
+      }
+    };
+
+    it("keeps each flow's count, and each owner's, through every kind of write, the host's own SQL included", async () => {
+      const store = await postgres.openStore("workflow_state.db");
+      await expectCounts(store);
+      const alices = [await store.createSession(FLOW, { owner: "alice" }), await store.createSession(FLOW, { owner: "alice" })];
+      await store.createSession(FLOW);
+      await store.createSession("other");
+      await store.updateState(FLOW, "upserted", { n: 1 }); // a new row through INSERT ... ON CONFLICT
+      await store.updateState(FLOW, "upserted", { n: 2 }); // the conflict path: no new row
+      await expectCounts(store);
+      await store.setSessionOwner(FLOW, alices[0]!, "bob");
+      await store.deleteSession(FLOW, alices[1]!);
+      await expectCounts(store);
+      await sql`INSERT INTO workflow_state (flow_session_key, owner) VALUES (${`${FLOW}:raw-1`}, 'alice'), (${`${FLOW}:raw-2`}, NULL), ('no-colon', NULL)`.execute(store.db);
+      await sql`UPDATE workflow_state SET flow_session_key = ${"other:moved"} WHERE flow_session_key = ${`${FLOW}:raw-2`}`.execute(store.db);
+      await sql`DELETE FROM workflow_state WHERE flow_session_key LIKE ${`${FLOW}:1%`} OR flow_session_key LIKE ${"transcription:%"}`.execute(store.db);
+      await expectCounts(store);
+      await sql`TRUNCATE workflow_state`.execute(store.db);
+      expect(await store.countSessions(FLOW)).toBe(0);
+      await store.createSession(FLOW);
+      expect(await store.countSessions(FLOW)).toBe(1);
+    });
+
+    it("counts a table that had rows before, and rebuilds counts whose triggers were dropped", async () => {
+      const database = await postgres.database("workflow_state.db");
+      let store = await database.open();
+      expect(await store.countSessions(FLOW)).toBe(24);
+      await sql`DROP TRIGGER workflow_state_count_insert ON workflow_state`.execute(store.db);
+      await store.createSession(FLOW);
+      await store.close();
+      store = await database.open();
+      expect(await store.countSessions(FLOW)).toBe(25);
+    });
+
+    it("stays exact while several instances create and delete at once", async () => {
+      const database = await postgres.database();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => database.open()));
+      const ids = await Promise.all(stores.flatMap((store) => Array.from({ length: 25 }, () => store.createSession(FLOW, { owner: "alice" }))));
+      await Promise.all(ids.slice(0, 40).map((id, i) => stores[i % 4]!.deleteSession(FLOW, id)));
+      expect(await stores[0]!.countSessions(FLOW)).toBe(60);
+      expect(await stores[1]!.countSessions(FLOW, { owner: "alice" })).toBe(60);
     });
   });
 

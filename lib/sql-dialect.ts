@@ -42,6 +42,12 @@ export interface SqlDialect {
    * the database offers no cheap one (then nothing is cached).
    */
   changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+  /**
+   * The number of sessions whose key starts with `flowPrefix` (and whose owner is `owner`, when given), read from a
+   * count the database keeps up to date as rows come and go; `undefined` when it keeps none (then the store counts
+   * the index, and caches the count by {@link changeToken}).
+   */
+  keptCount(db: Kysely<WorkflowStateDatabase>, flowPrefix: string, owner: string | undefined): Promise<number | undefined>;
 }
 
 /** The sort expressions of the list on SQLite, each backed by an index that leads with the flow prefix. */
@@ -147,6 +153,7 @@ const sqliteDialect: SqlDialect = {
     const { rows } = await sql<{ token: string }>`SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS token`.execute(db);
     return rows[0]?.token;
   },
+  keptCount: async () => undefined,
 };
 
 /** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
@@ -156,6 +163,75 @@ const PG_KEY_INDEX = "idx_workflow_state_key_c";
 
 // NULL for a key without ":", like SQLite's expression gives "" for one.
 const postgresFlowPrefix = () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`;
+
+/**
+ * Session counts per flow (`owner_key` '') and per flow and owner, kept by triggers on the table, so the list's
+ * "of 100,000" costs one row read instead of a scan that grows with the sessions (PostgreSQL has no cheap change
+ * token to cache a count by). Every writer is counted, the host's own SQL included.
+ */
+export const PG_COUNTS_TABLE = "workflow_state_counts";
+const PG_COUNT_TRIGGERS = ["workflow_state_count_insert", "workflow_state_count_delete", "workflow_state_count_move", "workflow_state_count_truncate"];
+
+// Inserts and deletes are counted per statement, from the transition table, so a bulk load upserts each count once.
+// The functions keep the search_path they were created with, so a writer whose search_path differs (one that names
+// the table with its schema) still finds the counts.
+// An upsert that updates (ON CONFLICT DO UPDATE) adds no row to the insert's transition table. A row whose key or
+// owner changes moves between counts, row by row (rare: setSessionOwner).
+async function createCountTriggers(trx: Kysely<WorkflowStateDatabase>): Promise<void> {
+  const table = sql.table(WORKFLOW_STATE_TABLE);
+  const counts = sql.table(PG_COUNTS_TABLE);
+  await sql`CREATE TABLE IF NOT EXISTS ${counts} (
+      flow_prefix TEXT NOT NULL,
+      owner_key TEXT NOT NULL,
+      sessions BIGINT NOT NULL,
+      PRIMARY KEY (flow_prefix, owner_key))`.execute(trx);
+  await sql`CREATE OR REPLACE FUNCTION workflow_state_count_statement() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      INSERT INTO ${counts} AS kept (flow_prefix, owner_key, sessions)
+        SELECT prefix, owner_key, CASE WHEN TG_OP = 'DELETE' THEN -count(*) ELSE count(*) END FROM (
+          SELECT substring(flow_session_key from '^[^:]*:') AS prefix, '' AS owner_key FROM changed_rows
+          UNION ALL
+          SELECT substring(flow_session_key from '^[^:]*:'), owner FROM changed_rows WHERE owner <> ''
+        ) AS changed WHERE prefix IS NOT NULL GROUP BY prefix, owner_key
+        ON CONFLICT (flow_prefix, owner_key) DO UPDATE SET sessions = kept.sessions + excluded.sessions;
+      RETURN NULL;
+    END $$`.execute(trx);
+  await sql`CREATE OR REPLACE FUNCTION workflow_state_count_row() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      INSERT INTO ${counts} AS kept (flow_prefix, owner_key, sessions)
+        SELECT prefix, owner_key, sum(delta) FROM (VALUES
+          (substring(OLD.flow_session_key from '^[^:]*:'), '', -1),
+          (substring(OLD.flow_session_key from '^[^:]*:'), CASE WHEN OLD.owner <> '' THEN OLD.owner END, -1),
+          (substring(NEW.flow_session_key from '^[^:]*:'), '', 1),
+          (substring(NEW.flow_session_key from '^[^:]*:'), CASE WHEN NEW.owner <> '' THEN NEW.owner END, 1)
+        ) AS changed (prefix, owner_key, delta) WHERE prefix IS NOT NULL AND owner_key IS NOT NULL GROUP BY prefix, owner_key
+        ON CONFLICT (flow_prefix, owner_key) DO UPDATE SET sessions = kept.sessions + excluded.sessions;
+      RETURN NULL;
+    END $$`.execute(trx);
+  await sql`CREATE OR REPLACE FUNCTION workflow_state_count_clear() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      DELETE FROM ${counts};
+      RETURN NULL;
+    END $$`.execute(trx);
+  const [insert, remove, move, truncate] = PG_COUNT_TRIGGERS.map((name) => sql.id(name!));
+  for (const name of PG_COUNT_TRIGGERS) await sql`DROP TRIGGER IF EXISTS ${sql.id(name)} ON ${table}`.execute(trx);
+  await sql`CREATE TRIGGER ${insert} AFTER INSERT ON ${table} REFERENCING NEW TABLE AS changed_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION workflow_state_count_statement()`.execute(trx);
+  await sql`CREATE TRIGGER ${remove} AFTER DELETE ON ${table} REFERENCING OLD TABLE AS changed_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION workflow_state_count_statement()`.execute(trx);
+  await sql`CREATE TRIGGER ${move} AFTER UPDATE OF flow_session_key, owner ON ${table} FOR EACH ROW
+      WHEN (OLD.flow_session_key IS DISTINCT FROM NEW.flow_session_key OR OLD.owner IS DISTINCT FROM NEW.owner)
+      EXECUTE FUNCTION workflow_state_count_row()`.execute(trx);
+  await sql`CREATE TRIGGER ${truncate} AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION workflow_state_count_clear()`.execute(trx);
+  // Count what is there now; the table is locked against writers until the migration commits.
+  await sql`DELETE FROM ${counts}`.execute(trx);
+  await sql`INSERT INTO ${counts} (flow_prefix, owner_key, sessions)
+      SELECT prefix, owner_key, count(*) FROM (
+        SELECT substring(flow_session_key from '^[^:]*:') AS prefix, '' AS owner_key FROM ${table}
+        UNION ALL
+        SELECT substring(flow_session_key from '^[^:]*:'), owner FROM ${table} WHERE owner <> ''
+      ) AS existing WHERE prefix IS NOT NULL GROUP BY prefix, owner_key`.execute(trx);
+}
 
 const postgresDialect: SqlDialect = {
   name: "postgres",
@@ -170,6 +246,8 @@ const postgresDialect: SqlDialect = {
         AND to_regclass(${OWNER_INDEX}) IS NOT NULL
         AND to_regclass(${UPDATED_AT_INDEX}) IS NOT NULL
         AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL
+        AND to_regclass(${PG_COUNTS_TABLE}) IS NOT NULL
+        AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgname IN (${sql.join(PG_COUNT_TRIGGERS)})) = ${PG_COUNT_TRIGGERS.length}
         AND ${sql.join(Object.values(LIST_INDEXES).map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)} AS ready`.execute(db);
     if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
@@ -189,6 +267,9 @@ const postgresDialect: SqlDialect = {
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(UPDATED_AT_INDEX)} ON ${table} (updated_at)`.execute(trx);
       await sql`CREATE INDEX IF NOT EXISTS ${sql.id(PG_KEY_INDEX)} ON ${table} ((flow_session_key COLLATE "C"))`.execute(trx);
       await createListIndexes(trx, postgresFlowPrefix(), POSTGRES_SORT_EXPRESSIONS, " NULLS FIRST");
+      // Readers go on; writers wait for the counts to be rebuilt, so none is missed between the count and the triggers.
+      await sql`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+      await createCountTriggers(trx);
     });
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
@@ -201,6 +282,11 @@ const postgresDialect: SqlDialect = {
   byteLength: (column) => sql<number>`octet_length(${column})`,
   flowPrefix: () => postgresFlowPrefix(),
   changeToken: async () => undefined,
+  async keptCount(db, flowPrefix, owner) {
+    const { rows } = await sql<{ sessions: string }>`SELECT sessions FROM ${sql.table(PG_COUNTS_TABLE)}
+        WHERE flow_prefix = ${flowPrefix} AND owner_key = ${owner ?? ""}`.execute(db);
+    return Number(rows[0]?.sessions ?? 0);
+  },
 };
 
 /** Picks the statements for the database behind `db`; fails with a clear message for dialects it does not speak. */

@@ -232,11 +232,17 @@ export class WorkflowStore {
   }
 
   /**
-   * The number of sessions in the flow (that match `search`, when given). On SQLite the count is remembered until
-   * the table changes, from this store or any other connection, so an unchanged list does not count again.
+   * The number of sessions in the flow (that match `search`, when given). On PostgreSQL the flow's count (and each
+   * owner's) is kept by triggers, so it costs one row read; on SQLite it is counted and remembered until the table
+   * changes, from this store or any other connection, so an unchanged list does not count again.
    */
   async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
     const search = options.search ?? "";
+    if (search === "") {
+      checkFlowId(flowId);
+      const kept = await this.run(() => this.dialect.keptCount(this.db, `${flowId}:`, checkedOwner(options.owner)));
+      if (kept !== undefined) return kept;
+    }
     const cacheKey = JSON.stringify([flowId, search, options.owner ?? null]);
     const token = await this.run(() => this.dialect.changeToken(this.db));
     const cached = this.counts.get(cacheKey);
@@ -481,12 +487,17 @@ export class WorkflowStore {
 
 /** Adds `owner = ?` when the scope names an owner; the builder is any select, update or delete on the table. */
 function whereOwner<Q extends { where(column: "owner", op: "=", value: string): Q }>(query: Q, scope: SessionScope): Q {
-  const { owner } = scope;
-  if (owner === undefined) return query;
+  const owner = checkedOwner(scope.owner);
+  return owner === undefined ? query : query.where("owner", "=", owner);
+}
+
+/** The scope's owner, `undefined` for every owner; throws for an owner that is not a non-empty string. */
+function checkedOwner(owner: unknown): string | undefined {
+  if (owner === undefined) return undefined;
   if (typeof owner !== "string" || owner.length === 0) {
     throw new InvalidInputError(`An owner must be a non-empty string; got ${JSON.stringify(owner)}.`);
   }
-  return query.where("owner", "=", owner);
+  return owner;
 }
 
 const MAX_CACHED_COUNTS = 64;
