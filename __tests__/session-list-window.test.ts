@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import Database from "better-sqlite3";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
 import { listParamsFrom } from "../lib/list-params.js";
-import { LIST_INDEXES, LIST_SORT_EXPRESSIONS } from "../lib/sql-dialect.js";
+import { LIST_INDEXES, LIST_SORT_EXPRESSIONS, OWNER_LIST_INDEXES } from "../lib/sql-dialect.js";
 import { prefixUpperBound, type SessionOrderBy, type SessionSummary, type WorkflowStore } from "../lib/workflow-store.js";
 import { buildApp, csrfAgent, FLOW, rowIds, tempDir, visitor, decoded } from "./helpers.js";
 
@@ -125,6 +125,23 @@ describe("the session list at scale", () => {
           .all(`${FLOW}:`) as Array<{ detail: string }>;
         raw.close();
         expect(plan.map((row) => row.detail).join("; ")).toBe(`SEARCH workflow_state USING INDEX ${LIST_INDEXES[orderBy]} (<expr>=?)`);
+      },
+    );
+
+    it.each(Object.keys(LIST_SORT_EXPRESSIONS) as SessionOrderBy[])(
+      "walks one owner's part of the index for %s, with an owner scope",
+      async (orderBy) => {
+        const file = `${tempDir()}/workflow_state.db`;
+        await (await storeWith(3, file)).close();
+        const raw = new Database(file, { readonly: true });
+        const plan = raw
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT * FROM workflow_state WHERE substr(flow_session_key, 1, instr(flow_session_key, ':')) = ? AND owner = ?
+             ORDER BY ${LIST_SORT_EXPRESSIONS[orderBy]} DESC, flow_session_key DESC LIMIT 50 OFFSET 10`,
+          )
+          .all(`${FLOW}:`, "alice") as Array<{ detail: string }>;
+        raw.close();
+        expect(plan.map((row) => row.detail).join("; ")).toBe(`SEARCH workflow_state USING INDEX ${OWNER_LIST_INDEXES[orderBy]} (<expr>=? AND owner=?)`);
       },
     );
 

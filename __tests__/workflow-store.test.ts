@@ -482,6 +482,10 @@ describe("createWorkflowStore() on PostgreSQL", () => {
         "idx_workflow_state_flow_updated",
         "idx_workflow_state_key_c",
         "idx_workflow_state_owner",
+        "idx_workflow_state_owner_created",
+        "idx_workflow_state_owner_label",
+        "idx_workflow_state_owner_step",
+        "idx_workflow_state_owner_updated",
         "idx_workflow_state_updated",
         "workflow_state_pkey",
       ]);
@@ -551,6 +555,14 @@ describe("createWorkflowStore() on PostgreSQL", () => {
           expect(plan).not.toContain('"Seq Scan"');
           expect(plan).toMatch(/"Index Name":"idx_workflow_state_(key_c|flow_\w+)"/);
         }
+        // One owner's window walks that owner's part of the list index, past no one else's sessions.
+        await client.query(`UPDATE workflow_state SET owner = 'user' || (split_part(flow_session_key, ':', 2)::int % 3)`);
+        await client.query("ANALYZE workflow_state");
+        queries.length = 0;
+        expect((await store.listWindow("flow7", { offset: 0, limit: 3, owner: "user1", orderBy: "label" })).sessions).toHaveLength(3);
+        const windowQuery = queries.find((query) => /order by/i.test(query.sql))!;
+        const explained = await client.query(`EXPLAIN (FORMAT JSON) ${windowQuery.sql}`, [...windowQuery.parameters]);
+        expect(JSON.stringify(explained.rows)).toContain('"Index Name":"idx_workflow_state_owner_label"');
         // Without a search, the flow's count is one row of the counts the triggers keep.
         queries.length = 0;
         expect(await store.countSessions("flow7")).toBe(50);

@@ -79,19 +79,34 @@ export const LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, s
   current_step: "idx_workflow_state_flow_step",
 };
 
-// Walking one of these indexes in order gives a window of one flow with no sort step, and its last column makes
-// the tie-break (and the count) index-only. `nulls` is how the list orders NULLs ascending (SQLite's default,
-// NULLS FIRST), spelled out where the database's default differs.
+/**
+ * The same per owner, for the `owner` option: `(flow prefix, owner, sort expression, flow_session_key)`, partial on
+ * `owner IS NOT NULL`, so one user's window never walks past other users' sessions, and a file nobody owns rows in
+ * pays nothing for them.
+ */
+export const OWNER_LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, string>> = {
+  updated_at: "idx_workflow_state_owner_updated",
+  created_at: "idx_workflow_state_owner_created",
+  label: "idx_workflow_state_owner_label",
+  current_step: "idx_workflow_state_owner_step",
+};
+
+// Walking one of these indexes in order gives a window of one flow (or one owner's part of it) with no sort step,
+// and its last column makes the tie-break (and the count) index-only. `nulls` is how the list orders NULLs ascending
+// (SQLite's default, NULLS FIRST), spelled out where the database's default differs.
 async function createListIndexes(
   db: Kysely<WorkflowStateDatabase>,
   prefix: RawBuilder<string>,
   expressions: Readonly<Record<ListSortColumn, string>>,
   nulls: string,
 ): Promise<void> {
-  for (const [orderBy, name] of Object.entries(LIST_INDEXES)) {
-    const expression = sql.raw(`${expressions[orderBy as keyof typeof LIST_INDEXES]}${nulls}`);
-    const key = sql.raw(`${expressions.flow_session_key}${nulls}`);
-    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON ${sql.table(WORKFLOW_STATE_TABLE)}(${prefix}, ${expression}, ${key})`.execute(db);
+  const table = sql.table(WORKFLOW_STATE_TABLE);
+  const key = sql.raw(`${expressions.flow_session_key}${nulls}`);
+  for (const orderBy of Object.keys(LIST_INDEXES) as Array<keyof typeof LIST_INDEXES>) {
+    const expression = sql.raw(`${expressions[orderBy]}${nulls}`);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(LIST_INDEXES[orderBy])} ON ${table}(${prefix}, ${expression}, ${key})`.execute(db);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_LIST_INDEXES[orderBy])} ON ${table}(${prefix}, owner, ${expression}, ${key})
+        WHERE owner IS NOT NULL`.execute(db);
   }
 }
 
@@ -248,7 +263,7 @@ const postgresDialect: SqlDialect = {
         AND to_regclass(${PG_KEY_INDEX}) IS NOT NULL
         AND to_regclass(${PG_COUNTS_TABLE}) IS NOT NULL
         AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgname IN (${sql.join(PG_COUNT_TRIGGERS)})) = ${PG_COUNT_TRIGGERS.length}
-        AND ${sql.join(Object.values(LIST_INDEXES).map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)} AS ready`.execute(db);
+        AND ${sql.join([...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)].map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)} AS ready`.execute(db);
     if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
     const table = sql.table(WORKFLOW_STATE_TABLE);
