@@ -74,6 +74,20 @@ function clusterLocale(): string {
   }
 }
 
+/**
+ * A natural-language default collation (ICU's en-US, where "a" < "B" and punctuation is ignored at first), as many
+ * production clusters have, so a query that forgets the byte order the list relies on fails here too. PostgreSQL 15
+ * and later; older servers keep the libc locale.
+ */
+function icuCollation(bin: string): string[] {
+  try {
+    const version = /(\d+)/.exec(execFileSync(join(bin, "initdb"), ["--version"], { encoding: "utf8" }))?.[1];
+    return Number(version) >= 15 ? ["--locale-provider=icu", "--icu-locale=en-US"] : [];
+  } catch {
+    return [];
+  }
+}
+
 const asRoot = () => process.getuid?.() === 0;
 
 function runPg(bin: string, tool: string, args: string[]): void {
@@ -135,7 +149,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     chownSync(dir, uid, gid);
   }
   try {
-    runPg(bin, "initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", `--locale=${clusterLocale()}`, "--no-sync"]);
+    runPg(bin, "initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", `--locale=${clusterLocale()}`, ...icuCollation(bin), "--no-sync"]);
     const port = await freePort();
     const settings = [
       `-p ${port}`,
