@@ -29,8 +29,21 @@ describe("demo-app", () => {
     const page = await agent.get("/workflow").expect(200);
     expect(page.text).toContain('data-testid="active-label">Lecture batch 0<');
     expect(page.text).toContain('data-testid="active-step">Selection<');
-    await agent.post("/workflow/advance").expect(303);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    // The form's own field, as a browser without JavaScript sends it (not the agent's header).
+    await agent.post("/workflow/advance").set("X-CSRF-Token", "").type("form").send({ _csrf: token }).expect(303);
     expect(await store.getCurrentStep("structure_decomposition", id)).toBe("segmentation");
+    await close();
+  });
+
+  it("refuses a workflow POST without the visitor's CSRF token, and changes nothing", async () => {
+    const { app, store, close } = await createDemoApp({ dataDir: tempDir() });
+    const agent = await csrfAgent(app);
+    const id = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+    await agent.post(`${P}/resume`).type("form").send({ session_id: id }).expect(303);
+    const res = await agent.post("/workflow/advance").set("X-CSRF-Token", "").type("form").send({ _csrf: "forged" }).expect(403);
+    expect(res.text).toContain("could not be verified");
+    expect(await store.getCurrentStep("structure_decomposition", id)).toBe("selection");
     await close();
   });
 

@@ -12,7 +12,7 @@ import session from "express-session";
 import pg from "pg";
 import { html, render } from "@lit-labs/ssr";
 import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
-import { createSessionManager, createWorkflowStore } from "express-workflow-sessions";
+import { createSessionManager, createWorkflowStore, csrfTokenFor, ERROR_TABLE, isSessionManagerError, verifyCsrf } from "express-workflow-sessions";
 import { SqliteSessionStore } from "./sqlite-session-store.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -174,6 +174,7 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
           <p>Step: <strong data-testid="active-step">${summary.currentStep ? stepTitle(summary.currentStep) : "Not started"}</strong></p>
           <ul class="steps">${STEPS.map((step, index) => html`<li class=${index <= stepIndex ? "step step-primary" : "step"}>${step.title}</li>`)}</ul>
           <form method="post" action="/workflow/advance">
+            <input type="hidden" name="_csrf" value=${csrfTokenFor(req)} />
             <button class="btn btn-primary" ?disabled=${!next}>${next ? `Advance to ${next.title}` : "Finished"}</button>
           </form>
         </div></div>
@@ -183,7 +184,8 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
     }
   });
 
-  app.post("/workflow/advance", async (req, res, next) => {
+  // The workflow's own POST carries the manager's CSRF token, checked the same way as the manager's.
+  app.post("/workflow/advance", express.urlencoded({ extended: false, limit: "1kb" }), verifyCsrf(), async (req, res, next) => {
     try {
       const id = req.session.activeSessionId;
       if (id && (await store.sessionExists(FLOW_ID, id))) {
@@ -195,6 +197,12 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
     } catch (error) {
       next(error);
     }
+  });
+
+  // The demo's own routes answer the package's errors (a failed CSRF check) with the status and message it gives.
+  app.use((error, _req, res, next) => {
+    if (!isSessionManagerError(error)) return next(error);
+    res.status(ERROR_TABLE[error.code].status).type("text").send(error.publicMessage ?? ERROR_TABLE[error.code].message);
   });
 
   const close = async () => {

@@ -15,6 +15,7 @@ const CROSS_SITE = "Requests from other sites cannot change your sessions. Nothi
 /**
  * The CSRF token of the visitor's express-session, created on first use: 32 random bytes, base64url. It is the
  * synchronizer-token pattern: the secret lives only server-side in the session and in the pages rendered for it.
+ * A host's own forms (a workflow step's POST) can carry it in a `_csrf` field and be checked with {@link verifyCsrf}.
  */
 export function csrfTokenFor(req: Request): string {
   let token = req.session.workflowSessionsCsrfToken;
@@ -28,7 +29,14 @@ export function csrfTokenFor(req: Request): string {
 /**
  * Rejects a state-changing request that another site could have sent: first by `Sec-Fetch-Site` and `Origin` (a
  * browser sets them and a page cannot forge them), then by the session's token, sent as the `X-CSRF-Token` header
- * or the `_csrf` form field and compared in constant time. Runs after the body is parsed.
+ * or the `_csrf` form field and compared in constant time. Runs after the body is parsed. A rejected request goes
+ * to `next()` as a {@link ForbiddenRequestError} (403 in `ERROR_TABLE`); the manager's routes use it, and a host's
+ * routes can too.
+ *
+ * @example
+ * ```ts
+ * app.post("/workflow/advance", express.urlencoded({ extended: false }), verifyCsrf(), advanceStep);
+ * ```
  */
 export function verifyCsrf(): RequestHandler {
   return function verifyCsrfToken(req, _res, next) {

@@ -43,6 +43,7 @@ export {
   DEFAULT_WORKFLOW_URL,
   DEFAULT_TITLE,
   DEFAULT_PAGE_SIZE,
+  DEFAULT_ENRICH_CACHE_SIZE,
   MAX_LABEL_LENGTH,
   type SessionManagerOptions,
   type ColumnSpec,
@@ -65,6 +66,6 @@ export {
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
-export { CSRF_HEADER, CSRF_FIELD } from "./csrf.js";
+export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf } from "./csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./security-headers.js";
 export type { WorkflowStateDatabase, WorkflowStateTable } from "./workflow-state-table.js";
