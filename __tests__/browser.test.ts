@@ -180,6 +180,29 @@ describe("the session manager in a browser", () => {
       expect(problems).toEqual([]);
     });
 
+    it("comes back to the list's order and window after Rename, Delete and Cancel", async () => {
+      const { page, problems } = await openPage(browser, { javaScriptEnabled: false });
+      const listed = `${demo.url}${P}?sort=label&dir=asc&offset=5`;
+      await page.goto(listed);
+      const range = await page.textContent("[data-role=range]");
+      const first = page.locator(rows).first();
+      const id = await first.getAttribute("data-session-id");
+      await first.locator("[data-action=rename]").click();
+      await page.waitForURL(`${listed}&rename=${id}`);
+      await page.fill("#ews-rename-dialog input[name=label]", "Lecture renamed without JavaScript");
+      await page.click("#ews-rename-dialog button[type=submit]");
+      await page.waitForURL(listed);
+      await expect(page.textContent("[data-role=range]")).resolves.toBe(range);
+
+      await page.locator(rows).first().locator("[data-action=delete]").click();
+      await page.click("#ews-delete-dialog a[data-action=close-dialog]");
+      await page.waitForURL(listed);
+      await page.locator(rows).first().locator("[data-action=delete]").click();
+      await page.click("#ews-delete-dialog button[type=submit]");
+      await page.waitForURL(listed);
+      expect(problems).toEqual([]);
+    });
+
     it("cancels a dialog with its Cancel link", async () => {
       const { page } = await openPage(browser, { javaScriptEnabled: false });
       const id = "9094a0bf-9157-456c-aabd-e5c7cc690a73";

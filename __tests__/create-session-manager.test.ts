@@ -193,6 +193,14 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       expect(res.text).toContain("Renamed to “Fresh name”.");
     });
 
+    it("without htmx, redirects to the list as the form's action names it (order, search, window)", async () => {
+      const { agent } = await fixtureApp();
+      const page = await agent.get(`${P}?sort=label&dir=asc&q=lec&rename=${NEWEST}`).expect(200);
+      const action = /<form method="post" action="([^"]+)" hx-post="\/manage\/sessions\/rename"/.exec(page.text)![1]!.replaceAll("&amp;", "&");
+      expect(action).toBe(`${P}/rename?sort=label&dir=asc&q=lec`);
+      await agent.post(action).type("form").send({ session_id: NEWEST, label: "x" }).expect(303).expect("Location", `${P}?sort=label&dir=asc&q=lec`);
+    });
+
     it("clears the label when it is empty", async () => {
       const { agent, store } = await fixtureApp({ label: () => "generated" });
       await agent.post(`${P}/rename`).type("form").send({ session_id: NEWEST, label: "" }).expect(303);

@@ -93,7 +93,7 @@ describe("renderTemplateToString()", () => {
     });
 
     it("so a built-in list of ASCII data is one ASCII string", () => {
-      const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets" };
+      const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets", state: "" };
       const items: SessionListItem[] = [0, 1].map((n) => ({
         flowId: "flow",
         sessionId: `s-${n}`,
@@ -120,7 +120,7 @@ describe("renderTemplateToString()", () => {
   });
 
   describe("gives @lit-labs/ssr's output for every built-in view", () => {
-    const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets" };
+    const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets", state: "sort=label&dir=asc&q=%3Cx%3E&offset=50" };
     const item = (n: number): SessionListItem => ({
       flowId: "flow",
       sessionId: `s-${n}`,

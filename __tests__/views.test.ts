@@ -15,6 +15,7 @@ const urls: ManagerUrls = {
   delete: "/m/delete",
   resume: "/m/resume",
   assets: "/m/assets",
+  state: "",
 };
 const NOW = new Date("2026-11-24T12:00:00Z");
 

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { noticesView } from "../views/notice.js";
+import { withListState } from "../views/list-url.js";
 import type { ManagerUrls, Notice, OpenDialog } from "../views/view-data.js";
 import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../views/view-set.js";
 import { loadAssets } from "./assets.js";
@@ -10,7 +11,7 @@ import { formBody } from "./form-body.js";
 import { securityHeaders } from "./security-headers.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
 import { renderView } from "./render-view.js";
-import { listParamsFrom } from "./list-params.js";
+import { listParamsFrom, listStateQuery } from "./list-params.js";
 import { SessionService, type SessionPage } from "./session-service.js";
 import { loadViewOverrides, type ViewOverrides } from "./view-overrides.js";
 import type { SessionScope } from "./workflow-store.js";
@@ -79,6 +80,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       delete: `${base}/delete`,
       resume: `${base}/resume`,
       assets: `${base}/assets`,
+      state: "",
     };
   };
   const urlsFor = (req: Request): ManagerUrls => urlsAt(req.baseUrl);
@@ -101,7 +103,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       cursor: cursorWithin(page, cursor),
       activeSessionId: req.session.activeSessionId,
       columns: config.columns,
-      urls,
+      urls: { ...urls, state: listStateQuery(page) },
       csrfToken: csrfTokenFor(req),
       now: new Date(),
     };
@@ -128,7 +130,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const finish = async (req: Request, res: Response, notice: Notice) => {
     await saveSession(req);
     if (isHtmx(req)) await renderListResponse(req, res, notice);
-    else res.redirect(303, urlsFor(req).page);
+    // Without JavaScript, back to the list as it was: the dialog's form carries its state in the action's query.
+    else res.redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
   };
 
   const router = express.Router();

@@ -35,6 +35,21 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
 
 
 /**
+ * The query string that asks for a window of the list, without its defaults: `""` for the first window newest first,
+ * `sort=label&dir=asc&q=lec&offset=50` otherwise. What links and forms that work without JavaScript carry.
+ */
+export function listStateQuery({ orderBy, descending, search, offset }: Pick<ListQuery, "orderBy" | "descending" | "search" | "offset">): string {
+  const params = new URLSearchParams();
+  if (orderBy !== "updated_at" || !descending) {
+    params.set("sort", sortParamOf(orderBy));
+    params.set("dir", descending ? "desc" : "asc");
+  }
+  if (search !== "") params.set("q", search);
+  if (offset > 0) params.set("offset", String(offset));
+  return params.toString();
+}
+
+/**
  * Reads `offset`, `sort`, `dir`, `q` and `cursor` from a request's query or form. Every state of the list travels
  * this way; nothing is kept on the server. A missing, repeated or malformed value falls back to its default, so a
  * hand-edited URL never fails.

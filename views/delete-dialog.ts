@@ -1,5 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
+import { withListState } from "./list-url.js";
 import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the delete confirmation receives. */
@@ -21,11 +22,11 @@ export function deleteDialogView({ urls, csrfToken, session }: DeleteDialogViewD
       <p id="ews-delete-description" class="mt-2">
         “<strong data-role="delete-name" class="break-all">${session?.label ?? ""}</strong>” and all its progress will be deleted. This cannot be undone.
       </p>
-      <form method="post" action=${urls.delete} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
+      <form method="post" action=${withListState(urls.delete, urls.state)} hx-post=${urls.delete} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
         <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <div class="modal-action">
-          <a href=${urls.page} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
+          <a href=${withListState(urls.page, urls.state)} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
           <button type="submit" class="btn btn-error">Delete</button>
         </div>
       </form>

@@ -16,3 +16,12 @@ export function listUrl(base: string, state: ListUrlState): string {
   if (state.offset) params.set("offset", String(state.offset));
   return `${base}?${params.toString()}`;
 }
+
+/**
+ * `base` with the list state `state` (a query string from `ManagerUrls.state`) and then `extra` parameters, e.g.
+ * `/m?sort=label&dir=asc&rename=abc`: a link or form that comes back to the list as it was shown.
+ */
+export function withListState(base: string, state: string, extra: Record<string, string> = {}): string {
+  const query = [state, new URLSearchParams(extra).toString()].filter((part) => part !== "").join("&");
+  return query === "" ? base : `${base}?${query}`;
+}

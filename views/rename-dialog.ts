@@ -1,6 +1,7 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_LABEL_LENGTH } from "../lib/options.js";
 import { csrfFieldView } from "./csrf-field.js";
+import { withListState } from "./list-url.js";
 import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the rename dialog receives. */
@@ -19,7 +20,7 @@ export function renameDialogView({ urls, csrfToken, session }: RenameDialogViewD
   return html`<dialog id="ews-rename-dialog" class="modal" aria-labelledby="ews-rename-title" ?open=${session !== undefined}>
     <div class="modal-box">
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
-      <form method="post" action=${urls.rename} hx-post=${urls.rename} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
+      <form method="post" action=${withListState(urls.rename, urls.state)} hx-post=${urls.rename} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
         <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role="dialog-error" aria-live="assertive"></div>
         <label class="floating-label">
@@ -28,7 +29,7 @@ export function renameDialogView({ urls, csrfToken, session }: RenameDialogViewD
         </label>
         <p class="text-sm text-base-content/80">Leave it empty to use the generated label.</p>
         <div class="modal-action mt-0">
-          <a href=${urls.page} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
+          <a href=${withListState(urls.page, urls.state)} class="btn btn-ghost" data-action="close-dialog">Cancel</a>
           <button type="submit" class="btn btn-primary">Save</button>
         </div>
       </form>

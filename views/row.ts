@@ -1,6 +1,7 @@
 import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "../lib/format.js";
 import { csrfFieldView } from "./csrf-field.js";
+import { withListState } from "./list-url.js";
 import type { RowViewData } from "./view-data.js";
 
 /**
@@ -26,8 +27,8 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td><div class="flex justify-end gap-1">
 <form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
-<a href=${`${urls.page}?rename=${item.sessionId}`} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
-<a href=${`${urls.page}?delete=${item.sessionId}`} hx-boost="false" class="btn btn-ghost btn-sm text-error" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
+<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
+<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm text-error" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div></td>
 </tr>`;
 }

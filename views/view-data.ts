@@ -17,6 +17,12 @@ export interface ManagerUrls {
   resume: string;
   /** The folder the CSS and scripts are served from. */
   assets: string;
+  /**
+   * The query string of the list as it is shown (order, search and window, without defaults), e.g.
+   * `sort=label&dir=asc&offset=50`; empty for the first window newest first. Links and forms that work without
+   * JavaScript carry it (see `withListState()`), so Rename, Delete and Cancel come back to the same list.
+   */
+  state: string;
 }
 
 /** A message shown above the list after an action. */
