@@ -41,10 +41,19 @@ export function formatTimestamp(date: Date): string {
 
 const SQLITE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
+// Every row shown parses two timestamps, and Date's parser is the costly part of reading a row: remember what each
+// text meant (as a number, so every caller still gets a Date of its own).
+const parsedTimestamps = new Map<string, number>();
+const MAX_PARSED_TIMESTAMPS = 10_000;
+
 /** Parses a stored timestamp (UTC unless it names a zone); `null` when it is missing or unreadable. */
 export function parseTimestamp(value: string | null | undefined): Date | null {
   if (!value) return null;
-  const text = SQLITE_TIMESTAMP.test(value) ? `${value.replace(" ", "T")}Z` : value;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  let time = parsedTimestamps.get(value);
+  if (time === undefined) {
+    time = new Date(SQLITE_TIMESTAMP.test(value) ? `${value.replace(" ", "T")}Z` : value).getTime();
+    if (parsedTimestamps.size >= MAX_PARSED_TIMESTAMPS) parsedTimestamps.clear();
+    parsedTimestamps.set(value, time);
+  }
+  return Number.isNaN(time) ? null : new Date(time);
 }
