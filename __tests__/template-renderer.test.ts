@@ -88,6 +88,10 @@ describe("renderTemplateToString()", () => {
       expect(renderTemplateToString(html`<p title=${"–"}>${"“x” 😀"}</p>`)).toBe(`<p title="–">“x” 😀</p>`);
     });
 
+    it("as they are in a template with a non-ASCII tag or attribute name, where references would not be decoded", () => {
+      expect(renderTemplateToString(html`<p data-ü="1">${"x"}–</p>`)).toBe(`<p data-ü="1">x–</p>`);
+    });
+
     it("as they are in a template with <script> or <style>, where references would not be decoded", () => {
       expect(renderTemplateToString(html`<style>.a::after { content: "–" }</style><p>${"x"}–</p>`)).toBe(`<style>.a::after { content: "–" }</style><p>x–</p>`);
     });
@@ -235,9 +239,19 @@ describe("renderTemplateToString()", () => {
       ["a binding inside <script>", () => html`<script type="application/json">${"{}"}</script>`],
       ["a binding in attribute-name position", () => html`<p ${"x"}>y</p>`],
       ["a character reference next to a binding in an attribute value", () => html`<a title="a &amp; ${"b"}">x</a>`],
+      ["a binding in an attribute name after a quoted attribute", () => html`<div class="row" data-${"k"}="1">x</div>`],
+      ["a binding in an attribute name after an unquoted attribute", () => html`<a title=x data-${"k"}=1>x</a>`],
+      ["an object that only looks like a template", () => JSON.parse(`{"_$litType$":1,"_$litServerRenderMode":1,"strings":["<img src=x onerror=alert(1)>"],"values":[]}`)],
+      ["a look-alike object inside a template", () => html`<p>${JSON.parse(`{"_$litType$":1,"_$litServerRenderMode":1,"strings":["<b>x</b>"],"values":[]}`)}</p>`],
     ];
     it.each(cases)("%s", (_name, template) => {
       expect(() => renderTemplateToString(template())).toThrow(UnsupportedTemplateError);
+    });
+
+    it("and renderView() then refuses a look-alike object as @lit-labs/ssr does, instead of printing its strings", () => {
+      const fake = JSON.parse(`{"_$litType$":1,"_$litServerRenderMode":1,"strings":["<img src=x onerror=alert(1)>"],"values":[]}`);
+      expect(() => renderView(html`<p>${fake}</p>`)).toThrow();
+      expect(() => renderView(fake)).toThrow();
     });
 
     it("and renderView() then renders it as @lit-labs/ssr does", () => {

@@ -37,7 +37,7 @@ export class UnsupportedTemplateError extends Error {
   override name = "UnsupportedTemplateError";
 }
 
-const compiled = new WeakMap<TemplateStringsArray, readonly Op[]>();
+const compiled = new WeakMap<TemplateStringsArray, readonly Op[] | UnsupportedTemplateError>();
 
 /**
  * Renders a server-only Lit template (`html` from `@lit-labs/ssr`) to its HTML string: the output @lit-labs/ssr
@@ -60,21 +60,27 @@ interface ServerOnlyTemplate {
   values: readonly unknown[];
 }
 
+// Lit trusts only a real template strings array (an array with its own `raw`, as a tagged template literal makes), so
+// an object that merely looks like a template, e.g. parsed from JSON, is never taken for markup; neither is it here.
 function isServerOnlyTemplate(value: unknown): value is ServerOnlyTemplate {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as ServerOnlyTemplate)._$litType$ === 1 &&
-    (value as ServerOnlyTemplate)._$litServerRenderMode === 1
-  );
+  if (typeof value !== "object" || value === null) return false;
+  const { _$litType$, _$litServerRenderMode, strings, values } = value as ServerOnlyTemplate;
+  return _$litType$ === 1 && _$litServerRenderMode === 1 && Array.isArray(strings) && Object.hasOwn(strings, "raw") && Array.isArray(values);
 }
 
 function renderTemplate({ strings, values }: ServerOnlyTemplate): string {
   let ops = compiled.get(strings);
   if (ops === undefined) {
-    ops = compile(strings);
+    try {
+      ops = compile(strings);
+    } catch (error) {
+      // Remembered, so a template this renderer leaves to @lit-labs/ssr is not analysed again on every render.
+      if (error instanceof UnsupportedTemplateError) compiled.set(strings, error);
+      throw error;
+    }
     compiled.set(strings, ops);
   }
+  if (ops instanceof UnsupportedTemplateError) throw ops;
   let html = "";
   let index = 0;
   for (const op of ops) {
@@ -137,6 +143,9 @@ function booleanAttribute(op: AttributeOp, value: unknown): string | undefined {
 
 // Elements whose content an HTML parser does not decode character references in, and CDATA sections.
 const rawText = /<(?:script|style|xmp|iframe|noembed|noframes|noscript|plaintext)\b|<!\[CDATA\[/i;
+// A tag or attribute name with a character outside ASCII (never decoded there), or what could be one: such a
+// template's static text is left as it is.
+const nonAsciiName = /<\/?[A-Za-z][^\s>]*[^\0-\x7f]|[^\0-\x7f][^\s"'>\/=]*[ \t\n\f\r]*=/;
 
 /**
  * Writes every character outside ASCII as a numeric character reference (`–` as `&#8211;`), which an HTML parser
@@ -241,6 +250,11 @@ function compile(strings: TemplateStringsArray): Op[] {
         } else if (match[1] !== undefined) {
           regex = comment2EndRegex;
         } else if (match[2] !== undefined) {
+          // @lit-labs/ssr renders a registered custom element itself (its shadow root, its attributes).
+          const registry = (globalThis as { customElements?: { get(name: string): unknown } }).customElements;
+          if (match[2].includes("-") && registry?.get(match[2].toLowerCase()) !== undefined) {
+            throw new UnsupportedTemplateError(`The registered custom element <${match[2]}>.`);
+          }
           if (rawTextElement.test(match[2])) {
             rawTextEndRegex = new RegExp(`</${match[2]}`, "g");
             rawTextName = match[2];
@@ -284,6 +298,13 @@ function compile(strings: TemplateStringsArray): Op[] {
       pending += s.slice(start);
       emit(CHILD);
     } else if (attrNameEndIndex >= 0) {
+      // The binding must sit in the value of the last attribute the scanner saw, and that value must still be open:
+      // in `class="row" data-${k}="1"` or `title=x data-${k}=1` it is not, and lit-html would misread the template.
+      const valueOpen =
+        quote === ""
+          ? unquotedValue.exec(s.slice(valueStart))![0].length === s.length - valueStart
+          : regex === doubleQuoteAttrEndRegex || regex === singleQuoteAttrEndRegex;
+      if (!valueOpen) throw new UnsupportedTemplateError("A binding in an attribute name.");
       const prefix = attrName[0];
       if (prefix === "." || prefix === "@") throw new UnsupportedTemplateError("A property or event binding in a server-only template.");
       const nameStart = attrNameEndIndex - attrName.length;
@@ -295,5 +316,5 @@ function compile(strings: TemplateStringsArray): Op[] {
     }
   }
   if (pending !== "") ops.push(pending);
-  return strings.some((s) => rawText.test(s)) ? ops : ops.map((op) => (typeof op === "string" ? oneByte(toAsciiReferences(op)) : op));
+  return strings.some((s) => rawText.test(s) || nonAsciiName.test(s)) ? ops : ops.map((op) => (typeof op === "string" ? oneByte(toAsciiReferences(op)) : op));
 }
