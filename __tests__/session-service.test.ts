@@ -104,6 +104,25 @@ describe.each(backends)("SessionService on $name", (backend) => {
       expect(calls).toBe(2);
     });
 
+    it("still remembers the other rows when one row's enricher fails", async () => {
+      const store = await openStore();
+      const bad = await store.createSession(FLOW, { label: "bad" });
+      for (let i = 0; i < 5; i++) await store.createSession(FLOW);
+      const enriched: string[] = [];
+      const { service } = serviceFor(store, {
+        enrich: async (_state, summary) => {
+          await new Promise((resolve) => setImmediate(resolve)); // the rows are enriched concurrently
+          enriched.push(summary.sessionId);
+          if (summary.sessionId === bad) throw new Error("bad row");
+          return {};
+        },
+      });
+      await service.listPage(FIRST_PAGE);
+      enriched.length = 0;
+      await service.listPage(FIRST_PAGE);
+      expect(enriched).toEqual([bad]);
+    });
+
     it("does not remember a result that came with a problem", async () => {
       const store = await openStore();
       await store.createSession(FLOW);

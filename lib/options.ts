@@ -59,6 +59,7 @@ export interface SessionManagerOptions {
    * How many rows' `enrich` and `label` results are remembered. A row's results are reused only while its state,
    * label, step and timestamps are exactly those they were computed from, so both callbacks must be pure functions
    * of their arguments; set `0` when they read anything else (a clock, another table), to call them on every render.
+   * The cache also holds at most 16 MB of state text (it compares each row's state), whatever this says.
    * @default 1000
    */
   enrichCacheSize?: number;

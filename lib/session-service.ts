@@ -69,6 +69,8 @@ export class SessionService {
 
   /** The last results of `enrich` and `label` by session id, least recently used first. */
   private readonly hostResultCache = new Map<string, RowIdentity & { results: HostResults }>();
+  /** The characters of state the cache's entries hold. */
+  private cachedStateChars = 0;
 
   /**
    * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
@@ -192,9 +194,10 @@ export class SessionService {
   }
 
   /** Calls `enrich` and `label` for the row and remembers what they gave, unless it came with a problem. */
-  private async hostResults(summary: SessionSummary, rawState: string | null | undefined, problems: string[]): Promise<HostResults> {
-    const { enrich, label, enrichCacheSize } = this.options;
-    const problemsBefore = problems.length;
+  private async hostResults(summary: SessionSummary, rawState: string | null | undefined, allProblems: string[]): Promise<HostResults> {
+    const { enrich, label } = this.options;
+    // This row's own problems: other rows are enriched concurrently and add theirs to `allProblems` meanwhile.
+    const problems: string[] = [];
     let state: WorkflowState | undefined;
     try {
       state = parseState(summary.flowId, summary.sessionId, rawState);
@@ -222,14 +225,39 @@ export class SessionService {
     }
 
     const results = { fields, generatedLabel };
-    if (enrichCacheSize > 0 && problems.length === problemsBefore) {
-      this.hostResultCache.delete(summary.sessionId);
-      this.hostResultCache.set(summary.sessionId, { ...rowIdentity(summary, rawState), results });
-      if (this.hostResultCache.size > enrichCacheSize) this.hostResultCache.delete(this.hostResultCache.keys().next().value!);
-    }
+    if (problems.length === 0) this.remember(summary, rawState, results);
+    else allProblems.push(...problems);
     return results;
   }
+
+  /**
+   * Keeps a row's results, least recently used out first, within `enrichCacheSize` rows and
+   * {@link MAX_CACHED_STATE_CHARS} characters of state (an entry holds its row's state to compare it).
+   */
+  private remember(summary: SessionSummary, rawState: string | null | undefined, results: HostResults): void {
+    const size = rawState?.length ?? 0;
+    if (this.options.enrichCacheSize === 0 || size > MAX_CACHED_STATE_CHARS / 16) return;
+    this.forget(summary.sessionId);
+    this.hostResultCache.set(summary.sessionId, { ...rowIdentity(summary, rawState), results });
+    this.cachedStateChars += size;
+    while (this.hostResultCache.size > this.options.enrichCacheSize || this.cachedStateChars > MAX_CACHED_STATE_CHARS) {
+      this.forget(this.hostResultCache.keys().next().value!);
+    }
+  }
+
+  private forget(sessionId: string): void {
+    const entry = this.hostResultCache.get(sessionId);
+    if (!entry) return;
+    this.cachedStateChars -= entry.rawState?.length ?? 0;
+    this.hostResultCache.delete(sessionId);
+  }
 }
+
+/**
+ * The most characters of state the enrichment cache holds, whatever `enrichCacheSize` says (about 16 MB: 8,000
+ * rows of 2 KB); a row whose state is over a sixteenth of it is not cached.
+ */
+export const MAX_CACHED_STATE_CHARS = 16 * 1024 * 1024;
 
 /** What the host's callbacks gave for one row. */
 interface HostResults {
