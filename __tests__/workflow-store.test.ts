@@ -619,6 +619,38 @@ describe("createWorkflowStore() on PostgreSQL", () => {
       expect(await store.countSessions(FLOW)).toBe(25);
     });
 
+    it("counts the writes of a role that has no grant on the counts and another search_path, and repairs disabled triggers", async () => {
+      const database = await postgres.database();
+      let store = await database.open();
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(store.db);
+      const schema = rows[0]!.schema;
+      const role = `${schema}_writer`;
+      const client = new pg.Client({ connectionString: database.location });
+      await client.connect();
+      try {
+        await client.query(`CREATE ROLE ${role}`);
+        await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+        await client.query(`GRANT INSERT, SELECT ON ${schema}.workflow_state TO ${role}`);
+        await client.query(`SET ROLE ${role}`);
+        await client.query("SET search_path = public");
+        await client.query(`INSERT INTO ${schema}.workflow_state (flow_session_key) VALUES ('${FLOW}:from-another-role')`);
+        await client.query("RESET ROLE");
+        expect(await store.countSessions(FLOW)).toBe(1);
+
+        await client.query(`SET search_path = ${schema}`);
+        await client.query("ALTER TABLE workflow_state DISABLE TRIGGER workflow_state_count_insert");
+        await client.query(`INSERT INTO workflow_state (flow_session_key) VALUES ('${FLOW}:uncounted')`);
+        await store.close();
+        store = await database.open();
+        expect(await store.countSessions(FLOW)).toBe(2);
+      } finally {
+        await client.query("RESET ROLE");
+        await client.query(`DROP OWNED BY ${role}`);
+        await client.query(`DROP ROLE ${role}`);
+        await client.end();
+      }
+    });
+
     it("stays exact while several instances create and delete at once", async () => {
       const database = await postgres.database();
       const stores = await Promise.all(Array.from({ length: 4 }, () => database.open()));

@@ -24,6 +24,6 @@ export function listUrl(base: string, state: ListUrlState): string {
 export function withListState(base: string, state: string, extra: Record<string, string> = {}): string {
   // Two of these per row: plain encoding, not a URLSearchParams each time.
   let query = state;
-  for (const name in extra) query += `${query === "" ? "" : "&"}${encodeURIComponent(name)}=${encodeURIComponent(extra[name]!)}`;
+  for (const name of Object.keys(extra)) query += `${query === "" ? "" : "&"}${encodeURIComponent(name)}=${encodeURIComponent(extra[name]!)}`;
   return query === "" ? base : `${base}?${query}`;
 }
