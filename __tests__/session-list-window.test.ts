@@ -111,39 +111,28 @@ describe("the session list at scale", () => {
       await store.close();
     });
 
-    it.each(Object.keys(LIST_SORT_EXPRESSIONS) as SessionOrderBy[])(
-      "walks an index for %s with no temp B-tree, in a file the store created",
-      async (orderBy) => {
-        const file = `${tempDir()}/workflow_state.db`;
-        await (await storeWith(3, file)).close();
-        const raw = new Database(file, { readonly: true });
-        const plan = raw
-          .prepare(
-            `EXPLAIN QUERY PLAN SELECT * FROM workflow_state WHERE substr(flow_session_key, 1, instr(flow_session_key, ':')) = ?
-             ORDER BY ${LIST_SORT_EXPRESSIONS[orderBy]} DESC, flow_session_key DESC LIMIT 50 OFFSET 10`,
-          )
-          .all(`${FLOW}:`) as Array<{ detail: string }>;
-        raw.close();
-        expect(plan.map((row) => row.detail).join("; ")).toBe(`SEARCH workflow_state USING INDEX ${LIST_INDEXES[orderBy]} (<expr>=?)`);
-      },
-    );
+    /** SQLite's plan for a list window in `orderBy`, in a file the store created, filtered by `where` too. */
+    async function windowPlan(orderBy: SessionOrderBy, where: string, params: unknown[]): Promise<string> {
+      const file = `${tempDir()}/workflow_state.db`;
+      await (await storeWith(3, file)).close();
+      const raw = new Database(file, { readonly: true });
+      const plan = raw
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT * FROM workflow_state WHERE substr(flow_session_key, 1, instr(flow_session_key, ':')) = ?${where}
+           ORDER BY ${LIST_SORT_EXPRESSIONS[orderBy]} DESC, flow_session_key DESC LIMIT 50 OFFSET 10`,
+        )
+        .all(`${FLOW}:`, ...params) as Array<{ detail: string }>;
+      raw.close();
+      return plan.map((row) => row.detail).join("; ");
+    }
 
-    it.each(Object.keys(LIST_SORT_EXPRESSIONS) as SessionOrderBy[])(
-      "walks one owner's part of the index for %s, with an owner scope",
-      async (orderBy) => {
-        const file = `${tempDir()}/workflow_state.db`;
-        await (await storeWith(3, file)).close();
-        const raw = new Database(file, { readonly: true });
-        const plan = raw
-          .prepare(
-            `EXPLAIN QUERY PLAN SELECT * FROM workflow_state WHERE substr(flow_session_key, 1, instr(flow_session_key, ':')) = ? AND owner = ?
-             ORDER BY ${LIST_SORT_EXPRESSIONS[orderBy]} DESC, flow_session_key DESC LIMIT 50 OFFSET 10`,
-          )
-          .all(`${FLOW}:`, "alice") as Array<{ detail: string }>;
-        raw.close();
-        expect(plan.map((row) => row.detail).join("; ")).toBe(`SEARCH workflow_state USING INDEX ${OWNER_LIST_INDEXES[orderBy]} (<expr>=? AND owner=?)`);
-      },
-    );
+    it.each(Object.keys(LIST_SORT_EXPRESSIONS) as SessionOrderBy[])("walks an index for %s with no temp B-tree, in a file the store created", async (orderBy) => {
+      expect(await windowPlan(orderBy, "", [])).toBe(`SEARCH workflow_state USING INDEX ${LIST_INDEXES[orderBy]} (<expr>=?)`);
+    });
+
+    it.each(Object.keys(LIST_SORT_EXPRESSIONS) as SessionOrderBy[])("walks one owner's part of the index for %s, with an owner scope", async (orderBy) => {
+      expect(await windowPlan(orderBy, " AND owner = ?", ["alice"])).toBe(`SEARCH workflow_state USING INDEX ${OWNER_LIST_INDEXES[orderBy]} (<expr>=? AND owner=?)`);
+    });
 
     it("keeps the file readable and writable by Python's sqlite3, and sees what Python writes", async () => {
       const file = `${tempDir()}/workflow_state.db`;

@@ -36,11 +36,15 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
 
 /**
  * The query string that asks for a window of the list, without its defaults: `""` for the first window newest first,
- * `sort=label&dir=asc&q=lec&offset=50` otherwise. What links and forms that work without JavaScript carry.
+ * `sort=label&dir=asc&q=lec&offset=50` otherwise. What links and forms that work without JavaScript carry. With
+ * `explicitOrder`, `sort` and `dir` are always there (the list's own links, which the client completes).
  */
-export function listStateQuery({ orderBy, descending, search, offset }: Pick<ListQuery, "orderBy" | "descending" | "search" | "offset">): string {
+export function listStateQuery(
+  { orderBy, descending, search, offset = 0 }: Pick<ListQuery, "orderBy" | "descending" | "search"> & { offset?: number },
+  { explicitOrder = false } = {},
+): string {
   const params = new URLSearchParams();
-  if (orderBy !== "updated_at" || !descending) {
+  if (explicitOrder || orderBy !== "updated_at" || !descending) {
     params.set("sort", sortParamOf(orderBy));
     params.set("dir", descending ? "desc" : "asc");
   }

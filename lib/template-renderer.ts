@@ -114,13 +114,18 @@ function isSpecial(value: object): boolean {
   return "_$litType$" in value || "_$litDirective$" in value;
 }
 
+/** Leaves an attribute whose value is a directive (or a template) to @lit-labs/ssr. */
+function refuseSpecial(value: unknown): void {
+  if (typeof value === "object" && value !== null && isSpecial(value)) throw new UnsupportedTemplateError("A directive in an attribute.");
+}
+
 function attributeValue(op: AttributeOp, values: readonly unknown[], index: number): string | undefined {
   const { strings, name } = op;
   if (strings.length === 2 && strings[0] === "" && strings[1] === "") {
     // The whole value is one binding, as lit-html's AttributePart commits it.
     const value = values[index];
     if (value === nothing || value === noChange) return undefined;
-    if (typeof value === "object" && value !== null && isSpecial(value)) throw new UnsupportedTemplateError("A directive in an attribute.");
+    refuseSpecial(value);
     const text = typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
     return `${name}="${escapeHtml(text)}"`;
   }
@@ -130,14 +135,14 @@ function attributeValue(op: AttributeOp, values: readonly unknown[], index: numb
     let value = values[index + i];
     if (value === nothing) return undefined;
     if (value === noChange) value = "";
-    if (typeof value === "object" && value !== null && isSpecial(value)) throw new UnsupportedTemplateError("A directive in an attribute.");
+    refuseSpecial(value);
     text += (value ?? "") + strings[i + 1]!;
   }
   return `${name}="${escapeHtml(text)}"`;
 }
 
 function booleanAttribute(op: AttributeOp, value: unknown): string | undefined {
-  if (typeof value === "object" && value !== null && isSpecial(value)) throw new UnsupportedTemplateError("A directive in a boolean attribute.");
+  refuseSpecial(value);
   return value && value !== nothing && value !== noChange ? op.name : undefined;
 }
 
@@ -162,7 +167,7 @@ export function toAsciiReferences(html: string): string {
  * is stored two bytes per character by V8, and one such piece would make the whole page two-byte.
  */
 function oneByte(ascii: string): string {
-  return /[^\0-\x7f]/.test(ascii) ? ascii : Buffer.from(ascii, "latin1").toString("latin1");
+  return Buffer.from(ascii, "latin1").toString("latin1");
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

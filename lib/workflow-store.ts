@@ -178,8 +178,7 @@ export class WorkflowStore {
     return this.selectPage(flowId, options, "ranges");
   }
 
-  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan"): Promise<SessionSummary[]>;
-  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan", states: Map<string, string | null>): Promise<SessionSummary[]>;
+  /** One page of summaries; with `states`, each row's raw `state_json` is read too and put there by session id. */
   private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan", states?: Map<string, string | null>): Promise<SessionSummary[]> {
     const { orderBy = "updated_at", descending = true, limit, offset = 0, search = "" } = options;
     if (!Object.hasOwn(LIST_SORT_EXPRESSIONS, orderBy)) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
@@ -225,9 +224,9 @@ export class WorkflowStore {
     const states = withStates ? new Map<string, string | null>() : undefined;
     const window = (sessions: SessionSummary[]): SessionWindow => ({ sessions, total, offset: start, ...(states ? { states } : {}) });
     if (fromEnd >= start) {
-      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm, states!));
+      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm, states));
     }
-    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm, states!);
+    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm, states);
     return window(reversed.reverse());
   }
 

@@ -1,4 +1,4 @@
-import { sortParamOf } from "../lib/list-params.js";
+import { listStateQuery } from "../lib/list-params.js";
 import type { ListQuery } from "../lib/session-service.js";
 
 /**
@@ -9,12 +9,7 @@ export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search"> 
 
 /** `base` with the query string that asks for `state`, e.g. `/m/list?sort=label&dir=asc&q=lec&offset=50`. */
 export function listUrl(base: string, state: ListUrlState): string {
-  const params = new URLSearchParams();
-  params.set("sort", sortParamOf(state.orderBy));
-  params.set("dir", state.descending ? "desc" : "asc");
-  if (state.search !== "") params.set("q", state.search);
-  if (state.offset) params.set("offset", String(state.offset));
-  return `${base}?${params.toString()}`;
+  return `${base}?${listStateQuery(state, { explicitOrder: true })}`;
 }
 
 /**
