@@ -17,8 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const ROOT = join(here, "..");
 
-/** The real files written by cjm-workflow-state, shared read-only between projects. */
-export const FIXTURES = join(ROOT, "..", "shared", "fixtures");
+/** The real files written by cjm-workflow-state, kept in the repository (see fixtures/README.md); copy before writing. */
+export const FIXTURES = join(here, "fixtures");
 
 const made: string[] = [];
 
@@ -40,7 +40,7 @@ export function copyFixture(name: "workflow_state.db" | "workflow_state_legacy.d
   return file;
 }
 
-/** A fixture database of ../shared/fixtures. */
+/** A fixture database of __tests__/fixtures. */
 export type FixtureName = "workflow_state.db" | "workflow_state_legacy.db";
 
 /** A store over a fresh SQLite file, or over a copy of a fixture. */

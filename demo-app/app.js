@@ -23,7 +23,7 @@ export const STEPS = [
   { id: "review", title: "Review" },
   { id: "verify", title: "Verify" },
 ];
-const FIXTURE = join(here, "..", "..", "shared", "fixtures", "workflow_state.db");
+const FIXTURE = join(here, "..", "__tests__", "fixtures", "workflow_state.db");
 
 /** The demo's host columns, filled by {@link enrich}. */
 export const DEMO_COLUMNS = [
