@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
@@ -30,10 +31,12 @@ export function launchBrowser(): Promise<Browser> {
 
 /** The demo app on a free loopback port, over a fresh copy of the fixture. */
 export async function startDemo() {
-  const demo = await createDemoApp({ dataDir: tempDir() });
-  const server = demo.app.listen(0, "127.0.0.1");
+  // The demo answers only for its public origins, so the port is known before the app is built.
+  const server = createServer().listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const demo = await createDemoApp({ dataDir: tempDir(), origins: [url] });
+  server.on("request", demo.app);
   return {
     ...demo,
     url,

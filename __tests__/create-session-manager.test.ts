@@ -38,13 +38,21 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       expect(res.text).toContain("It appears you have done app.use(createSessionManager), but it should be app.use(createSessionManager({ store, flowId }))");
     });
 
-    it("tells the developer when express-session is not mounted", async () => {
+    it("tells the developer when express-session is not mounted, in the log; visitors get a plain message", async () => {
       const store = await openStore();
       const app = express();
-      app.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
+      const logger = recordingLogger();
+      app.use(createSessionManager({ store, flowId: FLOW, logger }));
       const res = await request(app).get(P);
       expect(res.status).toBe(500);
-      expect(res.text).toContain("express-session is not mounted: add app.use(session(");
+      expect(res.text).toContain("The session manager is misconfigured; the server log has details.");
+      expect(res.text).not.toContain("express-session");
+      const json = await request(app).get(`${P}/list`).set("Accept", "application/json").expect(500);
+      expect(json.body).toEqual({ error: { code: "misconfigured", message: "The session manager is misconfigured; the server log has details." } });
+      const htmx = await request(app).post(`${P}/create`).set("HX-Request", "true").expect(500);
+      expect(htmx.text).not.toContain("app.use(");
+      expect(logger.errors).toHaveLength(3);
+      for (const line of logger.errors) expect(line).toContain("express-session is not mounted: add app.use(session(");
     });
 
     it("rejects options of the wrong type", async () => {

@@ -6,7 +6,11 @@ import express from "express";
 import { createRequire } from "node:module";
 import request from "supertest";
 import { CONTENT_SECURITY_POLICY } from "../lib/security-headers.js";
-import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, rowIds, visitor } from "./helpers.js";
+import session from "express-session";
+import { createSessionManager } from "../lib/create-session-manager.js";
+import { verifyCsrf } from "../lib/csrf.js";
+import { ERROR_TABLE } from "../lib/errors.js";
+import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, recordingLogger, rowIds, visitor } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -104,6 +108,62 @@ describe("security", () => {
       await agent.post(`${P}/resume`).set({ Host: "app.example:8080", Origin: "https://app.example:8080", "Sec-Fetch-Site": "same-origin" }).type("form").send({ session_id: NEWEST }).expect(303);
     });
 
+    describe("the origins option (DNS rebinding)", () => {
+      const PUBLIC = "https://app.example.com";
+      const REBOUND = { Host: "rebound.example", Origin: "http://rebound.example" };
+
+      it.each(POSTS)("answers POST /%s 403 when Host and Origin both name a foreign host, and changes nothing", async (route, body) => {
+        const { app, store } = await fixtureApp({ origins: [PUBLIC] });
+        const agent = await csrfAgent(app, { headers: { Host: "app.example.com" } });
+        const before = await snapshot(store);
+        const res = await agent.post(`${P}/${route}`).set(REBOUND).set(JSON_ACCEPT).type("form").send(body).expect(403);
+        expect(res.body.error.code).toBe("forbidden");
+        // Without an Origin header, the Host is checked against the list.
+        await agent.post(`${P}/${route}`).set("Host", "rebound.example").type("form").send(body).expect(403);
+        expect(await snapshot(store)).toEqual(before);
+      });
+
+      it("is what makes the difference: without it, the same rebound request passes the Origin check", async () => {
+        const { app } = await fixtureApp();
+        const agent = await csrfAgent(app);
+        await agent.post(`${P}/resume`).set(REBOUND).type("form").send({ session_id: NEWEST }).expect(303);
+      });
+
+      it("accepts a listed Origin, and a listed Host when there is no Origin", async () => {
+        const { app } = await fixtureApp({ origins: ["http://localhost:3000", PUBLIC] });
+        const agent = await csrfAgent(app);
+        await agent.post(`${P}/resume`).set({ Host: "app.example.com", Origin: PUBLIC }).type("form").send({ session_id: NEWEST }).expect(303);
+        await agent.post(`${P}/resume`).set({ Host: "internal:8080", Origin: PUBLIC }).type("form").send({ session_id: NEWEST }).expect(303);
+        await agent.post(`${P}/resume`).set({ Host: "localhost:3000" }).type("form").send({ session_id: NEWEST }).expect(303);
+        await agent.post(`${P}/resume`).set({ Host: "app.example.com", Origin: "https://app.example.com:8443" }).type("form").send({ session_id: NEWEST }).expect(403);
+      });
+
+      it("is taken by verifyCsrf() for the host's own routes", async () => {
+        const store = await openStore();
+        const app = express();
+        app.use(session({ secret: "test secret", resave: false, saveUninitialized: false }));
+        app.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
+        app.post("/workflow/advance", express.urlencoded({ extended: false }), verifyCsrf({ origins: PUBLIC }), (_req, res) => void res.send("advanced"));
+        app.use(((error, _req, res, _next) => void res.status(error.status ?? ERROR_TABLE[error.code as keyof typeof ERROR_TABLE]?.status ?? 500).send(error.code)) as express.ErrorRequestHandler);
+        const agent = await csrfAgent(app);
+        await agent.post("/workflow/advance").set(REBOUND).expect(403, "forbidden");
+        await agent.post("/workflow/advance").set({ Host: "app.example.com", Origin: PUBLIC }).expect(200, "advanced");
+      });
+
+      it.each([
+        [[], "non-empty array"],
+        ["app.example.com", "scheme, host and optional port"],
+        ["https://app.example.com/path", "with no path"],
+        ["https://user@app.example.com", "credentials"],
+        ["ftp://app.example.com", "scheme, host"],
+        [[42], "got 42"],
+      ])("fails fast at setup on origins: %j", async (origins, message) => {
+        const store = await openStore();
+        expect(() => createSessionManager({ store, flowId: FLOW, origins: origins as never })).toThrow(message);
+        expect(() => verifyCsrf({ origins: origins as never })).toThrow(message);
+      });
+    });
+
     it("answers an alert fragment under htmx", async () => {
       const { app } = await fixtureApp();
       const res = await visitor(app).post(`${P}/create`).set(HTMX).type("form").send({}).expect(403);
@@ -176,9 +236,86 @@ describe("security", () => {
       const res = await request(app).get(P).set(JSON_ACCEPT).expect(401);
       expect(res.body.error.code).toBe("not_signed_in");
       await request(app).get(`${P}/list`).expect(401);
+    });
+
+    it.each(POSTS)("answers POST /%s 401 when the owner signed out, even with a valid CSRF token, and changes nothing", async (route, body) => {
+      const { app, store } = await twoUsers();
+      // Alice loads the page, so her express-session holds a token; then her sign-in ends but the cookie stays.
+      const browser = visitor(app);
+      const token = csrfTokenIn((await browser.get(P).set(ALICE).expect(200)).text);
       const before = await snapshot(store);
-      await request(app).post(`${P}/create`).type("form").send({}).expect(403);
+      const res = await browser.post(`${P}/${route}`).set("X-CSRF-Token", token).set(JSON_ACCEPT).type("form").send(body).expect(401);
+      expect(res.body.error.code).toBe("not_signed_in");
       expect(await snapshot(store)).toEqual(before);
+      // The same request with the owner passes both checks, so the 401 above came from the owner rule.
+      await browser.post(`${P}/resume`).set(ALICE).set("X-CSRF-Token", token).type("form").send({ session_id: "no-such-session" }).expect(404);
+    });
+
+    describe("the active session after another sign-in on the same express-session", () => {
+      /** One browser (one express-session cookie) where alice signs in, resumes her session, and then bob signs in. */
+      async function sharedBrowser() {
+        const store = await openStore("workflow_state.db");
+        const user: { id?: string } = {};
+        const app = express();
+        app.use(session({ secret: "test secret", resave: false, saveUninitialized: false }));
+        const manager = createSessionManager({ store, flowId: FLOW, workflowUrl: "/workflow", owner: () => user.id, logger: recordingLogger() });
+        app.use(manager);
+        app.get("/workflow", async (req, res) => void res.json({ active: (await manager.activeSessionOf(req)) ?? null, raw: req.session.activeSessionId ?? null }));
+        const alices = await store.createSession(FLOW, { label: "alice's", owner: "alice" });
+        const bobs = [await store.createSession(FLOW, { label: "bob's 1", owner: "bob" }), await store.createSession(FLOW, { label: "bob's 2", owner: "bob" })];
+        const browser = visitor(app);
+        user.id = "alice";
+        const token = csrfTokenIn((await browser.get(P).expect(200)).text);
+        browser.set("X-CSRF-Token", token);
+        await browser.post(`${P}/resume`).type("form").send({ session_id: alices }).expect(303);
+        expect((await browser.get("/workflow")).body).toEqual({ active: alices, raw: alices });
+        user.id = "bob";
+        return { store, user, browser, manager, alices, bobs };
+      }
+
+      it("activeSessionOf() gives bob nothing, although req.session still names alice's session", async () => {
+        const { browser, alices } = await sharedBrowser();
+        expect((await browser.get("/workflow")).body).toEqual({ active: null, raw: alices });
+      });
+
+      it("marks none of bob's rows Active", async () => {
+        const { browser } = await sharedBrowser();
+        const page = await browser.get(P).expect(200);
+        expect(page.text).not.toContain(">Active</span>");
+        expect(page.text).not.toContain('aria-current="true"');
+      });
+
+      it("does not keep alice's session active when bob deletes one of his, and then falls back only to bob's own", async () => {
+        const { store, browser, alices, bobs } = await sharedBrowser();
+        await browser.post(`${P}/delete`).type("form").send({ session_id: bobs[0] }).expect(303);
+        expect((await browser.get("/workflow")).body).toEqual({ active: null, raw: null });
+        await browser.post(`${P}/resume`).type("form").send({ session_id: bobs[1] }).expect(303);
+        await browser.post(`${P}/delete`).type("form").send({ session_id: bobs[1] }).expect(303);
+        const { active } = (await browser.get("/workflow")).body;
+        expect(active).not.toBe(alices);
+        expect(await store.sessionExists(FLOW, active, { owner: "bob" })).toBe(true);
+        expect(await store.sessionExists(FLOW, alices, { owner: "alice" })).toBe(true);
+      });
+
+      it("cannot resume alice's session as bob", async () => {
+        const { browser, alices } = await sharedBrowser();
+        await browser.post(`${P}/resume`).type("form").send({ session_id: alices }).expect(404);
+      });
+
+      it("activeSessionOf() gives nothing to a signed-out request, and nothing for a session deleted meanwhile", async () => {
+        const { store, user, browser, alices } = await sharedBrowser();
+        user.id = undefined;
+        expect((await browser.get("/workflow")).body.active).toBeNull();
+        user.id = "alice";
+        expect((await browser.get("/workflow")).body.active).toBe(alices);
+        await store.deleteSession(FLOW, alices);
+        expect((await browser.get("/workflow")).body.active).toBeNull();
+      });
+
+      it("activeSessionOf() rejects with a ConfigurationError without express-session", async () => {
+        const { manager } = await sharedBrowser();
+        await expect(manager.activeSessionOf({} as express.Request)).rejects.toThrow("activeSessionOf(req) needs express-session");
+      });
     });
 
     it("fails fast when owner is not a function", async () => {
@@ -204,6 +341,37 @@ describe("security", () => {
       const { app } = await fixtureApp();
       const res = await visitor(app).post(`${P}/delete`).type("form").send({}).expect(403);
       expect(res.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+    });
+
+    it.each(["", "/"])("stay on the manager's own answers with prefix %j, and off every host route", async (prefix) => {
+      const store = await openStore("workflow_state.db");
+      const app = express();
+      app.use(session({ secret: "test secret", resave: false, saveUninitialized: false }));
+      app.use(createSessionManager({ store, flowId: FLOW, prefix, logger: recordingLogger() }));
+      app.get("/host-page", (_req, res) => void res.send("host"));
+      app.get("/", (_req, res) => void res.send("never reached: the manager page is /")); // shadowed, as a host would expect
+      app.use((_req, res) => void res.status(404).send("the host's own 404")); // express's default 404 sets a CSP of its own
+      const agent = visitor(app);
+      for (const path of ["/", "/list", "/assets/app.css"]) {
+        expect((await agent.get(path).expect(200)).headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+      }
+      expect((await agent.post("/create").type("form").send({}).expect(403)).headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+      for (const path of ["/host-page", "/nowhere", "/assets/nothing.css"]) {
+        const res = await agent.get(path);
+        expect(res.headers["content-security-policy"]).toBeUndefined();
+        expect(res.headers["x-frame-options"]).toBeUndefined();
+        expect(res.headers["cross-origin-resource-policy"]).toBeUndefined();
+      }
+      expect((await agent.get("/host-page").expect(200)).text).toBe("host");
+    });
+
+    it("leave a host route alone even without express-session, with prefix \"\"", async () => {
+      const store = await openStore();
+      const app = express();
+      app.use(createSessionManager({ store, flowId: FLOW, prefix: "", logger: recordingLogger() }));
+      app.get("/health", (_req, res) => void res.send("ok"));
+      const res = await request(app).get("/health").expect(200, "ok");
+      expect(res.headers["content-security-policy"]).toBeUndefined();
     });
 
     it("leave the host's other routes alone", async () => {
@@ -268,6 +436,50 @@ describe("security", () => {
       const uses = source.flatMap((line, index) => (/\b(Function|eval)\(/.test(line) ? [index] : []));
       expect(uses.length).toBeGreaterThan(0);
       for (const index of uses) expect(source.slice(Math.max(0, index - 8), index).some((line) => line.includes("maybeEval("))).toBe(true);
+    });
+  });
+
+  describe("asset names", () => {
+    it.each(["%", "%E0%A4%A", "%zz", "app.css%", "..%2fpackage.json", "%2e%2e", "app%2Ecss"])("answers GET assets/%s 404 without a cookie, and logs nothing", async (name) => {
+      const store = await openStore();
+      const logger = recordingLogger();
+      const app = buildApp({ store, logger });
+      const res = await request(app).get(`${P}/assets/${name}`);
+      expect([400, 404]).toContain(res.status);
+      expect(res.text).not.toMatch(/URIError|at .*\.js/);
+      expect(logger.errors).toEqual([]);
+      expect(logger.warnings).toEqual([]);
+    });
+
+    it("answers malformed escapes under the prefix with 404 and no log, wherever they are", async () => {
+      const store = await openStore();
+      const logger = recordingLogger();
+      const app = buildApp({ store, logger });
+      for (const path of [`${P}/%`, `${P}/list%`, `${P}/assets/%/x`, `${P}%`]) expect([400, 404]).toContain((await request(app).get(path)).status);
+      expect(logger.errors).toEqual([]);
+    });
+  });
+
+  describe("full-page errors", () => {
+    const ALICE = { "X-User": "alice" };
+    const PAGES: Array<[status: number, send: (agent: request.Agent, base: string) => Promise<request.Response>]> = [
+      [401, (agent, base) => agent.get(base).expect(401)],
+      [403, (agent, base) => agent.post(`${base}/create`).set(ALICE).set("X-CSRF-Token", "forged").type("form").send({}).expect(403)],
+      [404, (agent, base) => agent.post(`${base}/resume`).set(ALICE).type("form").send({ session_id: "no-such-session" }).expect(404)],
+    ];
+
+    describe.each(["", "/admin"])("with the app mounted at %j", (mount) => {
+      it.each(PAGES)("link their assets and their way back once, so every href and src of the %i page resolves", async (_status, send) => {
+        const store = await openStore("workflow_state.db");
+        const app = buildApp({ store, owner: (req) => req.get("X-User") }, mount || undefined);
+        const agent = visitor(app);
+        agent.set("X-CSRF-Token", csrfTokenIn((await agent.get(`${mount}${P}`).set(ALICE).expect(200)).text));
+        const res = await send(agent, `${mount}${P}`);
+        const links = [...res.text.matchAll(/\s(?:href|src)="([^"]+)"/g)].map((match) => match[1]!);
+        expect(links.sort()).toEqual([`${mount}${P}`, ...["app.css", "client.js", "htmx.min.js"].map((file) => `${mount}${P}/assets/${file}`)].sort());
+        // Each link as the signed-in visitor follows it (the 401 page's way back leads to the sign-in-guarded list).
+        for (const link of links) await agent.get(link).set(ALICE).expect(200);
+      });
     });
   });
 

@@ -119,15 +119,51 @@ const page = (title, body) => html`<!doctype html>
 </html>`;
 
 /**
- * Builds the demo app over a working copy of the fixture database (or a seeded one when the fixture is absent), or
- * over PostgreSQL when `databaseUrl` is given (its empty table gets the fixture's rows).
- * @param {{ dataDir?: string, databaseUrl?: string }} [options]
+ * The demo's public origins: `PUBLIC_ORIGIN` (one, or several separated by commas), or else the loopback addresses
+ * on `PORT` (3000 by default).
  */
-export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(here, "data"), databaseUrl = process.env.DATABASE_URL } = {}) {
+export function demoOrigins(env = process.env) {
+  if (env.PUBLIC_ORIGIN) return env.PUBLIC_ORIGIN.split(",").map((origin) => origin.trim()).filter(Boolean);
+  const port = env.PORT ?? "3000";
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+}
+
+/** What a visitor sees for an error on the demo's own routes: a status and a plain sentence, never a stack. */
+function errorReply(error) {
+  if (isSessionManagerError(error)) {
+    const row = ERROR_TABLE[error.code];
+    return { status: row.status, message: error.publicMessage ?? row.message };
+  }
+  const status = Number(error?.status ?? error?.statusCode);
+  if (status === 413) return { status, message: ERROR_TABLE.payload_too_large.message };
+  if (status >= 400 && status < 500 && error?.expose) return { status, message: ERROR_TABLE.invalid_input.message };
+  return { status: 500, message: "Something went wrong on the server." };
+}
+
+/**
+ * Builds the demo app over a working copy of the fixture database (or a seeded one when the fixture is absent), or
+ * over PostgreSQL when `databaseUrl` is given (its empty table gets the fixture's rows). Only requests whose `Host`
+ * is one of `origins`' hosts are served (421 otherwise), and the manager and the workflow's form accept POSTs only
+ * from those origins, so a DNS-rebinding page reaches nothing.
+ * @param {{ dataDir?: string, databaseUrl?: string, origins?: string[], logger?: { warn: Function, error: Function } }} [options]
+ */
+export async function createDemoApp({
+  dataDir = process.env.DATA_DIR ?? join(here, "data"),
+  databaseUrl = process.env.DATABASE_URL,
+  origins = demoOrigins(),
+  logger = console,
+} = {}) {
   mkdirSync(dataDir, { recursive: true });
+  const hosts = new Set(origins.map((origin) => new URL(origin).host));
   const { store, sessionStore, closeSessions } = await openStores(dataDir, databaseUrl);
   const app = express();
   app.disable("x-powered-by");
+  // Express's own final handler then answers without a stack trace.
+  app.set("env", "production");
+  app.use(function refuseForeignHost(req, res, next) {
+    if (hosts.has(String(req.get("Host")).toLowerCase())) return next();
+    res.status(421).type("text").send("This server does not answer for that host name.");
+  });
   app.use(
     session({
       store: sessionStore,
@@ -137,24 +173,25 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
       cookie: { httpOnly: true, sameSite: "lax", maxAge: 30 * 24 * 3600 * 1000 },
     }),
   );
-  app.use(
-    createSessionManager({
-      store,
-      flowId: FLOW_ID,
-      workflowUrl: "/workflow",
-      columns: DEMO_COLUMNS,
-      enrich,
-      label,
-      stepTitle,
-      title: "Workflow Sessions",
-    }),
-  );
+  const manager = createSessionManager({
+    store,
+    flowId: FLOW_ID,
+    workflowUrl: "/workflow",
+    columns: DEMO_COLUMNS,
+    enrich,
+    label,
+    stepTitle,
+    title: "Workflow Sessions",
+    origins,
+    logger,
+  });
+  app.use(manager);
 
   app.get("/", (_req, res) => res.redirect("/manage/sessions"));
 
   app.get("/workflow", async (req, res, next) => {
     try {
-      const id = req.session.activeSessionId;
+      const id = await manager.activeSessionOf(req);
       const summary = id ? await store.getSessionSummary(FLOW_ID, id) : undefined;
       if (!summary) {
         res.send(collectResultSync(render(page("Workflow", html`
@@ -185,10 +222,10 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
   });
 
   // The workflow's own POST carries the manager's CSRF token, checked the same way as the manager's.
-  app.post("/workflow/advance", express.urlencoded({ extended: false, limit: "1kb" }), verifyCsrf(), async (req, res, next) => {
+  app.post("/workflow/advance", express.urlencoded({ extended: false, limit: "1kb" }), verifyCsrf({ origins }), async (req, res, next) => {
     try {
-      const id = req.session.activeSessionId;
-      if (id && (await store.sessionExists(FLOW_ID, id))) {
+      const id = await manager.activeSessionOf(req);
+      if (id) {
         const current = await store.getCurrentStep(FLOW_ID, id);
         const next = STEPS[STEPS.findIndex((step) => step.id === current) + 1];
         if (next) await store.setCurrentStep(FLOW_ID, id, next.id);
@@ -199,10 +236,17 @@ export async function createDemoApp({ dataDir = process.env.DATA_DIR ?? join(her
     }
   });
 
-  // The demo's own routes answer the package's errors (a failed CSRF check) with the status and message it gives.
-  app.use((error, _req, res, next) => {
-    if (!isSessionManagerError(error)) return next(error);
-    res.status(ERROR_TABLE[error.code].status).type("text").send(error.publicMessage ?? ERROR_TABLE[error.code].message);
+  app.use(function notFound(_req, res) {
+    res.status(404).type("text").send("There is nothing at this address.");
+  });
+
+  // The demo's own routes answer errors (a failed CSRF check, a body over 1 KB, a bug) with a status and a plain
+  // sentence; the log gets the detail of anything unexpected.
+  app.use(function demoErrorHandler(error, req, res, next) {
+    if (res.headersSent) return next(error);
+    const { status, message } = errorReply(error);
+    if (status >= 500) logger.error(`demo: ${req.method} ${req.originalUrl} failed`, error);
+    res.status(status).set("Cache-Control", "no-store").type("text").send(message);
   });
 
   const close = async () => {

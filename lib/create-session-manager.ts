@@ -47,6 +47,14 @@ export type SessionManagerRouter = Router & {
    * views folder failed to load; pass those to `next()`.
    */
   renderList(req: Request, options?: RenderListOptions): Promise<string>;
+  /**
+   * The id of `req.session`'s active session when it is a session of this flow that belongs to `req`'s owner (with
+   * the `owner` option) and still exists; otherwise `undefined`. Read the active session through this in your
+   * workflow routes rather than from `req.session.activeSessionId`, which may name a deleted session or, after
+   * another sign-in on the same express-session, another owner's. A request for which `owner` returns no owner has
+   * no active session. Rejects with a `ConfigurationError` when express-session is not mounted.
+   */
+  activeSessionOf(req: Request): Promise<string | undefined>;
 };
 
 /**
@@ -85,13 +93,25 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
   const urlsFor = (req: Request): ManagerUrls => urlsAt(req.baseUrl);
   const form = formBody();
-  const csrf = verifyCsrf();
+  const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
+  const ownerOf = (req: Request): string | undefined => {
+    const owner = config.owner?.(req);
+    return typeof owner === "string" && owner !== "" ? owner : undefined;
+  };
   const scopeOf = (req: Request): SessionScope => {
     if (!config.owner) return {};
-    const owner = config.owner(req);
-    if (typeof owner !== "string" || owner === "") throw new NotSignedInError();
+    const owner = ownerOf(req);
+    if (owner === undefined) throw new NotSignedInError();
     return { owner };
+  };
+  // req.session.activeSessionId is only a pointer the visitor's cookie carries: it may name a deleted session, or
+  // another owner's after a second sign-in on the same express-session. Only the caller's own counts.
+  const activeSessionOf = async (req: Request): Promise<string | undefined> => {
+    const id = req.session.activeSessionId;
+    if (typeof id !== "string" || !SESSION_ID_PATTERN.test(id)) return undefined;
+    if (config.owner && ownerOf(req) === undefined) return undefined;
+    return (await config.store.sessionExists(config.flowId, id, scopeOf(req))) ? id : undefined;
   };
 
   // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
@@ -101,6 +121,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return {
       page,
       cursor: cursorWithin(page, cursor),
+      // Only the rows of this page can carry the Active badge, and the page holds only the caller's own rows.
       activeSessionId: req.session.activeSessionId,
       columns: config.columns,
       urls: { ...urls, state: listStateQuery(page) },
@@ -137,64 +158,56 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const router = express.Router();
   const onlyGet = methodNotAllowed("GET, HEAD");
   const onlyPost = methodNotAllowed("POST");
+  // Each route of the manager, and only those, carries the security headers and needs express-session and the
+  // views: with `prefix: ""` a prefix-wide `router.use("/")` would reach every route of the host.
+  const route = (path: string) => router.route(path).all(headers, requireExpressSession, views.ready);
 
-  router.route(`${prefix}/assets/:file`).get(headers, function serveAsset(req, res, next) {
-    const asset = assets.get(req.params.file as string);
+  // The asset name is compared as sent, never decoded: `%` or any malformed escape is simply no asset (404).
+  router.use(`${prefix}/assets`, function serveAsset(req, res, next) {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    const asset = assets.get(req.path.slice(1));
     if (!asset) return next();
-    res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body);
+    headers(req, res, () => res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body));
   });
 
-  // Every answer under the prefix carries the security headers, errors raised before a route's own included.
-  router.use(pagePath, headers);
-
-  router.use(pagePath, function requireExpressSession(req, _res, next) {
-    if (req.session) return next();
-    next(
-      new ConfigurationError(
-        "express-session is not mounted: add app.use(session({ store, secret, resave: false, saveUninitialized: false })) before app.use(createSessionManager(...)).",
-      ),
-    );
-  });
-
-  router.use(pagePath, views.ready);
-
-  router.route(pagePath).get(headers, handle(async function showPage(req, res) {
+  route(pagePath).get(handle(async function showPage(req, res) {
     const data = await listData(req, req.query);
     const context = views.context();
     const content = context.views.page({ title: config.title, ...data, dialog: await openDialogFor(req) }, context);
     sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
-  })).all(headers, onlyGet);
+  })).all(onlyGet);
 
-  router.route(`${prefix}/list`).get(headers, handle(async function showList(req, res) {
+  route(`${prefix}/list`).get(handle(async function showList(req, res) {
     await renderListResponse(req, res);
-  })).all(headers, onlyGet);
+  })).all(onlyGet);
 
-  router.route(`${prefix}/create`).post(headers, form, csrf, handle(async function createSession(req, res) {
+  route(`${prefix}/create`).post(form, csrf, handle(async function createSession(req, res) {
     const scope = scopeOf(req);
     const sessionId = await service.create(singleField(req.body, "label"), scope);
     req.session.activeSessionId = sessionId;
     const item = await service.getItem(sessionId, scope);
     await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
-  })).all(headers, onlyPost);
+  })).all(onlyPost);
 
-  router.route(`${prefix}/rename`).post(headers, form, csrf, handle(async function renameSession(req, res) {
+  route(`${prefix}/rename`).post(form, csrf, handle(async function renameSession(req, res) {
     const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
     const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
     await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
-  })).all(headers, onlyPost);
+  })).all(onlyPost);
 
-  router.route(`${prefix}/delete`).post(headers, form, csrf, handle(async function deleteSession(req, res) {
+  route(`${prefix}/delete`).post(form, csrf, handle(async function deleteSession(req, res) {
     const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
     const { displayLabel } = await service.getItem(sessionId, scope);
-    const nextActive = await service.delete(sessionId, req.session.activeSessionId, scope);
+    // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
+    const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope);
     if (nextActive === undefined) delete req.session.activeSessionId;
     else req.session.activeSessionId = nextActive;
     await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
-  })).all(headers, onlyPost);
+  })).all(onlyPost);
 
-  router.route(`${prefix}/resume`).post(headers, form, csrf, handle(async function resumeSession(req, res) {
+  route(`${prefix}/resume`).post(form, csrf, handle(async function resumeSession(req, res) {
     const scope = scopeOf(req);
     const sessionId = sessionIdFrom(req);
     await service.requireSession(sessionId, scope);
@@ -202,9 +215,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     await saveSession(req);
     if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
     else res.redirect(303, config.workflowUrl);
-  })).all(headers, onlyPost);
+  })).all(onlyPost);
 
-  router.use(pagePath, createErrorHandler(config, urlsFor, views.context));
+  // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
+  router.use(createErrorHandler(config, urlsFor, views.context));
 
   return Object.assign(router, {
     async renderList(req: Request, { mountPath = "", query = {} }: RenderListOptions = {}): Promise<string> {
@@ -214,6 +228,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await views.loaded();
       const context = views.context();
       return renderView(context.views.list(await listData(req, query, urlsAt(mountPath)), context));
+    },
+    async activeSessionOf(req: Request): Promise<string | undefined> {
+      if (!req?.session) {
+        throw new ConfigurationError("activeSessionOf(req) needs express-session on the request: mount app.use(session(...)) before the route that calls it.");
+      }
+      return activeSessionOf(req);
     },
   });
 }
@@ -253,6 +273,15 @@ function contextOf(overrides: ViewOverrides): ViewContext {
   if (Object.keys(overrides).length === 0) return BUILT_IN_CONTEXT;
   return Object.freeze({ views: Object.freeze({ ...builtInViews, ...overrides }), builtIn: builtInViews });
 }
+
+const requireExpressSession: RequestHandler = function requireExpressSession(req, _res, next) {
+  if (req.session) return next();
+  next(
+    new ConfigurationError(
+      "express-session is not mounted: add app.use(session({ store, secret, resave: false, saveUninitialized: false })) before app.use(createSessionManager(...)).",
+    ),
+  );
+};
 
 function methodNotAllowed(allow: string): RequestHandler {
   return function rejectMethod(req, _res, next) {

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
 import { ForbiddenRequestError } from "./errors.js";
+import { resolveOrigins } from "./options.js";
 import "./session-data.js";
 
 /** The header htmx sends the token in (from the `hx-headers` attribute the page renders). */
@@ -26,27 +27,49 @@ export function csrfTokenFor(req: Request): string {
   return token;
 }
 
+/** Options of {@link verifyCsrf}. */
+export interface VerifyCsrfOptions {
+  /**
+   * The app's public origin(s), e.g. `["https://app.example.com"]`, as the manager's `origins` option takes them.
+   * When set, the `Origin` header must be one of them, and a request without one must name one of their hosts in
+   * `Host`; this defeats DNS rebinding, where a foreign page controls both `Origin` and `Host`.
+   * @default none: the `Origin` header is compared with the request's `Host`
+   */
+  origins?: string | readonly string[] | undefined;
+}
+
 /**
  * Rejects a state-changing request that another site could have sent: first by `Sec-Fetch-Site` and `Origin` (a
- * browser sets them and a page cannot forge them), then by the session's token, sent as the `X-CSRF-Token` header
- * or the `_csrf` form field and compared in constant time. Runs after the body is parsed. A rejected request goes
- * to `next()` as a {@link ForbiddenRequestError} (403 in `ERROR_TABLE`); the manager's routes use it, and a host's
- * routes can too.
+ * browser sets them and a page cannot forge them; with `origins`, against that list rather than `Host`), then by
+ * the session's token, sent as the `X-CSRF-Token` header or the `_csrf` form field and compared in constant time.
+ * Runs after the body is parsed. A rejected request goes to `next()` as a {@link ForbiddenRequestError} (403 in
+ * `ERROR_TABLE`); the manager's routes use it, and a host's routes can too. A malformed `origins` throws a
+ * `ConfigurationError` at once.
  *
  * @example
  * ```ts
- * app.post("/workflow/advance", express.urlencoded({ extended: false }), verifyCsrf(), advanceStep);
+ * app.post("/workflow/advance", express.urlencoded({ extended: false }), verifyCsrf({ origins: ["https://app.example.com"] }), advanceStep);
  * ```
  */
-export function verifyCsrf(): RequestHandler {
+export function verifyCsrf({ origins }: VerifyCsrfOptions = {}): RequestHandler {
+  const allowed = resolveOrigins(origins, "verifyCsrf()");
+  const allowedHosts = allowed && new Set(allowed.map((origin) => new URL(origin).host));
   return function verifyCsrfToken(req, _res, next) {
     const fetchSite = req.get("Sec-Fetch-Site");
     if (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none") {
       return next(new ForbiddenRequestError(`Sec-Fetch-Site is "${fetchSite}".`, CROSS_SITE));
     }
     const origin = req.get("Origin");
-    if (origin !== undefined && !sameHost(origin, req.get("Host"))) {
-      return next(new ForbiddenRequestError(`Origin "${origin}" is not this server (${req.get("Host")}).`, CROSS_SITE));
+    const host = req.get("Host");
+    if (allowed && allowedHosts) {
+      if (origin !== undefined && !allowed.includes(origin.toLowerCase())) {
+        return next(new ForbiddenRequestError(`Origin "${origin}" is not one of the origins option's (${allowed.join(", ")}).`, CROSS_SITE));
+      }
+      if (origin === undefined && (host === undefined || !allowedHosts.has(host.toLowerCase()))) {
+        return next(new ForbiddenRequestError(`No Origin header, and Host "${host}" is not one of the origins option's.`, CROSS_SITE));
+      }
+    } else if (origin !== undefined && !sameHost(origin, host)) {
+      return next(new ForbiddenRequestError(`Origin "${origin}" is not this server (${host}).`, CROSS_SITE));
     }
     const expected = req.session.workflowSessionsCsrfToken;
     const sent = tokenFrom(req);

@@ -4,6 +4,7 @@ import { BUILT_IN_CONTEXT, type ViewContext } from "../views/view-set.js";
 import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { renderView } from "./render-view.js";
+import { setSecurityHeaders } from "./security-headers.js";
 
 /** An error as the client sees it. */
 export interface ErrorReply {
@@ -21,9 +22,15 @@ export function toErrorReply(thrown: unknown): ErrorReply {
     const row = ERROR_TABLE[error.code];
     return { code: error.code, status: row.status, message: error.publicMessage ?? row.message };
   }
-  // Errors from express's body parser (http-errors) carry a 4xx status and `expose: true`; some have no `type`.
-  const parserError = error as { status?: unknown; type?: unknown; expose?: unknown };
-  if (typeof parserError.status === "number" && parserError.status >= 400 && parserError.status < 500 && (parserError.expose === true || typeof parserError.type === "string")) {
+  // Errors from express's body parser (http-errors) carry a 4xx status and `expose: true`; some have no `type`. The
+  // router's own 400 for a path parameter that is not valid percent-encoding is a URIError.
+  const parserError = error as { status?: unknown; type?: unknown; expose?: unknown; name?: unknown };
+  if (
+    typeof parserError.status === "number" &&
+    parserError.status >= 400 &&
+    parserError.status < 500 &&
+    (parserError.expose === true || typeof parserError.type === "string" || parserError.name === "URIError")
+  ) {
     const code: SessionManagerErrorCode =
       parserError.status === 413 ? "payload_too_large" : parserError.status === 415 ? "unsupported_media_type" : "invalid_input";
     return { code, status: ERROR_TABLE[code].status, message: ERROR_TABLE[code].message };
@@ -43,7 +50,8 @@ function wantsJson(req: Request): boolean {
 /**
  * The manager's one error handler: answers JSON `{ error: { code, message } }`, an alert fragment under htmx, or a
  * full error page, with the views of `contextFor()`; if an overridden view throws, with the built-in ones (and the
- * failure is logged). Unexpected errors are logged; the user never sees a stack trace.
+ * failure is logged). Unexpected errors and misconfigurations are logged with their detail; the user sees only the
+ * message of {@link ERROR_TABLE} (or an error's own `publicMessage`), never a stack trace, a path or a file name.
  */
 export function createErrorHandler(
   options: ResolvedOptions,
@@ -54,8 +62,10 @@ export function createErrorHandler(
     if (res.headersSent) return next(error);
     const reply = toErrorReply(error);
     if (reply.code === "store_unavailable") options.logger.warn(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`);
+    else if (reply.code === "misconfigured") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`, error);
     else if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
     res.status(reply.status);
+    setSecurityHeaders(res);
     res.set("Cache-Control", "no-store");
     if (error instanceof MethodNotAllowedError) res.set("Allow", error.allow);
     if (wantsJson(req)) {

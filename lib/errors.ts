@@ -137,13 +137,16 @@ export class StoreUnavailableError extends SessionManagerError {
   }
 }
 
-/** Thrown when the host set the package up wrongly; the message names the fix. */
+/**
+ * Thrown when the host set the package up wrongly; the message names the fix. It is for the developer: at setup it
+ * is thrown, at request time it goes to the logger, and visitors see only the table's plain message.
+ */
 export class ConfigurationError extends SessionManagerError {
   override name = "ConfigurationError";
 
-  /** @param message - what is wrong and the line of code that fixes it; shown as is, since it names the fix */
+  /** @param message - what is wrong and the line of code that fixes it; logged, never shown to visitors */
   constructor(message: string) {
-    super("misconfigured", message, message);
+    super("misconfigured", message);
   }
 }
 
@@ -166,7 +169,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   unsupported_media_type: { status: 415, message: "Send the form as application/x-www-form-urlencoded, in UTF-8." },
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
-  misconfigured: { status: 500, message: "The session manager is not set up correctly. The server log says how to fix it." },
+  misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },
 });
 
 /** True when `error` is one of this package's errors. */

@@ -67,6 +67,6 @@ export {
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
-export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf } from "./csrf.js";
+export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./security-headers.js";
 export type { WorkflowStateDatabase, WorkflowStateTable } from "./workflow-state-table.js";

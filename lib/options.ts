@@ -87,6 +87,14 @@ export interface SessionManagerOptions {
    */
   owner?: (req: Request) => string | undefined;
   /**
+   * The app's public origin(s), as a browser's address bar shows them, e.g. `["https://app.example.com"]`. When set,
+   * a POST is accepted only when its `Origin` header is one of them (or, without an `Origin` header, its `Host` is
+   * one of theirs), which defeats DNS rebinding: a rebinding page controls both `Origin` and `Host`, but not the
+   * name in this list. Each entry is a scheme, host and optional port, nothing more.
+   * @default none: the `Origin` header is compared with the request's `Host`
+   */
+  origins?: string | readonly string[];
+  /**
    * Where warnings (a throwing callback, a corrupt row) and unexpected errors are reported.
    * @default console
    */
@@ -117,6 +125,8 @@ export interface ResolvedOptions {
   readonly title: string;
   readonly pageSize: number;
   readonly owner: SessionManagerOptions["owner"];
+  /** The accepted origins (`URL.origin` form), or `undefined` to compare `Origin` with `Host`. */
+  readonly origins: readonly string[] | undefined;
   readonly logger: SessionManagerLogger;
   /** The validated overrides, or the absolute path of the folder of overrides still to load. */
   readonly views: ViewOverrides | string;
@@ -195,9 +205,41 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     title: options.title ?? DEFAULT_TITLE,
     pageSize,
     owner: options.owner,
+    origins: resolveOrigins(options.origins, "createSessionManager()"),
     logger: options.logger ?? console,
     views,
   });
+}
+
+/**
+ * Validates an `origins` option (of `createSessionManager()` or `verifyCsrf()`) at setup and returns each origin in
+ * `URL.origin` form, frozen; `undefined` stays `undefined`.
+ */
+export function resolveOrigins(origins: string | readonly string[] | undefined, caller: string): readonly string[] | undefined {
+  if (origins === undefined) return undefined;
+  const list = typeof origins === "string" ? [origins] : origins;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigurationError(`${caller}: the \`origins\` option must be an origin or a non-empty array of them, e.g. origins: ["https://app.example.com"]; got ${JSON.stringify(origins)}.`);
+  }
+  return Object.freeze(
+    list.map((origin: unknown) => {
+      const url = typeof origin === "string" && !/[?#@\s]/.test(origin) ? parseUrl(origin) : undefined;
+      if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/" || url.hostname === "") {
+        throw new ConfigurationError(
+          `${caller}: each of \`origins\` must be a scheme, host and optional port such as "https://app.example.com" or "http://localhost:3000", with no path, query or credentials; got ${JSON.stringify(origin)}.`,
+        );
+      }
+      return url.origin;
+    }),
+  );
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string {

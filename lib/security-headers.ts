@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { RequestHandler, Response } from "express";
 
 /**
  * The manager's Content-Security-Policy: scripts, styles and requests only from this origin, no inline script, no
@@ -25,10 +25,15 @@ const HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Cross-Origin-Resource-Policy": "same-origin",
 });
 
+/** Sets the security headers on one of the manager's own responses (its routes' answers and its errors). */
+export function setSecurityHeaders(res: Response): void {
+  res.set(HEADERS);
+}
+
 /** Sets the security headers on the manager's own responses; it is mounted per route, so the host's routes are untouched. */
 export function securityHeaders(): RequestHandler {
-  return function setSecurityHeaders(_req, res, next) {
-    res.set(HEADERS);
+  return function setSecurityHeadersOfRoute(_req, res, next) {
+    setSecurityHeaders(res);
     next();
   };
 }
