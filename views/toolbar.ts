@@ -39,7 +39,7 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
           hx-target="#ews-list"
           hx-swap="outerHTML"
         />
-        <kbd class="kbd kbd-sm" aria-hidden="true">/</kbd>
+        <kbd class="ews-shortcuts kbd kbd-sm" aria-hidden="true">/</kbd>
       </label>
     </form>
     <form method="post" action=${urls.create} hx-post=${urls.create} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
