@@ -66,3 +66,66 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** One icon's contrast against what is behind it. */
+export interface IconContrast {
+  /** Where the icon is, e.g. `tr[aria-selected=true] [data-action=delete]`. */
+  where: string;
+  ratio: number;
+}
+
+/**
+ * The contrast ratio (WCAG 2) of every visible icon (`svg`) on the page against its background, computed in the
+ * page: colours come from `getComputedStyle` in whatever space the browser keeps them (oklch, oklab, rgb), are drawn
+ * on a 1×1 canvas and read back as sRGB; the icon's colour is faded by its opacity and that of its ancestors and
+ * laid over the backgrounds of its ancestors, as the browser paints them. axe-core leaves oklch colours
+ * "incomplete", hence this.
+ */
+export function iconContrasts(page: Page): Promise<IconContrast[]> {
+  return page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+    const rgba = (color: string): [number, number, number, number] => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r!, g!, b!, a! / 255];
+    };
+    const over = (top: [number, number, number, number], below: [number, number, number]): [number, number, number] =>
+      [0, 1, 2].map((i) => top[i]! * top[3] + below[i]! * (1 - top[3])) as [number, number, number];
+    const luminance = (rgb: [number, number, number]) => {
+      const [r, g, b] = rgb.map((v) => {
+        const c = v / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const describe = (element: Element) => {
+      const action = element.closest("[data-action]")?.getAttribute("data-action");
+      const row = element.closest("tr[data-session-id]");
+      const rowState = row ? (row.getAttribute("aria-selected") === "true" ? "cursor row" : row.getAttribute("aria-current") === "true" ? "active row" : "row") : "";
+      return [rowState, action ?? element.parentElement?.getAttribute("data-role") ?? element.getAttribute("class")].filter(Boolean).join(" ");
+    };
+    const results: { where: string; ratio: number }[] = [];
+    for (const icon of document.querySelectorAll("body svg")) {
+      const box = icon.getBoundingClientRect();
+      if (box.width === 0 || !icon.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+      let opacity = 1;
+      const layers: [number, number, number, number][] = [];
+      for (let element: Element | null = icon; element; element = element.parentElement) {
+        const style = getComputedStyle(element);
+        opacity *= Number(style.opacity);
+        if (element !== icon) layers.push(rgba(style.backgroundColor));
+      }
+      let background: [number, number, number] = [255, 255, 255];
+      for (const layer of layers.reverse()) background = over(layer, background);
+      const [r, g, b, a] = rgba(getComputedStyle(icon).color);
+      const color = over([r, g, b, a * opacity], background);
+      const [light, dark] = [luminance(color), luminance(background)].sort((x, y) => y - x);
+      results.push({ where: describe(icon), ratio: Math.round(((light! + 0.05) / (dark! + 0.05)) * 100) / 100 });
+    }
+    return results;
+  });
+}

@@ -89,6 +89,60 @@ describe("the session list in Chromium", () => {
     await page.close();
   });
 
+  it("lets the newest read win: a window that answers after a newer search never replaces its list", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    // Hold the window that End asks for (a scroll-window request, with an offset), then search while it is held.
+    const isWindow = (url: URL | string) => String(url).includes("/list?") && String(url).includes("offset=");
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let onHeld!: () => void;
+    const held = new Promise<void>((resolve) => (onHeld = resolve));
+    await page.route(isWindow, async (route) => {
+      onHeld();
+      await released;
+      await route.continue().catch(() => undefined); // the browser may have aborted it by now
+    });
+    const windowDone = Promise.race([
+      page.waitForEvent("requestfinished", { predicate: (request) => isWindow(request.url()), timeout: 0 }),
+      page.waitForEvent("requestfailed", { predicate: (request) => isWindow(request.url()), timeout: 0 }),
+    ]);
+    await page.keyboard.press("End");
+    await held;
+    await page.fill("[data-role=search]", "talk 05");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "10 sessions matching “talk 05”");
+    release();
+    // The held window is answered late, or was aborted by the search; either way the search's list stays.
+    await windowDone;
+    await page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+    expect(await page.textContent("[data-role=count]")).toBe("10 sessions matching “talk 05”");
+    expect(await page.textContent("[data-role=range]")).toBe("Rows 1–10 of 10");
+    await page.close();
+  });
+
+  it("puts sort, search and window in the address bar, so a reload shows the same list", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.fill("[data-role=search]", "talk 0");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "95 sessions matching “talk 0”");
+    await page.click("a[data-sort=label]");
+    await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"] a[data-sort="label"]') !== null);
+    await page.waitForFunction(() => new URLSearchParams(location.search).get("sort") === "label");
+    const url = new URL(page.url());
+    expect(url.pathname).toBe(new URL(base).pathname); // the page, not the /list fragment
+    expect(Object.fromEntries(url.searchParams)).toEqual({ sort: "label", dir: "asc", q: "talk 0" });
+    await page.click("nav[aria-label=Pages] a:text('Next')");
+    await page.waitForFunction(() => new URLSearchParams(location.search).get("offset") === "20");
+    const before = { count: await page.textContent("[data-role=count]"), range: await page.textContent("[data-role=range]"), first: await page.locator("#ews-list tr[data-session-id]").first().getAttribute("data-session-label") };
+    expect(before).toEqual({ count: "95 sessions matching “talk 0”", range: "Rows 21–40 of 95", first: "Talk 020" });
+    await page.reload();
+    expect(await page.inputValue("[data-role=search]")).toBe("talk 0");
+    const after = { count: await page.textContent("[data-role=count]"), range: await page.textContent("[data-role=range]"), first: await page.locator("#ews-list tr[data-session-id]").first().getAttribute("data-session-label") };
+    expect(after).toEqual(before);
+    expect(await page.locator('th[aria-sort="ascending"] a[data-sort="label"]').count()).toBe(1);
+    await page.close();
+  });
+
   it("opens the rename dialog with F2, where keys type instead of acting, and keeps the cursor on the renamed row", async () => {
     const page = await browser.newPage();
     await page.goto(base);

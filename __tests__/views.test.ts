@@ -2,6 +2,8 @@ import { formatAbsoluteTime, formatBytes, formatRelativeTime, formatSessionCount
 import { renderView } from "../lib/render-view.js";
 import type { SessionListItem } from "../lib/session-service.js";
 import { listView } from "../views/list.js";
+import { noMatchesView } from "../views/no-matches.js";
+import { pageView } from "../views/page.js";
 import { rowView } from "../views/row.js";
 import type { ManagerUrls } from "../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../views/view-set.js";
@@ -100,6 +102,54 @@ describe("views", () => {
     });
   });
 
+  describe("a long label", () => {
+    const label = "A".repeat(120) + " " + "b".repeat(79);
+    const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: true, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
+
+    it("is cut by CSS only: the whole text stays in the cell, in its title and in the buttons' names", () => {
+      expect(html).toContain(`<th scope="row" class="ews-label font-medium">`);
+      expect(html).toContain(`<span class="truncate" title="${label}">${label}</span>`);
+      expect(html).toContain(`aria-label="Delete ${label}"`);
+    });
+
+    it("keeps the actions on one line, and the delete icon in the colour made for 3:1", () => {
+      expect(html).toContain('<td class="whitespace-nowrap"><div class="flex justify-end gap-1">');
+      expect(html).toMatch(/class="btn btn-ghost btn-sm ews-danger" data-action="delete"/);
+      expect(html).not.toContain("text-error");
+    });
+  });
+
+  describe("the search", () => {
+    const page = { items: [item()], total: 1, offset: 0, limit: 50, orderBy: "updated_at" as const, descending: true, search: "" };
+    const data = { title: "T", page, cursor: 0, activeSessionId: undefined, columns: [], urls, csrfToken: TOKEN, now: NOW };
+    const html = renderView(pageView(data, BUILT_IN_CONTEXT));
+
+    it("says in its placeholder that it searches stored labels and ids", () => {
+      expect(html).toContain('placeholder="Search stored labels and ids"');
+    });
+
+    it("says, when nothing matches, that generated labels are not searched", () => {
+      const text = decoded(renderView(noMatchesView({ search: "lec" }))).replace(/\s+/g, " ");
+      expect(text).toContain("No session has a stored label or id starting with “<span class=\"break-all\">lec</span>”. Generated labels are not searched.");
+    });
+
+    it("syncs with the list's other reads on #ews-main, so the newest one wins", () => {
+      expect(html).toContain('<main id="ews-main"');
+      expect(html).toMatch(/<form role="search"[^>]*hx-sync="#ews-main:replace"/);
+      expect(renderView(listView(data, BUILT_IN_CONTEXT))).toMatch(/<section id="ews-list"[^>]*hx-sync="#ews-main:replace"/);
+    });
+  });
+
+  describe("pageView()", () => {
+    const page = { items: [item()], total: 1, offset: 0, limit: 50, orderBy: "updated_at" as const, descending: true, search: "" };
+    const html = renderView(pageView({ title: "T", page, cursor: 0, activeSessionId: undefined, columns: [], urls, csrfToken: TOKEN, now: NOW }, BUILT_IN_CONTEXT));
+
+    it("sends the theme toggle and the shortcuts hidden, for the client script to show", () => {
+      expect(html).toMatch(/data-action="toggle-theme" data-needs-script hidden/);
+      expect(html).toMatch(/data-role="shortcuts" data-needs-script hidden/);
+    });
+  });
+
   describe("through the router", () => {
     it("renders hostile stored labels as text, including 500-character ones", async () => {
       const store = await openStore();
@@ -110,6 +160,15 @@ describe("views", () => {
       expect(res.text).not.toContain("<img src=x");
       expect(res.text).toContain(`>${escapeHtml(HOSTILE[0]!)}</span>`);
       expect(res.text).toContain("x".repeat(500));
+    });
+
+    it("gives htmx the page URL of the list it answers, pushed for sort, search and pages, replaced for scrolled windows", async () => {
+      const app = buildApp({ store: await openStore() });
+      const res = await visitor(app).get("/manage/sessions/list?sort=label&dir=asc&q=lec&offset=0").set("HX-Request", "true").expect(200);
+      expect(res.headers["hx-push-url"]).toBe("/manage/sessions?sort=label&dir=asc&q=lec");
+      const scrolled = await visitor(app).get("/manage/sessions/list?offset=2").set({ "HX-Request": "true", "EWS-Window": "scroll" }).expect(200);
+      expect(scrolled.headers["hx-replace-url"]).toBe("/manage/sessions?offset=2");
+      expect(scrolled.headers["hx-push-url"]).toBeUndefined();
     });
   });
 });

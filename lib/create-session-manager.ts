@@ -149,6 +149,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   const finish = async (req: Request, res: Response, notice: Notice) => {
+    // Without JavaScript the notice waits in the session for the page the 303 leads to, which shows it once.
+    if (!isHtmx(req)) req.session.workflowSessionsFlash = notice;
     await saveSession(req);
     if (isHtmx(req)) await renderListResponse(req, res, notice);
     // Without JavaScript, back to the list as it was: the dialog's form carries its state in the action's query.
@@ -172,12 +174,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   route(pagePath).get(handle(async function showPage(req, res) {
     const data = await listData(req, req.query);
+    const notice = req.session.workflowSessionsFlash;
+    if (notice) {
+      delete req.session.workflowSessionsFlash;
+      await saveSession(req);
+    }
     const context = views.context();
-    const content = context.views.page({ title: config.title, ...data, dialog: await openDialogFor(req) }, context);
+    const content = context.views.page({ title: config.title, ...data, notice, dialog: await openDialogFor(req) }, context);
     sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
   })).all(onlyGet);
 
   route(`${prefix}/list`).get(handle(async function showList(req, res) {
+    // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same list;
+    // the windows that scrolling fetches replace the address rather than push one history entry each.
+    const { query } = listParamsFrom(req.query, config.pageSize);
+    if (isHtmx(req)) res.set(req.get("EWS-Window") === "scroll" ? "HX-Replace-Url" : "HX-Push-Url", withListState(urlsFor(req).page, listStateQuery(query)));
     await renderListResponse(req, res);
   })).all(onlyGet);
 

@@ -6,5 +6,10 @@ declare module "express-session" {
     activeSessionId?: string;
     /** The session manager's CSRF token for this visitor; never send it anywhere but the manager's own pages. */
     workflowSessionsCsrfToken?: string;
+    /**
+     * The notice of the last action done without JavaScript (set before its 303, shown once by the page after it,
+     * then removed): the one-time flash of the session manager.
+     */
+    workflowSessionsFlash?: { kind: "success" | "error" | "info"; message: string };
   }
 }

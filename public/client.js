@@ -14,7 +14,9 @@
   // What the list looked like just before htmx replaced it, to keep the scroll position.
   var before = null;
   var scrollTimer = null;
-  var keepScroll = false;
+  // Marks the window requests of scrolling and of the cursor: the server then replaces the address instead of
+  // pushing one history entry per window, and the swap keeps the scroll position.
+  var WINDOW_HEADER = "EWS-Window";
 
   function list() {
     return document.getElementById("ews-list");
@@ -55,8 +57,10 @@
     var element = list();
     if (!element || !window.htmx) return;
     var values = { offset: String(offset), cursor: String(cursor === null ? data("cursor") : cursor) };
-    keepScroll = true;
-    window.htmx.ajax("GET", element.dataset.listUrl, { target: "#ews-list", swap: "outerHTML", values: values });
+    // The list is the source, so the request syncs as its hx-sync says: the newest read of the list wins.
+    var headers = {};
+    headers[WINDOW_HEADER] = "scroll";
+    window.htmx.ajax("GET", element.dataset.listUrl, { source: element, target: "#ews-list", swap: "outerHTML", values: values, headers: headers });
   }
 
   // Scrolling past the window fetches the window around the rows in view.
@@ -93,7 +97,18 @@
       return;
     }
     markSelected(row);
-    row.scrollIntoView({ block: "nearest" });
+    scrollToRow(row);
+  }
+
+  // Brings a row into view by scrolling the list vertically only (scrollIntoView would also scroll sideways).
+  function scrollToRow(row) {
+    var box = viewport();
+    if (!box) return;
+    var head = box.querySelector("thead");
+    var top = row.offsetTop - (head ? head.offsetHeight : 0);
+    var bottom = row.offsetTop + row.offsetHeight - box.clientHeight;
+    if (box.scrollTop > top) box.scrollTop = top;
+    else if (box.scrollTop < bottom) box.scrollTop = bottom;
   }
 
   function markSelected(row) {
@@ -314,8 +329,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status >= 400 || !event.detail.target || event.detail.target.id !== "ews-list") return;
     var box = viewport();
-    before = { offset: data("offset"), scrollTop: box ? box.scrollTop : 0, keep: keepScroll };
-    keepScroll = false;
+    var headers = (event.detail.requestConfig && event.detail.requestConfig.headers) || {};
+    before = { offset: data("offset"), scrollTop: box ? box.scrollTop : 0, keep: headers[WINDOW_HEADER] === "scroll" };
   });
 
   // A new window arrived: size the spacers, then keep the scroll position, or bring the cursor's row into view.
@@ -366,15 +381,21 @@
   });
 
   function start() {
+    // The theme toggle and the shortcuts legend work only with this script: the page sends them hidden.
+    document.querySelectorAll("[data-needs-script]").forEach(function (element) {
+      element.hidden = false;
+    });
     layout();
     var box = viewport();
     var height = rowHeight();
     if (box && height) box.scrollTop = data("offset") * height;
     var row = selectedRow();
-    if (row && data("offset") > 0) row.scrollIntoView({ block: "nearest" });
+    if (row && data("offset") > 0) scrollToRow(row);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
   window.addEventListener("resize", layout);
+  // Back and Forward bring the page from the server again (htmx keeps no history cache): lay it out as on load.
+  document.addEventListener("htmx:historyRestore", start);
 })();

@@ -12,7 +12,9 @@ const number = (n: number) => n.toLocaleString("en-US");
  * The list fragment, `#ews-list`, which htmx swaps whole: the count, then one window of the table between two
  * spacer rows that stand for the rows before and after it (the client sizes them, so the scroll bar spans the whole
  * list), and the footer. Its `data-*` attributes carry the window, order, search and cursor into the next request.
- * Rows, the empty state and the no-matches state come from `context.views`, so their overrides apply.
+ * Rows, the empty state and the no-matches state come from `context.views`, so their overrides apply. Its reads
+ * (sort, pages, the windows the client fetches) sync on `#ews-main` with `replace`, as the search does, so the
+ * newest read wins and a late window never overwrites a newer search.
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -26,6 +28,7 @@ export function listView(data: ListViewData, context: ViewContext) {
     html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target="#ews-list" hx-swap="outerHTML">${text}</a>`;
   return html`<section id="ews-list"
     class="card bg-base-100 shadow-sm"
+    hx-sync="#ews-main:replace"
     aria-label="Sessions"
     data-list-url=${urls.list}
     data-offset=${page.offset}
@@ -59,7 +62,7 @@ export function listView(data: ListViewData, context: ViewContext) {
                   <th scope="col" class="text-right"><span class="sr-only">Actions</span></th>
                 </tr>
               </thead>
-              <tbody hx-boost="true">
+              <tbody hx-boost="true" hx-sync="this:drop">
                 <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
                 ${page.items.map((item, i) =>
                   views.row({

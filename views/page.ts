@@ -18,7 +18,9 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
 
 /**
  * The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs, each from
- * `context.views`, so their overrides apply.
+ * `context.views`, so their overrides apply. The theme toggle and the shortcuts legend need the client script:
+ * they are `hidden` (marked `data-needs-script`) until it runs, and the legend stays hidden on touch screens (CSS).
+ * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped.
  */
 export function pageView(data: PageViewData, context: ViewContext) {
   const { views } = context;
@@ -27,15 +29,15 @@ export function pageView(data: PageViewData, context: ViewContext) {
       ${icons.layers("size-7 text-primary")}
       <h1 class="text-2xl font-bold">${data.title}</h1>
       <span class="htmx-indicator loading loading-spinner loading-sm ms-auto" id="ews-indicator" role="status" aria-label="Loading"></span>
-      <button type="button" class="btn btn-ghost btn-sm btn-square" data-action="toggle-theme" aria-label="Switch between light and dark theme" title="Theme">
+      <button type="button" class="btn btn-ghost btn-sm btn-square" data-action="toggle-theme" data-needs-script hidden aria-label="Switch between light and dark theme" title="Theme">
         ${icons.theme()}
       </button>
     </header>
-    <main class="flex flex-col gap-4">
+    <main id="ews-main" class="flex flex-col gap-4">
       ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
       ${noticesView({ notice: data.notice }, context)}
       ${views.list(data, context)}
-      <p class="flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts">
+      <p class="ews-shortcuts flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts" data-needs-script hidden>
         ${SHORTCUTS.map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
       </p>
     </main>

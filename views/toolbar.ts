@@ -14,15 +14,16 @@ export interface ToolbarViewData {
 
 /**
  * The bar above the list: the search box and the New Session button. It sits outside `#ews-list`, so typing is
- * never interrupted by the list being swapped. Without JavaScript the search is a plain GET form.
+ * never interrupted by the list being swapped. Without JavaScript the search is a plain GET form. The search matches
+ * the start of stored labels and ids, not the labels a `label` callback generates, and its placeholder says so.
  */
 export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
   return html`<div class="flex flex-wrap items-center justify-between gap-3">
-    <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target="#ews-list" hx-swap="outerHTML">
+    <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target="#ews-list" hx-swap="outerHTML" hx-sync="#ews-main:replace">
       <input type="hidden" name="sort" value=${sortParamOf(page.orderBy)} />
       <input type="hidden" name="dir" value=${page.descending ? "desc" : "asc"} />
       <label class="input input-sm w-full max-w-md">
-        <span class="sr-only">Search sessions by label or id</span>
+        <span class="sr-only">Search stored labels and ids (by their start)</span>
         ${icons.search("size-4 opacity-50")}
         <input
           type="search"
@@ -31,14 +32,14 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
           maxlength=${MAX_SEARCH_LENGTH}
           autocomplete="off"
           spellcheck="false"
-          placeholder="Search by label or id"
+          placeholder="Search stored labels and ids"
           data-role="search"
           hx-get=${urls.list}
           hx-trigger="input changed delay:250ms, search"
           hx-target="#ews-list"
           hx-swap="outerHTML"
         />
-        <kbd class="kbd kbd-sm" aria-hidden="true">/</kbd>
+        <kbd class="ews-shortcuts kbd kbd-sm" aria-hidden="true">/</kbd>
       </label>
     </form>
     <form method="post" action=${urls.create} hx-post=${urls.create} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
