@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
-import { ConfigurationError, CorruptStateError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
+import { ConfigurationError, CorruptStateError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
 import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
 import type { WorkflowStore } from "../lib/workflow-store.js";
 import { freePort } from "./postgres-cluster.js";
@@ -460,6 +460,65 @@ describe.each(backends)("WorkflowStore on $name", (backend) => {
       await expect(store.getState(FLOW, id)).rejects.toThrow(CorruptStateError);
       const row = await store.db.selectFrom("workflow_state").select("state_json").executeTakeFirst();
       expect(row).toEqual({ state_json: "{not json" });
+    });
+  });
+
+  describe("the state methods with a { owner } scope", () => {
+    async function owned() {
+      const store = await openStore("workflow_state.db");
+      const alice = await store.createSession(FLOW, { owner: "alice" });
+      const bob = await store.createSession(FLOW, { owner: "bob" });
+      await store.updateState(FLOW, bob, { secret: 1 });
+      await store.updateStepState(FLOW, bob, "review", { notes: "bob's" });
+      await store.setCurrentStep(FLOW, bob, "review");
+      return { store, alice, bob, row: (id: string) => store.db.selectFrom("workflow_state").selectAll().where("flow_session_key", "=", `${FLOW}:${id}`).executeTakeFirst() };
+    }
+    const alice = { owner: "alice" };
+    const unowned = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
+
+    it("read another owner's session, or one with no owner, as a missing one", async () => {
+      const { store, bob } = await owned();
+      for (const id of [bob, unowned]) {
+        expect(await store.getState(FLOW, id, alice)).toEqual({});
+        expect(await store.getStepState(FLOW, id, "review", alice)).toEqual({});
+        expect(await store.getCurrentStep(FLOW, id, alice)).toBeNull();
+      }
+      expect(await store.getState(FLOW, bob, { owner: "bob" })).toEqual({ secret: 1, _step_review: { notes: "bob's" } });
+      expect(await store.getCurrentStep(FLOW, bob, { owner: "bob" })).toBe("review");
+    });
+
+    it("refuse to write another owner's session, or one with no owner, with SessionNotFoundError, changing nothing", async () => {
+      const { store, bob, row } = await owned();
+      for (const id of [bob, unowned]) {
+        const before = await row(id);
+        await expect(store.updateState(FLOW, id, { stolen: true }, alice)).rejects.toThrow(SessionNotFoundError);
+        await expect(store.updateStepState(FLOW, id, "review", { stolen: true }, alice)).rejects.toThrow(SessionNotFoundError);
+        await expect(store.setCurrentStep(FLOW, id, "verify", alice)).rejects.toThrow(SessionNotFoundError);
+        await expect(store.clearStepState(FLOW, id, "review", alice)).rejects.toThrow(SessionNotFoundError);
+        expect(await row(id)).toEqual(before);
+      }
+    });
+
+    it("write the owner's own session, and stamp the owner on a session they create", async () => {
+      const { store, alice: own } = await owned();
+      await store.updateState(FLOW, own, { a: 1 }, alice);
+      await store.updateStepState(FLOW, own, "review", { b: 2 }, alice);
+      await store.setCurrentStep(FLOW, own, "review", alice);
+      expect(await store.getState(FLOW, own, alice)).toEqual({ a: 1, _step_review: { b: 2 } });
+      await store.updateState(FLOW, "created-by-state", { a: 1 }, alice);
+      await store.setCurrentStep(FLOW, "created-by-step", "review", alice);
+      await store.updateStepState(FLOW, "created-by-step-state", "review", { b: 2 }, alice);
+      const mine = (await store.listSessions(FLOW, alice)).map((s) => s.sessionId).sort();
+      expect(mine).toEqual([own, "created-by-state", "created-by-step", "created-by-step-state"].sort());
+      expect(await store.countSessions(FLOW, { owner: "bob" })).toBe(1);
+    });
+
+    it("see every session without a scope, as before", async () => {
+      const { store, bob } = await owned();
+      await store.updateState(FLOW, bob, { more: 2 });
+      expect(await store.getState(FLOW, bob)).toEqual({ secret: 1, more: 2, _step_review: { notes: "bob's" } });
+      await store.setCurrentStep(FLOW, unowned, "verify");
+      expect(await store.getCurrentStep(FLOW, unowned)).toBe("verify");
     });
   });
 });

@@ -1,6 +1,6 @@
 import { InvalidInputError, SessionNotFoundError } from "./errors.js";
 import { MAX_LABEL_LENGTH, type ResolvedOptions } from "./options.js";
-import { parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "./workflow-store.js";
+import { isWellFormedText, parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "./workflow-store.js";
 
 /** A session as the list shows it: its summary plus the resolved label and the host's display values. */
 export interface SessionListItem extends SessionSummary {
@@ -46,11 +46,13 @@ export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
  * Cleans a label typed by a user: control characters are stripped, whitespace is trimmed, and an empty result means
- * "no label" (`null`). Throws {@link InvalidInputError} when it is longer than {@link MAX_LABEL_LENGTH}.
+ * "no label" (`null`). Throws {@link InvalidInputError} when it is longer than {@link MAX_LABEL_LENGTH}, or holds a
+ * lone surrogate, which has no UTF-8 form to store.
  */
 export function normalizeLabel(input: unknown): string | null {
   if (input === undefined || input === null) return null;
   if (typeof input !== "string") throw new InvalidInputError("The label must be text.");
+  if (!isWellFormedText(input)) throw new InvalidInputError("The label holds a character that cannot be stored (a lone surrogate). Type it again.");
   const label = input.replace(/[\t\n\r]/g, " ").replace(CONTROL_CHARACTERS, "").trim();
   if ([...label].length > MAX_LABEL_LENGTH) {
     throw new InvalidInputError(`The label is too long: use at most ${MAX_LABEL_LENGTH} characters (it has ${[...label].length}).`);

@@ -4,10 +4,7 @@ import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowState
 
 type Sql = Expression<unknown>;
 
-/**
- * The few statements that differ between SQLite and PostgreSQL. Every JSON merge runs inside one SQL statement, so
- * concurrent writers never lose each other's keys.
- */
+/** The few statements that differ between SQLite and PostgreSQL. */
 export interface SqlDialect {
   /** The dialect's name, for messages. */
   readonly name: "sqlite" | "postgres";
@@ -21,14 +18,8 @@ export interface SqlDialect {
    * order; the label search uses the same `label` expression.
    */
   listSort(column: ListSortColumn): RawBuilder<string>;
-  /** A JSON object holding `base`'s top-level keys with `patch`'s keys replacing or adding to them. */
-  mergeObjects(base: Sql, patch: Sql): RawBuilder<string>;
-  /** The object stored under `key` in `base`, or `{}` when there is none or it is not an object. */
-  objectAt(base: Sql, key: string): RawBuilder<string>;
-  /** `{ [key]: value }` where `value` is a JSON object expression. */
-  singleKeyObject(key: string, value: Sql): RawBuilder<string>;
-  /** `base` without the top-level `key`. */
-  withoutKey(base: Sql, key: string): RawBuilder<string>;
+  /** The bytes of a text column, as stored, so two reads of it compare exactly (whatever the collation or encoding). */
+  bytesOf(column: Sql): RawBuilder<Uint8Array>;
   /** The size in bytes of a text column, computed without reading it where the database allows. */
   byteLength(column: Sql): RawBuilder<number>;
   /**
@@ -112,21 +103,6 @@ async function createListIndexes(
 
 const SQLITE_SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = { ...LIST_SORT_EXPRESSIONS, flow_session_key: "flow_session_key" };
 
-const JSON_LITERAL_TYPES = sql`('true', 'false', 'null')`;
-
-function sqliteEntries(source: Sql, alias: string): RawBuilder<unknown> {
-  const a = sql.raw(alias);
-  return sql`SELECT ${a}.key AS k, ${a}.value AS v,
-    CASE WHEN ${a}.type IN ('object', 'array') THEN ${a}.value WHEN ${a}.type IN ${JSON_LITERAL_TYPES} THEN ${a}.type END AS j
-    FROM json_each(${source}) AS ${a}`;
-}
-
-// SQLite drops the JSON subtype of values that pass through a subquery, so objects, arrays and literals travel as
-// text (`j`) and are turned back into JSON with json() at the aggregate.
-function sqliteObjectOf(entries: RawBuilder<unknown>): RawBuilder<string> {
-  return sql<string>`(SELECT coalesce(json_group_object(k, CASE WHEN j IS NULL THEN v ELSE json(j) END), '{}') FROM (${entries}))`;
-}
-
 // Literal text only: SQLite matches an indexed expression by its parse tree, and a bound parameter never matches.
 const sqliteFlowPrefix = () => sql<string>`substr(flow_session_key, 1, instr(flow_session_key, ':'))`;
 
@@ -153,14 +129,7 @@ const sqliteDialect: SqlDialect = {
   },
   keyColumn: () => sql<string>`flow_session_key`,
   listSort: (column) => sql.raw(SQLITE_SORT_EXPRESSIONS[column]),
-  mergeObjects: (base, patch) =>
-    sqliteObjectOf(
-      sql`${sqliteEntries(base, "b")} WHERE b.key NOT IN (SELECT key FROM json_each(${patch})) UNION ALL ${sqliteEntries(patch, "p")}`,
-    ),
-  objectAt: (base, key) =>
-    sql<string>`coalesce((SELECT value FROM json_each(${base}) WHERE key = ${key} AND type = 'object'), '{}')`,
-  singleKeyObject: (key, value) => sql<string>`json_object(${key}, json(${value}))`,
-  withoutKey: (base, key) => sqliteObjectOf(sql`${sqliteEntries(base, "b")} WHERE b.key <> ${key}`),
+  bytesOf: (column) => sql<Uint8Array>`CAST(${column} AS BLOB)`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   flowPrefix: () => sqliteFlowPrefix(),
   async changeToken(db) {
@@ -301,11 +270,7 @@ const postgresDialect: SqlDialect = {
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
   listSort: (column) => sql.raw(POSTGRES_SORT_EXPRESSIONS[column]),
-  mergeObjects: (base, patch) => sql<string>`(coalesce(${base}, '{}')::jsonb || ${patch}::jsonb)::text`,
-  objectAt: (base, key) =>
-    sql<string>`(CASE WHEN jsonb_typeof(${base}::jsonb -> ${key}::text) = 'object' THEN (${base}::jsonb -> ${key}::text)::text ELSE '{}' END)`,
-  singleKeyObject: (key, value) => sql<string>`jsonb_build_object(${key}::text, ${value}::jsonb)::text`,
-  withoutKey: (base, key) => sql<string>`(coalesce(${base}, '{}')::jsonb - ${key}::text)::text`,
+  bytesOf: (column) => sql<Uint8Array>`convert_to(${column}, 'UTF8')`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   flowPrefix: () => postgresFlowPrefix(),
   changeToken: async () => undefined,

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type OrderByItemBuilder, type RawBuilder, type SelectQueryBuilder } from "kysely";
-import { CorruptStateError, InvalidInputError, translateDatabaseError } from "./errors.js";
+import { CorruptStateError, InvalidInputError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
 import { LIST_SORT_EXPRESSIONS, type SqlDialect } from "./sql-dialect.js";
+import { mergeNestedStateText, mergeStateText, parseStateJson, removeStateKey } from "./state-json.js";
 import { formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** A session's state: the parsed `state_json` object. */
@@ -115,7 +116,8 @@ interface SummaryRow {
 /**
  * The workflow-state repository: every read and write of the `workflow_state` table goes through here, scoped to one
  * flow by an exact key range. Build one with `createWorkflowStore()`. All methods are async and safe to call
- * concurrently; writes that merge JSON run as single statements, so no update is lost.
+ * concurrently; state writes edit the stored JSON text by compare-and-swap, so no update is lost and no value they
+ * do not touch changes.
  */
 export class WorkflowStore {
   /**
@@ -130,10 +132,14 @@ export class WorkflowStore {
   ) {}
 
   private readonly counts = new Map<string, { token: string; count: number }>();
+  /** The last queued write of each row this store is writing, see {@link queueWrite}. */
+  private readonly writes = new Map<string, Promise<void>>();
 
   /** Creates an empty session and returns its id. */
   async createSession(flowId: string, options: CreateSessionOptions = {}): Promise<string> {
     const sessionId = options.sessionId ?? randomUUID();
+    if (options.label != null) checkText(options.label, "A label");
+    if (options.owner != null) checkText(options.owner, "An owner");
     const now = formatTimestamp(new Date());
     await this.run(() =>
       this.db
@@ -262,6 +268,7 @@ export class WorkflowStore {
 
   /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
   async setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}): Promise<boolean> {
+    if (label !== null) checkText(label, "A label");
     const result = await this.run(() =>
       whereOwner(this.db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope)
         .executeTakeFirst(),
@@ -277,6 +284,7 @@ export class WorkflowStore {
     if (owner !== null && (typeof owner !== "string" || owner === "")) {
       throw new InvalidInputError(`An owner must be a non-empty string or null; got ${JSON.stringify(owner)}.`);
     }
+    if (owner !== null) checkText(owner, "An owner");
     const result = await this.run(() =>
       this.db.updateTable(WORKFLOW_STATE_TABLE).set({ owner }).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
     );
@@ -291,9 +299,13 @@ export class WorkflowStore {
     return result.numDeletedRows > 0n;
   }
 
-  /** The session's state, `{}` when it does not exist. Throws {@link CorruptStateError} when the stored state is not JSON. */
-  async getState(flowId: string, sessionId: string): Promise<WorkflowState> {
-    const states = await this.getStates(flowId, [sessionId]);
+  /**
+   * The session's state, `{}` when it does not exist (or, with an owner in `scope`, belongs to someone else). Throws
+   * {@link CorruptStateError} when the stored state is not a JSON object. Python's `NaN`, `Infinity` and
+   * `-Infinity` read as those numbers; integers beyond 2^53 read as the nearest number (merges keep their digits).
+   */
+  async getState(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<WorkflowState> {
+    const states = await this.getStates(flowId, [sessionId], scope);
     return states.get(sessionId) ?? {};
   }
 
@@ -317,75 +329,64 @@ export class WorkflowStore {
   }
 
   /** Parsed states of several sessions; throws {@link CorruptStateError} for the first one that is not JSON. */
-  async getStates(flowId: string, sessionIds: readonly string[]): Promise<Map<string, WorkflowState>> {
-    const raw = await this.getRawStates(flowId, sessionIds);
+  async getStates(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, WorkflowState>> {
+    const raw = await this.getRawStates(flowId, sessionIds, scope);
     const states = new Map<string, WorkflowState>();
     for (const [sessionId, json] of raw) states.set(sessionId, parseState(flowId, sessionId, json));
     return states;
   }
 
   /**
-   * Merges `updates` into the session's top-level state keys in one atomic statement, creating the session if it
-   * does not exist (as `cjm-workflow-state` does). Concurrent calls never lose each other's keys.
+   * Merges `updates` into the session's top-level state keys, creating the session if it does not exist (as
+   * `cjm-workflow-state` does; stamped with the scope's owner). The stored text is edited, not re-encoded, so every
+   * key it does not touch keeps its exact bytes, and concurrent calls never lose each other's keys. Values are
+   * written as Python's `json.dumps` would: `NaN` and `±Infinity` as those constants, a `BigInt` as its digits.
+   * Throws {@link CorruptStateError} (changing nothing) when the stored state is not a JSON object, and
+   * {@link SessionNotFoundError} when the scope's owner does not own the session.
    */
-  async updateState(flowId: string, sessionId: string, updates: WorkflowState): Promise<void> {
-    const patch = JSON.stringify(updates);
-    const { dialect } = this;
-    await this.upsertState(flowId, sessionId, patch, (current, incoming) => dialect.mergeObjects(current, incoming));
+  async updateState(flowId: string, sessionId: string, updates: WorkflowState, scope: SessionScope = {}): Promise<void> {
+    await this.writeSession(flowId, sessionId, scope, { state: (current) => mergeStateText(current, updates) });
   }
 
-  /** The session's current step id, or `null` when it has none or does not exist. */
-  async getCurrentStep(flowId: string, sessionId: string): Promise<string | null> {
+  /** The session's current step id, or `null` when it has none or does not exist (for the scope). */
+  async getCurrentStep(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<string | null> {
     const row = await this.run(() =>
-      this.db
-        .selectFrom(WORKFLOW_STATE_TABLE)
-        .select("current_step")
-        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
-        .executeTakeFirst(),
+      whereOwner(
+        this.db.selectFrom(WORKFLOW_STATE_TABLE).select("current_step").where("flow_session_key", "=", sessionKey(flowId, sessionId)),
+        scope,
+      ).executeTakeFirst(),
     );
     return row?.current_step ?? null;
   }
 
-  /** Sets the session's current step, creating the session if it does not exist. */
-  async setCurrentStep(flowId: string, sessionId: string, stepId: string | null): Promise<void> {
-    const now = formatTimestamp(new Date());
-    await this.run(() =>
-      this.db
-        .insertInto(WORKFLOW_STATE_TABLE)
-        .values({ flow_session_key: sessionKey(flowId, sessionId), current_step: stepId, state_json: "{}", created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column("flow_session_key").doUpdateSet({ current_step: stepId, updated_at: now }))
-        .execute(),
-    );
+  /**
+   * Sets the session's current step, leaving its state as it is; creates the session if it does not exist. Throws
+   * {@link SessionNotFoundError} when the scope's owner does not own the session.
+   */
+  async setCurrentStep(flowId: string, sessionId: string, stepId: string | null, scope: SessionScope = {}): Promise<void> {
+    if (stepId !== null) checkText(stepId, "A step id");
+    await this.writeSession(flowId, sessionId, scope, { currentStep: stepId });
   }
 
   /** The state a step keeps under `_step_<stepId>`, or `{}`. */
-  async getStepState(flowId: string, sessionId: string, stepId: string): Promise<WorkflowState> {
-    const value = (await this.getState(flowId, sessionId))[stepStateKey(stepId)];
+  async getStepState(flowId: string, sessionId: string, stepId: string, scope: SessionScope = {}): Promise<WorkflowState> {
+    const value = (await this.getState(flowId, sessionId, scope))[stepStateKey(stepId)];
     return isPlainObject(value) ? value : {};
   }
 
-  /** Merges `updates` into the step's state atomically, creating the session if it does not exist. */
-  async updateStepState(flowId: string, sessionId: string, stepId: string, updates: WorkflowState): Promise<void> {
+  /**
+   * Merges `updates` into the step's state, as {@link updateState} merges into the session's, creating the session
+   * if it does not exist. The session's other keys, and the step's keys it does not touch, keep their exact bytes.
+   */
+  async updateStepState(flowId: string, sessionId: string, stepId: string, updates: WorkflowState, scope: SessionScope = {}): Promise<void> {
     const key = stepStateKey(stepId);
-    const { dialect } = this;
-    await this.upsertState(flowId, sessionId, JSON.stringify({ [key]: updates }), (current, incoming) =>
-      dialect.mergeObjects(current, dialect.singleKeyObject(key, dialect.mergeObjects(dialect.objectAt(current, key), dialect.objectAt(incoming, key)))),
-    );
+    await this.writeSession(flowId, sessionId, scope, { state: (current) => mergeNestedStateText(current, key, updates) });
   }
 
-  /** Removes the step's state. A no-op when the session does not exist. */
-  async clearStepState(flowId: string, sessionId: string, stepId: string): Promise<void> {
-    await this.run(() =>
-      this.db
-        .updateTable(WORKFLOW_STATE_TABLE)
-        .set((eb) => ({
-          state_json: this.dialect.withoutKey(eb.ref("state_json"), stepStateKey(stepId)),
-          updated_at: formatTimestamp(new Date()),
-        }))
-        .where("flow_session_key", "=", sessionKey(flowId, sessionId))
-        .execute(),
-      { flowId, sessionId },
-    );
+  /** Removes the step's state, keeping every other key's bytes. A no-op when the session does not exist (for the scope). */
+  async clearStepState(flowId: string, sessionId: string, stepId: string, scope: SessionScope = {}): Promise<void> {
+    const key = stepStateKey(stepId);
+    await this.writeSession(flowId, sessionId, scope, { state: (current) => removeStateKey(current, key), create: false });
   }
 
   /** Closes the connection if the store opened it; a Kysely instance the host passed is left open. */
@@ -449,36 +450,95 @@ export class WorkflowStore {
       ]);
   }
 
-  private async upsertState(
+  /**
+   * Rewrites one session's row by compare-and-swap: reads it, computes the change, and writes only if the row is
+   * still byte for byte what was read (else reads again). No lock or transaction is held between the read and the
+   * write, so no writer waits on another, in this process or any other. `state` turns the stored text into the new
+   * one (`undefined` when the stored text is not JSON: nothing is written and {@link CorruptStateError} is thrown);
+   * `currentStep` replaces the step. A missing row is created unless `create` is false; a row another owner holds is
+   * never touched. Writes to one session from this store queue behind each other, so they never race each other.
+   */
+  private writeSession(
     flowId: string,
     sessionId: string,
-    patch: string,
-    merged: (current: ReturnType<typeof sql.ref>, incoming: ReturnType<typeof sql.ref>) => ReturnType<SqlDialect["mergeObjects"]>,
+    scope: SessionScope,
+    change: { state?: (current: string | null) => string | undefined; currentStep?: string | null; create?: boolean },
   ): Promise<void> {
-    const now = formatTimestamp(new Date());
-    await this.run(
-      () =>
-        this.db
+    const key = sessionKey(flowId, sessionId);
+    const owner = checkedOwner(scope.owner);
+    const attempt = async (): Promise<boolean> => {
+      const row = await this.db
+        .selectFrom(WORKFLOW_STATE_TABLE)
+        .select((eb) => ["owner", this.dialect.bytesOf(eb.ref("state_json")).as("state_bytes")])
+        .where("flow_session_key", "=", key)
+        .executeTakeFirst();
+      const now = formatTimestamp(new Date());
+      const newState = (current: string | null) => {
+        const text = change.state!(current);
+        if (text === undefined) throw new CorruptStateError(flowId, sessionId);
+        return text;
+      };
+      if (row === undefined) {
+        if (change.create === false) return true;
+        const inserted = await this.db
           .insertInto(WORKFLOW_STATE_TABLE)
-          .values({ flow_session_key: sessionKey(flowId, sessionId), current_step: null, state_json: patch, created_at: now, updated_at: now })
-          .onConflict((oc) =>
-            oc.column("flow_session_key").doUpdateSet({
-              state_json: merged(sql.ref(`${WORKFLOW_STATE_TABLE}.state_json`), sql.ref("excluded.state_json")),
-              updated_at: now,
-            }),
-          )
-          .execute(),
-      { flowId, sessionId },
+          .values({
+            flow_session_key: key,
+            current_step: change.currentStep ?? null,
+            state_json: change.state ? newState(null) : "{}",
+            created_at: now,
+            updated_at: now,
+            ...(owner !== undefined ? { owner } : {}),
+          })
+          .onConflict((oc) => oc.column("flow_session_key").doNothing())
+          .executeTakeFirst();
+        return inserted.numInsertedOrUpdatedRows !== 0n;
+      }
+      if (owner !== undefined && row.owner !== owner) throw new SessionNotFoundError(flowId, sessionId);
+      const stored = row.state_bytes === null ? null : Buffer.from(row.state_bytes);
+      let update = whereOwner(
+        this.db
+          .updateTable(WORKFLOW_STATE_TABLE)
+          .set({
+            ...(change.state ? { state_json: newState(stored && UTF8.decode(stored)) } : {}),
+            ...(change.currentStep !== undefined ? { current_step: change.currentStep } : {}),
+            updated_at: now,
+          })
+          .where("flow_session_key", "=", key),
+        scope,
+      );
+      if (change.state) {
+        update = update.where((eb) => (stored === null ? eb("state_json", "is", null) : eb(this.dialect.bytesOf(eb.ref("state_json")), "=", stored)));
+      }
+      const result = await update.executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    };
+    return this.queueWrite(key, () =>
+      this.run(async () => {
+        for (let tries = 0; tries < MAX_WRITE_ATTEMPTS; tries++) if (await attempt()) return;
+        throw new StoreUnavailableError(`Session "${sessionId}" of flow "${flowId}" kept changing under ${MAX_WRITE_ATTEMPTS} attempts to write it.`);
+      }),
     );
   }
 
-  private async run<T>(query: () => Promise<T>, context?: { flowId: string; sessionId: string }): Promise<T> {
+  /** Runs `write` after this store's earlier writes to the same row have settled. */
+  private queueWrite<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const result = (this.writes.get(key) ?? Promise.resolve()).then(write);
+    const settled = result.then(
+      () => {},
+      () => {},
+    );
+    this.writes.set(key, settled);
+    void settled.then(() => {
+      if (this.writes.get(key) === settled) this.writes.delete(key);
+    });
+    return result;
+  }
+
+  private async run<T>(query: () => Promise<T>): Promise<T> {
     try {
       return await query();
     } catch (error) {
-      if (context && /malformed JSON|invalid input syntax for type json/i.test(String((error as Error)?.message))) {
-        throw new CorruptStateError(context.flowId, context.sessionId, { cause: error });
-      }
       throw translateDatabaseError(error);
     }
   }
@@ -496,10 +556,30 @@ function checkedOwner(owner: unknown): string | undefined {
   if (typeof owner !== "string" || owner.length === 0) {
     throw new InvalidInputError(`An owner must be a non-empty string; got ${JSON.stringify(owner)}.`);
   }
-  return owner;
+  return checkText(owner, "An owner");
+}
+
+/**
+ * True when `text` has a UTF-8 form, i.e. holds no lone surrogate (as `os.fsdecode` makes of a file name that is
+ * not UTF-8). Such a string would reach the database as invalid UTF-8, after which Python's sqlite3 refuses to read
+ * the row, and every list of its flow.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !/[\ud800-\udfff]/u.test(text);
+}
+
+/** Throws {@link InvalidInputError} for a string that {@link isWellFormedText} rejects; `what` names it. */
+function checkText(text: string, what: string): string {
+  if (typeof text === "string" && !isWellFormedText(text)) {
+    throw new InvalidInputError(`${what} must be valid Unicode text; ${JSON.stringify(text)} holds a lone surrogate.`);
+  }
+  return text;
 }
 
 const MAX_CACHED_COUNTS = 64;
+/** How often a compare-and-swap write reads again because another writer changed the row in between. */
+const MAX_WRITE_ATTEMPTS = 100;
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const SCAN_SEARCH_MIN_MATCHES = 1000;
 
 // SQLite's lower() folds ASCII letters only; the search text is folded the same way so both sides agree.
@@ -527,6 +607,7 @@ function checkFlowId(flowId: string): void {
   if (typeof flowId !== "string" || flowId.length === 0 || flowId.includes(":")) {
     throw new InvalidInputError(`A flow id must be a non-empty string without ":"; got ${JSON.stringify(flowId)}.`);
   }
+  checkText(flowId, "A flow id");
 }
 
 function sessionKey(flowId: string, sessionId: string): string {
@@ -534,6 +615,7 @@ function sessionKey(flowId: string, sessionId: string): string {
   if (typeof sessionId !== "string" || sessionId.length === 0) {
     throw new InvalidInputError(`A session id must be a non-empty string; got ${JSON.stringify(sessionId)}.`);
   }
+  checkText(sessionId, "A session id");
   return `${flowId}:${sessionId}`;
 }
 
@@ -553,12 +635,15 @@ function isPlainObject(value: unknown): value is WorkflowState {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Parses a stored `state_json`; `null` or empty is `{}`, anything that is not a JSON object throws {@link CorruptStateError}. */
+/**
+ * Parses a stored `state_json` in the JSON dialect Python's `json.dumps` writes (`NaN`, `Infinity` and `-Infinity`
+ * included); `null` or empty is `{}`, anything that is not a JSON object throws {@link CorruptStateError}.
+ */
 export function parseState(flowId: string, sessionId: string, json: string | null | undefined): WorkflowState {
   if (json === null || json === undefined || json === "") return {};
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    value = parseStateJson(json);
   } catch (error) {
     throw new CorruptStateError(flowId, sessionId, { cause: error });
   }
