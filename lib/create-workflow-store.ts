@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import { ConfigurationError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
-import { dialectOf } from "./sql-dialect.js";
+import { ConfigurationError, StoreUnavailableError, StoreUnreachableError, translateDatabaseError } from "./errors.js";
+import { detectDialect, type SqlDialect } from "./sql-dialect.js";
+import { enableWal, migrateInImmediateTransaction, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
 
@@ -59,14 +60,15 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * ```
  */
 export async function createWorkflowStore(options: WorkflowStoreOptions = {}): Promise<WorkflowStore> {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (options.db) {
     const db = options.db as Kysely<WorkflowStateDatabase>;
-    const dialect = dialectOf(db);
-    await migrate(() => dialect.migrate(db), `the ${dialect.name} database`);
+    const dialect = await migrate(() => detectDialect(db), "the database behind the Kysely instance you passed");
+    await migrate(() => runMigration(db, dialect), `the ${dialect.name} database`);
     return new WorkflowStore(db, dialect);
   }
 
-  if (options.connectionString) return openPostgres(options.connectionString, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  if (options.connectionString) return openPostgres(options.connectionString, busyTimeoutMs);
 
   const filename = options.filename ?? DEFAULT_FILENAME;
   if (options.fileMustExist && filename !== ":memory:" && !existsSync(filename)) {
@@ -75,38 +77,55 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   let sqlite: Database.Database;
   try {
     sqlite = new Database(filename, options.readonly ? { readonly: true, fileMustExist: true } : {});
-    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   } catch (error) {
     throw new StoreUnavailableError(`Could not open the workflow-state database "${filename}": ${(error as Error).message}`, { cause: error });
   }
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const dialect = await detectDialect(db);
   try {
     await migrate(async () => {
       if (options.readonly) return readSchema(db);
-      enableWal(sqlite);
+      // Another process may be writing the file right now: every step below waits for its locks, all of them
+      // together at most busyTimeoutMs, without blocking the event loop.
+      const wait: SqliteLockWait = { sqlite, deadline: Date.now() + busyTimeoutMs, busyTimeoutMs };
+      sqlite.pragma("busy_timeout = 0");
       try {
-        await dialectOf(db).migrate(db);
+        await enableWal(sqlite, wait.deadline);
+        await runMigration(db, dialect, wait);
       } catch (error) {
         // A file this process may only read keeps its schema as it is: serve it read-only when the table is there.
         if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
+        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
         await readSchema(db).catch(() => Promise.reject(error));
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
       }
-    }, `"${filename}"`);
+    }, `"${filename}"`, busyTimeoutMs);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new WorkflowStore(db, dialectOf(db), () => db.destroy());
+  return new WorkflowStore(db, dialect, () => db.destroy());
+}
+
+/** Creates or upgrades the schema: on SQLite in one transaction that holds the write lock from its start. */
+async function runMigration(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, wait?: SqliteLockWait): Promise<void> {
+  if (dialect.name === "sqlite") await migrateInImmediateTransaction(db, (connection) => dialect.migrate(connection), wait);
+  else await dialect.migrate(db);
 }
 
 async function openPostgres(connectionString: string, lockTimeoutMs: number): Promise<WorkflowStore> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString, lock_timeout: lockTimeoutMs });
-  // An idle connection that breaks (server restart, network) is dropped by the pool; the next query reconnects, or
-  // answers 503 while the server is down. Without a listener the 'error' event would crash the process.
+  // A connection that breaks (server restart, network) emits 'error', which would crash the process without a
+  // listener: the pool's own for idle connections, each client's while a query holds it. The broken connection is
+  // then dropped (the query that had it fails, and answers 503); the next query connects anew, or answers 503 while
+  // the server is down.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
-  const dialect = dialectOf(db);
+  const dialect = await detectDialect(db);
   try {
     await migrate(() => dialect.migrate(db), `at ${redact(connectionString)}`);
   } catch (error) {
@@ -156,20 +175,12 @@ function withStatementCache(sqlite: Database.Database): Database.Database {
   });
 }
 
-function enableWal(sqlite: Database.Database): void {
+async function migrate<T>(run: () => Promise<T>, what: string, busyTimeoutMs?: number): Promise<T> {
   try {
-    sqlite.pragma("journal_mode = WAL");
-  } catch (error) {
-    // A read-only file keeps its journal mode; reads still work, and writes will report the file as read-only.
-    if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
-  }
-}
-
-async function migrate(run: () => Promise<void>, what: string): Promise<void> {
-  try {
-    await run();
+    return await run();
   } catch (error) {
     const message = (error as Error).message;
+    const code = String((error as { code?: unknown }).code ?? "");
     if (/not a database|malformed|file is encrypted/i.test(message)) {
       throw new ConfigurationError(`The workflow-state database ${what} is not a valid SQLite file (${message}). Restore it from a backup or point to another file.`);
     }
@@ -179,8 +190,26 @@ async function migrate(run: () => Promise<void>, what: string): Promise<void> {
     if (/readonly|read-only/i.test(message)) {
       throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });
     }
-    if (translateDatabaseError(error) instanceof StoreUnavailableError) {
-      throw new StoreUnavailableError(`Could not reach the workflow-state database ${what}: ${message}`, { cause: error });
+    if (code === "3D000") {
+      const name = /database "(.*)" does not exist/.exec(message)?.[1] ?? "(named in the connection string)";
+      throw new StoreUnreachableError(
+        `The PostgreSQL database "${name}" does not exist on the server ${what}. Create it (createdb ${JSON.stringify(name)}) or fix the database name in the connection string.`,
+        { cause: error },
+      );
+    }
+    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
+      throw new StoreUnavailableError(
+        `The workflow-state database ${what} stayed locked by another connection for longer than busyTimeoutMs (${busyTimeoutMs} ms) while it was being opened: ${message}. ` +
+          "Try again once the other writer is done, or raise busyTimeoutMs.",
+        { cause: error },
+      );
+    }
+    const translated = translateDatabaseError(error);
+    if (translated instanceof StoreUnreachableError) {
+      throw new StoreUnreachableError(`Could not reach the workflow-state database ${what}: ${message}`, { cause: error });
+    }
+    if (translated instanceof StoreUnavailableError) {
+      throw new StoreUnavailableError(`The workflow-state database ${what} cannot be used right now: ${message}`, { cause: error });
     }
     throw error;
   }

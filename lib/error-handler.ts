@@ -61,7 +61,7 @@ export function createErrorHandler(
   return function sessionManagerErrorHandler(error, req, res, next) {
     if (res.headersSent) return next(error);
     const reply = toErrorReply(error);
-    if (reply.code === "store_unavailable") options.logger.warn(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`);
+    if (reply.code === "store_unavailable" || reply.code === "store_unreachable") options.logger.warn(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`);
     else if (reply.code === "misconfigured") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`, error);
     else if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
     res.status(reply.status);

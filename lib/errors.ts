@@ -12,6 +12,7 @@ export type SessionManagerErrorCode =
   | "unsupported_media_type"
   | "corrupt_state"
   | "store_unavailable"
+  | "store_unreachable"
   | "misconfigured";
 
 /**
@@ -127,13 +128,33 @@ export class CorruptStateError extends SessionManagerError {
   }
 }
 
-/** Thrown when the database cannot serve the request right now: it is locked, read-only, or gone. */
+/**
+ * Thrown when the database cannot serve the request right now: it is locked past the busy timeout, read-only, or
+ * full. {@link StoreUnreachableError}, a subclass, says that the server cannot be reached at all.
+ */
 export class StoreUnavailableError extends SessionManagerError {
   override name = "StoreUnavailableError";
 
-  /** @param message - what the database said, with the file or server it concerns */
+  /**
+   * @param message - what the database said, with the file or server it concerns
+   * @param code - `store_unreachable` for {@link StoreUnreachableError}
+   */
+  constructor(message: string, options?: ErrorOptions, code: "store_unavailable" | "store_unreachable" = "store_unavailable") {
+    super(code, message, undefined, options);
+  }
+}
+
+/**
+ * Thrown when the database server cannot be reached: the connection is refused or lost, the server is shutting down
+ * or starting up, or the database named in the connection string does not exist. A {@link StoreUnavailableError},
+ * so code that catches that one catches this one too.
+ */
+export class StoreUnreachableError extends StoreUnavailableError {
+  override name = "StoreUnreachableError";
+
+  /** @param message - what failed, with the server it concerns (never its password) */
   constructor(message: string, options?: ErrorOptions) {
-    super("store_unavailable", message, undefined, options);
+    super(message, options, "store_unreachable");
   }
 }
 
@@ -169,6 +190,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   unsupported_media_type: { status: 415, message: "Send the form as application/x-www-form-urlencoded, in UTF-8." },
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
+  store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
   misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },
 });
 
@@ -177,29 +199,36 @@ export function isSessionManagerError(error: unknown): error is SessionManagerEr
   return error instanceof SessionManagerError;
 }
 
+// Locked past the busy timeout, read-only, or out of space: the database is there but cannot take this request.
 const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|FULL|PERM)/;
-// Connection failures, too many connections, shutdown, read-only, a lock or statement timeout.
-const UNAVAILABLE_PG_CODES = /^(08|53|57P0[1-3]|57014|55P03|25006)/;
-const UNAVAILABLE_NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
-// node-postgres reports a lost connection or an exhausted pool without a code.
-const UNAVAILABLE_PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+// Too many connections or out of resources, a lock or statement timeout, a read-only transaction.
+const UNAVAILABLE_PG_CODES = /^(53|57014|55P03|25006)/;
+// Connection failures, a server shutting down (57P01 also for `pg_ctl -m immediate`), crashed or starting up, a
+// database that does not exist (3D000).
+const UNREACHABLE_PG_CODES = /^(08|57P0[1-3]|3D000$)/;
+const UNREACHABLE_NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
+// node-postgres reports a lost connection, or a client broken by one, without a code.
+const UNREACHABLE_PG_MESSAGES = /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable)/;
+// An exhausted pool (the host's own, with a connection timeout), also without a code.
+const UNAVAILABLE_PG_MESSAGES = /^timeout exceeded when trying to connect/;
 
 /**
- * Turns a driver error into a {@link StoreUnavailableError} when it means the database cannot serve right now
- * (locked, read-only, disk full, connection refused or lost, a lock timeout); returns any other error unchanged.
+ * Turns a driver error into a {@link StoreUnreachableError} when the database server cannot be reached (connection
+ * refused or lost, a server shutting down or starting up, a missing database), or into a
+ * {@link StoreUnavailableError} when it is there but cannot serve right now (locked, read-only, disk full, too many
+ * connections, a lock timeout); returns any other error unchanged. Classifies by `code`, never by `instanceof`:
+ * driver and socket errors may come from another realm.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  // Duck-typed rather than `instanceof Error`: socket errors come from Node's own realm, not always the caller's.
   if (typeof error !== "object" || error === null || error instanceof SessionManagerError) return error;
   const code = String((error as { code?: unknown }).code ?? "");
   const message = String((error as { message?: unknown }).message ?? "");
-  if (
-    UNAVAILABLE_SQLITE_CODES.test(code) ||
-    UNAVAILABLE_PG_CODES.test(code) ||
-    UNAVAILABLE_NETWORK_CODES.test(code) ||
-    (code === "" && UNAVAILABLE_PG_MESSAGES.test(message))
-  ) {
-    return new StoreUnavailableError(`The workflow-state database is unavailable (${code}): ${message}`, { cause: error });
+  const detail = `(${code || "no code"}): ${message}`;
+  if (UNREACHABLE_PG_CODES.test(code) || UNREACHABLE_NETWORK_CODES.test(code) || (code === "" && UNREACHABLE_PG_MESSAGES.test(message))) {
+    return new StoreUnreachableError(`The workflow-state database cannot be reached ${detail}`, { cause: error });
+  }
+  if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || (code === "" && UNAVAILABLE_PG_MESSAGES.test(message))) {
+    return new StoreUnavailableError(`The workflow-state database is unavailable ${detail}`, { cause: error });
   }
   return error;
 }

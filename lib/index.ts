@@ -58,6 +58,7 @@ export {
   SessionNotFoundError,
   CorruptStateError,
   StoreUnavailableError,
+  StoreUnreachableError,
   ConfigurationError,
   ForbiddenRequestError,
   NotSignedInError,
