@@ -62,28 +62,42 @@ const POSTGRES_SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = {
   flow_session_key: `(flow_session_key COLLATE "C")`,
 };
 
-/** The index behind each list sort: `(flow prefix, sort expression, flow_session_key)`, created if missing. */
+/**
+ * The index behind each list sort: `(flow prefix, sort expression, flow_session_key)`, created if missing. Those of the
+ * time and step orders also hold `label` last, so a search walks them without reading the table (see
+ * `listWindow()`); the label order's index holds `lower(label)` already.
+ */
 export const LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, string>> = {
-  updated_at: "idx_workflow_state_flow_updated",
-  created_at: "idx_workflow_state_flow_created",
+  updated_at: "idx_workflow_state_flow_updated_label",
+  created_at: "idx_workflow_state_flow_created_label",
   label: "idx_workflow_state_flow_label",
-  current_step: "idx_workflow_state_flow_step",
+  current_step: "idx_workflow_state_flow_step_label",
 };
 
 /**
- * The same per owner, for the `owner` option: `(flow prefix, owner, sort expression, flow_session_key)`, partial on
- * `owner IS NOT NULL`, so one user's window never walks past other users' sessions, and a file nobody owns rows in
- * pays nothing for them.
+ * The same per owner, for the `owner` option: `(flow prefix, owner, sort expression, flow_session_key)` (and `label`
+ * as above), partial on `owner IS NOT NULL`, so one user's window never walks past other users' sessions, and a file
+ * nobody owns rows in pays nothing for them.
  */
 export const OWNER_LIST_INDEXES: Readonly<Record<keyof typeof LIST_SORT_EXPRESSIONS, string>> = {
-  updated_at: "idx_workflow_state_owner_updated",
-  created_at: "idx_workflow_state_owner_created",
+  updated_at: "idx_workflow_state_owner_updated_label",
+  created_at: "idx_workflow_state_owner_created_label",
   label: "idx_workflow_state_owner_label",
-  current_step: "idx_workflow_state_owner_step",
+  current_step: "idx_workflow_state_owner_step_label",
 };
 
+/** List indexes of earlier releases (without `label`), which the indexes above replace; dropped when found. */
+export const SUPERSEDED_LIST_INDEXES: readonly string[] = [
+  "idx_workflow_state_flow_updated",
+  "idx_workflow_state_flow_created",
+  "idx_workflow_state_flow_step",
+  "idx_workflow_state_owner_updated",
+  "idx_workflow_state_owner_created",
+  "idx_workflow_state_owner_step",
+];
+
 // Walking one of these indexes in order gives a window of one flow (or one owner's part of it) with no sort step,
-// and its last column makes the tie-break (and the count) index-only. `nulls` is how the list orders NULLs ascending
+// and its key column makes the tie-break (and the count) index-only. `nulls` is how the list orders NULLs ascending
 // (SQLite's default, NULLS FIRST), spelled out where the database's default differs.
 async function createListIndexes(
   db: Kysely<WorkflowStateDatabase>,
@@ -95,10 +109,12 @@ async function createListIndexes(
   const key = sql.raw(`${expressions.flow_session_key}${nulls}`);
   for (const orderBy of Object.keys(LIST_INDEXES) as Array<keyof typeof LIST_INDEXES>) {
     const expression = sql.raw(`${expressions[orderBy]}${nulls}`);
-    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(LIST_INDEXES[orderBy])} ON ${table}(${prefix}, ${expression}, ${key})`.execute(db);
-    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_LIST_INDEXES[orderBy])} ON ${table}(${prefix}, owner, ${expression}, ${key})
+    const label = orderBy === "label" ? sql`` : sql`, label`;
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(LIST_INDEXES[orderBy])} ON ${table}(${prefix}, ${expression}, ${key}${label})`.execute(db);
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(OWNER_LIST_INDEXES[orderBy])} ON ${table}(${prefix}, owner, ${expression}, ${key}${label})
         WHERE owner IS NOT NULL`.execute(db);
   }
+  for (const name of SUPERSEDED_LIST_INDEXES) await sql`DROP INDEX IF EXISTS ${sql.id(name)}`.execute(db);
 }
 
 const SQLITE_SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = { ...LIST_SORT_EXPRESSIONS, flow_session_key: "flow_session_key" };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely, type OrderByItemBuilder, type RawBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type OrderByItemBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
 import { CorruptStateError, InvalidInputError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
 import { LIST_SORT_EXPRESSIONS, type SqlDialect } from "./sql-dialect.js";
 import { mergeNestedStateText, mergeStateText, parseStateJson, removeStateKey } from "./state-json.js";
@@ -59,7 +59,19 @@ export interface ListSessionsOptions extends SessionScope {
 export interface CountSessionsOptions extends SessionScope {
   /** Counts only the sessions that match, as in {@link ListSessionsOptions.search}. @default "" */
   search?: string;
+  /**
+   * Stops counting at this many: the result is the smaller of the count and `limit`, so a broad search costs
+   * `limit` index entries instead of its number of matches. @default no limit
+   */
+  limit?: number;
 }
+
+/**
+ * The most matches a search window counts and reaches. Past it, {@link SessionWindow.capped} is set, the total says
+ * 1,000 and the window stays within the first 1,000 matches: a deeper window would cost its offset over the share of
+ * sessions that match.
+ */
+export const SEARCH_MATCH_CAP = 1000;
 
 /** Options of {@link WorkflowStore.listWindow}: the order, the filter, and where the window starts. */
 export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "offset"> {
@@ -77,8 +89,13 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
 /** One window of a flow's sessions, with the number of sessions that match. */
 export interface SessionWindow {
   sessions: SessionSummary[];
-  /** Sessions that match the search (all of the flow's without one). */
+  /**
+   * Sessions that match the search (all of the flow's without one); with {@link capped}, the first
+   * {@link SEARCH_MATCH_CAP} of more.
+   */
   total: number;
+  /** True when more sessions match the search than {@link total} (which is then {@link SEARCH_MATCH_CAP}). */
+  capped: boolean;
   /** Where the window actually starts, after clamping to the sessions that exist. */
   offset: number;
   /** The raw `state_json` of each session in the window, by session id; only with {@link ListWindowOptions.withStates}. */
@@ -178,24 +195,23 @@ export class WorkflowStore {
   /**
    * One page of the flow's sessions, without their state blobs. Ties are broken by session key, in the same
    * direction. Each order walks an index that leads with the flow, so a page costs its offset plus its rows, never
-   * a sort of the whole flow.
+   * a sort of the whole flow; with a search, see {@link listWindow} for what a page costs.
    */
   async listSessions(flowId: string, options: ListSessionsOptions = {}): Promise<SessionSummary[]> {
-    return this.selectPage(flowId, options, "ranges");
+    if (!options.search) return this.selectPage(flowId, options);
+    const { limit, offset = 0 } = options;
+    const end = limit === undefined ? Infinity : offset + limit;
+    const counts = await this.branchCounts(flowId, options.search, options.owner, SEARCH_MATCH_CAP + 1);
+    return this.summariesByKey(flowId, await this.searchMatches(flowId, { ...options, search: options.search }, offset, end, counts));
   }
 
-  /** One page of summaries; with `states`, each row's raw `state_json` is read too and put there by session id. */
-  private async selectPage(flowId: string, options: ListSessionsOptions, searchForm: "ranges" | "scan", states?: Map<string, string | null>): Promise<SessionSummary[]> {
-    const { orderBy = "updated_at", descending = true, limit, offset = 0, search = "" } = options;
-    if (!Object.hasOwn(LIST_SORT_EXPRESSIONS, orderBy)) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
+  /** One page of summaries without a search; with `states`, each row's raw `state_json` is read too and put there by session id. */
+  private async selectPage(flowId: string, options: ListSessionsOptions, states?: Map<string, string | null>): Promise<SessionSummary[]> {
+    const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
+    checkOrder(orderBy);
     // NULLs sort first ascending and last descending, SQLite's default (which its indexes serve), on every database.
-    const direction =
-      this.dialect.name === "sqlite"
-        ? descending
-          ? "desc"
-          : "asc"
-        : (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
-    let query = whereOwner(this.whereFlowAndSearch(this.selectSummaries(states !== undefined), flowId, search, searchForm), options)
+    const direction = this.direction(descending);
+    let query = whereOwner(this.whereFlow(this.selectSummaries(states !== undefined), flowId), options)
       .orderBy(this.dialect.listSort(orderBy), direction)
       .orderBy(this.dialect.listSort("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
@@ -208,62 +224,217 @@ export class WorkflowStore {
     });
   }
 
-  /**
-   * One window of the list and the number of matching sessions. An offset past the end gives the last full window.
-   * A window past the middle is read from the other end of the index, so the last window costs what the first does.
-   */
-  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
-    const { offset, limit, descending = true, withStates = false, ...rest } = options;
-    const total = await this.countSessions(flowId, { search: rest.search, owner: rest.owner });
-    const start = offset >= total ? Math.max(0, total - limit) : Math.max(0, offset);
-    const count = Math.min(limit, total - start);
-    if (count <= 0) return { sessions: [], total, offset: 0, ...(withStates ? { states: new Map() } : {}) };
-    const fromEnd = total - start - count;
-    const skip = Math.min(start, fromEnd);
-    let searchForm: "ranges" | "scan" = "ranges";
-    if (rest.search && total >= SCAN_SEARCH_MIN_MATCHES) {
-      // Looking matches up costs their number; walking the order's index pays off only when most rows match (where
-      // matches cluster in the order, the walk may pass many rows before reaching them).
-      const flowTotal = await this.countSessions(flowId, { owner: rest.owner });
-      if (total * 2 >= flowTotal && skip + count <= total / 2) searchForm = "scan";
-    }
-    const states = withStates ? new Map<string, string | null>() : undefined;
-    const window = (sessions: SessionSummary[]): SessionWindow => ({ sessions, total, offset: start, ...(states ? { states } : {}) });
-    if (fromEnd >= start) {
-      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, searchForm, states));
-    }
-    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, searchForm, states);
-    return window(reversed.reverse());
+  /** The ORDER BY direction of a list query: NULLs first ascending, last descending, on every database. */
+  private direction(descending: boolean) {
+    return this.dialect.name === "sqlite"
+      ? descending
+        ? ("desc" as const)
+        : ("asc" as const)
+      : (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst());
   }
 
   /**
-   * The number of sessions in the flow (that match `search`, when given). On PostgreSQL the flow's count (and each
-   * owner's) is kept by triggers, so it costs one row read; on SQLite it is counted and remembered until the table
-   * changes, from this store or any other connection, so an unchanged list does not count again.
+   * One window of the list and the number of matching sessions. An offset past the end gives the last full window.
+   * Without a search, a window past the middle is read from the other end of the index, so the last window costs
+   * what the first does.
+   *
+   * With a search, no query sorts the matches. The matches are two sets, sessions whose id starts with the search
+   * and sessions whose label does, each counted first through its own index, up to {@link SEARCH_MATCH_CAP} + 1
+   * (index entries only). A set within the cap is read whole, by its index range (at most 1,000 rows), and ordered
+   * here; a larger one is found by walking the order's index, which holds the key and the label, until the window's
+   * end: a cost of the window's end over the share of sessions that match. The two are merged. A search with more
+   * matches than the cap reaches only its first 1,000 ({@link SessionWindow.capped}).
+   */
+  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+    const { offset, limit, descending = true, withStates = false, ...rest } = options;
+    const states = withStates ? new Map<string, string | null>() : undefined;
+    const search = rest.search ?? "";
+    let total: number;
+    let capped = false;
+    let matches: string[] | undefined;
+    let counts: BranchCounts | undefined;
+    if (search === "") {
+      total = await this.countSessions(flowId, { owner: rest.owner });
+    } else {
+      checkOrder(rest.orderBy ?? "updated_at");
+      counts = await this.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1);
+      if (counts.ids <= SEARCH_MATCH_CAP && counts.labels <= SEARCH_MATCH_CAP) {
+        matches = await this.searchMatches(flowId, { ...rest, descending, search }, 0, Infinity, counts);
+        total = Math.min(matches.length, SEARCH_MATCH_CAP);
+        capped = matches.length > SEARCH_MATCH_CAP;
+      } else {
+        total = SEARCH_MATCH_CAP;
+        capped = true;
+      }
+    }
+    const start = offset >= total ? Math.max(0, total - limit) : Math.max(0, offset);
+    const count = Math.min(limit, total - start);
+    const window = (sessions: SessionSummary[], at: number): SessionWindow => ({ sessions, total, capped, offset: at, ...(states ? { states } : {}) });
+    if (count <= 0) return window([], 0);
+    if (search !== "") {
+      const keys = matches ? matches.slice(start, start + count) : await this.searchMatches(flowId, { ...rest, descending, search }, start, start + count, counts!);
+      return window(await this.summariesByKey(flowId, keys, states), start);
+    }
+    const fromEnd = total - start - count;
+    if (fromEnd >= start) {
+      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, states), start);
+    }
+    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, states);
+    return window(reversed.reverse(), start);
+  }
+
+  /**
+   * The number of sessions in the flow (that match `search`, when given; at most `limit`). On PostgreSQL the flow's
+   * count (and each owner's) is kept by triggers, so it costs one row read; on SQLite it is counted and remembered
+   * until the table changes, from this store or any other connection, so an unchanged list does not count again.
+   * A search without a `limit` costs its number of matches.
    */
   async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
     const search = options.search ?? "";
+    const limit = options.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);
     if (search === "") {
       checkFlowId(flowId);
       const kept = await this.run(() => this.dialect.keptCount(this.db, `${flowId}:`, checkedOwner(options.owner)));
-      if (kept !== undefined) return kept;
+      if (kept !== undefined) return limit === undefined ? kept : Math.min(kept, limit);
     }
-    const cacheKey = JSON.stringify([flowId, search, options.owner ?? null]);
+    return this.cachedCount(JSON.stringify(["count", flowId, search, options.owner ?? null, limit ?? null]), async () => {
+      const matching = whereOwner(this.whereFlowAndSearch(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId, search), options);
+      const row = await (limit === undefined
+        ? matching.select((eb) => eb.fn.countAll<number | string>().as("count"))
+        : this.db.selectFrom(matching.select(sql<number>`1`.as("one")).limit(limit).as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count"))
+      ).executeTakeFirstOrThrow();
+      return Number(row.count);
+    });
+  }
+
+  /** A count, remembered until the table changes where the database offers a change token. */
+  private async cachedCount(cacheKey: string, count: () => Promise<number>): Promise<number> {
     const token = await this.run(() => this.dialect.changeToken(this.db));
     const cached = this.counts.get(cacheKey);
     if (token !== undefined && cached?.token === token) return cached.count;
-    const row = await this.run(() =>
-      whereOwner(this.whereFlowAndSearch(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId, search), options)
-        .select((eb) => eb.fn.countAll<number | string>().as("count"))
-        .executeTakeFirstOrThrow(),
-    );
-    const count = Number(row.count);
+    const value = await this.run(count);
     if (token !== undefined) {
       this.counts.delete(cacheKey);
-      this.counts.set(cacheKey, { token, count });
+      this.counts.set(cacheKey, { token, count: value });
       if (this.counts.size > MAX_CACHED_COUNTS) this.counts.delete(this.counts.keys().next().value!);
     }
-    return count;
+    return value;
+  }
+
+  /**
+   * How many sessions of the flow (and owner) have an id that starts with the search, and how many a label that
+   * does, each at most `limit`, each through its own index (the key, the label index) alone.
+   */
+  private async branchCounts(flowId: string, search: string, owner: string | undefined, limit: number): Promise<BranchCounts> {
+    const { ids, labels } = this.searchPredicates(flowId, search);
+    const count = (where: (eb: ExpressionBuilder<WorkflowStateDatabase, typeof WORKFLOW_STATE_TABLE>) => Expression<SqlBool>) => async () => {
+      const matching = whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(sql<number>`1`.as("one")).where(where), { owner }).limit(limit);
+      const row = await this.db.selectFrom(matching.as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count")).executeTakeFirstOrThrow();
+      return Number(row.count);
+    };
+    const key = (branch: string) => JSON.stringify([branch, flowId, search, owner ?? null, limit]);
+    return {
+      ids: await this.cachedCount(key("ids"), count(ids.ranges)),
+      labels: await this.cachedCount(key("labels"), count(labels.ranges)),
+    };
+  }
+
+  /**
+   * The keys of the search's matches from `start` to `end` (exclusive; `Infinity` for all) in the list's order,
+   * without a sort in the database. When both sets of matches (ids, labels) are within the cap, both are read by
+   * their index ranges and ordered here. Otherwise one walk of the order's index keeps the rows either filter
+   * accepts, up to `end`; in label order, where the labels' range is in order already, that range is walked alone
+   * and merged here with the ids' matches when those are within the cap.
+   */
+  private async searchMatches(
+    flowId: string,
+    options: ListSessionsOptions & { search: string },
+    start: number,
+    end: number,
+    counts: BranchCounts,
+  ): Promise<string[]> {
+    const { orderBy = "updated_at", descending = true, search, owner } = options;
+    checkOrder(orderBy);
+    const { ids, labels } = this.searchPredicates(flowId, search);
+    const sortValue = this.dialect.listSort(orderBy);
+    const select = (where: SearchPredicate) =>
+      whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(["flow_session_key", sortValue.as("sort_value")]).where(where), { owner });
+    const fetch = (where: SearchPredicate) => this.run(() => select(where).execute());
+    const walk = async (where: SearchPredicate, from: number, to: number) => {
+      const direction = this.direction(descending);
+      let query = select(where).orderBy(sortValue, direction).orderBy(this.dialect.listSort("flow_session_key"), direction);
+      if (to !== Infinity) query = query.limit(to - from).offset(from);
+      else if (from > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(from);
+      return (await this.run(() => query.execute())).map((row) => row.flow_session_key);
+    };
+    const merged = (rows: Array<{ flow_session_key: string; sort_value: string | null }>) => {
+      const byKey = new Map<string, string | null>();
+      for (const row of rows) byKey.set(row.flow_session_key, row.sort_value ?? null);
+      const sign = descending ? -1 : 1;
+      return [...byKey]
+        .sort(([aKey, aValue], [bKey, bValue]) => sign * (compareText(aValue, bValue) || compareText(aKey, bKey)))
+        .slice(start, end)
+        .map(([key]) => key);
+    };
+    const idsWithinCap = counts.ids <= SEARCH_MATCH_CAP;
+    if (idsWithinCap && counts.labels <= SEARCH_MATCH_CAP) return merged([...(await fetch(ids.ranges)), ...(await fetch(labels.ranges))]);
+    if (orderBy === "label" && idsWithinCap) {
+      if (counts.ids === 0) return walk(labels.ranges, start, end);
+      const labelRows = await this.run(() => {
+        const direction = this.direction(descending);
+        const query = select(labels.ranges).orderBy(sortValue, direction).orderBy(this.dialect.listSort("flow_session_key"), direction);
+        return (end === Infinity ? query : query.limit(end)).execute();
+      });
+      return merged([...(await fetch(ids.ranges)), ...labelRows]);
+    }
+    const flow = this.dialect.flowPrefix();
+    return walk((eb) => eb.and([eb(flow, "=", `${flowId}:`), eb.or([ids.walk(eb), labels.walk(eb)])]), start, end);
+  }
+
+  /**
+   * The search's two sets of matches, each as index ranges (`ranges`: the key ranges, the flow's part of the label
+   * index) and as a filter for a walk of the flow's part of another index (`walk`: the first characters of the key
+   * or of the label, without the flow, which {@link whereFlow} adds once for both, so the walk stays one index walk).
+   * Never LIKE, so every character matches only itself; the label ignores ASCII case.
+   */
+  private searchPredicates(flowId: string, search: string): Record<"ids" | "labels", Record<"ranges" | "walk", SearchPredicate>> {
+    checkFlowId(flowId);
+    const ids = [...new Set([search, foldAsciiCase(search)])].map((prefix) => `${flowId}:${prefix}`);
+    const label = foldAsciiCase(search);
+    const key = this.dialect.keyColumn();
+    const lowerLabel = this.dialect.listSort("label");
+    const head = (column: RawBuilder<string>, prefix: string) => sql<string>`substr(${column}, 1, ${[...prefix].length})`;
+    const flow = `${flowId}:`;
+    return {
+      ids: {
+        ranges: (eb) => eb.or(ids.map((id) => eb.and(prefixRange(eb, key, id)))),
+        walk: (eb) => eb.or(ids.map((id) => eb(head(key, id), "=", id))),
+      },
+      labels: {
+        ranges: (eb) => eb.and([eb(this.dialect.flowPrefix(), "=", flow), ...prefixRange(eb, lowerLabel, label)]),
+        walk: (eb) => eb(head(lowerLabel, label), "=", label),
+      },
+    };
+  }
+
+  /** The summaries of these keys (of one flow), in the order given; with `states`, their raw states too. */
+  private async summariesByKey(flowId: string, keys: readonly string[], states?: Map<string, string | null>): Promise<SessionSummary[]> {
+    const rows = new Map<string, SummaryRow & { state_json: string | null }>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const chunk = keys.slice(i, i + KEYS_PER_QUERY);
+      const found = await this.run(() => this.selectSummaries(states !== undefined).where("flow_session_key", "in", chunk).execute());
+      for (const row of found) rows.set(row.flow_session_key, row);
+    }
+    const summaries: SessionSummary[] = [];
+    for (const key of keys) {
+      const row = rows.get(key);
+      if (!row) continue; // deleted since the matches were read
+      const summary = toSummary(flowId, row);
+      states?.set(summary.sessionId, row.state_json ?? null);
+      summaries.push(summary);
+    }
+    return summaries;
   }
 
   /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
@@ -405,34 +576,13 @@ export class WorkflowStore {
 
   /**
    * Restricts a query to one flow and, when `search` is not empty, to the rows whose label (ASCII case ignored) or
-   * session id starts with it; never by LIKE, so every character matches only itself. Two forms select the same
-   * rows: `ranges` looks the matches up by index (the key and the label index), best when they are few; `scan`
-   * filters while walking the order's index, best when they are many (50 of them are found early).
+   * session id starts with it, by index ranges (the key ranges and the flow's part of the label index); never by
+   * LIKE, so every character matches only itself.
    */
-  private whereFlowAndSearch<O>(query: FlowQuery<O>, flowId: string, search: string, form: "ranges" | "scan" = "ranges"): FlowQuery<O> {
+  private whereFlowAndSearch<O>(query: FlowQuery<O>, flowId: string, search: string): FlowQuery<O> {
     if (search === "") return this.whereFlow(query, flowId);
-    checkFlowId(flowId);
-    const ids = [...new Set([search, foldAsciiCase(search)])].map((prefix) => `${flowId}:${prefix}`);
-    const label = foldAsciiCase(search);
-    const key = this.dialect.keyColumn();
-    const lowerLabel = this.dialect.listSort("label");
-    if (form === "scan") {
-      const head = (column: RawBuilder<string>, prefix: string) => sql<string>`substr(${column}, 1, ${[...prefix].length})`;
-      return this.whereFlow(query, flowId).where((eb) =>
-        eb.or([...ids.map((id) => eb(head(key, id), "=", id)), eb(head(lowerLabel, label), "=", label)]),
-      );
-    }
-    return query.where((eb) => {
-      const range = (column: RawBuilder<string>, prefix: string) => {
-        const upper = prefixUpperBound(prefix);
-        return upper === undefined ? [eb(column, ">=", prefix)] : [eb(column, ">=", prefix), eb(column, "<", upper)];
-      };
-      // The key ranges lie inside the flow's own range; the label branch names the flow itself.
-      return eb.or([
-        ...ids.map((id) => eb.and(range(key, id))),
-        eb.and([eb(this.dialect.flowPrefix(), "=", `${flowId}:`), ...range(lowerLabel, label)]),
-      ]);
-    });
+    const { ids, labels } = this.searchPredicates(flowId, search);
+    return query.where((eb) => eb.or([ids.ranges(eb), labels.ranges(eb)]));
   }
 
   /** The summary columns; with `withState`, `state_json` too (as `null` without it, so both have one row type). */
@@ -580,7 +730,46 @@ const MAX_CACHED_COUNTS = 64;
 /** How often a compare-and-swap write reads again because another writer changed the row in between. */
 const MAX_WRITE_ATTEMPTS = 100;
 const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
-const SCAN_SEARCH_MIN_MATCHES = 1000;
+/** Keys per `IN (…)` list, well within every database's limit on bound parameters. */
+const KEYS_PER_QUERY = 500;
+
+/** How many sessions match a search by id and by label, each counted up to a limit. */
+interface BranchCounts {
+  ids: number;
+  labels: number;
+}
+
+type SearchPredicate = (eb: ExpressionBuilder<WorkflowStateDatabase, typeof WORKFLOW_STATE_TABLE>) => Expression<SqlBool>;
+
+/** `column` ≥ `prefix` and < the next prefix: the index range of the values that start with `prefix`. */
+function prefixRange(eb: ExpressionBuilder<WorkflowStateDatabase, typeof WORKFLOW_STATE_TABLE>, column: RawBuilder<string>, prefix: string): Expression<SqlBool>[] {
+  const upper = prefixUpperBound(prefix);
+  return upper === undefined ? [eb(column, ">=", prefix)] : [eb(column, ">=", prefix), eb(column, "<", upper)];
+}
+
+function checkOrder(orderBy: string): void {
+  if (!Object.hasOwn(LIST_SORT_EXPRESSIONS, orderBy)) throw new InvalidInputError(`Sessions cannot be sorted by ${JSON.stringify(orderBy)}.`);
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * Orders text as the list's ORDER BY does: `null` first, then by code point (SQLite's BINARY collation on UTF-8,
+ * PostgreSQL's "C"), which JavaScript's `<` on UTF-16 gives only outside the surrogate range.
+ */
+export function compareText(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return x.length - y.length < 0 ? -1 : x.length === y.length ? 0 : 1;
+}
 
 // SQLite's lower() folds ASCII letters only; the search text is folded the same way so both sides agree.
 function foldAsciiCase(text: string): string {
