@@ -350,7 +350,7 @@ describe("long labels", () => {
     const layout = () =>
       page.evaluate(() => {
         const box = document.getElementById("ews-viewport")!;
-        const offScreen = [...document.querySelectorAll("#ews-list tr[data-session-id] [data-action]")]
+        const offScreen = Array.from(document.querySelectorAll("#ews-list tr[data-session-id] [data-action]"))
           .map((button) => ({ button, rect: button.getBoundingClientRect() }))
           .filter(({ rect }) => rect.left < 0 || rect.right > window.innerWidth)
           .map(({ button }) => button.getAttribute("aria-label"));
