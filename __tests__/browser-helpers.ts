@@ -109,7 +109,7 @@ export function iconContrasts(page: Page): Promise<IconContrast[]> {
       return [rowState, action ?? element.parentElement?.getAttribute("data-role") ?? element.getAttribute("class")].filter(Boolean).join(" ");
     };
     const results: { where: string; ratio: number }[] = [];
-    for (const icon of document.querySelectorAll("body svg")) {
+    for (const icon of Array.from(document.querySelectorAll("body svg"))) {
       const box = icon.getBoundingClientRect();
       if (box.width === 0 || !icon.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
       let opacity = 1;

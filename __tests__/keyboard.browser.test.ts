@@ -89,32 +89,46 @@ describe("the session list in Chromium", () => {
     await page.close();
   });
 
-  it("lets the newest read win: a window that answers after a newer search never replaces its list", async () => {
+  it("lets the newest read win: a window asked for before a search never replaces the search's list", async () => {
     const page = await browser.newPage();
     await page.goto(base);
-    // Hold the window that End asks for (a scroll-window request, with an offset), then search while it is held.
+    // Hold both reads with page.route: the window End asks for, then the search typed while it is held. The window
+    // is let go first. Without sync its list would land first, and the search's answer would then have no list to
+    // replace (htmx found its target when the request left), so the page would show the old list under the new search.
     const isWindow = (url: URL | string) => String(url).includes("/list?") && String(url).includes("offset=");
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let onHeld!: () => void;
-    const held = new Promise<void>((resolve) => (onHeld = resolve));
-    await page.route(isWindow, async (route) => {
-      onHeld();
-      await released;
-      await route.continue().catch(() => undefined); // the browser may have aborted it by now
-    });
-    const windowDone = Promise.race([
-      page.waitForEvent("requestfinished", { predicate: (request) => isWindow(request.url()), timeout: 0 }),
-      page.waitForEvent("requestfailed", { predicate: (request) => isWindow(request.url()), timeout: 0 }),
-    ]);
+    const isSearch = (url: URL | string) => String(url).includes("/list?") && new URL(String(url)).searchParams.get("q") === "talk 05";
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      let arrive!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      return { open, opened, arrive, arrived };
+    };
+    const windowGate = gate();
+    const searchGate = gate();
+    for (const [matches, held] of [[isWindow, windowGate], [isSearch, searchGate]] as const) {
+      await page.route(matches, async (route) => {
+        held.arrive();
+        await held.opened;
+        await route.continue().catch(() => undefined); // the browser may have aborted it by now
+      });
+    }
+    const outcome = (matches: (url: string) => boolean) =>
+      Promise.race([
+        page.waitForEvent("requestfinished", { predicate: (request) => matches(request.url()), timeout: 0 }),
+        page.waitForEvent("requestfailed", { predicate: (request) => matches(request.url()), timeout: 0 }),
+      ]);
+    const windowDone = outcome(isWindow);
     await page.keyboard.press("End");
-    await held;
+    await windowGate.arrived;
     await page.fill("[data-role=search]", "talk 05");
-    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "10 sessions matching “talk 05”");
-    release();
-    // The held window is answered late, or was aborted by the search; either way the search's list stays.
-    await windowDone;
+    await searchGate.arrived;
+    windowGate.open();
+    await windowDone; // answered, or aborted by the newer search
+    await page.waitForFunction(() => document.querySelector(".htmx-swapping, .htmx-settling") === null);
+    searchGate.open();
     await page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+    expect(await page.inputValue("[data-role=search]")).toBe("talk 05");
     expect(await page.textContent("[data-role=count]")).toBe("10 sessions matching “talk 05”");
     expect(await page.textContent("[data-role=range]")).toBe("Rows 1–10 of 10");
     await page.close();
