@@ -192,6 +192,21 @@ print(math.isnan(state["nan"]), type(state["big"]).__name__)${SAME}`;
   });
 });
 
+describe("a SQLite row whose state is not UTF-8, as earlier releases' merges left lone surrogates", () => {
+  it("is never overwritten, although getState() reads it with replacement characters", async () => {
+    const [sqlite] = backends;
+    const database = await sqlite!.database();
+    const store = await database.open();
+    // {"path": "caf<ED B3 A9>"}: U+DCE9 encoded as if it were a character, which Python's sqlite3 refuses to decode.
+    await sql`INSERT INTO workflow_state (flow_session_key, state_json) VALUES (${`${FLOW}:damaged`}, CAST(x'7b2270617468223a2022636166edb3a9227d' AS TEXT))`.execute(store.db);
+    expect(await store.getState(FLOW, "damaged")).toEqual({ path: "caf\ufffd\ufffd\ufffd" });
+    await expect(store.updateState(FLOW, "damaged", { a: 1 })).rejects.toThrow(CorruptStateError);
+    await expect(store.clearStepState(FLOW, "damaged", "review")).rejects.toThrow(CorruptStateError);
+    const { rows } = await sql<{ hex: string }>`SELECT hex(state_json) AS hex FROM workflow_state WHERE flow_session_key = ${`${FLOW}:damaged`}`.execute(store.db);
+    expect(rows[0]!.hex).toBe("7B2270617468223A2022636166EDB3A9227D");
+  });
+});
+
 describe.each(backends)("text with no UTF-8 form on $name", (backend) => {
   const LONE = "lecture \udce9";
 

@@ -496,11 +496,18 @@ export class WorkflowStore {
       }
       if (owner !== undefined && row.owner !== owner) throw new SessionNotFoundError(flowId, sessionId);
       const stored = row.state_bytes === null ? null : Buffer.from(row.state_bytes);
+      let current: string | null = null;
+      try {
+        current = stored && UTF8.decode(stored);
+      } catch (error) {
+        // Bytes that are not UTF-8 (SQLite stores what it is given) cannot be read exactly, so they are not rewritten.
+        throw new CorruptStateError(flowId, sessionId, { cause: error });
+      }
       let update = whereOwner(
         this.db
           .updateTable(WORKFLOW_STATE_TABLE)
           .set({
-            ...(change.state ? { state_json: newState(stored && UTF8.decode(stored)) } : {}),
+            ...(change.state ? { state_json: newState(current) } : {}),
             ...(change.currentStep !== undefined ? { current_step: change.currentStep } : {}),
             updated_at: now,
           })
@@ -579,7 +586,7 @@ function checkText(text: string, what: string): string {
 const MAX_CACHED_COUNTS = 64;
 /** How often a compare-and-swap write reads again because another writer changed the row in between. */
 const MAX_WRITE_ATTEMPTS = 100;
-const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SCAN_SEARCH_MIN_MATCHES = 1000;
 
 // SQLite's lower() folds ASCII letters only; the search text is folded the same way so both sides agree.
