@@ -451,12 +451,15 @@ export class WorkflowStore {
   }
 
   /**
-   * Rewrites one session's row by compare-and-swap: reads it, computes the change, and writes only if the row is
-   * still byte for byte what was read (else reads again). No lock or transaction is held between the read and the
-   * write, so no writer waits on another, in this process or any other. `state` turns the stored text into the new
-   * one (`undefined` when the stored text is not JSON: nothing is written and {@link CorruptStateError} is thrown);
-   * `currentStep` replaces the step. A missing row is created unless `create` is false; a row another owner holds is
-   * never touched. Writes to one session from this store queue behind each other, so they never race each other.
+   * Rewrites one session's row by compare-and-swap: reads it, computes the change, and writes only while its state
+   * is still byte for byte what was read, and its owner the scope's (else reads again). No lock or transaction is
+   * held between the read and the write, so no writer waits on another, in this process or any other (a
+   * transaction held across the awaits in between, as with SQLite's `BEGIN IMMEDIATE`, let a second connection of
+   * this process block the thread in its busy handler while the first waited to commit). `state` turns the stored
+   * text into the new one (`undefined` when the stored text is not JSON: nothing is written and
+   * {@link CorruptStateError} is thrown); `currentStep` replaces the step. A missing row is created unless `create`
+   * is false; a row another owner holds is never touched. Writes to one session from this store queue behind each
+   * other, so they never race each other.
    */
   private writeSession(
     flowId: string,
