@@ -601,12 +601,15 @@ export class WorkflowStore {
   }
 
   /**
-   * Rewrites one session's row by compare-and-swap: reads it, computes the change, and writes only if the row is
-   * still byte for byte what was read (else reads again). No lock or transaction is held between the read and the
-   * write, so no writer waits on another, in this process or any other. `state` turns the stored text into the new
-   * one (`undefined` when the stored text is not JSON: nothing is written and {@link CorruptStateError} is thrown);
-   * `currentStep` replaces the step. A missing row is created unless `create` is false; a row another owner holds is
-   * never touched. Writes to one session from this store queue behind each other, so they never race each other.
+   * Rewrites one session's row by compare-and-swap: reads it, computes the change, and writes only while its state
+   * is still byte for byte what was read, and its owner the scope's (else reads again). No lock or transaction is
+   * held between the read and the write, so no writer waits on another, in this process or any other (a
+   * transaction held across the awaits in between, as with SQLite's `BEGIN IMMEDIATE`, let a second connection of
+   * this process block the thread in its busy handler while the first waited to commit). `state` turns the stored
+   * text into the new one (`undefined` when the stored text is not JSON: nothing is written and
+   * {@link CorruptStateError} is thrown); `currentStep` replaces the step. A missing row is created unless `create`
+   * is false; a row another owner holds is never touched. Writes to one session from this store queue behind each
+   * other, so they never race each other.
    */
   private writeSession(
     flowId: string,
@@ -646,11 +649,18 @@ export class WorkflowStore {
       }
       if (owner !== undefined && row.owner !== owner) throw new SessionNotFoundError(flowId, sessionId);
       const stored = row.state_bytes === null ? null : Buffer.from(row.state_bytes);
+      let current: string | null = null;
+      try {
+        current = stored && UTF8.decode(stored);
+      } catch (error) {
+        // Bytes that are not UTF-8 (SQLite stores what it is given) cannot be read exactly, so they are not rewritten.
+        throw new CorruptStateError(flowId, sessionId, { cause: error });
+      }
       let update = whereOwner(
         this.db
           .updateTable(WORKFLOW_STATE_TABLE)
           .set({
-            ...(change.state ? { state_json: newState(stored && UTF8.decode(stored)) } : {}),
+            ...(change.state ? { state_json: newState(current) } : {}),
             ...(change.currentStep !== undefined ? { current_step: change.currentStep } : {}),
             updated_at: now,
           })
@@ -729,7 +739,7 @@ function checkText(text: string, what: string): string {
 const MAX_CACHED_COUNTS = 64;
 /** How often a compare-and-swap write reads again because another writer changed the row in between. */
 const MAX_WRITE_ATTEMPTS = 100;
-const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Keys per `IN (…)` list, well within every database's limit on bound parameters. */
 const KEYS_PER_QUERY = 500;
 
