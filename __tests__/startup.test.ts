@@ -10,9 +10,17 @@ import { backends, copyFixture, FLOW, postgresUrl, ROOT } from "./helpers.js";
 
 const PYTHON_WRITER = join(ROOT, "__tests__", "children", "python-writer.py");
 
+const writers: ReturnType<typeof spawn>[] = [];
+
+// A test that fails while a writer waits for its next line must not leave it holding the file.
+afterEach(() => {
+  for (const child of writers.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill();
+});
+
 /** The Python writer of python-writer.py on `file`, driven line by line over stdin and stdout. */
 function pythonWriter(mode: "loop" | "hold", file: string) {
   const child = spawn("python3", [PYTHON_WRITER, mode, file], { stdio: ["pipe", "pipe", "pipe"] });
+  writers.push(child);
   let out = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
@@ -98,7 +106,7 @@ describe("createWorkflowStore({ filename })", () => {
       const python = pythonWriter("hold", file);
       await python.said(/^locked$/m);
       let settled = false;
-      const opening = createWorkflowStore({ filename: file, busyTimeoutMs: 120_000 }).finally(() => (settled = true));
+      const opening = createWorkflowStore({ filename: file, busyTimeoutMs: 30_000 }).finally(() => (settled = true));
       await letItTry();
       expect(settled).toBe(false);
       python.tell("release");
