@@ -3,11 +3,12 @@
 // cluster belongs to the `postgres` user. When EWS_TEST_POSTGRES_URL already names a server (a superuser URL), the
 // tests use it instead and create their own databases there. This file imports nothing local: Jest loads it
 // without the test config's module mapping.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 /** Where a leftover cluster of an earlier, killed run is recognised. */
 const CLUSTER_PREFIX = "ews-pg-";
@@ -20,6 +21,19 @@ export interface PostgresCluster {
   url: string;
   /** Stops the server and removes its files. */
   stop(): void;
+  /** Stops the server as a crash would (`pg_ctl stop -m immediate`), keeping its files. */
+  kill(): Promise<void>;
+  /** Starts the server again, on the same port and data folder, and resolves once it accepts connections. */
+  restart(): Promise<void>;
+}
+
+/** Options of {@link startPostgresCluster}. */
+export interface PostgresClusterOptions {
+  /**
+   * Server settings added to (or replacing) the test defaults, e.g. `{ synchronous_commit: "on" }` for a cluster that
+   * must keep every acknowledged commit across `kill()`.
+   */
+  settings?: Record<string, string>;
 }
 
 /** The folder with initdb and pg_ctl: `$PG_BIN`, the newest `/usr/lib/postgresql/<version>/bin`, or `pg_config --bindir`. */
@@ -90,10 +104,19 @@ function icuCollation(bin: string): string[] {
 
 const asRoot = () => process.getuid?.() === 0;
 
+function pgCommand(bin: string, tool: string, args: string[]): [string, string[]] {
+  return asRoot() ? ["runuser", ["-u", "postgres", "--", join(bin, tool), ...args]] : [join(bin, tool), args];
+}
+
 function runPg(bin: string, tool: string, args: string[]): void {
-  const command = asRoot() ? "runuser" : join(bin, tool);
-  const argv = asRoot() ? ["-u", "postgres", "--", join(bin, tool), ...args] : args;
+  const [command, argv] = pgCommand(bin, tool, args);
   execFileSync(command, argv, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+}
+
+/** As runPg, without blocking the event loop (requests keep running while the server stops or starts). */
+async function runPgAsync(bin: string, tool: string, args: string[]): Promise<void> {
+  const [command, argv] = pgCommand(bin, tool, args);
+  await promisify(execFile)(command, argv, { encoding: "utf8" });
 }
 
 function stopAndRemove(bin: string, dir: string): void {
@@ -131,7 +154,7 @@ function removeLeftovers(bin: string): void {
  * Starts a fresh cluster on 127.0.0.1 with trust authentication for the `postgres` superuser, tuned for tests
  * (no fsync). Throws a message naming the fix when PostgreSQL is not installed.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new Error(
@@ -151,16 +174,17 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   try {
     runPg(bin, "initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", `--locale=${clusterLocale()}`, ...icuCollation(bin), "--no-sync"]);
     const port = await freePort();
-    const settings = [
-      `-p ${port}`,
-      `-k ${dir}`,
-      "-c listen_addresses=127.0.0.1",
-      "-c max_connections=300",
-      "-c fsync=off",
-      "-c synchronous_commit=off",
-      "-c full_page_writes=off",
-    ].join(" ");
-    runPg(bin, "pg_ctl", ["start", "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings]);
+    const server = {
+      listen_addresses: "127.0.0.1",
+      max_connections: "300",
+      fsync: "off",
+      synchronous_commit: "off",
+      full_page_writes: "off",
+      ...options.settings,
+    };
+    const settings = [`-p ${port}`, `-k ${dir}`, ...Object.entries(server).map(([name, value]) => `-c ${name}=${value}`)].join(" ");
+    const start = ["start", "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", settings];
+    runPg(bin, "pg_ctl", start);
     let stopped = false;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -168,6 +192,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         if (!stopped) stopAndRemove(bin, dir);
         stopped = true;
       },
+      kill: () => runPgAsync(bin, "pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]),
+      restart: () => runPgAsync(bin, "pg_ctl", start),
     };
   } catch (error) {
     const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
