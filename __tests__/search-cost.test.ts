@@ -2,6 +2,8 @@ import Database from "better-sqlite3";
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { resolveOptions } from "../lib/options.js";
+import { CONCURRENT_SEARCHES, SessionService } from "../lib/session-service.js";
 import { LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "../lib/sql-dialect.js";
 import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
 import { SEARCH_MATCH_CAP, type SessionOrderBy, type WorkflowStore } from "../lib/workflow-store.js";
@@ -214,6 +216,43 @@ describe.each(backends)("a search on $name", (backend) => {
       expect(await store.countSessions(FLOW, { search: "Match 1", limit: 1001 })).toBe(naiveList("Match 1", "updated_at", true).length);
       expect(await store.countSessions(FLOW, { limit: 10 })).toBe(10);
       await expect(store.countSessions(FLOW, { limit: -1 })).rejects.toThrow("A count limit must be a whole number");
+    });
+  });
+
+  describe("SessionService.listPage()", () => {
+    it(`reads at most ${CONCURRENT_SEARCHES} windows with a search at once, and lists without one do not wait for them`, async () => {
+      const { store } = recorded;
+      const service = new SessionService(resolveOptions({ store, flowId: FLOW, workflowUrl: "/workflow" }));
+      const listWindow = store.listWindow.bind(store);
+      const held: Array<() => void> = [];
+      let running = 0;
+      let most = 0;
+      store.listWindow = async (flowId, options) => {
+        running++;
+        most = Math.max(most, running);
+        try {
+          if (options.search) await new Promise<void>((resolve) => held.push(resolve));
+          return await listWindow(flowId, options);
+        } finally {
+          running--;
+        }
+      };
+      try {
+        const query = { offset: 0, limit: 10, orderBy: "updated_at" as const, descending: true };
+        let settled = 0;
+        const searches = Array.from({ length: 6 }, () => service.listPage({ ...query, search: "match" }).finally(() => settled++));
+        while (held.length < CONCURRENT_SEARCHES) await new Promise((resolve) => setImmediate(resolve));
+        // Two searches hold their turn; a list without a search goes ahead of the four that wait.
+        expect((await service.listPage({ ...query, search: "" })).total).toBe(SESSIONS);
+        while (settled < searches.length) {
+          held.shift()?.();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        for (const page of await Promise.all(searches)) expect(page).toMatchObject({ total: SEARCH_MATCH_CAP, capped: true });
+        expect(most).toBe(CONCURRENT_SEARCHES + 1);
+      } finally {
+        store.listWindow = listWindow;
+      }
     });
   });
 

@@ -1,5 +1,6 @@
 /**
- * Runs at most `max` tasks at once; the others wait, first come first served. The session service runs list
+ * Runs at most `max` tasks at once; the others wait, first come first served, each for a later turn of the event
+ * loop. The session service runs list
  * windows with a search through one, so that many costly searches at once queue behind each other instead of in
  * front of every other request on the event loop.
  */
@@ -17,8 +18,11 @@ export class ConcurrencyLimit {
     try {
       return await task();
     } finally {
+      // The next task starts on a later turn of the event loop, never in this one's microtasks: with a synchronous
+      // driver (better-sqlite3) a whole queue of tasks would otherwise run back to back before any other request is
+      // even read from its socket.
       const next = this.waiting.shift();
-      if (next) next();
+      if (next) setImmediate(next);
       else this.running--;
     }
   }
