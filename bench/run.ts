@@ -1,5 +1,6 @@
 // `npm run bench`: builds files with 1,000, 10,000 and 100,000 sessions, then measures the session manager's page
-// and list (first window, a sorted window, a deep window, a search) against a bare Express + better-sqlite3
+// and list (first window, a sorted window, a deep window, a search, a broad search at a deep offset, and the first
+// window while 20 clients run that broad search back to back) against a bare Express + better-sqlite3
 // baseline, each server in its own process, over loopback. Then the same on PostgreSQL: a throwaway cluster (the
 // tests' helper), one database per size loaded with the same rows, the store opened with `connectionString`, and a
 // bare Express + `pg` baseline. Latency comes from sequential requests (one at a time, so it is the cost of one
@@ -15,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
-import { BENCH_FLOW, buildDatabase } from "./build-database.js";
+import { BENCH_FLOW, BROAD_SEARCH, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
 import { loadPostgres, postgresBaselinePlan, postgresVersion, startPostgresCluster, type PostgresCluster } from "./postgres.js";
 
@@ -39,6 +40,11 @@ const SEQUENTIAL_MS = 5000;
 const P = "/manage/sessions";
 /** The name of the first window measured with the enrichment cache off. */
 const UNCACHED = "list, no enrich cache";
+/** A search that matches half of the flow, at a deep offset (past the search cap, so the last window it reaches). */
+const BROAD = "list broad search, deep";
+/** The first window, sequentially, while {@link BROAD_CLIENTS} clients request {@link BROAD} back to back. */
+const UNDER_SEARCHES = "list during 20 broad searches";
+const BROAD_CLIENTS = 20;
 
 interface Figures {
   p50: number;
@@ -87,7 +93,46 @@ function targetsFor(size: number): Array<[name: string, path: string]> {
     ["list sorted", `${P}/list?sort=label&dir=asc`],
     ["list deep", `${P}/list?offset=${size - 50}`],
     ["list search", `${P}/list?q=${encodeURIComponent(`Lecture ${labelled}`)}`],
+    [BROAD, broadSearchPath(size)],
   ];
+}
+
+function broadSearchPath(size: number): string {
+  return `${P}/list?q=${BROAD_SEARCH}&offset=${Math.floor(size / 4)}`;
+}
+
+/**
+ * Another visitor's first window, measured as {@link measure} does (sequential requests, p50 and p99), while
+ * {@link BROAD_CLIENTS} clients, each on its own connection, request the broad deep search back to back.
+ */
+async function measureUnderSearches(port: number, size: number, headers: Record<string, string>): Promise<Figures & { searches: number }> {
+  let running = true;
+  let searches = 0;
+  const clients = Array.from({ length: BROAD_CLIENTS }, async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    while (running) {
+      await get(agent, port, broadSearchPath(size), headers);
+      searches++;
+    }
+    agent.destroy();
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 20; i++) await get(agent, port, `${P}/list`, headers); // warm-up, the searches running
+    const until = Date.now() + SEQUENTIAL_MS;
+    for (let i = 0; i < SEQUENTIAL && (i < 20 || Date.now() < until); i++) {
+      const start = process.hrtime.bigint();
+      await get(agent, port, `${P}/list`, headers);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  } finally {
+    running = false;
+    agent.destroy();
+    await Promise.all(clients);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), rps: 0, samples: times.length, searches };
 }
 
 async function startServer(mode: "ours" | "ours-uncached" | "baseline", database: string): Promise<{ child: ChildProcess; port: number }> {
@@ -218,6 +263,9 @@ async function benchDatabase(database: string, size: number, plan: string, loadS
         figures[name] = { path, ...(await measure(ours.port, path, cookie)) };
         process.stderr.write(`  ${name}: p50 ${figures[name]!.p50.toFixed(2)} ms\n`);
       }
+      const under = await measureUnderSearches(ours.port, size, cookie);
+      figures[UNDER_SEARCHES] = { path: `${P}/list`, ...under };
+      process.stderr.write(`  ${UNDER_SEARCHES}: p50 ${under.p50.toFixed(2)} ms, p99 ${under.p99.toFixed(2)} ms (${under.searches} searches meanwhile)\n`);
       oursRss = rssMb(ours.child.pid!);
       listThroughputRatio = await pairedListRatio(base.port, ours.port, cookie);
       process.stderr.write(`  list throughput ÷ baseline, paired: ${listThroughputRatio.rounds.map((r) => r.toFixed(2)).join(", ")}\n`);
@@ -266,7 +314,7 @@ async function benchSize(size: number): Promise<SizeResult> {
 function table(results: SizeResult[], kind: DatabaseKind): string {
   const compare = kind === "postgres" && results.some((r) => r.sqlite);
   const header = ["sessions", "endpoint", "p50 ms", "p99 ms", "req/s", "p50 ×base", "req/s ×base", ...(compare ? ["p50 ×SQLite", "req/s ×SQLite"] : []), "RSS MB"];
-  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : "");
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : "");
   const rows: string[][] = [];
   for (const r of results) {
     const d = r[kind];
@@ -289,9 +337,9 @@ function table(results: SizeResult[], kind: DatabaseKind): string {
         name,
         f.p50.toFixed(2),
         f.p99.toFixed(2),
-        f.rps.toFixed(0),
+        f.rps ? f.rps.toFixed(0) : "",
         (f.p50 / d.baseline.p50).toFixed(2),
-        (f.rps / d.baseline.rps).toFixed(2),
+        f.rps ? (f.rps / d.baseline.rps).toFixed(2) : "",
         ...(compare ? [ratio(f.p50, sqlite?.ours[name]?.p50), ratio(f.rps, sqlite?.ours[name]?.rps)] : []),
         name === "list search" ? d.rssMb.ours.toFixed(0) : "",
       ]);
@@ -328,6 +376,18 @@ function checks(results: SizeResult[]): Target[] {
     if (!large) return undefined;
     const ratio = large.ours["list deep"]!.p50 / large.ours.list!.p50;
     return { value: `${ratio.toFixed(2)}×`, ok: ratio <= 2 };
+  });
+  add("broad search (half the flow) at a deep offset ≤ 2× the first window, at 100,000 (p50)", (kind) => {
+    const large = at(kind, 100000);
+    if (!large) return undefined;
+    const ratio = large.ours[BROAD]!.p50 / large.ours.list!.p50;
+    return { value: `${ratio.toFixed(2)}×`, ok: ratio <= 2 };
+  });
+  add(`another visitor's list p99 during ${BROAD_CLIENTS} broad searches < 3× its idle p99, at 100,000`, (kind) => {
+    const large = at(kind, 100000);
+    if (!large) return undefined;
+    const ratio = large.ours[UNDER_SEARCHES]!.p99 / large.ours.list!.p99;
+    return { value: `${ratio.toFixed(2)}× (${large.ours[UNDER_SEARCHES]!.p99.toFixed(2)} ms against ${large.ours.list!.p99.toFixed(2)} ms)`, ok: ratio < 3 };
   });
   add("p50 of GET /list at 100,000 ≤ 1.5× at 1,000", (kind) => {
     const small = at(kind, 1000);

@@ -40,7 +40,12 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** `1 session` or `N sessions`, with thousands separators. */
-export function formatSessionCount(count: number): string {
-  return `${count.toLocaleString("en-US")} ${count === 1 ? "session" : "sessions"}`;
+/** `1 session` or `N sessions`, with thousands separators; `N+ sessions` when the count stopped at `N` (`atLeast`). */
+export function formatSessionCount(count: number, atLeast = false): string {
+  return `${formatCount(count, atLeast)} ${count === 1 && !atLeast ? "session" : "sessions"}`;
+}
+
+/** A count with thousands separators, and `+` when it stopped there (`1,000+`). */
+export function formatCount(count: number, atLeast = false): string {
+  return `${count.toLocaleString("en-US")}${atLeast ? "+" : ""}`;
 }

@@ -29,6 +29,7 @@ export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type Wo
 export {
   WorkflowStore,
   stepStateKey,
+  SEARCH_MATCH_CAP,
   type WorkflowState,
   type SessionSummary,
   type SessionOrderBy,

@@ -1,3 +1,4 @@
+import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { InvalidInputError, SessionNotFoundError } from "./errors.js";
 import { MAX_LABEL_LENGTH, type ResolvedOptions } from "./options.js";
 import { isWellFormedText, parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "./workflow-store.js";
@@ -27,7 +28,10 @@ export interface ListQuery {
 /** One window of the list, with the number of sessions that match. `offset` is where the window really starts. */
 export interface SessionPage extends ListQuery {
   items: SessionListItem[];
+  /** Sessions that match; with `capped`, the first `SEARCH_MATCH_CAP` of more, which are all the list reaches. */
   total: number;
+  /** True when more sessions match the search than `total`: the count stopped at the cap. @default false */
+  capped?: boolean;
 }
 
 /** Shown in a host column when the enricher failed or returned nothing for it. */
@@ -69,6 +73,9 @@ export class SessionService {
   /** @param options - the resolved manager options; the service uses the store, flow id and host callbacks. */
   constructor(private readonly options: ResolvedOptions) {}
 
+  /** Windows with a search, which cost more than others, run at most {@link CONCURRENT_SEARCHES} at a time. */
+  private readonly searches = new ConcurrencyLimit(CONCURRENT_SEARCHES);
+
   /** The last results of `enrich` and `label` by session id, least recently used first. */
   private readonly hostResultCache = new Map<string, RowIdentity & { results: HostResults }>();
   /** The characters of state the cache's entries hold. */
@@ -77,13 +84,15 @@ export class SessionService {
   /**
    * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
    * gives the last full window, so a delete on the last rows still shows rows. Every method takes a `scope`: with an
-   * owner, only that owner's sessions exist for the call.
+   * owner, only that owner's sessions exist for the call. Windows with a search wait for each other (at most
+   * {@link CONCURRENT_SEARCHES} at once), so a burst of broad searches does not hold up other visitors' lists.
    */
   async listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this.options;
-    const window = await store.listWindow(flowId, { ...query, owner: scope.owner, withStates: this.needsState() });
+    const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, withStates: this.needsState() });
+    const window = await (query.search === "" ? read() : this.searches.run(read));
     const items = await this.enrichAll(window.sessions, scope, window.states);
-    return { ...query, offset: window.offset, items, total: window.total };
+    return { ...query, offset: window.offset, items, total: window.total, capped: window.capped };
   }
 
   /** One session, enriched; throws {@link SessionNotFoundError} when it does not exist. */
@@ -254,6 +263,9 @@ export class SessionService {
     this.hostResultCache.delete(sessionId);
   }
 }
+
+/** The most list windows with a search that one service reads at once; more wait their turn. */
+export const CONCURRENT_SEARCHES = 2;
 
 /**
  * The most characters of state the enrichment cache holds, whatever `enrichCacheSize` says (about 16 MB: 8,000

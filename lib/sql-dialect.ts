@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder } from "kysely";
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { ConfigurationError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
 import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
@@ -20,6 +20,19 @@ export interface SqlDialect {
   listSort(column: ListSortColumn): RawBuilder<string>;
   /** The bytes of a text column, as stored, so two reads of it compare exactly (whatever the collation or encoding). */
   bytesOf(column: Sql): RawBuilder<Uint8Array>;
+  /**
+   * True when the text `column` starts with `prefix`, as a filter for a walk of another index (never LIKE). SQLite
+   * compares its first characters; PostgreSQL calls `starts_with()`, whose estimate from the column's statistics
+   * keeps the planner on the order's index, where a comparison of the first characters would be estimated to
+   * match almost nothing and be sorted instead.
+   */
+  startsWith(column: RawBuilder<string>, prefix: string): RawBuilder<SqlBool>;
+  /**
+   * Runs a query that must walk an index in order, never sort: as is on SQLite, whose planner walks the index the
+   * ORDER BY names; on PostgreSQL in a transaction with `enable_sort` off, since its planner sorts the matches of
+   * a small or unvacuumed table instead (cheaper there by its estimate, but a cost that grows with the matches).
+   */
+  inOrderedWalk<T>(db: Kysely<WorkflowStateDatabase>, query: (db: Kysely<WorkflowStateDatabase>) => Promise<T>): Promise<T>;
   /** The size in bytes of a text column, computed without reading it where the database allows. */
   byteLength(column: Sql): RawBuilder<number>;
   /**
@@ -144,6 +157,8 @@ const sqliteDialect: SqlDialect = {
     await createListIndexes(db, sqliteFlowPrefix(), SQLITE_SORT_EXPRESSIONS, "");
   },
   keyColumn: () => sql<string>`flow_session_key`,
+  startsWith: (column, prefix) => sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`,
+  inOrderedWalk: (db, query) => query(db),
   listSort: (column) => sql.raw(SQLITE_SORT_EXPRESSIONS[column]),
   bytesOf: (column) => sql<Uint8Array>`CAST(${column} AS BLOB)`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
@@ -259,7 +274,8 @@ const postgresDialect: SqlDialect = {
         AND to_regclass(${PG_COUNTS_TABLE}) IS NOT NULL
         AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgenabled <> 'D'
           AND tgname IN (${sql.join(PG_COUNT_TRIGGERS)})) = ${PG_COUNT_TRIGGERS.length}
-        AND ${sql.join([...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)].map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)} AS ready`.execute(db);
+        AND ${sql.join([...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)].map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)}
+        AND ${sql.join(SUPERSEDED_LIST_INDEXES.map((name) => sql`to_regclass(${name}) IS NULL`), sql` AND `)} AS ready`.execute(db);
     if (current.rows[0]?.ready) return;
     const now = sql.raw(`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')`);
     const table = sql.table(WORKFLOW_STATE_TABLE);
@@ -285,6 +301,12 @@ const postgresDialect: SqlDialect = {
     });
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
+  startsWith: (column, prefix) => sql<SqlBool>`starts_with(${column}, ${prefix})`,
+  inOrderedWalk: (db, query) =>
+    db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL enable_sort = off`.execute(trx);
+      return query(trx);
+    }),
   listSort: (column) => sql.raw(POSTGRES_SORT_EXPRESSIONS[column]),
   bytesOf: (column) => sql<Uint8Array>`convert_to(${column}, 'UTF8')`,
   byteLength: (column) => sql<number>`octet_length(${column})`,

@@ -358,16 +358,21 @@ export class WorkflowStore {
     checkOrder(orderBy);
     const { ids, labels } = this.searchPredicates(flowId, search);
     const sortValue = this.dialect.listSort(orderBy);
-    const select = (where: SearchPredicate) =>
-      whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(["flow_session_key", sortValue.as("sort_value")]).where(where), { owner });
+    const select = (where: SearchPredicate, db = this.db) =>
+      whereOwner(db.selectFrom(WORKFLOW_STATE_TABLE).select(["flow_session_key", sortValue.as("sort_value")]).where(where), { owner });
     const fetch = (where: SearchPredicate) => this.run(() => select(where).execute());
-    const walk = async (where: SearchPredicate, from: number, to: number) => {
-      const direction = this.direction(descending);
-      let query = select(where).orderBy(sortValue, direction).orderBy(this.dialect.listSort("flow_session_key"), direction);
-      if (to !== Infinity) query = query.limit(to - from).offset(from);
-      else if (from > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(from);
-      return (await this.run(() => query.execute())).map((row) => row.flow_session_key);
-    };
+    // Rows `from` to `to` of those `where` accepts, in the list's order, walking the order's index.
+    const inOrder = (where: SearchPredicate, from: number, to: number) =>
+      this.run(() =>
+        this.dialect.inOrderedWalk(this.db, (db) => {
+          const direction = this.direction(descending);
+          let query = select(where, db).orderBy(sortValue, direction).orderBy(this.dialect.listSort("flow_session_key"), direction);
+          if (to !== Infinity) query = query.limit(to - from).offset(from);
+          else if (from > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(from);
+          return query.execute();
+        }),
+      );
+    const walk = async (where: SearchPredicate, from: number, to: number) => (await inOrder(where, from, to)).map((row) => row.flow_session_key);
     const merged = (rows: Array<{ flow_session_key: string; sort_value: string | null }>) => {
       const byKey = new Map<string, string | null>();
       for (const row of rows) byKey.set(row.flow_session_key, row.sort_value ?? null);
@@ -381,12 +386,7 @@ export class WorkflowStore {
     if (idsWithinCap && counts.labels <= SEARCH_MATCH_CAP) return merged([...(await fetch(ids.ranges)), ...(await fetch(labels.ranges))]);
     if (orderBy === "label" && idsWithinCap) {
       if (counts.ids === 0) return walk(labels.ranges, start, end);
-      const labelRows = await this.run(() => {
-        const direction = this.direction(descending);
-        const query = select(labels.ranges).orderBy(sortValue, direction).orderBy(this.dialect.listSort("flow_session_key"), direction);
-        return (end === Infinity ? query : query.limit(end)).execute();
-      });
-      return merged([...(await fetch(ids.ranges)), ...labelRows]);
+      return merged([...(await fetch(ids.ranges)), ...(await inOrder(labels.ranges, 0, end))]);
     }
     const flow = this.dialect.flowPrefix();
     return walk((eb) => eb.and([eb(flow, "=", `${flowId}:`), eb.or([ids.walk(eb), labels.walk(eb)])]), start, end);
@@ -404,16 +404,15 @@ export class WorkflowStore {
     const label = foldAsciiCase(search);
     const key = this.dialect.keyColumn();
     const lowerLabel = this.dialect.listSort("label");
-    const head = (column: RawBuilder<string>, prefix: string) => sql<string>`substr(${column}, 1, ${[...prefix].length})`;
     const flow = `${flowId}:`;
     return {
       ids: {
         ranges: (eb) => eb.or(ids.map((id) => eb.and(prefixRange(eb, key, id)))),
-        walk: (eb) => eb.or(ids.map((id) => eb(head(key, id), "=", id))),
+        walk: (eb) => eb.or(ids.map((id) => this.dialect.startsWith(key, id))),
       },
       labels: {
         ranges: (eb) => eb.and([eb(this.dialect.flowPrefix(), "=", flow), ...prefixRange(eb, lowerLabel, label)]),
-        walk: (eb) => eb(head(lowerLabel, label), "=", label),
+        walk: () => this.dialect.startsWith(lowerLabel, label),
       },
     };
   }

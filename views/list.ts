@@ -1,5 +1,5 @@
 import { html } from "@lit-labs/ssr";
-import { formatSessionCount } from "../lib/format.js";
+import { formatCount, formatSessionCount } from "../lib/format.js";
 import { sortParamOf } from "../lib/list-params.js";
 import { listUrl } from "./list-url.js";
 import { sortHeaderView } from "./sort-header.js";
@@ -14,7 +14,8 @@ const number = (n: number) => n.toLocaleString("en-US");
  * list), and the footer. Its `data-*` attributes carry the window, order, search and cursor into the next request.
  * Rows, the empty state and the no-matches state come from `context.views`, so their overrides apply. Its reads
  * (sort, pages, the windows the client fetches) sync on `#ews-main` with `replace`, as the search does, so the
- * newest read wins and a late window never overwrites a newer search.
+ * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
+ * says `1,000+` and lists (and scrolls through) the first 1,000 matches.
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -34,6 +35,7 @@ export function listView(data: ListViewData, context: ViewContext) {
     data-offset=${page.offset}
     data-limit=${page.limit}
     data-total=${page.total}
+    data-capped=${page.capped ? "true" : "false"}
     data-count=${page.items.length}
     data-sort=${sortParamOf(page.orderBy)}
     data-dir=${page.descending ? "desc" : "asc"}
@@ -41,7 +43,7 @@ export function listView(data: ListViewData, context: ViewContext) {
     data-cursor=${data.cursor}
   >
     <div class="flex items-center gap-2 px-4 pt-4 text-sm">
-      <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total)}${page.search === ""
+      <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total, page.capped === true)}${page.search === ""
           ? ""
           : html` matching “<span class="break-all">${page.search}</span>”`}</p>
     </div>
@@ -50,7 +52,7 @@ export function listView(data: ListViewData, context: ViewContext) {
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
         : views.noMatches({ search: page.search }, context)
       : html`<div id="ews-viewport" class="ews-viewport max-h-[70vh] overflow-auto">
-            <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.total + 1}>
+            <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>
               <thead>
                 <tr aria-rowindex="1">
                   ${sortHeaderView({ label: "Session", sort: "label", page, urls })}
@@ -81,7 +83,9 @@ export function listView(data: ListViewData, context: ViewContext) {
             </table>
           </div>
           <footer class="flex items-center justify-between gap-3 p-4 text-sm">
-            <span class="opacity-70" data-role="range">Rows ${number(first)}–${number(last)} of ${number(page.total)}</span>
+            <span class="opacity-70" data-role="range">Rows ${number(first)}–${number(last)} of ${formatCount(page.total, page.capped === true)}${page.capped && last === page.total
+                ? html`<span data-role="capped">: only the first ${number(page.total)} matches are listed; a longer search narrows them</span>`
+                : ""}</span>
             <nav class="join" aria-label="Pages">
               ${page.offset > 0 ? pageLink(previous, "Previous") : ""}
               ${last < page.total ? pageLink(last, "Next") : ""}
