@@ -22,7 +22,7 @@ export function litSsrOutcome(template: unknown): string | { refused: Error } {
 
 // The comments @lit-labs/ssr adds for hydration, and lit-html's own marker (a `<?lit$…$>` bogus comment).
 const HYDRATION_COMMENT = /^(?:lit-part(?: \S*)?|\/lit-part|lit-node \d+|\?lit\$\d+\$)$/;
-const DOCUMENT = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype|html|head|body)/i;
+const DOCUMENT = /^\s*(?:<!--(?:(?!-->)[\s\S])*-->\s*)*<(?:!doctype|html|head|body)/i;
 
 /**
  * The document an HTML string stands for, as parse5 serialises it once parsed, without lit's hydration comments: two
@@ -37,7 +37,7 @@ export function normalise(output: string): string {
 function stripHydrationComments(node: ParentNode): void {
   node.childNodes = node.childNodes.filter((child) => !(child.nodeName === "#comment" && HYDRATION_COMMENT.test((child as DefaultTreeAdapterMap["commentNode"]).data)));
   for (const child of node.childNodes) if ("childNodes" in child) stripHydrationComments(child);
-  if (node.nodeName === "template") stripHydrationComments((node as DefaultTreeAdapterMap["template"]).content);
+  if ("content" in node) stripHydrationComments((node as DefaultTreeAdapterMap["template"]).content);
 }
 
 /** The element names and attribute names of an output, in document order: its structure, without text and values. */
@@ -49,7 +49,7 @@ export function structure(output: string): string {
       if (!("tagName" in child)) continue;
       names.push(`<${child.tagName} ${child.attrs.map((attr) => attr.name).join(" ")}>`);
       walk(child);
-      if (child.nodeName === "template") walk((child as DefaultTreeAdapterMap["template"]).content);
+      if ("content" in child) walk((child as DefaultTreeAdapterMap["template"]).content);
     }
   };
   walk(tree);

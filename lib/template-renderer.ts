@@ -250,7 +250,12 @@ function compile(strings: TemplateStringsArray, hydratable: boolean): Op[] {
   if (markerOffsets.length !== strings.length - 1) throw new UnreadableTemplateError(`The template holds lit-html's marker text: ${source()}`);
 
   const parser = !hydratable && PAGE_LEVEL.test(html) ? parse : parseFragment;
-  const document = parser(html, { sourceCodeLocationInfo: true });
+  // The HTML is parsed with a comment after it, which the parse finds as a comment right there only if the template
+  // ends in text. One that ends inside a tag, a comment or a raw-text element would take in the markup and values
+  // that follow it on the page (its parent template's), where @lit-labs/ssr's reading of it no longer holds.
+  const probe = `${marker}end`;
+  let endsInText = false;
+  const document = parser(`${html}<!--${probe}-->`, { sourceCodeLocationInfo: true });
   const cuts: Cut[] = [];
   const decoded: Array<[number, number]> = [];
   let unsupported: UnsupportedTemplateError | undefined;
@@ -260,6 +265,7 @@ function compile(strings: TemplateStringsArray, hydratable: boolean): Op[] {
   const visit = (node: Node, parent: ParentNode) => {
     if (node.nodeName === "#comment") {
       const { data, sourceCodeLocation: at } = node as DefaultTreeAdapterMap["commentNode"];
+      if (data === probe && at?.startOffset === html.length) endsInText = true;
       if (data !== markerMatch) return;
       // `<!--?${v}-->` parses to the same comment as a binding in text; @lit-labs/ssr would take it for one.
       if (!at || html.slice(at.startOffset, at.endOffset) !== nodeMarker) throw unreadable("A binding in a comment");
@@ -337,6 +343,7 @@ function compile(strings: TemplateStringsArray, hydratable: boolean): Op[] {
     for (const child of element.childNodes) visit(child, element);
   };
   for (const child of document.childNodes) visit(child, document);
+  if (!endsInText) throw new UnreadableTemplateError(`The template ends inside a tag, a comment or a raw-text element: ${source()}`);
 
   // Every marker, in order, in exactly one part, in the parts' order: what @lit-labs/ssr assumes when it gives the
   // values to the parts in the order it walks the tree.
@@ -356,7 +363,7 @@ function compile(strings: TemplateStringsArray, hydratable: boolean): Op[] {
   if (unsupported) throw unsupported;
   for (const cut of cuts) if (cut.op instanceof UnsupportedTemplateError) throw cut.op;
 
-  const ascii = asciiWhereDecoded(html, decoded, parser, document);
+  const ascii = asciiWhereDecoded(html, decoded, parser);
   const ops: Op[] = [];
   let offset = 0;
   for (const cut of cuts) {
@@ -377,7 +384,6 @@ function asciiWhereDecoded(
   html: string,
   decoded: Array<[number, number]>,
   parser: (html: string) => ParentNode,
-  document: ParentNode,
 ): (from: number, to: number) => string {
   const asIs = (from: number, to: number) => oneByte(html.slice(from, to));
   if (!/[^\0-\x7f]/.test(html)) return asIs;
@@ -394,6 +400,6 @@ function asciiWhereDecoded(
   };
   const rewritten = rewrite(0, html.length);
   if (rewritten === html) return asIs;
-  const same = serialize(parser(rewritten)) === serialize(document);
+  const same = serialize(parser(rewritten)) === serialize(parser(html));
   return same ? rewrite : asIs;
 }
