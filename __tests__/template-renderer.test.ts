@@ -322,6 +322,9 @@ describe("renderTemplateToString()", () => {
       ["a duplicated bound attribute", () => html`<a title=${"a"} title=${LABEL}>x</a>`],
       ["a binding in a tag name", () => html`<${LABEL}>x</p>`],
       ["a comment that reads like a binding in text", () => html`<!--?${LABEL}-->`],
+      ["a template that ends inside a tag, which would take in what follows it on the page", () => html`<p>${LABEL}</p><a title="x`],
+      ["a template that ends inside a <textarea>", () => html`<textarea>${LABEL}`],
+      ["a template that ends inside a bogus comment", () => html`<p>${LABEL}</p><?x`],
     ];
     it.each(cases)("%s", (_name, template) => {
       expect(() => renderTemplateToString(template())).toThrow(UnreadableTemplateError);
