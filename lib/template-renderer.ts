@@ -1,22 +1,27 @@
 import { noChange, nothing } from "lit-html";
+import { _$LH } from "lit-html/private-ssr-support.js";
+import { parse, parseFragment, serialize, type DefaultTreeAdapterMap } from "parse5";
 
-// The scanner below is lit-html's own (`getTemplateHtml()` in lit-html 3, BSD-3-Clause, Copyright Google LLC): the
-// same regular expressions and state transitions decide where each binding of a template sits, so a template means
-// here exactly what it means to Lit and to @lit-labs/ssr.
-const SPACE_CHAR = "[ \t\n\f\r]";
-const ATTR_VALUE_CHAR = "[^ \t\n\f\r\"'`<>=]";
-const NAME_CHAR = "[^\\s\"'>=/]";
-const textEndRegex = /<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g;
-const commentEndRegex = /-->/g;
-const comment2EndRegex = />/g;
-const tagEndRegex = new RegExp(`>|${SPACE_CHAR}(?:(${NAME_CHAR}+)(${SPACE_CHAR}*=${SPACE_CHAR}*(?:${ATTR_VALUE_CHAR}|("|')|))|$)`, "g");
-const singleQuoteAttrEndRegex = /'/g;
-const doubleQuoteAttrEndRegex = /"/g;
-const rawTextElement = /^(?:script|style|textarea|title)$/i;
-// Raw-text elements whose content is escaped text, as @lit-labs/ssr renders bindings in them.
-const escapedRawTextElement = /^(?:textarea|title)$/i;
-// Where an unquoted attribute value ends, as an HTML parser reads it.
-const unquotedValue = /^[^ \t\n\f\r>]*/;
+// lit-html's own template preparation, as @lit-labs/ssr uses it: `getTemplateHtml()` turns a template's strings into
+// one HTML string with a marker where each binding sits (`<?lit$…$>` in text, `name$lit$="lit$…$"` in an attribute),
+// decided by lit-html's scanner. That HTML is then parsed with parse5, as @lit-labs/ssr parses it, and a binding is
+// rendered only where the parse finds its marker exactly where the scanner put it.
+const { getTemplateHtml, marker, markerMatch, boundAttributeSuffix, HTML_RESULT } = _$LH;
+
+// @lit-labs/ssr 4.1's rule (render-value.js) for the server-only templates it parses as a whole document.
+const PAGE_LEVEL = /^(\s|<!--[^(-->)]*-->)*(<(!doctype|html|head|body))/i;
+// The elements whose text @lit-labs/ssr searches for markers in a server-only template (any namespace, as it does).
+const RAW_TEXT_ELEMENTS = /^(title|textarea|script|style)$/;
+// HTML elements whose text content an HTML parser does not decode character references in.
+const UNDECODED_TEXT_ELEMENTS = new Set(["script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]);
+const HTML_NAMESPACE = "http://www.w3.org/1999/xhtml";
+// Where an attribute name ends in the source, as the HTML tokenizer reads it (its first character may be `=`).
+const ATTRIBUTE_NAME = /^.[^\t\n\f\r />=]*/s;
+
+type Node = DefaultTreeAdapterMap["node"];
+type ParentNode = DefaultTreeAdapterMap["parentNode"];
+type Element = DefaultTreeAdapterMap["element"];
+type Template = DefaultTreeAdapterMap["template"];
 
 /** A binding in text: consumes one value. */
 interface ChildOp {
@@ -25,7 +30,9 @@ interface ChildOp {
 /** An attribute with one or more bindings in its value: consumes `strings.length - 1` values. */
 interface AttributeOp {
   readonly kind: "attribute" | "boolean";
+  /** The attribute's name as written in the template (without the `?` of a boolean attribute). */
   readonly name: string;
+  /** The static text around the bindings, decoded by the parse, then escaped as @lit-labs/ssr escapes it. */
   readonly strings: readonly string[];
 }
 type Op = string | ChildOp | AttributeOp;
@@ -37,57 +44,95 @@ export class UnsupportedTemplateError extends Error {
   override name = "UnsupportedTemplateError";
 }
 
-const compiled = new WeakMap<TemplateStringsArray, readonly Op[] | UnsupportedTemplateError>();
-
 /**
- * Renders a server-only Lit template (`html` from `@lit-labs/ssr`) to its HTML string: the output @lit-labs/ssr
- * gives for it, at a fraction of the cost, except that characters outside ASCII in the static HTML are written as
- * character references (see {@link toAsciiReferences}), which parse to the same document. Each template's static strings are analysed once; after
- * that a render is string concatenation with escaping. Text and attribute bindings, boolean (`?name`) attributes,
- * nested server-only templates, iterables, `nothing` and `noChange` are supported. Anything else (directives,
- * hydratable `lit-html` templates, property or event bindings, bindings in comments or in `<script>`/`<style>`)
- * throws {@link UnsupportedTemplateError}, for the caller to fall back on @lit-labs/ssr.
+ * Thrown for a template that is never rendered: lit-html's scanner and the HTML parser disagree about where one of
+ * its bindings sits (say `<a class="x"title="Next >" data-label=${v}>`), or @lit-labs/ssr would misplace a value.
+ * @lit-labs/ssr is not asked either, since where the two readings differ its output can put a value into a tag.
  */
-export function renderTemplateToString(template: unknown): string {
-  if (!isServerOnlyTemplate(template)) throw new UnsupportedTemplateError("The top-level value is not a server-only template.");
-  return renderTemplate(template);
+export class UnreadableTemplateError extends Error {
+  override name = "UnreadableTemplateError";
 }
 
-interface ServerOnlyTemplate {
+interface LitTemplate {
   _$litType$: 1;
-  _$litServerRenderMode: 1;
+  _$litServerRenderMode?: number;
   strings: TemplateStringsArray;
   values: readonly unknown[];
 }
 
-// Lit trusts only a real template strings array (an array with its own `raw`, as a tagged template literal makes), so
-// an object that merely looks like a template, e.g. parsed from JSON, is never taken for markup; neither is it here.
-function isServerOnlyTemplate(value: unknown): value is ServerOnlyTemplate {
-  if (typeof value !== "object" || value === null) return false;
-  const { _$litType$, _$litServerRenderMode, strings, values } = value as ServerOnlyTemplate;
-  return _$litType$ === 1 && _$litServerRenderMode === 1 && Array.isArray(strings) && Object.hasOwn(strings, "raw") && Array.isArray(values);
+// Compiled templates by their strings: one cache per mode, since @lit-labs/ssr reads a template differently in each.
+const serverOnlyOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>();
+const hydratableOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>();
+
+/**
+ * Renders a Lit template (`html` from `@lit-labs/ssr` or from `lit-html`) to its HTML string: the output
+ * @lit-labs/ssr gives for it, without the hydration comments it adds to a `lit-html` template, at a fraction of the
+ * cost. Each template is parsed once, as @lit-labs/ssr parses it; after that a render is string concatenation with
+ * escaping. Characters outside ASCII in static text and attribute values go out as character references (`–` as
+ * `&#8211;`), where the parse shows an HTML parser decodes them back. Text and attribute bindings, boolean (`?name`)
+ * attributes, nested templates, iterables, `nothing` and `noChange` are supported; anything else (directives,
+ * property or event bindings, custom elements, bindings in `<script>`/`<style>`) throws
+ * {@link UnsupportedTemplateError}, for the caller to fall back on @lit-labs/ssr. A template whose bindings the
+ * parser and lit-html's scanner place differently throws {@link UnreadableTemplateError}.
+ */
+export function renderTemplateToString(template: unknown): string {
+  if (!isLitTemplate(template)) throw new UnsupportedTemplateError("The top-level value is not a Lit html template.");
+  return renderTemplate(template);
 }
 
-function renderTemplate({ strings, values }: ServerOnlyTemplate): string {
-  let ops = compiled.get(strings);
+/**
+ * Throws {@link UnreadableTemplateError} if a template reachable from `value` (through template values and arrays,
+ * not through directives) is one this renderer refuses to read. Called before a value goes to @lit-labs/ssr, which
+ * would render such a template with a value out of place.
+ */
+export function assertTemplatesReadable(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) assertTemplatesReadable(item);
+  } else if (isLitTemplate(value)) {
+    const ops = compiled(value.strings, isHydratable(value));
+    if (ops instanceof UnreadableTemplateError) throw ops;
+    for (const item of value.values) assertTemplatesReadable(item);
+  }
+}
+
+// Lit trusts only a real template strings array (an array with its own `raw`, as a tagged template literal makes), so
+// an object that merely looks like a template, e.g. parsed from JSON, is never taken for markup; neither is it here.
+function isLitTemplate(value: unknown): value is LitTemplate {
+  if (typeof value !== "object" || value === null) return false;
+  const { _$litType$, strings, values } = value as LitTemplate;
+  return _$litType$ === 1 && Array.isArray(strings) && Object.hasOwn(strings, "raw") && Array.isArray(values);
+}
+
+const isHydratable = (template: LitTemplate) => template._$litServerRenderMode !== 1;
+
+function compiled(strings: TemplateStringsArray, hydratable: boolean): readonly Op[] | Error {
+  const cache = hydratable ? hydratableOps : serverOnlyOps;
+  let ops = cache.get(strings);
   if (ops === undefined) {
     try {
-      ops = compile(strings);
+      ops = compile(strings, hydratable);
     } catch (error) {
-      // Remembered, so a template this renderer leaves to @lit-labs/ssr is not analysed again on every render.
-      if (error instanceof UnsupportedTemplateError) compiled.set(strings, error);
-      throw error;
+      // Remembered, so a template left to @lit-labs/ssr or refused is not parsed again on every render.
+      if (!(error instanceof UnsupportedTemplateError || error instanceof UnreadableTemplateError)) throw error;
+      ops = error;
     }
-    compiled.set(strings, ops);
+    cache.set(strings, ops);
   }
-  if (ops instanceof UnsupportedTemplateError) throw ops;
+  return ops;
+}
+
+function renderTemplate(template: LitTemplate): string {
+  const ops = compiled(template.strings, isHydratable(template));
+  if (ops instanceof Error) throw ops;
+  const { values } = template;
+  const hydratable = isHydratable(template);
   let html = "";
   let index = 0;
   for (const op of ops) {
     if (typeof op === "string") {
       html += op;
     } else if (op.kind === "child") {
-      html += renderChild(values[index++]);
+      html += renderChild(values[index++], hydratable);
     } else {
       html += (op.kind === "boolean" ? booleanAttribute(op, values[index]) : attributeValue(op, values, index)) ?? "";
       index += op.strings.length - 1;
@@ -96,15 +141,19 @@ function renderTemplate({ strings, values }: ServerOnlyTemplate): string {
   return html;
 }
 
-function renderChild(value: unknown): string {
+function renderChild(value: unknown, inHydratable: boolean): string {
   if (typeof value === "string") return escapeHtml(value);
   if (value === undefined || value === null || value === nothing || value === noChange) return "";
   if (typeof value !== "object" && typeof value !== "function") return escapeHtml(String(value));
-  if (isServerOnlyTemplate(value)) return renderTemplate(value);
-  if (isSpecial(value)) throw new UnsupportedTemplateError("A directive, a hydratable template or a compiled template.");
+  if (isLitTemplate(value)) {
+    // @lit-labs/ssr refuses a server-only template inside a hydratable one; it says so itself.
+    if (inHydratable && !isHydratable(value)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
+    return renderTemplate(value);
+  }
+  if (isSpecial(value)) throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
   if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") {
     let html = "";
-    for (const item of value as Iterable<unknown>) html += renderChild(item);
+    for (const item of value as Iterable<unknown>) html += renderChild(item, inHydratable);
     return html;
   }
   return escapeHtml(String(value));
@@ -136,9 +185,9 @@ function attributeValue(op: AttributeOp, values: readonly unknown[], index: numb
     if (value === nothing) return undefined;
     if (value === noChange) value = "";
     refuseSpecial(value);
-    text += (value ?? "") + strings[i + 1]!;
+    text += escapeHtml(((value ?? "") as string) + "") + strings[i + 1]!;
   }
-  return `${name}="${escapeHtml(text)}"`;
+  return `${name}="${text}"`;
 }
 
 function booleanAttribute(op: AttributeOp, value: unknown): string | undefined {
@@ -146,180 +195,211 @@ function booleanAttribute(op: AttributeOp, value: unknown): string | undefined {
   return value && value !== nothing && value !== noChange ? op.name : undefined;
 }
 
-// Elements whose content an HTML parser does not decode character references in, and CDATA sections.
-const rawText = /<(?:script|style|xmp|iframe|noembed|noframes|noscript|plaintext)\b|<!\[CDATA\[/i;
-// A tag or attribute name with a character outside ASCII (never decoded there), or what could be one: such a
-// template's static text is left as it is.
-const nonAsciiName = /<\/?[A-Za-z][^\s>]*[^\0-\x7f]|[^\0-\x7f][^\s"'>\/=]*[ \t\n\f\r]*=/;
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapable = /[&<>"']/;
+
+/** Escapes `&<>"'` as @lit-labs/ssr does, for text and attribute values alike. */
+function escapeHtml(text: string): string {
+  return escapable.test(text) ? text.replace(/[&<>"']/g, (char) => ESCAPES[char]!) : text;
+}
+
+// A character a numeric reference stands for exactly: outside ASCII, but not U+0080–U+009F (which a parser maps to
+// windows-1252, `&#128;` to `€`) nor half of a surrogate pair.
+const referable = /[\u00a0-\ud7ff\ue000-\uffff]|[\ud800-\udbff][\udc00-\udfff]/g;
 
 /**
- * Writes every character outside ASCII as a numeric character reference (`–` as `&#8211;`), which an HTML parser
- * turns back into the same character in text and attribute values. The static HTML of a template goes out this way
- * (unless it has elements where references are not decoded, see `rawText`), so a page whose data is ASCII is one
- * ASCII string: V8 then keeps it one byte per character and encodes it for the socket several times faster.
+ * Writes characters outside ASCII as numeric character references (`–` as `&#8211;`). Applied only where a parser
+ * decodes references, it leaves the document unchanged, and a page whose data is ASCII is then one ASCII string: V8
+ * keeps it one byte per character and encodes it for the socket several times faster.
  */
-export function toAsciiReferences(html: string): string {
-  return /[^\0-\x7f]/.test(html) ? html.replace(/[^\0-\x7f]/gu, (char) => `&#${char.codePointAt(0)};`) : html;
+function toAsciiReferences(text: string): string {
+  return /[^\0-\x7f]/.test(text) ? text.replace(referable, (char) => `&#${char.codePointAt(0)};`) : text;
 }
 
 /**
  * The same ASCII text as a string of its own: a slice of a template literal that has a non-ASCII character anywhere
  * is stored two bytes per character by V8, and one such piece would make the whole page two-byte.
  */
-function oneByte(ascii: string): string {
-  return Buffer.from(ascii, "latin1").toString("latin1");
+function oneByte(text: string): string {
+  return /^[\0-\x7f]*$/.test(text) ? Buffer.from(text, "latin1").toString("latin1") : text;
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escapable = /[&<>"']/;
-
-/** Escapes `&<>"'` as @lit-labs/ssr does, for text and attribute values alike. */
-export function escapeHtml(text: string): string {
-  return escapable.test(text) ? text.replace(/[&<>"']/g, (char) => ESCAPES[char]!) : text;
+/** A range of the template's HTML that a part replaces, and how many markers (values) must lie in it. */
+interface Cut {
+  readonly start: number;
+  readonly end: number;
+  readonly markers: number;
+  readonly op: ChildOp | AttributeOp | UnsupportedTemplateError;
 }
 
 /**
- * Splits a template's static strings into static HTML and the parts its values go in, with lit-html's scanner.
- * The static HTML is the template's own text; an attribute with bindings is cut out (from its name to the end of its
- * value) and rendered as `name="value"`, which is what @lit-labs/ssr emits.
+ * Compiles a template the way @lit-labs/ssr 4.1 does (`getTemplateOpcodes()` in render-value.js): lit-html's
+ * `getTemplateHtml()` marks the bindings, parse5 parses the result with source locations, and a walk of the tree
+ * finds each part by its marker. The static HTML between the parts is the template's own text. On top of what
+ * @lit-labs/ssr checks, every marker must be found by the parse, in order, exactly where the scanner put it.
  */
-function compile(strings: TemplateStringsArray): Op[] {
-  const ops: Op[] = [];
-  let pending = "";
-  const emit = (op: ChildOp | AttributeOp) => {
-    if (pending !== "") ops.push(pending);
-    pending = "";
-    ops.push(op);
+function compile(strings: TemplateStringsArray, hydratable: boolean): Op[] {
+  const source = () => strings.join("${…}");
+  const [trusted, attrNames] = getTemplateHtml(strings, HTML_RESULT as 1);
+  const html = String(trusted);
+  const markerOffsets: number[] = [];
+  for (let at = html.indexOf(marker); at !== -1; at = html.indexOf(marker, at + marker.length)) markerOffsets.push(at);
+  // Where the scanner saw text, it wrote `<?marker>`, a comment; elsewhere (a tag, a raw-text element), the bare marker.
+  const nodeMarker = `<${markerMatch}>`;
+  const inText = (at: number) => html.startsWith(nodeMarker, at - 2);
+  if (markerOffsets.length !== strings.length - 1) throw new UnreadableTemplateError(`The template holds lit-html's marker text: ${source()}`);
+
+  const parser = !hydratable && PAGE_LEVEL.test(html) ? parse : parseFragment;
+  // The HTML is parsed with a comment after it, which the parse finds as a comment right there only if the template
+  // ends in text. One that ends inside a tag, a comment or a raw-text element would take in the markup and values
+  // that follow it on the page (its parent template's), where @lit-labs/ssr's reading of it no longer holds.
+  const probe = `${marker}end`;
+  let endsInText = false;
+  const document = parser(`${html}<!--${probe}-->`, { sourceCodeLocationInfo: true });
+  const cuts: Cut[] = [];
+  const decoded: Array<[number, number]> = [];
+  let unsupported: UnsupportedTemplateError | undefined;
+  let attrIndex = 0;
+  const unreadable = (why: string) => new UnreadableTemplateError(`${why} (the HTML parser and lit-html read this template differently): ${source()}`);
+
+  const visit = (node: Node, parent: ParentNode) => {
+    if (node.nodeName === "#comment") {
+      const { data, sourceCodeLocation: at } = node as DefaultTreeAdapterMap["commentNode"];
+      if (data === probe && at?.startOffset === html.length) endsInText = true;
+      if (data !== markerMatch) return;
+      // `<!--?${v}-->` parses to the same comment as a binding in text; @lit-labs/ssr would take it for one.
+      if (!at || html.slice(at.startOffset, at.endOffset) !== nodeMarker) throw unreadable("A binding in a comment");
+      cuts.push({ start: at.startOffset, end: at.endOffset, markers: 1, op: CHILD });
+      return;
+    }
+    if (node.nodeName === "#text") {
+      const { sourceCodeLocation: at } = node as DefaultTreeAdapterMap["textNode"];
+      const element = parent as Element;
+      const decodes = !(element.namespaceURI === HTML_NAMESPACE && UNDECODED_TEXT_ELEMENTS.has(element.tagName));
+      if (at && decodes && !html.slice(at.startOffset, at.endOffset).includes("<![CDATA[")) decoded.push([at.startOffset, at.endOffset]);
+      return;
+    }
+    if (!("tagName" in node)) return;
+    const element = node as Element;
+    const { tagName } = element;
+    const location = element.sourceCodeLocation;
+    if (tagName.includes("-")) {
+      // @lit-labs/ssr renders a registered custom element itself (its shadow root, its attributes).
+      const registry = (globalThis as { customElements?: { get(name: string): unknown } }).customElements;
+      if (registry?.get(tagName) !== undefined) unsupported ??= new UnsupportedTemplateError(`The registered custom element <${tagName}>.`);
+    } else if (tagName === "slot") {
+      unsupported ??= new UnsupportedTemplateError("A <slot>, which @lit-labs/ssr renders only in a custom element.");
+    }
+    for (const attr of element.attrs) {
+      const at = location?.attrs?.[attr.name];
+      const isAttrBinding = attr.name.endsWith(boundAttributeSuffix);
+      if (!isAttrBinding && !attr.name.startsWith(marker)) {
+        if (at) decoded.push([at.startOffset + ATTRIBUTE_NAME.exec(html.slice(at.startOffset, at.endOffset))![0].length, at.endOffset]);
+        continue;
+      }
+      if (!at) throw unreadable("A bound attribute without a place in the source");
+      if (!isAttrBinding) {
+        cuts.push({ start: at.startOffset, end: at.endOffset, markers: 1, op: new UnsupportedTemplateError("An element binding.") });
+        continue;
+      }
+      const written = attrNames[attrIndex++];
+      // The parser must see the attribute the scanner saw, starting where it starts: `name$lit$` then the value.
+      const nameInSource = ATTRIBUTE_NAME.exec(html.slice(at.startOffset, at.endOffset))![0];
+      if (written === undefined || nameInSource !== written + boundAttributeSuffix) throw unreadable(`The attribute ${JSON.stringify(attr.name)}`);
+      const parts = attr.value.split(marker);
+      const prefix = written[0];
+      let op: AttributeOp | UnsupportedTemplateError;
+      if (prefix === "." || prefix === "@") {
+        op = new UnsupportedTemplateError("A property or event binding.");
+      } else if (prefix === "?" && (parts.length !== 2 || parts[0] !== "" || parts[1] !== "")) {
+        op = new UnsupportedTemplateError("A boolean attribute with text or several bindings in its value.");
+      } else {
+        const strings = parts.map((part) => oneByte(toAsciiReferences(escapeHtml(part))));
+        op = prefix === "?" ? { kind: "boolean", name: written.slice(1), strings } : { kind: "attribute", name: written, strings };
+      }
+      cuts.push({ start: at.startOffset, end: at.endOffset, markers: parts.length - 1, op });
+    }
+    if (!hydratable && RAW_TEXT_ELEMENTS.test(tagName)) {
+      // A marker in a raw-text element is text: @lit-labs/ssr finds it in the text's (decoded) value, and takes its
+      // index there for its place in the source. Both must agree, or its output would cut the text in the wrong place.
+      const dangerous = tagName === "script" || tagName === "style";
+      for (const child of element.childNodes) {
+        const at = child.sourceCodeLocation;
+        if (child.nodeName !== "#text" || !at) throw unreadable(`An element inside <${tagName}>`);
+        const value = (child as DefaultTreeAdapterMap["textNode"]).value;
+        const inSource = html.slice(at.startOffset, at.endOffset);
+        for (let i = value.indexOf(marker); i !== -1; i = value.indexOf(marker, i + marker.length)) {
+          if (inSource.indexOf(marker, i) !== i) throw unreadable(`A binding after a character reference or a newline in <${tagName}>`);
+          if (inText(at.startOffset + i)) throw unreadable(`A binding in <${tagName}>, which lit-html took for text`);
+          const op = dangerous ? new UnsupportedTemplateError(`A binding inside <${tagName}>.`) : CHILD;
+          cuts.push({ start: at.startOffset + i, end: at.startOffset + i + marker.length, markers: 1, op });
+        }
+      }
+    } else if (!hydratable && tagName === "template") {
+      // Server-only templates look inside <template>, as @lit-labs/ssr does.
+      const { content } = element as Template;
+      for (const child of content.childNodes) visit(child, content);
+    }
+    for (const child of element.childNodes) visit(child, element);
   };
-  let regex = textEndRegex;
-  let rawTextEndRegex: RegExp | undefined;
-  let rawTextName = "";
-  // The attribute whose value is still open at the end of the previous string.
-  let open: { name: string; kind: AttributeOp["kind"]; quote: string; strings: string[] } | undefined;
+  for (const child of document.childNodes) visit(child, document);
+  if (!endsInText) throw new UnreadableTemplateError(`The template ends inside a tag, a comment or a raw-text element: ${source()}`);
 
-  const last = strings.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const s = strings[i]!;
-    // Where the static HTML of `s` starts: after the end of an attribute value the previous string left open.
-    let start = 0;
-    if (open) {
-      let end: number;
-      if (open.quote !== "") {
-        end = s.indexOf(open.quote);
-        start = end + 1;
-      } else if (s.startsWith("/>")) {
-        // lit-html separates an unquoted value from a self-closing `/>` with a space, and so does the output.
-        end = start = 0;
-      } else {
-        end = start = unquotedValue.exec(s)![0].length;
-      }
-      if (end === -1) {
-        // The value goes on past this string: it is the text between two bindings of the same attribute.
-        if (i === last) throw new UnsupportedTemplateError("An attribute value that never ends.");
-        open.strings.push(s);
-        start = s.length;
-      } else {
-        open.strings.push(s.slice(0, end));
-        const { kind, name, strings: parts } = open;
-        if (kind === "boolean" && (parts.length !== 2 || parts[0] !== "" || parts[1] !== "")) {
-          throw new UnsupportedTemplateError("A boolean attribute with text or several bindings in its value.");
-        }
-        // An HTML parser decodes character references (and normalises CR and NUL) in an attribute's value before
-        // @lit-labs/ssr escapes it again; rather than re-implement that, such rare values are left to it.
-        if (parts.some((part) => /[&\r\0]/.test(part))) throw new UnsupportedTemplateError("A character reference around a binding in an attribute value.");
-        emit({ kind, name, strings: parts });
-        open = undefined;
-        if (s.startsWith("/>") && end === 0 && start === 0) pending = " ";
-      }
+  // Every marker, in order, in exactly one part, in the parts' order: what @lit-labs/ssr assumes when it gives the
+  // values to the parts in the order it walks the tree.
+  let next = 0;
+  let last = 0;
+  for (const cut of cuts) {
+    if (cut.start < last) throw unreadable("A binding the parser moves before an earlier one");
+    if (next < markerOffsets.length && markerOffsets[next]! < cut.start) throw unreadable("A binding in no attribute value nor text");
+    let found = 0;
+    for (; next < markerOffsets.length && markerOffsets[next]! < cut.end; next++, found++) {
+      if (cut.op !== CHILD && inText(markerOffsets[next]!)) throw unreadable("A binding in an attribute value, which lit-html took for text");
     }
-    if (i === last) {
-      // lit-html ends a template whose last string is empty with `<?>` (a bogus comment); so does the output.
-      pending += s === "" ? "<?>" : s.slice(start);
-      break;
-    }
-
-    let attrNameEndIndex = -1;
-    let attrName = "";
-    let quote = "";
-    let valueStart = 0;
-    let lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while (lastIndex < s.length) {
-      regex.lastIndex = lastIndex;
-      match = regex.exec(s);
-      if (match === null) break;
-      lastIndex = regex.lastIndex;
-      if (regex === textEndRegex) {
-        if (match[1] === "!--") {
-          regex = commentEndRegex;
-        } else if (match[1] !== undefined) {
-          regex = comment2EndRegex;
-        } else if (match[2] !== undefined) {
-          // @lit-labs/ssr renders a registered custom element itself (its shadow root, its attributes).
-          const registry = (globalThis as { customElements?: { get(name: string): unknown } }).customElements;
-          if (match[2].includes("-") && registry?.get(match[2].toLowerCase()) !== undefined) {
-            throw new UnsupportedTemplateError(`The registered custom element <${match[2]}>.`);
-          }
-          if (rawTextElement.test(match[2])) {
-            rawTextEndRegex = new RegExp(`</${match[2]}`, "g");
-            rawTextName = match[2];
-          }
-          regex = tagEndRegex;
-        } else if (match[3] !== undefined) {
-          throw new UnsupportedTemplateError("A binding in a tag name.");
-        }
-      } else if (regex === tagEndRegex) {
-        if (match[0] === ">") {
-          regex = rawTextEndRegex ?? textEndRegex;
-          attrNameEndIndex = -1;
-        } else if (match[1] === undefined) {
-          attrNameEndIndex = -2;
-        } else {
-          attrNameEndIndex = lastIndex - match[2]!.length;
-          attrName = match[1];
-          quote = match[3] ?? "";
-          // The value starts after the opening quote, or (unquoted) at the value character the match took, if any.
-          valueStart = quote !== "" || /[ \t\n\f\r=]$/.test(match[2]!) ? lastIndex : lastIndex - 1;
-          regex = quote === "" ? tagEndRegex : quote === '"' ? doubleQuoteAttrEndRegex : singleQuoteAttrEndRegex;
-        }
-      } else if (regex === doubleQuoteAttrEndRegex || regex === singleQuoteAttrEndRegex) {
-        regex = tagEndRegex;
-      } else if (regex === commentEndRegex || regex === comment2EndRegex) {
-        regex = textEndRegex;
-      } else {
-        regex = tagEndRegex;
-        rawTextEndRegex = undefined;
-      }
-    }
-
-    if (open) {
-      // Still inside the value of the attribute the previous binding opened: this binding is its next one.
-      if (attrNameEndIndex !== -1) throw new UnsupportedTemplateError("An attribute binding in an unsupported place.");
-    } else if (regex === textEndRegex) {
-      pending += s.slice(start);
-      emit(CHILD);
-    } else if (regex === rawTextEndRegex) {
-      if (!escapedRawTextElement.test(rawTextName)) throw new UnsupportedTemplateError(`A binding inside <${rawTextName}>.`);
-      pending += s.slice(start);
-      emit(CHILD);
-    } else if (attrNameEndIndex >= 0) {
-      // The binding must sit in the value of the last attribute the scanner saw, and that value must still be open:
-      // in `class="row" data-${k}="1"` or `title=x data-${k}=1` it is not, and lit-html would misread the template.
-      const valueOpen =
-        quote === ""
-          ? unquotedValue.exec(s.slice(valueStart))![0].length === s.length - valueStart
-          : regex === doubleQuoteAttrEndRegex || regex === singleQuoteAttrEndRegex;
-      if (!valueOpen) throw new UnsupportedTemplateError("A binding in an attribute name.");
-      const prefix = attrName[0];
-      if (prefix === "." || prefix === "@") throw new UnsupportedTemplateError("A property or event binding in a server-only template.");
-      const nameStart = attrNameEndIndex - attrName.length;
-      if (nameStart < start) throw new UnsupportedTemplateError("An attribute binding in an unsupported place.");
-      pending += s.slice(start, nameStart);
-      open = { name: prefix === "?" ? attrName.slice(1) : attrName, kind: prefix === "?" ? "boolean" : "attribute", quote, strings: [s.slice(valueStart)] };
-    } else {
-      throw new UnsupportedTemplateError("A binding in a comment, in attribute-name position, or twice in an unquoted value.");
-    }
+    if (found !== cut.markers) throw unreadable("An attribute whose value the parser reads differently");
+    last = cut.end;
   }
-  if (pending !== "") ops.push(pending);
-  return strings.some((s) => rawText.test(s) || nonAsciiName.test(s)) ? ops : ops.map((op) => (typeof op === "string" ? oneByte(toAsciiReferences(op)) : op));
+  if (next !== markerOffsets.length) throw unreadable("A binding in no attribute value nor text");
+  if (unsupported) throw unsupported;
+  for (const cut of cuts) if (cut.op instanceof UnsupportedTemplateError) throw cut.op;
+
+  const ascii = asciiWhereDecoded(html, decoded, parser);
+  const ops: Op[] = [];
+  let offset = 0;
+  for (const cut of cuts) {
+    if (cut.start > offset) ops.push(ascii(offset, cut.start));
+    ops.push(cut.op as ChildOp | AttributeOp);
+    offset = cut.end;
+  }
+  if (offset < html.length) ops.push(ascii(offset, html.length));
+  return ops;
+}
+
+/**
+ * A function giving the text of `html` between two offsets, with non-ASCII characters written as references in the
+ * `decoded` ranges (text and attribute values the parse showed are decoded). The rewrite is checked once: the whole
+ * rewritten HTML must parse to the same tree as the original; if it does not, the text is given as it is.
+ */
+function asciiWhereDecoded(
+  html: string,
+  decoded: Array<[number, number]>,
+  parser: (html: string) => ParentNode,
+): (from: number, to: number) => string {
+  const asIs = (from: number, to: number) => oneByte(html.slice(from, to));
+  if (!/[^\0-\x7f]/.test(html)) return asIs;
+  const ranges = decoded.filter(([start, end]) => /[^\0-\x7f]/.test(html.slice(start, end))).sort((a, b) => a[0] - b[0]);
+  const rewrite = (from: number, to: number) => {
+    let text = "";
+    let at = from;
+    for (const [start, end] of ranges) {
+      if (end <= at || start >= to) continue;
+      text += html.slice(at, Math.max(start, at)) + toAsciiReferences(html.slice(Math.max(start, at), Math.min(end, to)));
+      at = Math.min(end, to);
+    }
+    return oneByte(text + html.slice(at, to));
+  };
+  const rewritten = rewrite(0, html.length);
+  if (rewritten === html) return asIs;
+  const same = serialize(parser(rewritten)) === serialize(parser(html));
+  return same ? rewrite : asIs;
 }
