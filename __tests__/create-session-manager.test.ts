@@ -1,6 +1,6 @@
 import express from "express";
 import request from "supertest";
-import { createSessionManager } from "../lib/create-session-manager.js";
+import { createSessionManager } from "../lib/http/create-session-manager.js";
 import type { SessionManagerOptions } from "../lib/options.js";
 import { activeOf, backends, buildApp, csrfAgent, FLOW, recordingLogger, rowIds, visitor, type FixtureName, decoded } from "./helpers.js";
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { buildApp, copyFixture, csrfAgent, FLOW, recordingLogger, ROOT } from "./helpers.js";
 
 const P = "/manage/sessions";

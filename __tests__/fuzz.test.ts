@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { buildApp, copyFixture, csrfTokenIn, FLOW, recordingLogger } from "./helpers.js";
 
 const P = "/manage/sessions";

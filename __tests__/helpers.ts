@@ -5,12 +5,12 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import session from "express-session";
 import request from "supertest";
-import { createSessionManager } from "../lib/create-session-manager.js";
+import { createSessionManager } from "../lib/http/create-session-manager.js";
 import type { SessionManagerOptions } from "../lib/options.js";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createWorkflowStore, type WorkflowStoreOptions } from "../lib/create-workflow-store.js";
-import type { WorkflowStore } from "../lib/workflow-store.js";
+import { createWorkflowStore, type WorkflowStoreOptions } from "../lib/store/create-workflow-store.js";
+import type { WorkflowStore } from "../lib/store/workflow-store.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

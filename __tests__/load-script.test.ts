@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { ROOT, tempDir } from "./helpers.js";
 
 const { checkExact, checkAfterCrash, FLOW_ID } = (await import("../scripts/load.mjs")) as {

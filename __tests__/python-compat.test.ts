@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import express from "express";
 import session from "express-session";
 import { sql } from "kysely";
-import { createSessionManager } from "../lib/create-session-manager.js";
+import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { CorruptStateError, InvalidInputError } from "../lib/errors.js";
-import type { WorkflowStore } from "../lib/workflow-store.js";
+import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { FLOW, backends, csrfAgent, recordingLogger, type Backend, type TestDatabase } from "./helpers.js";
 
 /** Runs a Python 3 script (with `sys.argv[1:]` = `args`, and `input` on stdin) and returns what it printed. */

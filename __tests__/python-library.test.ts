@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { copyFixture, ROOT } from "./helpers.js";
 
 const FLOW = "structure_decomposition";

@@ -1,12 +1,12 @@
 import Database from "better-sqlite3";
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { resolveOptions } from "../lib/options.js";
-import { CONCURRENT_SEARCHES, SessionService } from "../lib/session-service.js";
-import { LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "../lib/sql-dialect.js";
-import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
-import { SEARCH_MATCH_CAP, type SessionOrderBy, type WorkflowStore } from "../lib/workflow-store.js";
+import { CONCURRENT_SEARCHES, SessionService } from "../lib/service/session-service.js";
+import { LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "../lib/store/sql-dialect.js";
+import type { WorkflowStateDatabase } from "../lib/store/workflow-state-table.js";
+import { SEARCH_MATCH_CAP, type SessionOrderBy, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, buildApp, decoded, FLOW, rowIds, visitor, type Backend } from "./helpers.js";
 
 const SESSIONS = 3000;

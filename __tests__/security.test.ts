@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import { createRequire } from "node:module";
 import request from "supertest";
-import { CONTENT_SECURITY_POLICY } from "../lib/security-headers.js";
+import { CONTENT_SECURITY_POLICY } from "../lib/http/security-headers.js";
 import session from "express-session";
-import { createSessionManager } from "../lib/create-session-manager.js";
-import { verifyCsrf } from "../lib/csrf.js";
+import { createSessionManager } from "../lib/http/create-session-manager.js";
+import { verifyCsrf } from "../lib/http/csrf.js";
 import { ERROR_TABLE } from "../lib/errors.js";
 import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, recordingLogger, rowIds, visitor } from "./helpers.js";
 

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import Database from "better-sqlite3";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
-import { listParamsFrom } from "../lib/list-params.js";
-import { LIST_INDEXES, LIST_SORT_EXPRESSIONS, OWNER_LIST_INDEXES } from "../lib/sql-dialect.js";
-import { prefixUpperBound, type SessionOrderBy, type SessionSummary, type WorkflowStore } from "../lib/workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
+import { listParamsFrom } from "../lib/list-state.js";
+import { LIST_INDEXES, LIST_SORT_EXPRESSIONS, OWNER_LIST_INDEXES } from "../lib/store/sql-dialect.js";
+import { prefixUpperBound, type SessionOrderBy, type SessionSummary, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { buildApp, csrfAgent, FLOW, rowIds, tempDir, visitor, decoded } from "./helpers.js";
 
 const P = "/manage/sessions";

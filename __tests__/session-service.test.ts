@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { InvalidInputError, SessionNotFoundError } from "../lib/errors.js";
 import { resolveOptions, type SessionManagerOptions } from "../lib/options.js";
-import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "../lib/session-service.js";
-import type { WorkflowStore } from "../lib/workflow-store.js";
+import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "../lib/service/session-service.js";
+import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { FLOW, backends, recordingLogger, type FixtureName } from "./helpers.js";
 
 const FIRST_PAGE = { offset: 0, limit: 50, orderBy: "updated_at", descending: true, search: "" } as const;

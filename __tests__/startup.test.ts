@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely as OurKysely, SqliteAdapter } from "kysely";
 import pg from "pg";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { StoreUnavailableError, StoreUnreachableError } from "../lib/errors.js";
 import { backends, copyFixture, FLOW, postgresUrl, ROOT } from "./helpers.js";
 

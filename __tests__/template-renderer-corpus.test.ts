@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { html as litHtml } from "lit-html";
-import { renderView } from "../lib/render-view.js";
+import { renderView } from "../lib/render/render-view.js";
 import { litSsrOutcome, normalise, structure, templateStrings } from "./lit-ssr-oracle.js";
 
 // Values that would become markup, attributes or the end of an attribute if the renderer put them in the wrong place.

@@ -3,9 +3,9 @@ import { pathToFileURL } from "node:url";
 import express from "express";
 import session from "express-session";
 import request from "supertest";
-import { createSessionManager } from "../lib/create-session-manager.js";
+import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { ConfigurationError } from "../lib/errors.js";
-import { loadViewOverrides } from "../lib/view-overrides.js";
+import { loadViewOverrides } from "../lib/render/view-overrides.js";
 import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, recordingLogger, ROOT, rowIds, visitor, decoded } from "./helpers.js";
 
 const FOLDERS = join(ROOT, "__tests__", "view-overrides");

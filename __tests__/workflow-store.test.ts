@@ -4,10 +4,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import pg from "pg";
-import { createWorkflowStore } from "../lib/create-workflow-store.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { ConfigurationError, CorruptStateError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "../lib/errors.js";
-import type { WorkflowStateDatabase } from "../lib/workflow-state-table.js";
-import type { WorkflowStore } from "../lib/workflow-store.js";
+import type { WorkflowStateDatabase } from "../lib/store/workflow-state-table.js";
+import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { freePort } from "./postgres-cluster.js";
 import { FLOW, adminQuery, backends, copyFixture, createPostgresSchema, postgres, tempDir, type FixtureName } from "./helpers.js";
 

@@ -1,4 +1,4 @@
-import "./session-data.js";
+import "./http/session-data.js";
 
 export {
   createSessionManager,
@@ -6,8 +6,8 @@ export {
   MAX_BODY_BYTES,
   type SessionManagerRouter,
   type RenderListOptions,
-} from "./create-session-manager.js";
-export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./view-overrides.js";
+} from "./http/create-session-manager.js";
+export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./render/view-overrides.js";
 export {
   builtInViews,
   type View,
@@ -25,7 +25,7 @@ export type { NoMatchesViewData } from "../views/no-matches.js";
 export type { RenameDialogViewData } from "../views/rename-dialog.js";
 export type { DeleteDialogViewData } from "../views/delete-dialog.js";
 export type { ErrorPageViewData } from "../views/error-page.js";
-export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./create-workflow-store.js";
+export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,
   stepStateKey,
@@ -39,7 +39,7 @@ export {
   type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
-} from "./workflow-store.js";
+} from "./store/workflow-store.js";
 export {
   DEFAULT_PREFIX,
   DEFAULT_WORKFLOW_URL,
@@ -52,7 +52,7 @@ export {
   type EnrichedFields,
   type SessionManagerLogger,
 } from "./options.js";
-export { defaultLabel, normalizeLabel, MISSING_VALUE, UNTITLED_LABEL, type SessionListItem, type SessionPage } from "./session-service.js";
+export { defaultLabel, normalizeLabel, MISSING_VALUE, UNTITLED_LABEL, type SessionListItem, type SessionPage } from "./service/session-service.js";
 export {
   SessionManagerError,
   InvalidInputError,
@@ -69,6 +69,6 @@ export {
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
-export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./csrf.js";
-export { CONTENT_SECURITY_POLICY } from "./security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStateTable } from "./workflow-state-table.js";
+export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
+export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
+export type { WorkflowStateDatabase, WorkflowStateTable } from "./store/workflow-state-table.js";

@@ -1,7 +1,7 @@
 import { ConfigurationError } from "./errors.js";
 import type { Request } from "express";
-import { folderPath, validateViewOverrides, type ViewOverrides } from "./view-overrides.js";
-import type { SessionSummary, WorkflowState, WorkflowStore } from "./workflow-store.js";
+import { folderPath, validateViewOverrides, type ViewOverrides } from "./render/view-overrides.js";
+import type { SessionSummary, WorkflowState, WorkflowStore } from "./store/workflow-store.js";
 
 /** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
 export interface ColumnSpec {

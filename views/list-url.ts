@@ -1,5 +1,5 @@
-import { listStateQuery } from "../lib/list-params.js";
-import type { ListQuery } from "../lib/session-service.js";
+import { listStateQuery } from "../lib/list-state.js";
+import type { ListQuery } from "../lib/service/session-service.js";
 
 /**
  * The list state a URL carries. The order is always explicit (the client fills in what a URL leaves out from the

@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
-import { formatCount, formatSessionCount } from "../lib/format.js";
-import { sortParamOf } from "../lib/list-params.js";
+import { formatCount, formatSessionCount } from "./format.js";
+import { sortParamOf } from "../lib/list-state.js";
 import { listUrl } from "./list-url.js";
 import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";

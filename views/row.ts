@@ -1,5 +1,5 @@
 import { html } from "@lit-labs/ssr";
-import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "../lib/format.js";
+import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "./format.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { withListState } from "./list-url.js";
 import type { RowViewData } from "./view-data.js";

@@ -1,4 +1,4 @@
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 
 /**
  * The text of `state_json`, in the JSON dialect of Python's `json` module, which `cjm-workflow-state` writes with

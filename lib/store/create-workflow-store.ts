@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import { ConfigurationError, StoreUnavailableError, StoreUnreachableError, translateDatabaseError } from "./errors.js";
+import { ConfigurationError, StoreUnavailableError, StoreUnreachableError, translateDatabaseError } from "../errors.js";
 import { detectDialect, type SqlDialect } from "./sql-dialect.js";
 import { enableWal, migrateInImmediateTransaction, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";

@@ -1,7 +1,7 @@
 import { ConcurrencyLimit } from "./concurrency-limit.js";
-import { InvalidInputError, SessionNotFoundError } from "./errors.js";
-import { MAX_LABEL_LENGTH, type ResolvedOptions } from "./options.js";
-import { isWellFormedText, parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "./workflow-store.js";
+import { InvalidInputError, SessionNotFoundError } from "../errors.js";
+import { MAX_LABEL_LENGTH, type ResolvedOptions } from "../options.js";
+import { isWellFormedText, parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "../store/workflow-store.js";
 
 /** A session as the list shows it: its summary plus the resolved label and the host's display values. */
 export interface SessionListItem extends SessionSummary {

@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
-import { ConfigurationError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
+import { ConfigurationError, StoreUnavailableError, translateDatabaseError } from "../errors.js";
 import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Sql = Expression<unknown>;

@@ -1,20 +1,20 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { noticesView } from "../views/notice.js";
-import { withListState } from "../views/list-url.js";
-import type { ManagerUrls, Notice, OpenDialog } from "../views/view-data.js";
-import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../views/view-set.js";
+import { noticesView } from "../../views/notice.js";
+import { withListState } from "../../views/list-url.js";
+import type { ManagerUrls, Notice, OpenDialog } from "../../views/view-data.js";
+import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../../views/view-set.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
-import { ConfigurationError, InvalidInputError, MethodNotAllowedError, NotSignedInError } from "./errors.js";
+import { ConfigurationError, InvalidInputError, MethodNotAllowedError, NotSignedInError } from "../errors.js";
 import { formBody } from "./form-body.js";
 import { securityHeaders } from "./security-headers.js";
-import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "./options.js";
-import { renderView } from "./render-view.js";
-import { listParamsFrom, listStateQuery } from "./list-params.js";
-import { SessionService, type SessionPage } from "./session-service.js";
-import { loadViewOverrides, type ViewOverrides } from "./view-overrides.js";
-import type { SessionScope } from "./workflow-store.js";
+import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
+import { renderView } from "../render/render-view.js";
+import { listParamsFrom, listStateQuery } from "../list-state.js";
+import { SessionService, type SessionPage } from "../service/session-service.js";
+import { loadViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
+import type { SessionScope } from "../store/workflow-store.js";
 import "./session-data.js";
 
 /** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */

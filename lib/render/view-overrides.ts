@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ViewName, ViewSet } from "../views/view-set.js";
-import { ConfigurationError } from "./errors.js";
+import type { ViewName, ViewSet } from "../../views/view-set.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * Replacements for some of the built-in views, by name (`row`, `layout`, `noMatches`, …): what

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from "express";
-import { UnsupportedMediaTypeError } from "./errors.js";
+import { UnsupportedMediaTypeError } from "../errors.js";
 
 /** The largest urlencoded body the routes accept. */
 export const MAX_BODY_BYTES = "16kb";

@@ -1,6 +1,6 @@
-import type { ListQuery } from "./session-service.js";
-import type { SessionOrderBy } from "./workflow-store.js";
-import { CONTROL_CHARACTERS } from "./session-service.js";
+import type { ListQuery } from "./service/session-service.js";
+import type { SessionOrderBy } from "./store/workflow-store.js";
+import { CONTROL_CHARACTERS } from "./service/session-service.js";
 
 /** The `sort` values the list accepts in its URLs, and the store order each one means. */
 export const SORT_PARAMS = Object.freeze({

@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, Request } from "express";
-import type { ManagerUrls } from "../views/view-data.js";
-import { BUILT_IN_CONTEXT, type ViewContext } from "../views/view-set.js";
-import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "./errors.js";
-import type { ResolvedOptions } from "./options.js";
-import { renderView } from "./render-view.js";
+import type { ManagerUrls } from "../../views/view-data.js";
+import { BUILT_IN_CONTEXT, type ViewContext } from "../../views/view-set.js";
+import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "../errors.js";
+import type { ResolvedOptions } from "../options.js";
+import { renderView } from "../render/render-view.js";
 import { setSecurityHeaders } from "./security-headers.js";
 
 /** An error as the client sees it. */

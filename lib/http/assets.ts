@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError } from "../errors.js";
 
 /** A static file the router serves under `{prefix}/assets/`. */
 export interface Asset {

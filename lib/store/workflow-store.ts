@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type OrderByItemBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
-import { CorruptStateError, InvalidInputError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "./errors.js";
+import { CorruptStateError, InvalidInputError, SessionNotFoundError, StoreUnavailableError, translateDatabaseError } from "../errors.js";
 import { LIST_SORT_EXPRESSIONS, type SqlDialect } from "./sql-dialect.js";
 import { mergeNestedStateText, mergeStateText, parseStateJson, removeStateKey } from "./state-json.js";
 import { formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
-import { ForbiddenRequestError } from "./errors.js";
-import { resolveOrigins } from "./options.js";
+import { ForbiddenRequestError } from "../errors.js";
+import { resolveOrigins } from "../options.js";
 import "./session-data.js";
 
 /** The header htmx sends the token in (from the `hx-headers` attribute the page renders). */
