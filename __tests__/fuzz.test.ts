@@ -182,5 +182,5 @@ describe("fuzzing every route", () => {
       await new Promise((resolve) => server.close(resolve));
       await store.close();
     }
-  });
+  }, 300_000); // 2,400 requests: about 7 s on a quiet machine, over 30 s at a load average of 17
 });
