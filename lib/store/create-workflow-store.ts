@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { LRUCache } from "lru-cache";
 import { ConfigurationError, StoreUnavailableError } from "../errors.js";
 import { duringStartup } from "./database-errors.js";
 import { detectDialect } from "./dialects/detect-dialect.js";
@@ -145,12 +146,13 @@ async function readSchema(db: Kysely<WorkflowStateDatabase>): Promise<void> {
   await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
 }
 
+/** The most prepared statements kept per SQLite connection: 100, the least recently used dropped first. */
 const CACHED_STATEMENTS = 100;
 
 // Kysely prepares every query anew; the list asks the same few queries on every request, so keep them prepared.
 // Safe because Kysely runs one query at a time on this connection.
 function withStatementCache(sqlite: Database.Database): Database.Database {
-  const statements = new Map<string, Database.Statement>();
+  const statements = new LRUCache<string, Database.Statement>({ max: CACHED_STATEMENTS });
   return new Proxy(sqlite, {
     get(target, property) {
       if (property !== "prepare") {
@@ -162,7 +164,6 @@ function withStatementCache(sqlite: Database.Database): Database.Database {
         if (!statement) {
           statement = target.prepare(source);
           statements.set(source, statement);
-          if (statements.size > CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
         }
         return statement;
       };
