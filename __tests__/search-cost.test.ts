@@ -4,7 +4,7 @@ import pg from "pg";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { resolveOptions } from "../lib/options.js";
 import { CONCURRENT_SEARCHES, SessionService } from "../lib/service/session-service.js";
-import { LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "../lib/store/sql-dialect.js";
+import { LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "../lib/store/migrations/list-indexes.js";
 import type { WorkflowStateDatabase } from "../lib/store/workflow-state-table.js";
 import { SEARCH_MATCH_CAP, type SessionOrderBy, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, buildApp, decoded, FLOW, rowIds, visitor, type Backend } from "./helpers.js";

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import Database from "better-sqlite3";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { listParamsFrom } from "../lib/list-state.js";
-import { LIST_INDEXES, LIST_SORT_EXPRESSIONS, OWNER_LIST_INDEXES } from "../lib/store/sql-dialect.js";
+import { LIST_SORT_EXPRESSIONS } from "../lib/store/dialects/sqlite.js";
+import { LIST_INDEXES, OWNER_LIST_INDEXES } from "../lib/store/migrations/list-indexes.js";
 import { prefixUpperBound, type SessionOrderBy, type SessionSummary, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { buildApp, csrfAgent, FLOW, rowIds, tempDir, visitor, decoded } from "./helpers.js";
 

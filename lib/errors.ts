@@ -198,37 +198,3 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
 export function isSessionManagerError(error: unknown): error is SessionManagerError {
   return error instanceof SessionManagerError;
 }
-
-// Locked past the busy timeout, read-only, or out of space: the database is there but cannot take this request.
-const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|FULL|PERM)/;
-// Too many connections or out of resources, a lock or statement timeout, a read-only transaction.
-const UNAVAILABLE_PG_CODES = /^(53|57014|55P03|25006)/;
-// Connection failures, a server shutting down (57P01 also for `pg_ctl -m immediate`), crashed or starting up, a
-// database that does not exist (3D000).
-const UNREACHABLE_PG_CODES = /^(08|57P0[1-3]|3D000$)/;
-const UNREACHABLE_NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
-// node-postgres reports a lost connection, or a client broken by one, without a code.
-const UNREACHABLE_PG_MESSAGES = /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable)/;
-// An exhausted pool (the host's own, with a connection timeout), also without a code.
-const UNAVAILABLE_PG_MESSAGES = /^timeout exceeded when trying to connect/;
-
-/**
- * Turns a driver error into a {@link StoreUnreachableError} when the database server cannot be reached (connection
- * refused or lost, a server shutting down or starting up, a missing database), or into a
- * {@link StoreUnavailableError} when it is there but cannot serve right now (locked, read-only, disk full, too many
- * connections, a lock timeout); returns any other error unchanged. Classifies by `code`, never by `instanceof`:
- * driver and socket errors may come from another realm.
- */
-export function translateDatabaseError(error: unknown): unknown {
-  if (typeof error !== "object" || error === null || error instanceof SessionManagerError) return error;
-  const code = String((error as { code?: unknown }).code ?? "");
-  const message = String((error as { message?: unknown }).message ?? "");
-  const detail = `(${code || "no code"}): ${message}`;
-  if (UNREACHABLE_PG_CODES.test(code) || UNREACHABLE_NETWORK_CODES.test(code) || (code === "" && UNREACHABLE_PG_MESSAGES.test(message))) {
-    return new StoreUnreachableError(`The workflow-state database cannot be reached ${detail}`, { cause: error });
-  }
-  if (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code) || (code === "" && UNAVAILABLE_PG_MESSAGES.test(message))) {
-    return new StoreUnavailableError(`The workflow-state database is unavailable ${detail}`, { cause: error });
-  }
-  return error;
-}

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Request } from "express";
 import type { ManagerUrls } from "../../views/view-data.js";
 import { BUILT_IN_CONTEXT, type ViewContext } from "../../views/view-set.js";
-import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, translateDatabaseError, type SessionManagerErrorCode } from "../errors.js";
+import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, type SessionManagerErrorCode } from "../errors.js";
+import { translateDatabaseError } from "../store/database-errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
 import { setSecurityHeaders } from "./security-headers.js";

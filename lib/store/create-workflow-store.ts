@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import { ConfigurationError, StoreUnavailableError, StoreUnreachableError, translateDatabaseError } from "../errors.js";
-import { detectDialect, type SqlDialect } from "./sql-dialect.js";
-import { enableWal, migrateInImmediateTransaction, type SqliteLockWait } from "./sqlite-startup.js";
+import { LRUCache } from "lru-cache";
+import { ConfigurationError, StoreUnavailableError } from "../errors.js";
+import { duringStartup } from "./database-errors.js";
+import { detectDialect } from "./dialects/detect-dialect.js";
+import { enableWal, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
 
@@ -63,8 +65,8 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (options.db) {
     const db = options.db as Kysely<WorkflowStateDatabase>;
-    const dialect = await migrate(() => detectDialect(db), "the database behind the Kysely instance you passed");
-    await migrate(() => runMigration(db, dialect), `the ${dialect.name} database`);
+    const dialect = await duringStartup(() => detectDialect(db), "the database behind the Kysely instance you passed");
+    await duringStartup(() => dialect.migrate(db), `the ${dialect.name} database`);
     return new WorkflowStore(db, dialect);
   }
 
@@ -84,7 +86,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const dialect = await detectDialect(db);
   try {
-    await migrate(async () => {
+    await duringStartup(async () => {
       if (options.readonly) return readSchema(db);
       // Another process may be writing the file right now: every step below waits for its locks, all of them
       // together at most busyTimeoutMs, without blocking the event loop.
@@ -92,7 +94,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
       sqlite.pragma("busy_timeout = 0");
       try {
         await enableWal(sqlite, wait.deadline);
-        await runMigration(db, dialect, wait);
+        await dialect.migrate(db, wait);
       } catch (error) {
         // A file this process may only read keeps its schema as it is: serve it read-only when the table is there.
         if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
@@ -109,12 +111,6 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   return new WorkflowStore(db, dialect, () => db.destroy());
 }
 
-/** Creates or upgrades the schema: on SQLite in one transaction that holds the write lock from its start. */
-async function runMigration(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, wait?: SqliteLockWait): Promise<void> {
-  if (dialect.name === "sqlite") await migrateInImmediateTransaction(db, (connection) => dialect.migrate(connection), wait);
-  else await dialect.migrate(db);
-}
-
 async function openPostgres(connectionString: string, lockTimeoutMs: number): Promise<WorkflowStore> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString, lock_timeout: lockTimeoutMs });
@@ -127,7 +123,7 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number): Pr
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
   const dialect = await detectDialect(db);
   try {
-    await migrate(() => dialect.migrate(db), `at ${redact(connectionString)}`);
+    await duringStartup(() => dialect.migrate(db), `at ${redact(connectionString)}`);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -150,12 +146,13 @@ async function readSchema(db: Kysely<WorkflowStateDatabase>): Promise<void> {
   await db.selectFrom("workflow_state").select("flow_session_key").limit(1).execute();
 }
 
+/** The most prepared statements kept per SQLite connection: 100, the least recently used dropped first. */
 const CACHED_STATEMENTS = 100;
 
 // Kysely prepares every query anew; the list asks the same few queries on every request, so keep them prepared.
 // Safe because Kysely runs one query at a time on this connection.
 function withStatementCache(sqlite: Database.Database): Database.Database {
-  const statements = new Map<string, Database.Statement>();
+  const statements = new LRUCache<string, Database.Statement>({ max: CACHED_STATEMENTS });
   return new Proxy(sqlite, {
     get(target, property) {
       if (property !== "prepare") {
@@ -167,50 +164,9 @@ function withStatementCache(sqlite: Database.Database): Database.Database {
         if (!statement) {
           statement = target.prepare(source);
           statements.set(source, statement);
-          if (statements.size > CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
         }
         return statement;
       };
     },
   });
-}
-
-async function migrate<T>(run: () => Promise<T>, what: string, busyTimeoutMs?: number): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const message = (error as Error).message;
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (/not a database|malformed|file is encrypted/i.test(message)) {
-      throw new ConfigurationError(`The workflow-state database ${what} is not a valid SQLite file (${message}). Restore it from a backup or point to another file.`);
-    }
-    if (/no such table/i.test(message)) {
-      throw new ConfigurationError(`The workflow-state database ${what} has no workflow_state table, and a read-only file cannot get one. Open it writable once, or point to another file.`);
-    }
-    if (/readonly|read-only/i.test(message)) {
-      throw new StoreUnavailableError(`The workflow-state database ${what} is read-only and lacks the workflow_state schema: ${message}`, { cause: error });
-    }
-    if (code === "3D000") {
-      const name = /database "(.*)" does not exist/.exec(message)?.[1] ?? "(named in the connection string)";
-      throw new StoreUnreachableError(
-        `The PostgreSQL database "${name}" does not exist on the server ${what}. Create it (createdb ${JSON.stringify(name)}) or fix the database name in the connection string.`,
-        { cause: error },
-      );
-    }
-    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
-      throw new StoreUnavailableError(
-        `The workflow-state database ${what} stayed locked by another connection for longer than busyTimeoutMs (${busyTimeoutMs} ms) while it was being opened: ${message}. ` +
-          "Try again once the other writer is done, or raise busyTimeoutMs.",
-        { cause: error },
-      );
-    }
-    const translated = translateDatabaseError(error);
-    if (translated instanceof StoreUnreachableError) {
-      throw new StoreUnreachableError(`Could not reach the workflow-state database ${what}: ${message}`, { cause: error });
-    }
-    if (translated instanceof StoreUnavailableError) {
-      throw new StoreUnavailableError(`The workflow-state database ${what} cannot be used right now: ${message}`, { cause: error });
-    }
-    throw error;
-  }
 }

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Database from "better-sqlite3";
-import { sql, type Kysely } from "kysely";
 
 // SQLite's own busy handler sleeps these steps between tries; startup does the same, but without blocking the loop.
 const RETRY_DELAYS_MS = [1];
@@ -47,40 +46,4 @@ export interface SqliteLockWait {
   deadline: number;
   /** The busy timeout to restore once the migration is done. */
   busyTimeoutMs: number;
-}
-
-/**
- * Runs `migrate` in one `BEGIN IMMEDIATE` transaction, so that it takes the write lock before it reads the schema:
- * a deferred transaction that reads and then writes can fail at once with "database is locked", since SQLite does
- * not wait for a lock another writer may be waiting on too. With `wait`, the write lock is awaited without blocking
- * the event loop until `wait.deadline`, and the rest of the time goes to the commit; without it (a host's Kysely
- * instance), the host's busy timeout applies.
- */
-export async function migrateInImmediateTransaction(
-  db: Kysely<any>,
-  migrate: (connection: Kysely<any>) => Promise<void>,
-  wait?: SqliteLockWait,
-): Promise<void> {
-  await db.connection().execute(async (connection) => {
-    const begin = () => sql`BEGIN IMMEDIATE`.execute(connection);
-    if (!wait) {
-      await begin();
-    } else {
-      wait.sqlite.pragma("busy_timeout = 0");
-      try {
-        await retryWhileBusy(wait.deadline, begin);
-      } finally {
-        wait.sqlite.pragma(`busy_timeout = ${Math.max(1, wait.deadline - Date.now())}`);
-      }
-    }
-    try {
-      await migrate(connection);
-      await sql`COMMIT`.execute(connection);
-    } catch (error) {
-      await sql`ROLLBACK`.execute(connection).catch(() => {});
-      throw error;
-    } finally {
-      wait?.sqlite.pragma(`busy_timeout = ${wait.busyTimeoutMs}`);
-    }
-  });
 }

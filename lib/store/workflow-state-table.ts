@@ -1,4 +1,5 @@
 import type { ColumnType } from "kysely";
+import { LRUCache } from "lru-cache";
 
 /**
  * One row of the `workflow_state` table, exactly as `cjm-workflow-state` lays it out. Timestamps are text in
@@ -41,10 +42,14 @@ export function formatTimestamp(date: Date): string {
 
 const SQLITE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
-// Every row shown parses two timestamps, and Date's parser is the costly part of reading a row: remember what each
-// text meant (as a number, so every caller still gets a Date of its own).
-const parsedTimestamps = new Map<string, number>();
-const MAX_PARSED_TIMESTAMPS = 10_000;
+/**
+ * The most distinct timestamp texts whose parsed time is remembered: 10,000, about 1 MB. Every row shown parses two
+ * timestamps, and Date's parser is the costly part of reading a row; the least recently used text is forgotten first.
+ */
+export const MAX_PARSED_TIMESTAMPS = 10_000;
+
+// Remembered as a number, so every caller still gets a Date of its own.
+const parsedTimestamps = new LRUCache<string, number>({ max: MAX_PARSED_TIMESTAMPS });
 
 /** Parses a stored timestamp (UTC unless it names a zone); `null` when it is missing or unreadable. */
 export function parseTimestamp(value: string | null | undefined): Date | null {
@@ -52,7 +57,6 @@ export function parseTimestamp(value: string | null | undefined): Date | null {
   let time = parsedTimestamps.get(value);
   if (time === undefined) {
     time = new Date(SQLITE_TIMESTAMP.test(value) ? `${value.replace(" ", "T")}Z` : value).getTime();
-    if (parsedTimestamps.size >= MAX_PARSED_TIMESTAMPS) parsedTimestamps.clear();
     parsedTimestamps.set(value, time);
   }
   return Number.isNaN(time) ? null : new Date(time);

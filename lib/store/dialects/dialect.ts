@@ -1,0 +1,78 @@
+import type { Expression, Kysely, OrderByModifiers, RawBuilder, SqlBool } from "kysely";
+import type { SqliteLockWait } from "../sqlite-startup.js";
+import type { WorkflowStateDatabase } from "../workflow-state-table.js";
+
+type Sql = Expression<unknown>;
+
+/** The columns the list sorts by, each backed by an index that leads with the flow prefix. */
+export const LIST_SORT_COLUMNS = ["updated_at", "created_at", "label", "current_step"] as const;
+
+/** A column the list sorts by. */
+export type ListSortKey = (typeof LIST_SORT_COLUMNS)[number];
+
+/** A column the list sorts by, or the tie-break. */
+export type ListSortColumn = ListSortKey | "flow_session_key";
+
+/**
+ * Everything that differs between SQLite and PostgreSQL, so that the repositories never ask which database they
+ * talk to: sort expressions and direction, collation, prefix tests, byte comparisons, counts and the schema.
+ */
+export interface SqlDialect {
+  /** The dialect's name, for messages only: code never branches on it. */
+  readonly name: "sqlite" | "postgres";
+  /**
+   * Creates the table and indexes if missing and adds columns that older files lack. Idempotent. On SQLite it runs
+   * in one transaction that holds the write lock from its start; with `wait`, that lock is awaited without blocking
+   * the event loop (see `migrateInImmediateTransaction()`).
+   */
+  migrate(db: Kysely<WorkflowStateDatabase>, wait?: SqliteLockWait): Promise<void>;
+  /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
+  keyColumn(): RawBuilder<string>;
+  /**
+   * The ORDER BY expression of a list sort (or of the tie-break, `flow_session_key`), exactly as the list index
+   * holds it. Text sorts byte-wise and labels fold ASCII case only, on both databases, so they list sessions in one
+   * order; the label search uses the same `label` expression. Literal text, never a bound parameter.
+   */
+  listSort(column: ListSortColumn): RawBuilder<string>;
+  /**
+   * The ORDER BY direction of a list query: NULLs first ascending and last descending (SQLite's default, which its
+   * indexes serve), on every database.
+   */
+  orderDirection(descending: boolean): OrderByModifiers;
+  /** How the list indexes order NULLs, appended to each of their expressions: `""` where the default is the list's. */
+  readonly indexNulls: string;
+  /** The bytes of a text column, as stored, so two reads of it compare exactly (whatever the collation or encoding). */
+  bytesOf(column: Sql): RawBuilder<Uint8Array>;
+  /**
+   * True when the text `column` starts with `prefix`, as a filter for a walk of another index (never LIKE). SQLite
+   * compares its first characters; PostgreSQL calls `starts_with()`, whose estimate from the column's statistics
+   * keeps the planner on the order's index, where a comparison of the first characters would be estimated to
+   * match almost nothing and be sorted instead.
+   */
+  startsWith(column: RawBuilder<string>, prefix: string): RawBuilder<SqlBool>;
+  /**
+   * Runs a query that must walk an index in order, never sort: as is on SQLite, whose planner walks the index the
+   * ORDER BY names; on PostgreSQL in a transaction with `enable_sort` off, since its planner sorts the matches of
+   * a small or unvacuumed table instead (cheaper there by its estimate, but a cost that grows with the matches).
+   */
+  inOrderedWalk<T>(db: Kysely<WorkflowStateDatabase>, query: (db: Kysely<WorkflowStateDatabase>) => Promise<T>): Promise<T>;
+  /** The size in bytes of a text column, computed without reading it where the database allows. */
+  byteLength(column: Sql): RawBuilder<number>;
+  /**
+   * The key's flow part, `"<flowId>:"`: everything up to and including its first `:`. For a flow id without `:`,
+   * `flowPrefix() = "<flowId>:"` selects exactly the keys of the range `flowId:` ≤ key < `flowId;`. The list indexes
+   * lead with this expression, so a list query must use it verbatim.
+   */
+  flowPrefix(): RawBuilder<string>;
+  /**
+   * A token that changes whenever the table may have changed, from this connection or any other; `undefined` when
+   * the database offers no cheap one (then nothing is cached).
+   */
+  changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+  /**
+   * The number of sessions whose key starts with `flowPrefix` (and whose owner is `owner`, when given), read from a
+   * count the database keeps up to date as rows come and go; `undefined` when it keeps none (then the store counts
+   * the index, and caches the count by {@link changeToken}).
+   */
+  keptCount(db: Kysely<WorkflowStateDatabase>, flowPrefix: string, owner: string | undefined): Promise<number | undefined>;
+}

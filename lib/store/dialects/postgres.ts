@@ -1,0 +1,54 @@
+import { sql, type OrderByItemBuilder, type SqlBool } from "kysely";
+import { migratePostgresSchema, PG_COUNTS_TABLE } from "../migrations/postgres.js";
+import type { ListSortColumn, SqlDialect } from "./dialect.js";
+
+// PostgreSQL compares text by the database's collation and its lower() folds every script; the "C" collation makes
+// both behave as SQLite's (byte order, ASCII-only folding).
+const SORT_EXPRESSIONS: Readonly<Record<ListSortColumn, string>> = {
+  updated_at: `(updated_at COLLATE "C")`,
+  created_at: `(created_at COLLATE "C")`,
+  label: `lower(label COLLATE "C")`,
+  current_step: `(current_step COLLATE "C")`,
+  flow_session_key: `(flow_session_key COLLATE "C")`,
+};
+
+/** Too many connections or out of resources, a lock or statement timeout, a read-only transaction. */
+export const PG_UNAVAILABLE_CODES = /^(53|57014|55P03|25006)/;
+/**
+ * Connection failures, a server shutting down (57P01 also for `pg_ctl -m immediate`), crashed or starting up, a
+ * database that does not exist (3D000).
+ */
+export const PG_UNREACHABLE_CODES = /^(08|57P0[1-3]|3D000$)/;
+/** A database that does not exist. */
+export const PG_MISSING_DATABASE_CODE = "3D000";
+/** node-postgres reports a lost connection, or a client broken by one, without a code. */
+export const PG_UNREACHABLE_MESSAGES = /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable)/;
+/** An exhausted pool (the host's own, with a connection timeout), also without a code. */
+export const PG_UNAVAILABLE_MESSAGES = /^timeout exceeded when trying to connect/;
+
+/** The statements of PostgreSQL (node-postgres, or any Kysely adapter that extends `PostgresAdapter`). */
+export const postgresDialect: SqlDialect = {
+  name: "postgres",
+  migrate: (db) => migratePostgresSchema(db, postgresDialect),
+  keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
+  startsWith: (column, prefix) => sql<SqlBool>`starts_with(${column}, ${prefix})`,
+  inOrderedWalk: (db, query) =>
+    db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL enable_sort = off`.execute(trx);
+      return query(trx);
+    }),
+  listSort: (column) => sql.raw(SORT_EXPRESSIONS[column]),
+  // PostgreSQL sorts NULLs last ascending: spelled out, as the list indexes hold them.
+  orderDirection: (descending) => (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst()),
+  indexNulls: " NULLS FIRST",
+  bytesOf: (column) => sql<Uint8Array>`convert_to(${column}, 'UTF8')`,
+  byteLength: (column) => sql<number>`octet_length(${column})`,
+  // NULL for a key without ":", like SQLite's expression gives "" for one.
+  flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
+  changeToken: async () => undefined,
+  async keptCount(db, flowPrefix, owner) {
+    const { rows } = await sql<{ sessions: string }>`SELECT sessions FROM ${sql.table(PG_COUNTS_TABLE)}
+        WHERE flow_prefix = ${flowPrefix} AND owner_key = ${owner ?? ""}`.execute(db);
+    return Number(rows[0]?.sessions ?? 0);
+  },
+};

@@ -1,0 +1,88 @@
+import { sql, type Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
+import { InvalidInputError } from "../errors.js";
+import { runQuery } from "./database-errors.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import { searchPredicates, type BranchCounts, type SearchPredicate } from "./search-predicates.js";
+import { checkedOwner, checkFlowId, whereOwner } from "./session-keys.js";
+import type { CountSessionsOptions } from "./session-types.js";
+import { whereFlow, type FlowQuery } from "./summary-rows.js";
+import { WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/**
+ * The most counts one store remembers: 64 (a count per flow, search and owner recently listed), each a few dozen
+ * bytes. The least recently used is forgotten first; every one is forgotten when the table changes.
+ */
+export const MAX_CACHED_COUNTS = 64;
+
+/**
+ * Counts a flow's sessions: from the count the database keeps where it keeps one (PostgreSQL's count table), else by
+ * counting the index and remembering the count until the dialect's change token moves.
+ */
+export class SessionCounts {
+  private readonly counts = new LRUCache<string, { token: string; count: number }>({ max: MAX_CACHED_COUNTS });
+
+  constructor(
+    private readonly db: Kysely<WorkflowStateDatabase>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** See `WorkflowStore.countSessions()`. */
+  async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
+    const search = options.search ?? "";
+    const limit = options.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);
+    if (search === "") {
+      checkFlowId(flowId);
+      const kept = await runQuery(() => this.dialect.keptCount(this.db, `${flowId}:`, checkedOwner(options.owner)));
+      if (kept !== undefined) return limit === undefined ? kept : Math.min(kept, limit);
+    }
+    return this.cachedCount(JSON.stringify(["count", flowId, search, options.owner ?? null, limit ?? null]), async () => {
+      const matching = whereOwner(this.whereFlowAndSearch(this.db.selectFrom(WORKFLOW_STATE_TABLE), flowId, search), options);
+      const row = await (limit === undefined
+        ? matching.select((eb) => eb.fn.countAll<number | string>().as("count"))
+        : this.db.selectFrom(matching.select(sql<number>`1`.as("one")).limit(limit).as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count"))
+      ).executeTakeFirstOrThrow();
+      return Number(row.count);
+    });
+  }
+
+  /**
+   * How many sessions of the flow (and owner) have an id that starts with the search, and how many a label that
+   * does, each at most `limit`, each through its own index (the key, the label index) alone.
+   */
+  async branchCounts(flowId: string, search: string, owner: string | undefined, limit: number): Promise<BranchCounts> {
+    const { ids, labels } = searchPredicates(this.dialect, flowId, search);
+    const count = (where: SearchPredicate) => async () => {
+      const matching = whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(sql<number>`1`.as("one")).where(where), { owner }).limit(limit);
+      const row = await this.db.selectFrom(matching.as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count")).executeTakeFirstOrThrow();
+      return Number(row.count);
+    };
+    const key = (branch: string) => JSON.stringify([branch, flowId, search, owner ?? null, limit]);
+    return {
+      ids: await this.cachedCount(key("ids"), count(ids.ranges)),
+      labels: await this.cachedCount(key("labels"), count(labels.ranges)),
+    };
+  }
+
+  /** A count, remembered until the table changes where the database offers a change token. */
+  private async cachedCount(cacheKey: string, count: () => Promise<number>): Promise<number> {
+    const token = await runQuery(() => this.dialect.changeToken(this.db));
+    const cached = this.counts.get(cacheKey);
+    if (token !== undefined && cached?.token === token) return cached.count;
+    const value = await runQuery(count);
+    if (token !== undefined) this.counts.set(cacheKey, { token, count: value });
+    return value;
+  }
+
+  /**
+   * Restricts a query to one flow and, when `search` is not empty, to the rows whose label (ASCII case ignored) or
+   * session id starts with it, by index ranges (the key ranges and the flow's part of the label index); never by
+   * LIKE, so every character matches only itself.
+   */
+  private whereFlowAndSearch<O>(query: FlowQuery<O>, flowId: string, search: string): FlowQuery<O> {
+    if (search === "") return whereFlow(query, this.dialect, flowId);
+    const { ids, labels } = searchPredicates(this.dialect, flowId, search);
+    return query.where((eb) => eb.or([ids.ranges(eb), labels.ranges(eb)]));
+  }
+}

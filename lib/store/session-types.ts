@@ -1,0 +1,113 @@
+/** A session's state: the parsed `state_json` object. */
+export type WorkflowState = Record<string, unknown>;
+
+/** A session's metadata, read without its state blob. */
+export interface SessionSummary {
+  flowId: string;
+  sessionId: string;
+  /** The stored label, or `null` when the session has none. */
+  label: string | null;
+  currentStep: string | null;
+  /** `null` when the stored timestamp is missing or unreadable. */
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  /** The size of `state_json` in bytes (UTF-8). */
+  stateSizeBytes: number;
+}
+
+/**
+ * The columns `WorkflowStore.listSessions()` can sort by. `label` sorts by the stored label ignoring ASCII case,
+ * with sessions that have none first in ascending order.
+ */
+export type SessionOrderBy = "updated_at" | "created_at" | "label" | "current_step";
+
+/**
+ * Restricts a store call to one owner's sessions. With `owner` set, sessions stamped with another owner (or with
+ * none) behave exactly as if they did not exist; without it, the call sees every session of the flow.
+ */
+export interface SessionScope {
+  /** The owner whose sessions the call may see and change. @default every session, whatever its owner */
+  owner?: string | undefined;
+}
+
+/** Options of `WorkflowStore.listSessions()`. */
+export interface ListSessionsOptions extends SessionScope {
+  /** @default "updated_at" */
+  orderBy?: SessionOrderBy;
+  /** @default true */
+  descending?: boolean;
+  /** The most rows to return. @default no limit */
+  limit?: number;
+  /** Rows to skip. @default 0 */
+  offset?: number;
+  /**
+   * Keeps only sessions whose stored label starts with this text (ignoring ASCII case) or whose id starts with it.
+   * Every character matches only itself: `%` and `_` are not wildcards. Empty keeps every session.
+   * @default ""
+   */
+  search?: string;
+}
+
+/** Options of `WorkflowStore.countSessions()`. */
+export interface CountSessionsOptions extends SessionScope {
+  /** Counts only the sessions that match, as in {@link ListSessionsOptions.search}. @default "" */
+  search?: string;
+  /**
+   * Stops counting at this many: the result is the smaller of the count and `limit`, so a broad search costs
+   * `limit` index entries instead of its number of matches. @default no limit
+   */
+  limit?: number;
+}
+
+/**
+ * The most matches a search window counts and reaches. Past it, {@link SessionWindow.capped} is set, the total says
+ * 1,000 and the window stays within the first 1,000 matches: a deeper window would cost its offset over the share of
+ * sessions that match.
+ */
+export const SEARCH_MATCH_CAP = 1000;
+
+/** Options of `WorkflowStore.listWindow()`: the order, the filter, and where the window starts. */
+export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "offset"> {
+  /** The first row of the window, 0-based; past the end, the last full window is returned. */
+  offset: number;
+  /** The most rows in the window. */
+  limit: number;
+  /**
+   * Also reads the window's state blobs, in the same query, into {@link SessionWindow.states}.
+   * @default false
+   */
+  withStates?: boolean;
+}
+
+/** One window of a flow's sessions, with the number of sessions that match. */
+export interface SessionWindow {
+  sessions: SessionSummary[];
+  /**
+   * Sessions that match the search (all of the flow's without one); with {@link capped}, the first
+   * {@link SEARCH_MATCH_CAP} of more.
+   */
+  total: number;
+  /** True when more sessions match the search than {@link total} (which is then {@link SEARCH_MATCH_CAP}). */
+  capped: boolean;
+  /** Where the window actually starts, after clamping to the sessions that exist. */
+  offset: number;
+  /** The raw `state_json` of each session in the window, by session id; only with {@link ListWindowOptions.withStates}. */
+  states?: Map<string, string | null>;
+}
+
+/** Options of `WorkflowStore.createSession()`. */
+export interface CreateSessionOptions {
+  /** The owner stamped on the session, in the `owner` column. @default null (no owner) */
+  owner?: string | null | undefined;
+  /** A label to store with the session. @default null */
+  label?: string | null;
+  /** The id to use. @default crypto.randomUUID() */
+  sessionId?: string;
+}
+
+const STEP_KEY_PREFIX = "_step_";
+
+/** The state key under which `cjm-workflow-state` keeps a step's own state. */
+export function stepStateKey(stepId: string): string {
+  return `${STEP_KEY_PREFIX}${stepId}`;
+}
