@@ -8,16 +8,10 @@ export {
   type RenderListOptions,
 } from "./http/create-session-manager.js";
 export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./render/view-overrides.js";
-export {
-  builtInViews,
-  type View,
-  type ViewContext,
-  type ViewName,
-  type ViewResult,
-  type ViewSet,
-} from "../views/view-set.js";
+export { builtInViews } from "../views/view-set.js";
+export type { View, ViewContext, ViewName, ViewResult, ViewSet } from "../views/view-types.js";
 export type { ListViewData, ManagerUrls, Notice, PageViewData, RowViewData } from "../views/view-data.js";
-export { withListState } from "../views/list-url.js";
+export { withListState } from "./list-state.js";
 export type { LayoutViewData } from "../views/layout.js";
 export type { ToolbarViewData } from "../views/toolbar.js";
 export type { EmptyViewData } from "../views/empty.js";

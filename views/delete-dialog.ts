@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
-import { withListState } from "./list-url.js";
+import { withListState } from "../lib/list-state.js";
 import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the delete confirmation receives. */

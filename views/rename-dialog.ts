@@ -1,7 +1,7 @@
 import { html } from "@lit-labs/ssr";
-import { MAX_LABEL_LENGTH } from "../lib/options.js";
+import { MAX_LABEL_LENGTH } from "../lib/session-types.js";
 import { csrfFieldView } from "./csrf-field.js";
-import { withListState } from "./list-url.js";
+import { withListState } from "../lib/list-state.js";
 import type { DialogSession, ManagerUrls } from "./view-data.js";
 
 /** What the rename dialog receives. */

@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_SEARCH_LENGTH, sortParamOf } from "../lib/list-state.js";
-import type { SessionPage } from "../lib/service/session-service.js";
+import type { SessionPage } from "../lib/session-types.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
 import type { ManagerUrls } from "./view-data.js";

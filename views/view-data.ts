@@ -1,5 +1,4 @@
-import type { ColumnSpec } from "../lib/options.js";
-import type { SessionListItem, SessionPage } from "../lib/service/session-service.js";
+import type { ColumnSpec, SessionListItem, SessionPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
