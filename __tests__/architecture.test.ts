@@ -40,6 +40,8 @@ const LAYERS: readonly { layer: string; pattern: string }[] = [
   { layer: "service", pattern: "lib/service/**" },
   { layer: "http", pattern: "lib/http/**" },
   { layer: "render", pattern: "lib/render/**" },
+  { layer: "view-data", pattern: "views/view-data.ts" },
+  { layer: "view-types", pattern: "views/view-types.ts" },
   { layer: "views", pattern: "views/**" },
   { layer: "client", pattern: "client/**" },
 ];
@@ -62,6 +64,8 @@ const RULES: readonly { layer: string; rule: string; allowed: readonly string[] 
     rule: "lib/service/ imports only itself, lib/store/ and the top-level modules",
     allowed: ["lib/service/**", "lib/store/**", "lib/errors.ts", "lib/session-types.ts", "lib/list-state.ts", "lib/options.ts"],
   },
+  { layer: "view-data", rule: "views/view-data.ts (what each view receives) imports only the domain's data types", allowed: ["type:lib/session-types.ts"] },
+  { layer: "view-types", rule: "views/view-types.ts (what a view is) imports only views/view-data.ts, never a view", allowed: ["type:views/view-data.ts"] },
   {
     layer: "views",
     rule: "views/ import only each other, their data types and lib/list-state.ts",

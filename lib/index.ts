@@ -10,15 +10,21 @@ export {
 export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./render/view-overrides.js";
 export { builtInViews } from "../views/view-set.js";
 export type { View, ViewContext, ViewName, ViewResult, ViewSet } from "../views/view-types.js";
-export type { ListViewData, ManagerUrls, Notice, PageViewData, RowViewData } from "../views/view-data.js";
+export type {
+  DeleteDialogViewData,
+  EmptyViewData,
+  ErrorPageViewData,
+  LayoutViewData,
+  ListViewData,
+  ManagerUrls,
+  NoMatchesViewData,
+  Notice,
+  PageViewData,
+  RenameDialogViewData,
+  RowViewData,
+  ToolbarViewData,
+} from "../views/view-data.js";
 export { withListState } from "./list-state.js";
-export type { LayoutViewData } from "../views/layout.js";
-export type { ToolbarViewData } from "../views/toolbar.js";
-export type { EmptyViewData } from "../views/empty.js";
-export type { NoMatchesViewData } from "../views/no-matches.js";
-export type { RenameDialogViewData } from "../views/rename-dialog.js";
-export type { DeleteDialogViewData } from "../views/delete-dialog.js";
-export type { ErrorPageViewData } from "../views/error-page.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,

@@ -1,15 +1,20 @@
 import type { TemplateResult } from "lit-html";
-import type { DeleteDialogViewData } from "./delete-dialog.js";
-import type { EmptyViewData } from "./empty.js";
-import type { ErrorPageViewData } from "./error-page.js";
-import type { LayoutViewData } from "./layout.js";
-import type { NoMatchesViewData } from "./no-matches.js";
-import type { RenameDialogViewData } from "./rename-dialog.js";
-import type { ToolbarViewData } from "./toolbar.js";
-import type { ListViewData, Notice, PageViewData, RowViewData } from "./view-data.js";
+import type {
+  DeleteDialogViewData,
+  EmptyViewData,
+  ErrorPageViewData,
+  LayoutViewData,
+  ListViewData,
+  NoMatchesViewData,
+  Notice,
+  PageViewData,
+  RenameDialogViewData,
+  RowViewData,
+  ToolbarViewData,
+} from "./view-data.js";
 
-// What a view is, apart from the views themselves: the views import these types, and view-set.ts imports the views,
-// so no two files import each other.
+// What a view is, apart from any view: the views import these types and their data types (view-data.ts), and only
+// view-set.ts imports the views, so no two files of views/ import each other, not even for types.
 
 /**
  * What a view returns: a template from `html` (of `@lit-labs/ssr` or `lit-html`), which escapes every value, or a
