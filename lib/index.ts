@@ -8,23 +8,23 @@ export {
   type RenderListOptions,
 } from "./http/create-session-manager.js";
 export { loadViewOverrides, VIEW_FILE_NAMES, type ViewOverrides } from "./render/view-overrides.js";
-export {
-  builtInViews,
-  type View,
-  type ViewContext,
-  type ViewName,
-  type ViewResult,
-  type ViewSet,
-} from "../views/view-set.js";
-export type { ListViewData, ManagerUrls, Notice, PageViewData, RowViewData } from "../views/view-data.js";
-export { withListState } from "../views/list-url.js";
-export type { LayoutViewData } from "../views/layout.js";
-export type { ToolbarViewData } from "../views/toolbar.js";
-export type { EmptyViewData } from "../views/empty.js";
-export type { NoMatchesViewData } from "../views/no-matches.js";
-export type { RenameDialogViewData } from "../views/rename-dialog.js";
-export type { DeleteDialogViewData } from "../views/delete-dialog.js";
-export type { ErrorPageViewData } from "../views/error-page.js";
+export { builtInViews } from "../views/view-set.js";
+export type { View, ViewContext, ViewName, ViewResult, ViewSet } from "../views/view-types.js";
+export type {
+  DeleteDialogViewData,
+  EmptyViewData,
+  ErrorPageViewData,
+  LayoutViewData,
+  ListViewData,
+  ManagerUrls,
+  NoMatchesViewData,
+  Notice,
+  PageViewData,
+  RenameDialogViewData,
+  RowViewData,
+  ToolbarViewData,
+} from "../views/view-data.js";
+export { withListState } from "./list-state.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,

@@ -1,6 +1,9 @@
-import type { ListQuery } from "./service/session-service.js";
-import type { SessionOrderBy } from "./store/workflow-store.js";
-import { CONTROL_CHARACTERS } from "./service/session-service.js";
+/**
+ * The list's URL state, in one place: which window, order and search a URL or form asks for (`offset`, `sort`, `dir`,
+ * `q`, `cursor`), read from a request's query and written into links. Pure functions of plain values, no `req`/`res`:
+ * the routes, the views and the client all go through it.
+ */
+import { CONTROL_CHARACTERS, type ListQuery, type SessionOrderBy } from "./session-types.js";
 
 /** The `sort` values the list accepts in its URLs, and the store order each one means. */
 export const SORT_PARAMS = Object.freeze({
@@ -12,6 +15,15 @@ export const SORT_PARAMS = Object.freeze({
 
 /** A `sort` value of the list's URLs. */
 export type SortParam = keyof typeof SORT_PARAMS;
+
+/** The names of the list state's URL parameters, as links, forms and the client write them. */
+export const LIST_STATE_PARAMS = Object.freeze({
+  offset: "offset",
+  sort: "sort",
+  dir: "dir",
+  search: "q",
+  cursor: "cursor",
+} as const);
 
 /** The longest search the list accepts, in characters; longer ones are cut. */
 export const MAX_SEARCH_LENGTH = 200;
@@ -33,6 +45,11 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
   return orderBy === "updated_at" || orderBy === "created_at";
 }
 
+/**
+ * The list state a URL carries: order, search and window. An empty search and offset 0 are left out of URLs, and so
+ * is the default order unless it is asked for explicitly.
+ */
+export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search"> & { offset?: number };
 
 /**
  * The query string that asks for a window of the list, without its defaults: `""` for the first window newest first,
@@ -40,16 +57,16 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
  * `explicitOrder`, `sort` and `dir` are always there (the list's own links, which the client completes).
  */
 export function listStateQuery(
-  { orderBy, descending, search, offset = 0 }: Pick<ListQuery, "orderBy" | "descending" | "search"> & { offset?: number },
+  { orderBy, descending, search, offset = 0 }: ListUrlState,
   { explicitOrder = false } = {},
 ): string {
   const params = new URLSearchParams();
   if (explicitOrder || orderBy !== "updated_at" || !descending) {
-    params.set("sort", sortParamOf(orderBy));
-    params.set("dir", descending ? "desc" : "asc");
+    params.set(LIST_STATE_PARAMS.sort, sortParamOf(orderBy));
+    params.set(LIST_STATE_PARAMS.dir, descending ? "desc" : "asc");
   }
-  if (search !== "") params.set("q", search);
-  if (offset > 0) params.set("offset", String(offset));
+  if (search !== "") params.set(LIST_STATE_PARAMS.search, search);
+  if (offset > 0) params.set(LIST_STATE_PARAMS.offset, String(offset));
   return params.toString();
 }
 
@@ -60,20 +77,36 @@ export function listStateQuery(
  */
 export function listParamsFrom(source: Record<string, unknown>, pageSize: number): ListParams {
   const text = (name: string) => (typeof source[name] === "string" ? (source[name] as string) : undefined);
-  const sort = text("sort") ?? "";
+  const sort = text(LIST_STATE_PARAMS.sort) ?? "";
   const orderBy: SessionOrderBy = Object.hasOwn(SORT_PARAMS, sort) ? SORT_PARAMS[sort as SortParam] : "updated_at";
-  const dir = text("dir");
-  const cursor = nonNegativeInteger(text("cursor"));
+  const dir = text(LIST_STATE_PARAMS.dir);
+  const cursor = nonNegativeInteger(text(LIST_STATE_PARAMS.cursor));
   return {
     query: {
-      offset: nonNegativeInteger(text("offset")) ?? 0,
+      offset: nonNegativeInteger(text(LIST_STATE_PARAMS.offset)) ?? 0,
       limit: pageSize,
       orderBy,
       descending: dir === "asc" ? false : dir === "desc" ? true : defaultDescending(orderBy),
-      search: [...(text("q") ?? "").replace(CONTROL_CHARACTERS, "").trim()].slice(0, MAX_SEARCH_LENGTH).join(""),
+      search: [...(text(LIST_STATE_PARAMS.search) ?? "").replace(CONTROL_CHARACTERS, "").trim()].slice(0, MAX_SEARCH_LENGTH).join(""),
     },
     cursor,
   };
+}
+
+/** `base` with the query string that asks for `state`, order always explicit, e.g. `/m/list?sort=label&dir=asc&q=lec&offset=50`. */
+export function listUrl(base: string, state: ListUrlState): string {
+  return `${base}?${listStateQuery(state, { explicitOrder: true })}`;
+}
+
+/**
+ * `base` with the list state `state` (a query string from `ManagerUrls.state`) and then `extra` parameters, e.g.
+ * `/m?sort=label&dir=asc&rename=abc`: a link or form that comes back to the list as it was shown.
+ */
+export function withListState(base: string, state: string, extra: Record<string, string> = {}): string {
+  // Two of these per row: plain encoding, not a URLSearchParams each time.
+  let query = state;
+  for (const name of Object.keys(extra)) query += `${query === "" ? "" : "&"}${encodeURIComponent(name)}=${encodeURIComponent(extra[name]!)}`;
+  return query === "" ? base : `${base}?${query}`;
 }
 
 function nonNegativeInteger(value: string | undefined): number | undefined {

@@ -1,20 +1,10 @@
 import { ConfigurationError } from "./errors.js";
 import type { Request } from "express";
-import { folderPath, validateViewOverrides, type ViewOverrides } from "./render/view-overrides.js";
-import type { SessionSummary, WorkflowState, WorkflowStore } from "./store/workflow-store.js";
+import type { ColumnSpec, EnrichedFields, SessionSummary, WorkflowState } from "./session-types.js";
+import type { WorkflowStore } from "./store/workflow-store.js";
+import type { ViewOverrides } from "../views/view-types.js";
 
-/** A host column in the session table, filled by {@link SessionManagerOptions.enrich}. */
-export interface ColumnSpec {
-  /** The key of the enricher's result shown in this column. */
-  field: string;
-  /** The column header. */
-  header: string;
-  /** Extra CSS classes for the column's cells, e.g. `"w-24"`. */
-  className?: string;
-}
-
-/** Display values an enricher returns, keyed by {@link ColumnSpec.field}. */
-export type EnrichedFields = Record<string, string | number | null | undefined>;
+export { MAX_LABEL_LENGTH, type ColumnSpec, type EnrichedFields } from "./session-types.js";
 
 /** A logger with the two levels the manager uses. */
 export interface SessionManagerLogger {
@@ -128,8 +118,11 @@ export interface ResolvedOptions {
   /** The accepted origins (`URL.origin` form), or `undefined` to compare `Origin` with `Host`. */
   readonly origins: readonly string[] | undefined;
   readonly logger: SessionManagerLogger;
-  /** The validated overrides, or the absolute path of the folder of overrides still to load. */
-  readonly views: ViewOverrides | string;
+  /**
+   * The `views` option as given (a folder, or overrides), checked only for its type: the folder is resolved and
+   * loaded, and overrides are validated, where they are used (`http/create-session-manager.ts`).
+   */
+  readonly views: ViewOverrides | string | URL;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -142,8 +135,6 @@ export const DEFAULT_TITLE = "Sessions";
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default of {@link SessionManagerOptions.enrichCacheSize}. */
 export const DEFAULT_ENRICH_CACHE_SIZE = 1000;
-/** The longest label accepted, in characters. */
-export const MAX_LABEL_LENGTH = 200;
 
 /** Validates the caller's options and fills in defaults, failing fast with a message that names the fix. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
@@ -242,9 +233,8 @@ function parseUrl(text: string): URL | undefined {
   }
 }
 
-function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string {
+function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string | URL {
   if (views === undefined) return Object.freeze({});
   if (views === "") throw new ConfigurationError("The `views` option is an empty string; give the folder of view overrides, e.g. views: \"./session-views\".");
-  if (typeof views === "string" || views instanceof URL) return folderPath(views);
-  return validateViewOverrides(views);
+  return views;
 }

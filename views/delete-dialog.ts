@@ -1,15 +1,7 @@
 import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
-import { withListState } from "./list-url.js";
-import type { DialogSession, ManagerUrls } from "./view-data.js";
-
-/** What the delete confirmation receives. */
-export interface DeleteDialogViewData {
-  urls: ManagerUrls;
-  csrfToken: string;
-  /** The session to delete when the page is rendered with the dialog open (`?delete=<id>`, for browsers without JavaScript). */
-  session?: DialogSession | undefined;
-}
+import { withListState } from "../lib/list-state.js";
+import type { DeleteDialogViewData } from "./view-data.js";
 
 /**
  * The delete confirmation, which names the session. The client script puts the label into it as text; without

@@ -1,13 +1,7 @@
 import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
-import type { ManagerUrls } from "./view-data.js";
-
-/** What the empty state receives. */
-export interface EmptyViewData {
-  urls: ManagerUrls;
-  csrfToken: string;
-}
+import type { EmptyViewData } from "./view-data.js";
 
 /** Shown instead of the table when the flow has no sessions. */
 export function emptyView({ urls, csrfToken }: EmptyViewData) {

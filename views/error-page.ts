@@ -1,13 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { icons } from "./icons.js";
-
-/** What the error page receives. */
-export interface ErrorPageViewData {
-  status: number;
-  message: string;
-  /** Where the "Back" link goes. */
-  backUrl: string;
-}
+import type { ErrorPageViewData } from "./view-data.js";
 
 /** The body shown for an error outside htmx: the message and a way back. */
 export function errorPageView({ status, message, backUrl }: ErrorPageViewData) {

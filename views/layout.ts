@@ -1,16 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { nothing } from "lit-html";
-import type { ManagerUrls } from "./view-data.js";
-
-/** What the document shell receives. */
-export interface LayoutViewData {
-  title: string;
-  urls: ManagerUrls;
-  /** The page body. */
-  content: unknown;
-  /** The visitor's CSRF token: rendered as `<meta name="csrf-token">` and sent by htmx as `X-CSRF-Token`. */
-  csrfToken?: string | undefined;
-}
+import type { LayoutViewData } from "./view-data.js";
 
 // The <meta name="htmx-config"> keeps htmx from injecting inline styles and from evaluating strings as code.
 const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false, historyCacheSize: 0 });

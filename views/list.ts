@@ -1,10 +1,9 @@
 import { html } from "@lit-labs/ssr";
 import { formatCount, formatSessionCount } from "./format.js";
-import { sortParamOf } from "../lib/list-state.js";
-import { listUrl } from "./list-url.js";
+import { listUrl, sortParamOf } from "../lib/list-state.js";
 import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
-import type { ViewContext } from "./view-set.js";
+import type { ViewContext } from "./view-types.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 

@@ -1,9 +1,5 @@
 import { html } from "@lit-labs/ssr";
-
-/** What the no-matches state receives. */
-export interface NoMatchesViewData {
-  search: string;
-}
+import type { NoMatchesViewData } from "./view-data.js";
 
 /**
  * Shown instead of the table when sessions exist but none matches the search. It says what the search looks at:

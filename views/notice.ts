@@ -2,7 +2,7 @@ import { html } from "@lit-labs/ssr";
 import { nothing } from "lit-html";
 import { icons } from "./icons.js";
 import type { Notice } from "./view-data.js";
-import type { ViewContext } from "./view-set.js";
+import type { ViewContext } from "./view-types.js";
 
 const ALERT_CLASS: Record<Notice["kind"], string> = {
   success: "alert alert-success",

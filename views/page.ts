@@ -3,7 +3,7 @@ import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
 import { noticesView } from "./notice.js";
 import type { PageViewData } from "./view-data.js";
-import type { ViewContext } from "./view-set.js";
+import type { ViewContext } from "./view-types.js";
 
 const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
   [html`↑ ↓`, "move"],

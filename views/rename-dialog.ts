@@ -1,16 +1,8 @@
 import { html } from "@lit-labs/ssr";
-import { MAX_LABEL_LENGTH } from "../lib/options.js";
+import { MAX_LABEL_LENGTH } from "../lib/session-types.js";
 import { csrfFieldView } from "./csrf-field.js";
-import { withListState } from "./list-url.js";
-import type { DialogSession, ManagerUrls } from "./view-data.js";
-
-/** What the rename dialog receives. */
-export interface RenameDialogViewData {
-  urls: ManagerUrls;
-  csrfToken: string;
-  /** The session to rename when the page is rendered with the dialog open (`?rename=<id>`, for browsers without JavaScript). */
-  session?: DialogSession | undefined;
-}
+import { withListState } from "../lib/list-state.js";
+import type { RenameDialogViewData } from "./view-data.js";
 
 /**
  * The rename dialog. The client script fills in the session id and current label (as values, never as HTML); without

@@ -1,7 +1,7 @@
 import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "./format.js";
 import { csrfFieldView } from "./csrf-field.js";
-import { withListState } from "./list-url.js";
+import { withListState } from "../lib/list-state.js";
 import type { RowViewData } from "./view-data.js";
 
 /**

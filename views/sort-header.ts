@@ -1,7 +1,6 @@
 import { html } from "@lit-labs/ssr";
-import { defaultDescending, SORT_PARAMS, type SortParam } from "../lib/list-state.js";
-import type { SessionPage } from "../lib/service/session-service.js";
-import { listUrl } from "./list-url.js";
+import { defaultDescending, listUrl, SORT_PARAMS, type SortParam } from "../lib/list-state.js";
+import type { SessionPage } from "../lib/session-types.js";
 import type { ManagerUrls } from "./view-data.js";
 
 /** What a sortable column header receives. */

@@ -1,16 +1,8 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_SEARCH_LENGTH, sortParamOf } from "../lib/list-state.js";
-import type { SessionPage } from "../lib/service/session-service.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
-import type { ManagerUrls } from "./view-data.js";
-
-/** What the toolbar receives. */
-export interface ToolbarViewData {
-  page: SessionPage;
-  urls: ManagerUrls;
-  csrfToken: string;
-}
+import type { ToolbarViewData } from "./view-data.js";
 
 /**
  * The bar above the list: the search box and the New Session button. It sits outside `#ews-list`, so typing is

@@ -1,5 +1,4 @@
-import type { ColumnSpec } from "../lib/options.js";
-import type { SessionListItem, SessionPage } from "../lib/service/session-service.js";
+import type { ColumnSpec, SessionListItem, SessionPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -78,4 +77,56 @@ export interface DialogSession {
 export interface OpenDialog {
   kind: "rename" | "delete";
   session: DialogSession;
+}
+
+/** What the document shell receives. */
+export interface LayoutViewData {
+  title: string;
+  urls: ManagerUrls;
+  /** The page body. */
+  content: unknown;
+  /** The visitor's CSRF token: rendered as `<meta name="csrf-token">` and sent by htmx as `X-CSRF-Token`. */
+  csrfToken?: string | undefined;
+}
+
+/** What the toolbar receives. */
+export interface ToolbarViewData {
+  page: SessionPage;
+  urls: ManagerUrls;
+  csrfToken: string;
+}
+
+/** What the empty state receives. */
+export interface EmptyViewData {
+  urls: ManagerUrls;
+  csrfToken: string;
+}
+
+/** What the no-matches state receives. */
+export interface NoMatchesViewData {
+  search: string;
+}
+
+/** What the rename dialog receives. */
+export interface RenameDialogViewData {
+  urls: ManagerUrls;
+  csrfToken: string;
+  /** The session to rename when the page is rendered with the dialog open (`?rename=<id>`, for browsers without JavaScript). */
+  session?: DialogSession | undefined;
+}
+
+/** What the delete confirmation receives. */
+export interface DeleteDialogViewData {
+  urls: ManagerUrls;
+  csrfToken: string;
+  /** The session to delete when the page is rendered with the dialog open (`?delete=<id>`, for browsers without JavaScript). */
+  session?: DialogSession | undefined;
+}
+
+/** What the error page receives. */
+export interface ErrorPageViewData {
+  status: number;
+  message: string;
+  /** Where the "Back" link goes. */
+  backUrl: string;
 }

@@ -1,65 +1,17 @@
-import type { TemplateResult } from "lit-html";
-import { deleteDialogView, type DeleteDialogViewData } from "./delete-dialog.js";
-import { emptyView, type EmptyViewData } from "./empty.js";
-import { errorPageView, type ErrorPageViewData } from "./error-page.js";
-import { layoutView, type LayoutViewData } from "./layout.js";
+import { deleteDialogView } from "./delete-dialog.js";
+import { emptyView } from "./empty.js";
+import { errorPageView } from "./error-page.js";
+import { layoutView } from "./layout.js";
 import { listView } from "./list.js";
-import { noMatchesView, type NoMatchesViewData } from "./no-matches.js";
+import { noMatchesView } from "./no-matches.js";
 import { noticeView } from "./notice.js";
 import { pageView } from "./page.js";
-import { renameDialogView, type RenameDialogViewData } from "./rename-dialog.js";
+import { renameDialogView } from "./rename-dialog.js";
 import { rowView } from "./row.js";
-import { toolbarView, type ToolbarViewData } from "./toolbar.js";
-import type { ListViewData, Notice, PageViewData, RowViewData } from "./view-data.js";
+import { toolbarView } from "./toolbar.js";
+import type { ViewContext, ViewSet } from "./view-types.js";
 
-/**
- * What a view returns: a template from `html` (of `@lit-labs/ssr` or `lit-html`), which escapes every value, or a
- * plain string, which is rendered as text (escaped, never as markup). Views are synchronous: a promise is refused.
- */
-export type ViewResult = TemplateResult | string;
-
-/**
- * A view: a pure, synchronous function of its data. The second argument carries the view set in use, so a view
- * that renders others (the list renders rows) goes through `context.views` and picks up their overrides.
- */
-export type View<Data> = (data: Data, context: ViewContext) => ViewResult;
-
-/** The second argument of every view. */
-export interface ViewContext {
-  /** The views in use for this manager: the built-ins with the host's overrides applied. */
-  readonly views: ViewSet;
-  /** The package's own views, for an override that wraps or reuses one (e.g. a layout adding navigation). */
-  readonly builtIn: ViewSet;
-}
-
-/** Every view the manager renders with, by name. Each can be replaced (see `SessionManagerOptions.views`). */
-export interface ViewSet {
-  /** The HTML document around a page (head, assets, body); file `layout.js`. */
-  readonly layout: View<LayoutViewData>;
-  /** The manager page body: header, toolbar, notices, list, dialogs; file `page.js`. */
-  readonly page: View<PageViewData>;
-  /** The search box and the New Session button above the list; file `toolbar.js`. */
-  readonly toolbar: View<ToolbarViewData>;
-  /** The list fragment `#ews-list` that htmx swaps whole; file `list.js`. */
-  readonly list: View<ListViewData>;
-  /** One session row of the list's table; file `row.js`. */
-  readonly row: View<RowViewData>;
-  /** Shown in the list when the flow has no sessions; file `empty.js`. */
-  readonly empty: View<EmptyViewData>;
-  /** Shown in the list when no session matches the search; file `no-matches.js`. */
-  readonly noMatches: View<NoMatchesViewData>;
-  /** One success or error message (a toast after an action, an alert under htmx); file `notice.js`. */
-  readonly notice: View<Notice>;
-  /** The rename dialog; file `rename-dialog.js`. */
-  readonly renameDialog: View<RenameDialogViewData>;
-  /** The delete confirmation; file `delete-dialog.js`. */
-  readonly deleteDialog: View<DeleteDialogViewData>;
-  /** The body of the error page shown outside htmx; file `error-page.js`. */
-  readonly errorPage: View<ErrorPageViewData>;
-}
-
-/** The name of a view, as a key of {@link ViewSet}. */
-export type ViewName = keyof ViewSet;
+export type { View, ViewContext, ViewName, ViewOverrides, ViewResult, ViewSet } from "./view-types.js";
 
 /** The package's own views. */
 export const builtInViews: ViewSet = Object.freeze({

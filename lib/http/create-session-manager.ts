@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { noticesView } from "../../views/notice.js";
-import { withListState } from "../../views/list-url.js";
 import type { ManagerUrls, Notice, OpenDialog } from "../../views/view-data.js";
-import { BUILT_IN_CONTEXT, builtInViews, type ViewContext } from "../../views/view-set.js";
+import { BUILT_IN_CONTEXT, builtInViews } from "../../views/view-set.js";
+import type { ViewContext } from "../../views/view-types.js";
 import { loadAssets } from "./assets.js";
 import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
@@ -11,10 +11,10 @@ import { formBody } from "./form-body.js";
 import { securityHeaders } from "./security-headers.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
-import { listParamsFrom, listStateQuery } from "../list-state.js";
+import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
 import { SessionService, type SessionPage } from "../service/session-service.js";
-import { loadViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
-import type { SessionScope } from "../store/workflow-store.js";
+import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
+import type { SessionScope } from "../session-types.js";
 import "./session-data.js";
 
 /** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
@@ -254,16 +254,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
  * `ready` holds requests, and once it has failed, `ready` answers every request with the (logged) error.
  */
 function viewLoader(config: ResolvedOptions) {
-  let context: ViewContext | undefined = typeof config.views === "string" ? undefined : contextOf(config.views);
+  // The folder resolves (from the current directory) and the overrides are validated here, at setup.
+  const folder = typeof config.views === "string" || config.views instanceof URL ? folderPath(config.views) : undefined;
+  let context: ViewContext | undefined = folder === undefined ? contextOf(validateViewOverrides(config.views)) : undefined;
   let failure: ConfigurationError | undefined;
   const loading =
-    typeof config.views === "string"
-      ? loadViewOverrides(config.views).then(
+    folder !== undefined
+      ? loadViewOverrides(folder).then(
           (overrides) => {
             context = contextOf(overrides);
           },
           (error: unknown) => {
-            failure = error instanceof ConfigurationError ? error : new ConfigurationError(`The views folder ${config.views} failed to load: ${String(error)}`);
+            failure = error instanceof ConfigurationError ? error : new ConfigurationError(`The views folder ${folder} failed to load: ${String(error)}`);
             config.logger.error(`express-workflow-sessions: ${failure.message}`);
           },
         )

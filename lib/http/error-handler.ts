@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request } from "express";
 import type { ManagerUrls } from "../../views/view-data.js";
-import { BUILT_IN_CONTEXT, type ViewContext } from "../../views/view-set.js";
+import { BUILT_IN_CONTEXT } from "../../views/view-set.js";
+import type { ViewContext } from "../../views/view-types.js";
 import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, type SessionManagerErrorCode } from "../errors.js";
 import { translateDatabaseError } from "../store/database-errors.js";
 import type { ResolvedOptions } from "../options.js";

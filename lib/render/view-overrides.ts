@@ -1,15 +1,10 @@
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ViewName, ViewSet } from "../../views/view-set.js";
+import type { ViewName, ViewOverrides } from "../../views/view-types.js";
 import { ConfigurationError } from "../errors.js";
 
-/**
- * Replacements for some of the built-in views, by name (`row`, `layout`, `noMatches`, …): what
- * {@link loadViewOverrides} returns and what the `views` option accepts. Each is a synchronous function of the same
- * data as the view it replaces.
- */
-export type ViewOverrides = Partial<ViewSet>;
+export type { ViewOverrides } from "../../views/view-types.js";
 
 /** The file (without extension) that overrides each view in a views folder: kebab-case, like the built-ins' files. */
 export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze({

@@ -1,38 +1,10 @@
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import { InvalidInputError, SessionNotFoundError } from "../errors.js";
-import { MAX_LABEL_LENGTH, type ResolvedOptions } from "../options.js";
-import { isWellFormedText, parseState, type SessionOrderBy, type SessionScope, type SessionSummary, type WorkflowState } from "../store/workflow-store.js";
+import type { ResolvedOptions } from "../options.js";
+import { CONTROL_CHARACTERS, MAX_LABEL_LENGTH, type ListQuery, type SessionListItem, type SessionOrderBy, type SessionPage, type SessionScope, type SessionSummary, type WorkflowState } from "../session-types.js";
+import { isWellFormedText, parseState } from "../store/workflow-store.js";
 
-/** A session as the list shows it: its summary plus the resolved label and the host's display values. */
-export interface SessionListItem extends SessionSummary {
-  /** The label to show: stored, generated, or a default. */
-  displayLabel: string;
-  /** The step's title from `stepTitle`, or `null` when the session has no step. */
-  stepTitle: string | null;
-  /** Host column values by field, as strings; `—` where the enricher failed or gave nothing. */
-  fields: Readonly<Record<string, string>>;
-}
-
-/** What the list asks for: a window of rows in one order, optionally filtered by a search. */
-export interface ListQuery {
-  /** The window's first row, 0-based. */
-  offset: number;
-  /** The most rows in the window. */
-  limit: number;
-  orderBy: SessionOrderBy;
-  descending: boolean;
-  /** Label or session-id prefix; empty for every session. */
-  search: string;
-}
-
-/** One window of the list, with the number of sessions that match. `offset` is where the window really starts. */
-export interface SessionPage extends ListQuery {
-  items: SessionListItem[];
-  /** Sessions that match; with `capped`, the first `SEARCH_MATCH_CAP` of more, which are all the list reaches. */
-  total: number;
-  /** True when more sessions match the search than `total`: the count stopped at the cap. @default false */
-  capped?: boolean;
-}
+export { CONTROL_CHARACTERS, type ListQuery, type SessionListItem, type SessionPage } from "../session-types.js";
 
 /** Shown in a host column when the enricher failed or returned nothing for it. */
 export const MISSING_VALUE = "—";
@@ -44,9 +16,6 @@ export function defaultLabel(createdAt: Date | null): string {
   if (!createdAt) return UNTITLED_LABEL;
   return `Session ${createdAt.toISOString().slice(0, 16).replace("T", " ")}`;
 }
-
-/** C0 and C1 control characters and the Unicode line and paragraph separators, stripped from user text. */
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
  * Cleans a label typed by a user: control characters are stripped, whitespace is trimmed, and an empty result means

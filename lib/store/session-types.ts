@@ -1,34 +1,7 @@
-/** A session's state: the parsed `state_json` object. */
-export type WorkflowState = Record<string, unknown>;
+import type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
 
-/** A session's metadata, read without its state blob. */
-export interface SessionSummary {
-  flowId: string;
-  sessionId: string;
-  /** The stored label, or `null` when the session has none. */
-  label: string | null;
-  currentStep: string | null;
-  /** `null` when the stored timestamp is missing or unreadable. */
-  createdAt: Date | null;
-  updatedAt: Date | null;
-  /** The size of `state_json` in bytes (UTF-8). */
-  stateSizeBytes: number;
-}
-
-/**
- * The columns `WorkflowStore.listSessions()` can sort by. `label` sorts by the stored label ignoring ASCII case,
- * with sessions that have none first in ascending order.
- */
-export type SessionOrderBy = "updated_at" | "created_at" | "label" | "current_step";
-
-/**
- * Restricts a store call to one owner's sessions. With `owner` set, sessions stamped with another owner (or with
- * none) behave exactly as if they did not exist; without it, the call sees every session of the flow.
- */
-export interface SessionScope {
-  /** The owner whose sessions the call may see and change. @default every session, whatever its owner */
-  owner?: string | undefined;
-}
+// The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
+export type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {

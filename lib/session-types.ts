@@ -1,0 +1,87 @@
+/**
+ * The domain's data types, shared by every layer: the store returns them, the service enriches them, the views show
+ * them. This module imports nothing, so any layer may import it without reaching another. The modules that used to
+ * define these types (`store/workflow-store.ts`, `service/session-service.ts`, `options.ts`) re-export them.
+ */
+
+/** A session's state: the parsed `state_json` object. */
+export type WorkflowState = Record<string, unknown>;
+
+/** A session's metadata, read without its state blob. */
+export interface SessionSummary {
+  flowId: string;
+  sessionId: string;
+  /** The stored label, or `null` when the session has none. */
+  label: string | null;
+  currentStep: string | null;
+  /** `null` when the stored timestamp is missing or unreadable. */
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  /** The size of `state_json` in bytes (UTF-8). */
+  stateSizeBytes: number;
+}
+
+/**
+ * The columns `WorkflowStore.listSessions()` can sort by. `label` sorts by the stored label ignoring ASCII case,
+ * with sessions that have none first in ascending order.
+ */
+export type SessionOrderBy = "updated_at" | "created_at" | "label" | "current_step";
+
+/**
+ * Restricts a store call to one owner's sessions. With `owner` set, sessions stamped with another owner (or with
+ * none) behave exactly as if they did not exist; without it, the call sees every session of the flow.
+ */
+export interface SessionScope {
+  /** The owner whose sessions the call may see and change. @default every session, whatever its owner */
+  owner?: string | undefined;
+}
+
+/** A host column in the session table, filled by `SessionManagerOptions.enrich`. */
+export interface ColumnSpec {
+  /** The key of the enricher's result shown in this column. */
+  field: string;
+  /** The column header. */
+  header: string;
+  /** Extra CSS classes for the column's cells, e.g. `"w-24"`. */
+  className?: string;
+}
+
+/** Display values an enricher returns, keyed by {@link ColumnSpec.field}. */
+export type EnrichedFields = Record<string, string | number | null | undefined>;
+
+/** A session as the list shows it: its summary plus the resolved label and the host's display values. */
+export interface SessionListItem extends SessionSummary {
+  /** The label to show: stored, generated, or a default. */
+  displayLabel: string;
+  /** The step's title from `stepTitle`, or `null` when the session has no step. */
+  stepTitle: string | null;
+  /** Host column values by field, as strings; `—` where the enricher failed or gave nothing. */
+  fields: Readonly<Record<string, string>>;
+}
+
+/** What the list asks for: a window of rows in one order, optionally filtered by a search. */
+export interface ListQuery {
+  /** The window's first row, 0-based. */
+  offset: number;
+  /** The most rows in the window. */
+  limit: number;
+  orderBy: SessionOrderBy;
+  descending: boolean;
+  /** Label or session-id prefix; empty for every session. */
+  search: string;
+}
+
+/** One window of the list, with the number of sessions that match. `offset` is where the window really starts. */
+export interface SessionPage extends ListQuery {
+  items: SessionListItem[];
+  /** Sessions that match; with `capped`, the first `SEARCH_MATCH_CAP` of more, which are all the list reaches. */
+  total: number;
+  /** True when more sessions match the search than `total`: the count stopped at the cap. @default false */
+  capped?: boolean;
+}
+
+/** The longest label accepted, in characters: the service refuses longer ones, the rename dialog's input stops there. */
+export const MAX_LABEL_LENGTH = 200;
+
+/** C0 and C1 control characters and the Unicode line and paragraph separators, stripped from user text. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
