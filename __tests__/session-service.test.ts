@@ -241,6 +241,23 @@ describe.each(backends)("SessionService on $name", (backend) => {
     });
   });
 
+  describe("resume()", () => {
+    it("gives the id to make active for a session of the caller's", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { owner: "ada" });
+      const { service } = serviceFor(store);
+      expect(await service.resume(id, { owner: "ada" })).toBe(id);
+    });
+
+    it("throws SessionNotFoundError for an unknown id and for another owner's session", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { owner: "ada" });
+      const { service } = serviceFor(store);
+      await expect(service.resume("no-such-session")).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(service.resume(id, { owner: "bob" })).rejects.toBeInstanceOf(SessionNotFoundError);
+    });
+  });
+
   describe("delete()", () => {
     it("keeps the active session when another one is deleted", async () => {
       const store = await openStore();

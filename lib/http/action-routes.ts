@@ -63,9 +63,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
 
     async resumeSession(req, res) {
       const scope = scopeOf(req);
-      const sessionId = sessionIdFrom(req);
-      await service.requireSession(sessionId, scope);
-      req.session.activeSessionId = sessionId;
+      req.session.activeSessionId = await service.resume(sessionIdFrom(req), scope);
       await saveSession(req);
       if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
       else res.redirect(303, config.workflowUrl);

@@ -53,6 +53,14 @@ export class SessionService {
     return summary;
   }
 
+  /**
+   * Checks that the session may be resumed (it is one of the caller's sessions of this flow) and returns the id to
+   * make active; throws {@link SessionNotFoundError} otherwise.
+   */
+  async resume(sessionId: string, scope: SessionScope = {}): Promise<string> {
+    return (await this.requireSession(sessionId, scope)).sessionId;
+  }
+
   /** Creates a session, with an optional label (normalized as in {@link normalizeLabel}), and returns its id. */
   async create(label?: unknown, scope: SessionScope = {}): Promise<string> {
     return this.store.createSession(this.flowId, { label: normalizeLabel(label), owner: scope.owner });
