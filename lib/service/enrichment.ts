@@ -38,6 +38,7 @@ export class Enrichment {
   /** The last results of `enrich` and `label` by session id; absent when `enrichCacheSize` is 0. */
   private readonly cache: LRUCache<string, CachedResults> | undefined;
 
+  /** @param options - the store and flow, the host's callbacks and columns, the cache's size, and the logger */
   constructor(private readonly options: EnrichmentOptions) {
     this.cache =
       options.enrichCacheSize === 0
