@@ -111,7 +111,7 @@ describe("npm pack on a fresh clone", () => {
 });
 
 describe("the tarball installed in a CommonJS app on Express 4", () => {
-  it("is required by name, mounts on the host's Express 4, and lists, creates, resumes, renames and deletes", () => {
+  it("is required by name, mounts on the host's Express 4, and lists, creates, resumes, renames and deletes, and an action that fails (a vanished session) answers its error", () => {
     const host = express4Host(packed);
     const out = execFileSync(process.execPath, [join(host, "host.cjs")], { cwd: host, encoding: "utf8" });
     const result = JSON.parse(out.trim().split("\n").pop()!);
@@ -126,6 +126,7 @@ describe("the tarball installed in a CommonJS app on Express 4", () => {
       fragment: [200, true],
       forged: 403,
       deleted: [303, false],
+      vanished: 404,
       htmx: 200,
     });
   });

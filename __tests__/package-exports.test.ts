@@ -26,6 +26,7 @@ describe("the built package", () => {
       fragment: [200, true],
       forged: 403,
       deleted: [303, false],
+      vanished: 404,
       htmx: 200,
     });
   });

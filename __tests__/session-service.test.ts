@@ -1,7 +1,9 @@
 import { sql } from "kysely";
 import { InvalidInputError, SessionNotFoundError } from "../lib/errors.js";
 import { resolveOptions, type SessionManagerOptions } from "../lib/options.js";
-import { defaultLabel, normalizeLabel, SessionService, UNTITLED_LABEL } from "../lib/service/session-service.js";
+import { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "../lib/service/labels.js";
+import { MAX_CACHED_STATE_CHARS } from "../lib/service/enrichment.js";
+import { SessionService } from "../lib/service/session-service.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { FLOW, backends, recordingLogger, type FixtureName } from "./helpers.js";
 
@@ -102,6 +104,28 @@ describe.each(backends)("SessionService on $name", (backend) => {
       await service.listPage(FIRST_PAGE);
       await service.listPage(FIRST_PAGE);
       expect(calls).toBe(2);
+    });
+
+    it("remembers at most enrichCacheSize rows, forgetting the least recently used first", async () => {
+      const store = await openStore();
+      const [a, b, c] = [await store.createSession(FLOW), await store.createSession(FLOW), await store.createSession(FLOW)];
+      const enriched: string[] = [];
+      const { service } = serviceFor(store, { enrichCacheSize: 2, enrich: (_state, summary) => (enriched.push(summary.sessionId), {}) });
+      for (const id of [a, b, a, c]) await service.getItem(id!); // a is used again after b, so c's entry pushes b out
+      expect(enriched).toEqual([a, b, c]);
+      enriched.length = 0;
+      for (const id of [a, c, b]) await service.getItem(id!);
+      expect(enriched).toEqual([b]);
+    });
+
+    it("does not remember a row whose state is over a sixteenth of the 16 MB the cache holds", async () => {
+      const store = await openStore();
+      const [big, small] = [await store.createSession(FLOW), await store.createSession(FLOW)];
+      await store.updateState(FLOW, big!, { text: "x".repeat(MAX_CACHED_STATE_CHARS / 16 + 1) });
+      const enriched: string[] = [];
+      const { service } = serviceFor(store, { enrich: (_state, summary) => (enriched.push(summary.sessionId), {}) });
+      for (let i = 0; i < 2; i++) for (const id of [big, small]) await service.getItem(id!);
+      expect(enriched).toEqual([big, small, big]);
     });
 
     it("still remembers the other rows when one row's enricher fails", async () => {
@@ -214,6 +238,23 @@ describe.each(backends)("SessionService on $name", (backend) => {
       const store = await openStore();
       const { service } = serviceFor(store);
       await expect(service.rename("missing", "x")).rejects.toThrow(SessionNotFoundError);
+    });
+  });
+
+  describe("resume()", () => {
+    it("gives the id to make active for a session of the caller's", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { owner: "ada" });
+      const { service } = serviceFor(store);
+      expect(await service.resume(id, { owner: "ada" })).toBe(id);
+    });
+
+    it("throws SessionNotFoundError for an unknown id and for another owner's session", async () => {
+      const store = await openStore();
+      const id = await store.createSession(FLOW, { owner: "ada" });
+      const { service } = serviceFor(store);
+      await expect(service.resume("no-such-session")).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(service.resume(id, { owner: "bob" })).rejects.toBeInstanceOf(SessionNotFoundError);
     });
   });
 

@@ -1,6 +1,6 @@
 import { formatAbsoluteTime, formatBytes, formatRelativeTime, formatSessionCount } from "../views/format.js";
 import { renderView } from "../lib/render/render-view.js";
-import type { SessionListItem } from "../lib/service/session-service.js";
+import type { SessionListItem } from "../lib/service/enrichment.js";
 import { listView } from "../views/list.js";
 import { noMatchesView } from "../views/no-matches.js";
 import { pageView } from "../views/page.js";

@@ -38,6 +38,8 @@ async function main() {
     const fragmentHtml = await fragment.text();
     const forged = await post("delete", { session_id: sessionId, _csrf: "forged" });
     const deleted = await post("delete", { session_id: sessionId });
+    // A handler that rejects (no such session any more) must reach the error handler on Express 4 too.
+    const vanished = await post("resume", { session_id: sessionId });
     const htmx = await fetch(`${base}/assets/htmx.min.js`);
     console.log(
       JSON.stringify({
@@ -52,6 +54,7 @@ async function main() {
         fragment: [fragment.status, fragmentHtml.includes("Renamed") && !fragmentHtml.includes("<html")],
         forged: forged.status,
         deleted: [deleted.status, (await store.sessionExists("flow", sessionId))],
+        vanished: vanished.status,
         htmx: htmx.status,
       }),
     );

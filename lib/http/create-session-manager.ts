@@ -1,25 +1,22 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { noticesView } from "../../views/notice.js";
-import type { ManagerUrls, Notice, OpenDialog } from "../../views/view-data.js";
 import { BUILT_IN_CONTEXT, builtInViews } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
-import { loadAssets } from "./assets.js";
-import { createErrorHandler, isHtmx } from "./error-handler.js";
-import { csrfTokenFor, verifyCsrf } from "./csrf.js";
-import { ConfigurationError, InvalidInputError, MethodNotAllowedError, NotSignedInError } from "../errors.js";
-import { formBody } from "./form-body.js";
-import { securityHeaders } from "./security-headers.js";
+import { ConfigurationError, MethodNotAllowedError } from "../errors.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
-import { renderView } from "../render/render-view.js";
-import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
-import { SessionService, type SessionPage } from "../service/session-service.js";
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
-import type { SessionScope } from "../session-types.js";
+import { SessionService } from "../service/session-service.js";
+import { actionRoutes } from "./action-routes.js";
+import { assetRoute } from "./asset-routes.js";
+import { loadAssets } from "./assets.js";
+import { verifyCsrf } from "./csrf.js";
+import { createErrorHandler } from "./error-handler.js";
+import { formBody } from "./form-body.js";
+import { listRoutes } from "./list-routes.js";
+import { createRouteContext, type ViewLoader } from "./route-context.js";
+import { securityHeaders } from "./security-headers.js";
 import "./session-data.js";
 
-/** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
-
+export { SESSION_ID_PATTERN } from "./session-data.js";
 export { MAX_BODY_BYTES } from "./form-body.js";
 
 /** Options of {@link SessionManagerRouter.renderList}. */
@@ -73,187 +70,76 @@ export type SessionManagerRouter = Router & {
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManagerRouter {
   const config = resolveOptions(options);
-  const service = new SessionService(config);
+  const { store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger, prefix } = config;
+  const service = new SessionService({ store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger });
   const assets = loadAssets();
-  const { prefix } = config;
-  const pagePath = prefix || "/";
   const views = viewLoader(config);
-  const urlsAt = (mountPath: string): ManagerUrls => {
-    const base = `${mountPath}${prefix}`;
-    return {
-      page: base || "/",
-      list: `${base}/list`,
-      create: `${base}/create`,
-      rename: `${base}/rename`,
-      delete: `${base}/delete`,
-      resume: `${base}/resume`,
-      assets: `${base}/assets`,
-      state: "",
-    };
-  };
-  const urlsFor = (req: Request): ManagerUrls => urlsAt(req.baseUrl);
+  const context = createRouteContext(config, service, views);
+  const list = listRoutes(context);
+  const actions = actionRoutes(context, list);
   const form = formBody();
   const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
-  const ownerOf = (req: Request): string | undefined => {
-    const owner = config.owner?.(req);
-    return typeof owner === "string" && owner !== "" ? owner : undefined;
-  };
-  const scopeOf = (req: Request): SessionScope => {
-    if (!config.owner) return {};
-    const owner = ownerOf(req);
-    if (owner === undefined) throw new NotSignedInError();
-    return { owner };
-  };
-  // req.session.activeSessionId is only a pointer the visitor's cookie carries: it may name a deleted session, or
-  // another owner's after a second sign-in on the same express-session. Only the caller's own counts.
-  const activeSessionOf = async (req: Request): Promise<string | undefined> => {
-    const id = req.session.activeSessionId;
-    if (typeof id !== "string" || !SESSION_ID_PATTERN.test(id)) return undefined;
-    if (config.owner && ownerOf(req) === undefined) return undefined;
-    return (await config.store.sessionExists(config.flowId, id, scopeOf(req))) ? id : undefined;
-  };
-
-  // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
-  const listData = async (req: Request, source: Record<string, unknown>, urls = urlsFor(req)) => {
-    const { query, cursor } = listParamsFrom(source, config.pageSize);
-    const page = await service.listPage(query, scopeOf(req));
-    return {
-      page,
-      cursor: cursorWithin(page, cursor),
-      // Only the rows of this page can carry the Active badge, and the page holds only the caller's own rows.
-      activeSessionId: req.session.activeSessionId,
-      columns: config.columns,
-      urls: { ...urls, state: listStateQuery(page) },
-      csrfToken: csrfTokenFor(req),
-      now: new Date(),
-    };
-  };
-
-  // Without JavaScript, Rename and Delete are links to the page with `?rename=<id>` or `?delete=<id>`, which renders
-  // that dialog open. An id that is malformed or not the caller's opens nothing.
-  const openDialogFor = async (req: Request): Promise<OpenDialog | undefined> => {
-    for (const kind of ["rename", "delete"] as const) {
-      const sessionId = req.query[kind];
-      if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
-      const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
-      if (item) return { kind, session: { sessionId, label: item.displayLabel } };
-    }
-    return undefined;
-  };
-
-  const renderListResponse = async (req: Request, res: Response, notice?: Notice) => {
-    const data = await listData(req, { ...req.query, ...req.body });
-    const context = views.context();
-    sendHtml(res, renderView(context.views.list(data, context)) + (notice ? renderView(noticesView({ notice, oob: true }, context)) : ""));
-  };
-
-  const finish = async (req: Request, res: Response, notice: Notice) => {
-    // Without JavaScript the notice waits in the session for the page the 303 leads to, which shows it once.
-    if (!isHtmx(req)) req.session.workflowSessionsFlash = notice;
-    await saveSession(req);
-    if (isHtmx(req)) await renderListResponse(req, res, notice);
-    // Without JavaScript, back to the list as it was: the dialog's form carries its state in the action's query.
-    else res.redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
-  };
 
   const router = express.Router();
-  const onlyGet = methodNotAllowed("GET, HEAD");
-  const onlyPost = methodNotAllowed("POST");
   // Each route of the manager, and only those, carries the security headers and needs express-session and the
   // views: with `prefix: ""` a prefix-wide `router.use("/")` would reach every route of the host.
-  const route = (path: string) => router.route(path).all(headers, requireExpressSession, views.ready);
+  const route = (path: string, method: "get" | "post", ...handlers: Array<Handler | Handler[]>): void => {
+    router
+      .route(path)
+      .all(headers, requireExpressSession, views.ready)
+      [method](handlers.flat().map(forwardRejection))
+      .all(methodNotAllowed(method === "get" ? "GET, HEAD" : "POST"));
+  };
 
-  // The asset name is compared as sent, never decoded: `%` or any malformed escape is simply no asset (404).
-  router.use(`${prefix}/assets`, function serveAsset(req, res, next) {
-    if (req.method !== "GET" && req.method !== "HEAD") return next();
-    const asset = assets.get(req.path.slice(1));
-    if (!asset) return next();
-    headers(req, res, () => res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body));
-  });
-
-  route(pagePath).get(handle(async function showPage(req, res) {
-    const data = await listData(req, req.query);
-    const notice = req.session.workflowSessionsFlash;
-    if (notice) {
-      delete req.session.workflowSessionsFlash;
-      await saveSession(req);
-    }
-    const context = views.context();
-    const content = context.views.page({ title: config.title, ...data, notice, dialog: await openDialogFor(req) }, context);
-    sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
-  })).all(onlyGet);
-
-  route(`${prefix}/list`).get(handle(async function showList(req, res) {
-    // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same list;
-    // the windows that scrolling fetches replace the address rather than push one history entry each.
-    const { query } = listParamsFrom(req.query, config.pageSize);
-    if (isHtmx(req)) res.set(req.get("EWS-Window") === "scroll" ? "HX-Replace-Url" : "HX-Push-Url", withListState(urlsFor(req).page, listStateQuery(query)));
-    await renderListResponse(req, res);
-  })).all(onlyGet);
-
-  route(`${prefix}/create`).post(form, csrf, handle(async function createSession(req, res) {
-    const scope = scopeOf(req);
-    const sessionId = await service.create(singleField(req.body, "label"), scope);
-    req.session.activeSessionId = sessionId;
-    const item = await service.getItem(sessionId, scope);
-    await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
-  })).all(onlyPost);
-
-  route(`${prefix}/rename`).post(form, csrf, handle(async function renameSession(req, res) {
-    const scope = scopeOf(req);
-    const sessionId = sessionIdFrom(req);
-    const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
-    await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
-  })).all(onlyPost);
-
-  route(`${prefix}/delete`).post(form, csrf, handle(async function deleteSession(req, res) {
-    const scope = scopeOf(req);
-    const sessionId = sessionIdFrom(req);
-    const { displayLabel } = await service.getItem(sessionId, scope);
-    // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-    const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope);
-    if (nextActive === undefined) delete req.session.activeSessionId;
-    else req.session.activeSessionId = nextActive;
-    await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
-  })).all(onlyPost);
-
-  route(`${prefix}/resume`).post(form, csrf, handle(async function resumeSession(req, res) {
-    const scope = scopeOf(req);
-    const sessionId = sessionIdFrom(req);
-    await service.requireSession(sessionId, scope);
-    req.session.activeSessionId = sessionId;
-    await saveSession(req);
-    if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
-    else res.redirect(303, config.workflowUrl);
-  })).all(onlyPost);
-
+  router.use(`${prefix}/assets`, assetRoute(assets, headers));
+  route(prefix || "/", "get", list.showPage);
+  route(`${prefix}/list`, "get", list.showList);
+  route(`${prefix}/create`, "post", form, csrf, actions.createSession);
+  route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
+  route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);
+  route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
-  router.use(createErrorHandler(config, urlsFor, views.context));
+  router.use(createErrorHandler(config, context.urlsFor, views.context));
 
   return Object.assign(router, {
     async renderList(req: Request, { mountPath = "", query = {} }: RenderListOptions = {}): Promise<string> {
       if (!req?.session) {
         throw new ConfigurationError("renderList(req) needs express-session on the request: mount app.use(session(...)) before the route that calls it.");
       }
-      await views.loaded();
-      const context = views.context();
-      return renderView(context.views.list(await listData(req, query, urlsAt(mountPath)), context));
+      return list.renderList(req, mountPath, query);
     },
     async activeSessionOf(req: Request): Promise<string | undefined> {
       if (!req?.session) {
         throw new ConfigurationError("activeSessionOf(req) needs express-session on the request: mount app.use(session(...)) before the route that calls it.");
       }
-      return activeSessionOf(req);
+      return context.activeSessionOf(req);
     },
   });
+}
+
+/** A route's handler or middleware: a plain function, or an async one whose rejection is an error for `next()`. */
+type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
+
+/**
+ * Adapts a handler so that a promise it returns which rejects goes to `next(error)`: Express 5 does this itself, but
+ * Express 4, which the package also supports, does not. Applied once, by `route()`, to every handler it registers, so
+ * the handlers stay plain named async functions (the adapter keeps the name, for stack traces).
+ */
+function forwardRejection(handler: Handler): RequestHandler {
+  const adapted: RequestHandler = (req, res, next) => {
+    const result = handler(req, res, next);
+    if (result instanceof Promise) result.catch(next);
+  };
+  Object.defineProperty(adapted, "name", { value: handler.name });
+  return adapted;
 }
 
 /**
  * The views the routes render with. A folder of overrides loads in the background from setup on; until it has,
  * `ready` holds requests, and once it has failed, `ready` answers every request with the (logged) error.
  */
-function viewLoader(config: ResolvedOptions) {
+function viewLoader(config: ResolvedOptions): ViewLoader & { ready: RequestHandler } {
   // The folder resolves (from the current directory) and the overrides are validated here, at setup.
   const folder = typeof config.views === "string" || config.views instanceof URL ? folderPath(config.views) : undefined;
   let context: ViewContext | undefined = folder === undefined ? contextOf(validateViewOverrides(config.views)) : undefined;
@@ -300,43 +186,4 @@ function methodNotAllowed(allow: string): RequestHandler {
   return function rejectMethod(req, _res, next) {
     next(new MethodNotAllowedError(req.method, allow));
   };
-}
-
-function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  const wrapped = (req: Request, res: Response, next: NextFunction) => {
-    fn(req, res).catch(next);
-  };
-  Object.defineProperty(wrapped, "name", { value: fn.name });
-  return wrapped;
-}
-
-function singleField(body: unknown, name: string): string | undefined {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new InvalidInputError(`Send the field "${name}" once, as text.`);
-  return value;
-}
-
-function sessionIdFrom(req: Request): string {
-  const sessionId = singleField(req.body, "session_id")?.trim();
-  if (!sessionId) throw new InvalidInputError("The field session_id is required.");
-  if (!SESSION_ID_PATTERN.test(sessionId)) throw new InvalidInputError("The field session_id is not a valid session id.");
-  return sessionId;
-}
-
-// The cursor stays on its row; after a delete at the end it falls on the nearest row left.
-function cursorWithin(page: SessionPage, cursor: number | undefined): number {
-  if (page.total === 0) return 0;
-  return Math.min(cursor ?? page.offset, page.total - 1);
-}
-
-// The list is never cached (no-store), so it skips res.send()'s ETag: hashing 100 KB of rows on every request is
-// pure cost. The body is encoded once, with its length, rather than measured and then encoded as a chunk.
-function sendHtml(res: Response, body: string): void {
-  const bytes = Buffer.from(body);
-  res.set({ "Cache-Control": "no-store", "Content-Length": String(bytes.length) }).type("html").end(bytes);
-}
-
-function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }

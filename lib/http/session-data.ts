@@ -1,3 +1,4 @@
+import type { Request } from "express";
 import "express-session";
 
 declare module "express-session" {
@@ -12,4 +13,12 @@ declare module "express-session" {
      */
     workflowSessionsFlash?: { kind: "success" | "error" | "info"; message: string };
   }
+}
+
+/** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+
+/** Saves `req.session` now, so the response that follows (a redirect, a list) is sent after its store has it. */
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }

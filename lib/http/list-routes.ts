@@ -1,0 +1,96 @@
+import type { Request, Response } from "express";
+import { noticesView } from "../../views/notice.js";
+import type { ListViewData, ManagerUrls, Notice, OpenDialog } from "../../views/view-data.js";
+import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
+import { renderView } from "../render/render-view.js";
+import type { SessionPage } from "../service/list-page.js";
+import { csrfTokenFor } from "./csrf.js";
+import { isHtmx } from "./error-handler.js";
+import { sendHtml } from "./html-response.js";
+import type { RouteContext } from "./route-context.js";
+import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
+
+/** The handlers that show the list: the manager page, the `/list` fragment, and the list the host renders itself. */
+export interface ListRoutes {
+  /** `GET {prefix}`: the whole page, with the one-time notice and a dialog opened by `?rename=` or `?delete=`. */
+  showPage(req: Request, res: Response): Promise<void>;
+  /** `GET {prefix}/list`: the list fragment, which htmx swaps in; it sets the address bar to the page's URL. */
+  showList(req: Request, res: Response): Promise<void>;
+  /** Answers with the list as the request's query and form ask for it, followed by `notice` out of band. */
+  sendList(req: Request, res: Response, notice?: Notice): Promise<void>;
+  /** The list fragment for `req` as a router mounted at `mountPath` would render it (`renderList()`). */
+  renderList(req: Request, mountPath: string, query: Record<string, unknown>): Promise<string>;
+}
+
+/** Builds the list's handlers over one manager's {@link RouteContext}. */
+export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }: RouteContext): ListRoutes {
+  // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
+  const listData = async (req: Request, source: Record<string, unknown>, urls: ManagerUrls = urlsFor(req)): Promise<ListViewData> => {
+    const { query, cursor } = listParamsFrom(source, config.pageSize);
+    const page = await service.listPage(query, scopeOf(req));
+    return {
+      page,
+      cursor: cursorWithin(page, cursor),
+      // Only the rows of this page can carry the Active badge, and the page holds only the caller's own rows.
+      activeSessionId: req.session.activeSessionId,
+      columns: config.columns,
+      urls: { ...urls, state: listStateQuery(page) },
+      csrfToken: csrfTokenFor(req),
+      now: new Date(),
+    };
+  };
+
+  // Without JavaScript, Rename and Delete are links to the page with `?rename=<id>` or `?delete=<id>`, which renders
+  // that dialog open. An id that is malformed or not the caller's opens nothing.
+  const openDialogFor = async (req: Request): Promise<OpenDialog | undefined> => {
+    for (const kind of ["rename", "delete"] as const) {
+      const sessionId = req.query[kind];
+      if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
+      const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
+      if (item) return { kind, session: { sessionId, label: item.displayLabel } };
+    }
+    return undefined;
+  };
+
+  async function sendList(req: Request, res: Response, notice?: Notice): Promise<void> {
+    const data = await listData(req, { ...req.query, ...req.body });
+    const context = views.context();
+    sendHtml(res, renderView(context.views.list(data, context)) + (notice ? renderView(noticesView({ notice, oob: true }, context)) : ""));
+  }
+
+  return {
+    async showPage(req, res) {
+      const data = await listData(req, req.query);
+      const notice = req.session.workflowSessionsFlash;
+      if (notice) {
+        delete req.session.workflowSessionsFlash;
+        await saveSession(req);
+      }
+      const context = views.context();
+      const content = context.views.page({ title: config.title, ...data, notice, dialog: await openDialogFor(req) }, context);
+      sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
+    },
+
+    async showList(req, res) {
+      // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same
+      // list; the windows that scrolling fetches replace the address rather than push one history entry each.
+      const { query } = listParamsFrom(req.query, config.pageSize);
+      if (isHtmx(req)) res.set(req.get("EWS-Window") === "scroll" ? "HX-Replace-Url" : "HX-Push-Url", withListState(urlsFor(req).page, listStateQuery(query)));
+      await sendList(req, res);
+    },
+
+    sendList,
+
+    async renderList(req, mountPath, query) {
+      await views.loaded();
+      const context = views.context();
+      return renderView(context.views.list(await listData(req, query, urlsAt(mountPath)), context));
+    },
+  };
+}
+
+// The cursor stays on its row; after a delete at the end it falls on the nearest row left.
+function cursorWithin(page: SessionPage, cursor: number | undefined): number {
+  if (page.total === 0) return 0;
+  return Math.min(cursor ?? page.offset, page.total - 1);
+}

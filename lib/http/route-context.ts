@@ -1,0 +1,75 @@
+import type { Request } from "express";
+import type { ManagerUrls } from "../../views/view-data.js";
+import type { ViewContext } from "../../views/view-set.js";
+import { NotSignedInError } from "../errors.js";
+import type { ResolvedOptions } from "../options.js";
+import type { SessionService } from "../service/session-service.js";
+import type { SessionScope } from "../store/workflow-store.js";
+import { SESSION_ID_PATTERN } from "./session-data.js";
+
+/** The views the routes render with, once a folder of overrides has loaded (see `createSessionManager()`). */
+export interface ViewLoader {
+  /** Resolves once the views are ready; rejects with the `ConfigurationError` the folder failed with. */
+  loaded(): Promise<void>;
+  /** The views to render with now: the built-in ones until (or unless) the overrides have loaded. */
+  context(): ViewContext;
+}
+
+/** What every route module of one manager shares: its options, its service and views, and who a request acts for. */
+export interface RouteContext {
+  readonly config: ResolvedOptions;
+  readonly service: SessionService;
+  readonly views: ViewLoader;
+  /** The manager's URLs as seen from a router mounted at `mountPath`. */
+  urlsAt(mountPath: string): ManagerUrls;
+  /** The manager's URLs for `req`, from the path the router is mounted at. */
+  urlsFor(req: Request): ManagerUrls;
+  /** The sessions `req` may see: all, or with the `owner` option only its owner's; throws `NotSignedInError` without one. */
+  scopeOf(req: Request): SessionScope;
+  /** `req.session`'s active session when it is still one of the caller's own sessions of this flow. */
+  activeSessionOf(req: Request): Promise<string | undefined>;
+}
+
+/** Builds the {@link RouteContext} of one manager. */
+export function createRouteContext(config: ResolvedOptions, service: SessionService, views: ViewLoader): RouteContext {
+  const { prefix } = config;
+  const urlsAt = (mountPath: string): ManagerUrls => {
+    const base = `${mountPath}${prefix}`;
+    return {
+      page: base || "/",
+      list: `${base}/list`,
+      create: `${base}/create`,
+      rename: `${base}/rename`,
+      delete: `${base}/delete`,
+      resume: `${base}/resume`,
+      assets: `${base}/assets`,
+      state: "",
+    };
+  };
+  const ownerOf = (req: Request): string | undefined => {
+    const owner = config.owner?.(req);
+    return typeof owner === "string" && owner !== "" ? owner : undefined;
+  };
+  const scopeOf = (req: Request): SessionScope => {
+    if (!config.owner) return {};
+    const owner = ownerOf(req);
+    if (owner === undefined) throw new NotSignedInError();
+    return { owner };
+  };
+  return {
+    config,
+    service,
+    views,
+    urlsAt,
+    urlsFor: (req) => urlsAt(req.baseUrl),
+    scopeOf,
+    // req.session.activeSessionId is only a pointer the visitor's cookie carries: it may name a deleted session, or
+    // another owner's after a second sign-in on the same express-session. Only the caller's own counts.
+    async activeSessionOf(req) {
+      const id = req.session.activeSessionId;
+      if (typeof id !== "string" || !SESSION_ID_PATTERN.test(id)) return undefined;
+      if (config.owner && ownerOf(req) === undefined) return undefined;
+      return (await config.store.sessionExists(config.flowId, id, scopeOf(req))) ? id : undefined;
+    },
+  };
+}
