@@ -88,6 +88,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       delete: `${base}/delete`,
       resume: `${base}/resume`,
       assets: `${base}/assets`,
+      assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",
     };
   };
@@ -167,9 +168,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   // The asset name is compared as sent, never decoded: `%` or any malformed escape is simply no asset (404).
   router.use(`${prefix}/assets`, function serveAsset(req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
-    const asset = assets.get(req.path.slice(1));
+    // A content-hashed name is immutable; an old or unknown hash is no asset (404), as is any other name.
+    const asset = assets.byName.get(req.path.slice(1));
     if (!asset) return next();
-    headers(req, res, () => res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body));
+    headers(req, res, () => res.set("Cache-Control", asset.cacheControl).type(asset.contentType).send(asset.body));
   });
 
   route(pagePath).get(handle(async function showPage(req, res) {
