@@ -18,6 +18,7 @@ export {
 } from "../views/view-set.js";
 export type { ListViewData, ManagerUrls, Notice, PageViewData, RowViewData } from "../views/view-data.js";
 export { withListState } from "../views/list-url.js";
+export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
 export type { LayoutViewData } from "../views/layout.js";
 export type { ToolbarViewData } from "../views/toolbar.js";
 export type { EmptyViewData } from "../views/empty.js";

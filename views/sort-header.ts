@@ -3,6 +3,7 @@ import { defaultDescending, SORT_PARAMS, type SortParam } from "../lib/list-stat
 import type { SessionPage } from "../lib/service/session-service.js";
 import { listUrl } from "./list-url.js";
 import type { ManagerUrls } from "./view-data.js";
+import { SELECTORS } from "./dom-contract.js";
 
 /** What a sortable column header receives. */
 export interface SortHeaderViewData {
@@ -30,7 +31,7 @@ export function sortHeaderView({ label, sort, page, urls, className = "" }: Sort
       class="ews-sort inline-flex items-center gap-1 hover:underline"
       href=${listUrl(urls.page, target)}
       hx-get=${listUrl(urls.list, target)}
-      hx-target="#ews-list"
+      hx-target=${SELECTORS.list}
       hx-swap="outerHTML"
       data-sort=${sort}
       >${label}<span class="w-3 text-primary" aria-hidden="true">${arrow}</span></a
