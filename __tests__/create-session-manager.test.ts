@@ -75,7 +75,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       expect(rowIds(res.text)[0]).toBe(NEWEST);
       expect(res.text).toContain('id="ews-rename-dialog"');
       expect(res.text).toContain('id="ews-delete-dialog"');
-      expect(res.text).toContain(`${P}/assets/htmx.min.js`);
+      expect(res.text).toMatch(new RegExp(`src="${P}/assets/htmx\\.min\\.[0-9a-f]{10}\\.js"`));
     });
 
     it("shows each column: label, step title, host columns, relative time with the absolute one on hover, and size", async () => {
@@ -122,8 +122,9 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       const res = await request(buildApp({ store }, "/admin")).get(`/admin${P}`).expect(200);
       expect(res.text).toContain(`hx-post="/admin${P}/create"`);
       expect(res.text).toContain(`action="/admin${P}/resume"`);
-      expect(res.text).toContain(`href="/admin${P}/assets/app.css"`);
-      await request(buildApp({ store }, "/admin")).get(`/admin${P}/assets/app.css`).expect(200).expect("Content-Type", /css/);
+      const css = /href="(\/admin[^"]*\/assets\/app\.[0-9a-f]{10}\.css)"/.exec(res.text)?.[1];
+      expect(css).toMatch(new RegExp(`^/admin${P}/assets/`));
+      await request(buildApp({ store }, "/admin")).get(css!).expect(200).expect("Content-Type", /css/);
     });
 
     it("pages through the sessions with offset", async () => {
@@ -164,6 +165,27 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       const { agent } = await fixtureApp();
       const res = await agent.get(`${P}/assets/${file}`).expect(200).expect("Content-Type", type);
       expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    });
+
+    it("links each asset from the page by a content-hashed name, served immutable for a year", async () => {
+      const { agent } = await fixtureApp();
+      const page = await agent.get(P).expect(200);
+      const links = [...page.text.matchAll(/\s(?:href|src)="([^"]*\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+      expect(links.map((link) => link.replace(/\.[0-9a-f]{10}\./, ".<hash>.")).sort()).toEqual(
+        ["app.<hash>.css", "client.<hash>.js", "htmx.min.<hash>.js"].map((file) => `${P}/assets/${file}`),
+      );
+      for (const link of links) {
+        const hashed = await agent.get(link).expect(200).expect("Cache-Control", "public, max-age=31536000, immutable");
+        const plain = await agent.get(link.replace(/\.[0-9a-f]{10}\./, ".")).expect(200).expect("Cache-Control", "no-cache");
+        expect(hashed.text).toBe(plain.text);
+        expect(hashed.headers["content-type"]).toBe(plain.headers["content-type"]);
+      }
+    });
+
+    it("404s an old or unknown hash, so a stale page never gets another version under the name it asked for", async () => {
+      const { agent } = await fixtureApp();
+      await agent.get(`${P}/assets/app.0000000000.css`).expect(404);
+      await agent.get(`${P}/assets/client.ffffffffff.js`).expect(404);
     });
 
     it("404s other files", async () => {

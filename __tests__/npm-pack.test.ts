@@ -78,7 +78,7 @@ describe("npm pack on a fresh clone", () => {
     const views = readdirSync(join(ROOT, "views")).filter((file) => file.endsWith(".ts")).map((file) => file.replace(/\.ts$/, ""));
     expect(views.length).toBeGreaterThan(0);
     expect(packed.files).toEqual(expect.arrayContaining(views.flatMap((view) => [`dist/views/${view}.js`, `dist/views/${view}.d.ts`])));
-    expect(packed.files).toEqual(expect.arrayContaining(["dist/public/app.css", "public/client.js"]));
+    expect(packed.files).toEqual(expect.arrayContaining(["dist/public/app.css", "dist/public/client.js"]));
   });
 
   it("holds no tests, fixtures, demo or benchmark", () => {

@@ -8,7 +8,7 @@ describe("the built package", () => {
   it("is importable by name from plain Node, and serves a page with its built CSS", () => {
     const out = execFileSync(process.execPath, [join(ROOT, "__tests__", "consumer", "consumer.mjs")], { cwd: ROOT, encoding: "utf8" });
     const result = JSON.parse(out.trim().split("\n").pop()!);
-    expect(result.exports).toEqual(expect.arrayContaining(["createSessionManager", "createWorkflowStore", "WorkflowStore", "SessionManagerError", "loadViewOverrides", "builtInViews", "VIEW_FILE_NAMES"]));
+    expect(result.exports).toEqual(expect.arrayContaining(["createSessionManager", "createWorkflowStore", "WorkflowStore", "SessionManagerError", "loadViewOverrides", "builtInViews", "VIEW_FILE_NAMES", "checkViewContract"]));
     expect(result.listed).toBe(true);
     expect(result.css).toBe(200);
   });

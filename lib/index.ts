@@ -25,6 +25,7 @@ export type {
   ToolbarViewData,
 } from "../views/view-data.js";
 export { withListState } from "./list-state.js";
+export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,

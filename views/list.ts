@@ -4,6 +4,7 @@ import { listUrl, sortParamOf } from "../lib/list-state.js";
 import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
+import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -25,10 +26,10 @@ export function listView(data: ListViewData, context: ViewContext) {
   const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
   const columnCount = columns.length + 6;
   const pageLink = (offset: number, text: string) =>
-    html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target="#ews-list" hx-swap="outerHTML">${text}</a>`;
-  return html`<section id="ews-list"
+    html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target=${SELECTORS.list} hx-swap="outerHTML">${text}</a>`;
+  return html`<section id=${IDS.list}
     class="card bg-base-100 shadow-sm"
-    hx-sync="#ews-main:replace"
+    hx-sync=${`${SELECTORS.main}:replace`}
     aria-label="Sessions"
     data-list-url=${urls.list}
     data-offset=${page.offset}
@@ -50,7 +51,7 @@ export function listView(data: ListViewData, context: ViewContext) {
       ? page.search === ""
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
         : views.noMatches({ search: page.search }, context)
-      : html`<div id="ews-viewport" class="ews-viewport max-h-[70vh] overflow-auto">
+      : html`<div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>
               <thead>
                 <tr aria-rowindex="1">
@@ -64,7 +65,7 @@ export function listView(data: ListViewData, context: ViewContext) {
                 </tr>
               </thead>
               <tbody hx-boost="true" hx-sync="this:drop">
-                <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
+                <tr class=${SPACER_CLASS} data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
                 ${page.items.map((item, i) =>
                   views.row({
                     item,
@@ -77,7 +78,7 @@ export function listView(data: ListViewData, context: ViewContext) {
                     now: data.now,
                   }, context),
                 )}
-                <tr class="ews-spacer" data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
+                <tr class=${SPACER_CLASS} data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>
               </tbody>
             </table>
           </div>

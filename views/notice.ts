@@ -3,6 +3,7 @@ import { nothing } from "lit-html";
 import { icons } from "./icons.js";
 import type { Notice } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
+import { IDS } from "./dom-contract.js";
 
 const ALERT_CLASS: Record<Notice["kind"], string> = {
   success: "alert alert-success",
@@ -23,7 +24,7 @@ export function noticeView({ kind, message }: Notice) {
  * inside comes from `context.views.notice`.
  */
 export function noticesView({ notice, oob = false }: { notice?: Notice | undefined; oob?: boolean }, context: ViewContext) {
-  return html`<div id="ews-alerts" class="toast toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
+  return html`<div id=${IDS.alerts} class="toast toast-end z-50" aria-live="polite" hx-swap-oob=${oob ? "true" : nothing}>
     ${notice ? context.views.notice(notice, context) : ""}
   </div>`;
 }

@@ -4,6 +4,7 @@ import { icons } from "./icons.js";
 import { noticesView } from "./notice.js";
 import type { PageViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
+import { ACTIONS, IDS } from "./dom-contract.js";
 
 const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
   [html`↑ ↓`, "move"],
@@ -29,11 +30,11 @@ export function pageView(data: PageViewData, context: ViewContext) {
       ${icons.layers("size-7 text-primary")}
       <h1 class="text-2xl font-bold">${data.title}</h1>
       <span class="htmx-indicator loading loading-spinner loading-sm ms-auto" id="ews-indicator" role="status" aria-label="Loading"></span>
-      <button type="button" class="btn btn-ghost btn-sm btn-square" data-action="toggle-theme" data-needs-script hidden aria-label="Switch between light and dark theme" title="Theme">
+      <button type="button" class="btn btn-ghost btn-sm btn-square" data-action=${ACTIONS.toggleTheme} data-needs-script hidden aria-label="Switch between light and dark theme" title="Theme">
         ${icons.theme()}
       </button>
     </header>
-    <main id="ews-main" class="flex flex-col gap-4">
+    <main id=${IDS.main} class="flex flex-col gap-4">
       ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
       ${noticesView({ notice: data.notice }, context)}
       ${views.list(data, context)}

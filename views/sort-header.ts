@@ -2,6 +2,7 @@ import { html } from "@lit-labs/ssr";
 import { defaultDescending, listUrl, SORT_PARAMS, type SortParam } from "../lib/list-state.js";
 import type { SessionPage } from "../lib/session-types.js";
 import type { ManagerUrls } from "./view-data.js";
+import { SELECTORS } from "./dom-contract.js";
 
 /** What a sortable column header receives. */
 export interface SortHeaderViewData {
@@ -29,7 +30,7 @@ export function sortHeaderView({ label, sort, page, urls, className = "" }: Sort
       class="ews-sort inline-flex items-center gap-1 hover:underline"
       href=${listUrl(urls.page, target)}
       hx-get=${listUrl(urls.list, target)}
-      hx-target="#ews-list"
+      hx-target=${SELECTORS.list}
       hx-swap="outerHTML"
       data-sort=${sort}
       >${label}<span class="w-3 text-primary" aria-hidden="true">${arrow}</span></a

@@ -3,6 +3,7 @@ import { MAX_SEARCH_LENGTH, sortParamOf } from "../lib/list-state.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { icons } from "./icons.js";
 import type { ToolbarViewData } from "./view-data.js";
+import { ACTIONS, ROLES, SELECTORS } from "./dom-contract.js";
 
 /**
  * The bar above the list: the search box and the New Session button. It sits outside `#ews-list`, so typing is
@@ -11,7 +12,7 @@ import type { ToolbarViewData } from "./view-data.js";
  */
 export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
   return html`<div class="flex flex-wrap items-center justify-between gap-3">
-    <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target="#ews-list" hx-swap="outerHTML" hx-sync="#ews-main:replace">
+    <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-sync=${`${SELECTORS.main}:replace`}>
       <input type="hidden" name="sort" value=${sortParamOf(page.orderBy)} />
       <input type="hidden" name="dir" value=${page.descending ? "desc" : "asc"} />
       <label class="input input-sm w-full max-w-md">
@@ -25,18 +26,18 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
           autocomplete="off"
           spellcheck="false"
           placeholder="Search stored labels and ids"
-          data-role="search"
+          data-role=${ROLES.search}
           hx-get=${urls.list}
           hx-trigger="input changed delay:250ms, search"
-          hx-target="#ews-list"
+          hx-target=${SELECTORS.list}
           hx-swap="outerHTML"
         />
         <kbd class="ews-shortcuts kbd kbd-sm" aria-hidden="true">/</kbd>
       </label>
     </form>
-    <form method="post" action=${urls.create} hx-post=${urls.create} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button">
+    <form method="post" action=${urls.create} hx-post=${urls.create} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
       ${csrfFieldView(csrfToken)}
-      <button type="submit" class="btn btn-primary btn-sm" data-action="create" aria-keyshortcuts="n">${icons.plus()} New Session</button>
+      <button type="submit" class="btn btn-primary btn-sm" data-action=${ACTIONS.create} aria-keyshortcuts="n">${icons.plus()} New Session</button>
     </form>
   </div>`;
 }

@@ -14,14 +14,29 @@ export interface ManagerUrls {
   delete: string;
   /** POST: resume a session (`session_id`). */
   resume: string;
-  /** The folder the CSS and scripts are served from. */
+  /**
+   * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
+   * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.
+   */
   assets: string;
+  /** The content-hashed asset URLs, served `Cache-Control: public, max-age=31536000, immutable`. */
+  assetUrls?: AssetUrls | undefined;
   /**
    * The query string of the list as it is shown (order, search and window, without defaults), e.g.
    * `sort=label&dir=asc&offset=50`; empty for the first window newest first. Links and forms that work without
    * JavaScript carry it (see `withListState()`), so Rename, Delete and Cancel come back to the same list.
    */
   state: string;
+}
+
+/** The content-hashed URLs of the manager's assets, e.g. `/sessions/assets/app.3f2a9c1b0d.css`. */
+export interface AssetUrls {
+  /** The stylesheet. */
+  styles: string;
+  /** htmx. */
+  htmx: string;
+  /** The client script. */
+  client: string;
 }
 
 /** A message shown above the list after an action. */

@@ -74,7 +74,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const service = new SessionService({ store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger });
   const assets = loadAssets();
   const views = viewLoader(config);
-  const context = createRouteContext(config, service, views);
+  const context = createRouteContext(config, service, views, assets);
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
   const form = formBody();

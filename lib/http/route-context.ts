@@ -6,6 +6,7 @@ import type { ResolvedOptions } from "../options.js";
 import type { SessionService } from "../service/session-service.js";
 import type { SessionScope } from "../store/workflow-store.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
+import type { AssetCatalog } from "./assets.js";
 
 /** The views the routes render with, once a folder of overrides has loaded (see `createSessionManager()`). */
 export interface ViewLoader {
@@ -31,7 +32,7 @@ export interface RouteContext {
 }
 
 /** Builds the {@link RouteContext} of one manager. */
-export function createRouteContext(config: ResolvedOptions, service: SessionService, views: ViewLoader): RouteContext {
+export function createRouteContext(config: ResolvedOptions, service: SessionService, views: ViewLoader, assets: AssetCatalog): RouteContext {
   const { prefix } = config;
   const urlsAt = (mountPath: string): ManagerUrls => {
     const base = `${mountPath}${prefix}`;
@@ -43,6 +44,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       delete: `${base}/delete`,
       resume: `${base}/resume`,
       assets: `${base}/assets`,
+      assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",
     };
   };

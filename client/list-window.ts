@@ -1,0 +1,169 @@
+// The windowed list: a virtual scroller backed by the server. The spacer rows stand for the rows outside the
+// window; scrolling past the window, or moving the cursor out of it, fetches the window around it. The window,
+// order, search and cursor live in the #ews-list data-* attributes and travel in every request.
+import { ATTRS, IDS, SPACER_CLASS, WINDOW_HEADER, WINDOW_SCROLL } from "../views/dom-contract.js";
+import { elementOf, indexOf, list, listNumber, rowAt, rowHeight, rowOf, rowWithId, selectedRow, viewport } from "./dom.js";
+
+/** What the other modules may ask of the list. */
+export interface ListWindow {
+  /** Moves the keyboard cursor; a row outside the window brings the window that holds it. */
+  setCursor(index: number): void;
+  /** After the next swap, put the cursor on this session's row (a rename can move it); null forgets it. */
+  followSession(sessionId: string | null): void;
+}
+
+/** What the list looked like just before htmx replaced it, to keep the scroll position. */
+interface BeforeSwap {
+  offset: number;
+  scrollTop: number;
+  keep: boolean;
+}
+
+const SCROLL_SETTLE_MS = 60;
+
+function layout(): void {
+  const height = rowHeight();
+  document.querySelectorAll<HTMLElement>(`#${IDS.list} tr.${SPACER_CLASS}`).forEach((spacer) => {
+    spacer.style.height = `${height * Number(spacer.getAttribute(ATTRS.spacerRows) || 0)}px`;
+  });
+}
+
+// Brings a row into view by scrolling the list vertically only (scrollIntoView would also scroll sideways).
+function scrollToRow(row: HTMLElement): void {
+  const box = viewport();
+  if (!box) return;
+  const head = box.querySelector<HTMLElement>("thead");
+  const top = row.offsetTop - (head ? head.offsetHeight : 0);
+  const bottom = row.offsetTop + row.offsetHeight - box.clientHeight;
+  if (box.scrollTop > top) box.scrollTop = top;
+  else if (box.scrollTop < bottom) box.scrollTop = bottom;
+}
+
+function markSelected(row: HTMLElement): void {
+  document.querySelectorAll(`#${IDS.list} tr[aria-selected="true"]`).forEach((other) => {
+    if (other !== row) other.setAttribute("aria-selected", "false");
+  });
+  row.setAttribute("aria-selected", "true");
+}
+
+function loadWindow(offset: number, cursor: number | null): void {
+  const element = list();
+  const htmx = window.htmx;
+  if (!element || !htmx || !element.dataset.listUrl) return;
+  const values = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor) };
+  // The list is the source, so the request syncs as its hx-sync says: the newest read of the list wins.
+  void htmx.ajax("GET", element.dataset.listUrl, { source: element, target: `#${IDS.list}`, swap: "outerHTML", values, headers: { [WINDOW_HEADER]: WINDOW_SCROLL } });
+}
+
+/** Lays out the list as on load: spacers sized, the window's first row (or the cursor's row) in view. */
+function start(): void {
+  layout();
+  const box = viewport();
+  const height = rowHeight();
+  if (box && height) box.scrollTop = listNumber("offset") * height;
+  const row = selectedRow();
+  if (row && listNumber("offset") > 0) scrollToRow(row);
+}
+
+/** Starts the list window; its state lives in this closure. */
+export function initListWindow(): ListWindow {
+  let before: BeforeSwap | null = null;
+  // Where the cursor should land once the window that holds it arrives, by index and (after a rename) by session.
+  let pendingCursor: number | null = null;
+  let pendingSessionId: string | null = null;
+  let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function setCursor(wanted: number): void {
+    const element = list();
+    const total = listNumber("total");
+    if (!element || total === 0) return;
+    const index = Math.max(0, Math.min(total - 1, wanted));
+    element.dataset.cursor = String(index);
+    const row = rowAt(index);
+    if (!row) {
+      const limit = listNumber("limit");
+      pendingCursor = index;
+      loadWindow(Math.max(0, Math.min(total - limit, index - Math.floor(limit / 2))), index);
+      return;
+    }
+    markSelected(row);
+    scrollToRow(row);
+  }
+
+  function onScroll(): void {
+    const box = viewport();
+    const height = rowHeight();
+    if (!box || !height) return;
+    const total = listNumber("total");
+    const offset = listNumber("offset");
+    const limit = listNumber("limit");
+    const first = Math.min(total - 1, Math.floor(box.scrollTop / height));
+    const visible = Math.ceil(box.clientHeight / height);
+    const last = Math.min(total, first + visible);
+    if (first >= offset && last <= offset + listNumber("count")) return;
+    clearTimeout(scrollTimer);
+    scrollTimer = setTimeout(() => {
+      const startAt = Math.max(0, Math.min(total - limit, first - Math.floor((limit - visible) / 2)));
+      if (startAt !== listNumber("offset")) loadWindow(startAt, null);
+    }, SCROLL_SETTLE_MS);
+  }
+
+  // A new window arrived: size the spacers, then keep the scroll position, or bring the cursor's row into view.
+  function afterSwap(): void {
+    const element = list();
+    if (!before || !element) return;
+    const previous = before;
+    before = null;
+    layout();
+    const box = viewport();
+    const height = rowHeight();
+    // A window fetched by scrolling or by the cursor keeps the scroll position (the spacers put it in place); a
+    // refresh of the same window too; any other window (Next, a new order, a search) shows its first row.
+    if (box && height) box.scrollTop = previous.keep || previous.offset === listNumber("offset") ? previous.scrollTop : listNumber("offset") * height;
+    if (pendingSessionId) {
+      const renamed = rowWithId(pendingSessionId);
+      if (renamed) element.dataset.cursor = String(indexOf(renamed));
+      pendingSessionId = null;
+    }
+    const hadPending = pendingCursor !== null;
+    const cursor = pendingCursor ?? listNumber("cursor");
+    pendingCursor = null;
+    const row = rowAt(cursor);
+    if (!row) return;
+    if (hadPending) setCursor(cursor);
+    else {
+      markSelected(row);
+      element.dataset.cursor = String(cursor);
+    }
+  }
+
+  document.addEventListener("scroll", (event) => {
+    if (event.target === viewport()) onScroll();
+  }, true);
+  document.addEventListener("click", (event) => {
+    const target = elementOf(event.target);
+    const row = target && rowOf(target);
+    if (row) setCursor(indexOf(row));
+  });
+  // Before the list is replaced, remember its window and scroll position.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const detail = (event as CustomEvent<HtmxEventDetail>).detail;
+    if (!detail.xhr || detail.xhr.status >= 400 || !detail.target || detail.target.id !== IDS.list) return;
+    const box = viewport();
+    const headers = detail.requestConfig?.headers ?? {};
+    before = { offset: listNumber("offset"), scrollTop: box ? box.scrollTop : 0, keep: headers[WINDOW_HEADER] === WINDOW_SCROLL };
+  });
+  document.addEventListener("htmx:afterSwap", afterSwap);
+  window.addEventListener("resize", layout);
+  // Back and Forward bring the page from the server again (htmx keeps no history cache): lay it out as on load.
+  document.addEventListener("htmx:historyRestore", start);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  return {
+    setCursor,
+    followSession(sessionId) {
+      pendingSessionId = sessionId;
+    },
+  };
+}

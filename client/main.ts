@@ -1,0 +1,26 @@
+// express-workflow-sessions client: the entry point esbuild bundles into dist/public/client.js. Each module owns its
+// own state; they meet only through the interfaces passed here and the DOM contract (views/dom-contract.ts).
+import { ATTRS } from "../views/dom-contract.js";
+import { initDialogs } from "./dialogs.js";
+import { initFeedback } from "./feedback.js";
+import { initKeyboard } from "./keyboard.js";
+import { initListWindow } from "./list-window.js";
+import { initRequestState } from "./request-state.js";
+import { initTheme } from "./theme.js";
+
+// The theme toggle and the shortcuts legend work only with this script: the page sends them hidden.
+function showScriptOnlyControls(): void {
+  document.querySelectorAll<HTMLElement>(`[${ATTRS.needsScript}]`).forEach((element) => {
+    element.hidden = false;
+  });
+}
+
+initTheme();
+const listWindow = initListWindow();
+const dialogs = initDialogs(listWindow);
+initKeyboard(listWindow, dialogs);
+initRequestState();
+initFeedback();
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
+else showScriptOnlyControls();
+document.addEventListener("htmx:historyRestore", showScriptOnlyControls);

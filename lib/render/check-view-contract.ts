@@ -1,0 +1,154 @@
+import { parse, type DefaultTreeAdapterMap } from "parse5";
+import { ACTIONS, ATTRS, IDS, LIST_DATA, ROLES, SPACER_CLASS } from "../../views/dom-contract.js";
+
+type Node = DefaultTreeAdapterMap["node"];
+type Element = DefaultTreeAdapterMap["element"];
+
+/** Which rendered view `checkViewContract()` reads: the whole page (layout and page), the list fragment, or one row. */
+export type ViewContractKind = "page" | "list" | "row";
+
+/** One thing the client needs that the rendered HTML lacks, and what breaks without it. */
+export interface ContractProblem {
+  /** The view that was checked. */
+  view: ViewContractKind;
+  /** What is missing, e.g. `rows need data-action=resume`. */
+  need: string;
+  /** What stops working without it, e.g. `Enter does not resume`. */
+  breaks: string;
+  /** `need: breaks`, one line for a test's failure message. */
+  message: string;
+}
+
+function elements(root: Node): Element[] {
+  const found: Element[] = [];
+  const walk = (node: Node): void => {
+    if ("tagName" in node) found.push(node);
+    const children = "content" in node && node.tagName === "template" ? node.content.childNodes : "childNodes" in node ? node.childNodes : [];
+    for (const child of children) walk(child);
+  };
+  walk(root);
+  return found;
+}
+
+const attr = (element: Element, name: string): string | undefined => element.attrs.find((a) => a.name === name)?.value;
+const has = (element: Element, name: string): boolean => attr(element, name) !== undefined;
+const byId = (all: Element[], id: string): Element | undefined => all.find((e) => attr(e, "id") === id);
+const withAttr = (all: Element[], name: string, value: string): Element | undefined => all.find((e) => attr(e, name) === value);
+const isSpacer = (row: Element): boolean => (attr(row, "class") ?? "").split(/\s+/).includes(SPACER_CLASS);
+const cellCount = (row: Element): number =>
+  row.childNodes.filter((c): c is Element => "tagName" in c && (c.tagName === "td" || c.tagName === "th")).reduce((n, c) => n + (Number(attr(c, "colspan")) || 1), 0);
+
+function inside(element: Element, tagName: string): boolean {
+  for (let node: Node | null = element.parentNode; node; node = "parentNode" in node ? node.parentNode : null) {
+    if ("tagName" in node && node.tagName === tagName) return true;
+  }
+  return false;
+}
+
+function checkRows(all: Element[], report: (need: string, breaks: string) => void): void {
+  const rows = all.filter((e) => e.tagName === "tr" && !isSpacer(e) && !inside(e, "thead"));
+  if (rows.length === 0) report("a row view renders a <tr>", "the list shows no sessions");
+  const header = all.find((e) => e.tagName === "tr" && inside(e, "thead"));
+  for (const row of rows) {
+    const within = elements(row);
+    if (!has(row, ATTRS.sessionId)) report(`rows need ${ATTRS.sessionId}`, "clicking a row, the dialogs and focus after a dialog cannot find the session");
+    if (!has(row, ATTRS.sessionLabel)) report(`rows need ${ATTRS.sessionLabel}`, "the rename dialog opens empty and the delete dialog names no session");
+    if (!(Number(attr(row, ATTRS.rowIndex)) >= 2)) report(`rows need ${ATTRS.rowIndex} (the row's index in the whole list + 2)`, "the keyboard cursor cannot reach or mark the row, and scrolling loses it");
+    const resume = withAttr(within, ATTRS.action, ACTIONS.resume);
+    if (!resume) report(`rows need ${ATTRS.action}=${ACTIONS.resume}`, "Enter does not resume");
+    else if (!inside(resume, "form")) report(`rows need their ${ATTRS.action}=${ACTIONS.resume} button inside the resume form`, "Resume and Enter send nothing");
+    if (!withAttr(within, ATTRS.action, ACTIONS.rename)) report(`rows need ${ATTRS.action}=${ACTIONS.rename}`, "the row has no Rename, and focus has nowhere to return after the rename dialog");
+    if (!withAttr(within, ATTRS.action, ACTIONS.delete)) report(`rows need ${ATTRS.action}=${ACTIONS.delete}`, "the row has no Delete, and focus has nowhere to return after the delete dialog");
+    if (header && cellCount(row) !== cellCount(header)) {
+      report(`rows need as many cells as the header has columns (${cellCount(header)}, not ${cellCount(row)})`, "the cells sit under the wrong headers");
+    }
+  }
+}
+
+function checkList(all: Element[], report: (need: string, breaks: string) => void): void {
+  const list = byId(all, IDS.list);
+  if (!list) {
+    report(`the list needs id=${IDS.list}`, "sorting, paging, searching and every action have nothing to replace");
+    return;
+  }
+  const why: Record<keyof typeof LIST_DATA, string> = {
+    listUrl: "scrolling and the cursor cannot fetch windows",
+    offset: "the window's place is lost: scrolling, the cursor and actions start from the top",
+    limit: "scrolling and PageUp/PageDown do not know the window's size",
+    total: "the cursor and End do not know how many rows there are",
+    count: "scrolling does not know where the window ends",
+    cursor: "the keyboard cursor starts over after every swap",
+    sort: "requests lose the order",
+    dir: "requests lose the direction",
+    q: "requests lose the search",
+  };
+  for (const [key, name] of Object.entries(LIST_DATA) as Array<[keyof typeof LIST_DATA, string]>) {
+    if (!has(list, name)) report(`the list needs ${name}`, why[key]);
+  }
+  const listed = elements(list);
+  if (Number(attr(list, LIST_DATA.total)) > 0) {
+    if (!byId(listed, IDS.viewport)) report(`the table needs a scrolling box with id=${IDS.viewport}`, "scrolling fetches no windows");
+    const spacers = listed.filter((e) => e.tagName === "tr" && isSpacer(e) && has(e, ATTRS.spacerRows));
+    if (spacers.length !== 2) report(`the table needs two tr.${SPACER_CLASS} rows with ${ATTRS.spacerRows}, before and after the window`, "the scroll bar spans one window, not the whole list");
+    checkRows(listed, report);
+  }
+}
+
+function checkDialog(all: Element[], id: string, roles: string[], report: (need: string, breaks: string) => void): void {
+  const dialog = byId(all, id);
+  if (!dialog || dialog.tagName !== "dialog") {
+    report(`the page needs <dialog id=${id}>`, `${id === IDS.renameDialog ? "Rename and F2" : "Delete and the Delete key"} do nothing`);
+    return;
+  }
+  const within = elements(dialog);
+  if (!within.some((e) => e.tagName === "form" && attr(e, "method") === "post" && elements(e).some((f) => attr(f, "name") === "session_id"))) {
+    report(`#${id} needs a form method=post with an input name=session_id`, "the dialog sends no session");
+  }
+  for (const role of roles) {
+    if (!withAttr(within, ATTRS.role, role)) {
+      report(`#${id} needs ${ATTRS.role}=${role}`, role === ROLES.dialogError ? "errors from the dialog's request are not shown while it is open" : "the dialog does not name the session");
+    }
+  }
+  if (id === IDS.renameDialog && !within.some((e) => attr(e, "name") === "label")) report(`#${id} needs an input name=label`, "the new label cannot be typed");
+}
+
+function checkPage(all: Element[], document: boolean, report: (need: string, breaks: string) => void): void {
+  if (!byId(all, IDS.main)) report(`the page needs id=${IDS.main} around the list`, "the list's reads do not sync, so a late window can overwrite a newer search");
+  if (!byId(all, IDS.alerts)) report(`the page needs id=${IDS.alerts}`, "notices and error answers have nowhere to show");
+  if (!withAttr(all, ATTRS.role, ROLES.search)) report(`the page needs ${ATTRS.role}=${ROLES.search}`, "/ does not focus the search, and requests lose the typed search");
+  if (!withAttr(all, ATTRS.action, ACTIONS.create)) report(`the page needs ${ATTRS.action}=${ACTIONS.create}`, "n does not create a session");
+  checkDialog(all, IDS.renameDialog, [ROLES.dialogError], report);
+  checkDialog(all, IDS.deleteDialog, [ROLES.dialogError, ROLES.deleteName], report);
+  checkList(all, report);
+  if (!document) return;
+  const scripts = all.filter((e) => e.tagName === "script").map((e) => attr(e, "src") ?? "");
+  if (!scripts.some((src) => /\/htmx(\.min)?(\.[0-9a-f]+)?\.js$/.test(src))) report("the layout needs htmx's <script>", "nothing updates in place: every action reloads the page");
+  if (!scripts.some((src) => /\/client(\.[0-9a-f]+)?\.js$/.test(src))) report("the layout needs the client <script>", "no keyboard, no scrolling windows, no dialogs in place");
+}
+
+/**
+ * Checks rendered HTML against the DOM contract the client relies on, and returns what is missing (empty when
+ * nothing is). Run it in your own test on your overrides' output: a whole page (`layout.js` and `page.js`), the
+ * list fragment (`list.js`) or one row (`row.js`). Without `kind`, a document is a page, HTML with `#ews-list` a
+ * list, and anything else a row. Each problem is reported once, however many rows share it.
+ *
+ * @example
+ * ```ts
+ * expect(checkViewContract(html).map((p) => p.message)).toEqual([]);
+ * ```
+ */
+export function checkViewContract(html: string, kind?: ViewContractKind): ContractProblem[] {
+  const isDocument = /^\s*(<!doctype|<html[\s>])/i.test(html);
+  const view: ViewContractKind = kind ?? (isDocument || html.includes(`id="${IDS.main}"`) ? "page" : html.includes(`id="${IDS.list}"`) ? "list" : "row");
+  const all = elements(parse(view === "row" ? `<!doctype html><table><tbody>${html}</tbody></table>` : html));
+  const problems: ContractProblem[] = [];
+  // Each problem once, however many rows share it.
+  const report = (need: string, breaks: string): void => {
+    const message = `${need}: ${breaks}`;
+    if (!problems.some((problem) => problem.message === message)) problems.push({ view, need, breaks, message });
+  };
+  if (view === "row") checkRows(all, report);
+  else if (view === "list") checkList(all, report);
+  else checkPage(all, isDocument, report);
+  return problems;
+}
