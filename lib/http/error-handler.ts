@@ -3,7 +3,7 @@ import type { ManagerUrls } from "../../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
 import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, type SessionManagerErrorCode } from "../errors.js";
-import { translateDatabaseError } from "../store/database-errors.js";
+import { translateDatabaseError } from "../service/database-failures.js";
 import type { ResolvedOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
 import { setSecurityHeaders } from "./security-headers.js";

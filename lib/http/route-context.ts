@@ -4,7 +4,7 @@ import type { ViewContext } from "../../views/view-set.js";
 import { NotSignedInError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import type { SessionService } from "../service/session-service.js";
-import type { SessionScope } from "../store/workflow-store.js";
+import type { SessionScope } from "../session-types.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
 import type { AssetCatalog } from "./assets.js";
 
