@@ -8,6 +8,7 @@ import { createErrorHandler, isHtmx } from "./error-handler.js";
 import { csrfTokenFor, verifyCsrf } from "./csrf.js";
 import { ConfigurationError, InvalidInputError, MethodNotAllowedError, NotSignedInError } from "../errors.js";
 import { formBody } from "./form-body.js";
+import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
@@ -95,6 +96,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const form = formBody();
   const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
+  const admitSearch = searchAdmission((req) => listParamsFrom(req.query, config.pageSize).query.search !== "");
   const ownerOf = (req: Request): string | undefined => {
     const owner = config.owner?.(req);
     return typeof owner === "string" && owner !== "" ? owner : undefined;
@@ -172,7 +174,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     headers(req, res, () => res.set("Cache-Control", "no-cache").type(asset.contentType).send(asset.body));
   });
 
-  route(pagePath).get(handle(async function showPage(req, res) {
+  route(pagePath).get(admitSearch, handle(async function showPage(req, res) {
     const data = await listData(req, req.query);
     const notice = req.session.workflowSessionsFlash;
     if (notice) {
@@ -184,7 +186,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
   })).all(onlyGet);
 
-  route(`${prefix}/list`).get(handle(async function showList(req, res) {
+  route(`${prefix}/list`).get(admitSearch, handle(async function showList(req, res) {
     // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same list;
     // the windows that scrolling fetches replace the address rather than push one history entry each.
     const { query } = listParamsFrom(req.query, config.pageSize);
