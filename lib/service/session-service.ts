@@ -85,7 +85,9 @@ export class SessionService {
    * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
    * gives the last full window, so a delete on the last rows still shows rows. Every method takes a `scope`: with an
    * owner, only that owner's sessions exist for the call. Windows with a search wait for each other (at most
-   * {@link CONCURRENT_SEARCHES} at once), so a burst of broad searches does not hold up other visitors' lists.
+   * {@link CONCURRENT_SEARCHES} at once), so a burst of broad searches does not hold up other visitors' lists; the
+   * router's own routes also admit whole search requests one at a time (`lib/http/search-admission.ts`), so this
+   * limit binds only for `renderList()` and the lists that actions answer with.
    */
   async listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this.options;
