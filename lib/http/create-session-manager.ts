@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { BUILT_IN_CONTEXT, builtInViews } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
 import { ConfigurationError, MethodNotAllowedError } from "../errors.js";
+import { listParamsFrom } from "../list-state.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
 import { SessionService } from "../service/session-service.js";
@@ -13,6 +14,7 @@ import { createErrorHandler } from "./error-handler.js";
 import { formBody } from "./form-body.js";
 import { listRoutes } from "./list-routes.js";
 import { createRouteContext, type ViewLoader } from "./route-context.js";
+import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
 import "./session-data.js";
 
@@ -80,6 +82,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const form = formBody();
   const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
+  // Searches are admitted one at a time (see search-admission.ts), so a burst of them never holds up a plain list.
+  const admitSearch = searchAdmission((req) => listParamsFrom(req.query, config.pageSize).query.search !== "");
 
   const router = express.Router();
   // Each route of the manager, and only those, carries the security headers and needs express-session and the
@@ -93,8 +97,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   router.use(`${prefix}/assets`, assetRoute(assets, headers));
-  route(prefix || "/", "get", list.showPage);
-  route(`${prefix}/list`, "get", list.showList);
+  route(prefix || "/", "get", admitSearch, list.showPage);
+  route(`${prefix}/list`, "get", admitSearch, list.showList);
   route(`${prefix}/create`, "post", form, csrf, actions.createSession);
   route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
   route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);

@@ -28,7 +28,9 @@ export class ListPages {
    * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
    * gives the last full window, so a delete on the last rows still shows rows. With an owner in `scope`, only that
    * owner's sessions exist. Windows with a search wait for each other (at most {@link CONCURRENT_SEARCHES} at once),
-   * so a burst of broad searches does not hold up other visitors' lists.
+   * so a burst of broad searches does not hold up other visitors' lists; the router's GET routes also admit whole
+   * search requests one at a time (`lib/http/search-admission.ts`), so this limit binds for `renderList()` and the
+   * lists that actions answer with.
    */
   async read(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this;
