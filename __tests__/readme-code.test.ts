@@ -104,7 +104,7 @@ function blockStartingWith(file: string, firstLine: string): string {
 const RENDER_PAGE = `
 import express from "express";
 import session from "express-session";
-import { createSessionManager, createWorkflowStore } from "express-workflow-sessions";
+import { checkViewContract, createSessionManager, createWorkflowStore } from "express-workflow-sessions";
 import row from "./row.mjs";
 import layout from "./layout.mjs";
 
@@ -124,6 +124,7 @@ async function render(views) {
   const tr = /<tr class="ews-row"[\\s\\S]*?<\\/tr>/.exec(html)?.[0] ?? "";
   return {
     status: response.status,
+    problems: checkViewContract(html).map((problem) => problem.message),
     nav: html.includes('<nav class="navbar">'),
     header: (head.match(/<th\\b[^>]*>/g) ?? []).map(breakpoint),
     cells: (tr.match(/<t[hd]\\b[^>]*>/g) ?? []).map(breakpoint),
@@ -135,7 +136,7 @@ console.log(JSON.stringify({ builtIn: await render(undefined), overridden: await
 `;
 
 describe("the view overrides in docs/customising-views.md", () => {
-  it("render as the built-in row does: every cell under its header, the same actions and the attributes the client reads", () => {
+  it("render as the built-in row does: every cell under its header, the same actions, the attributes the client reads, and no DOM-contract problem", () => {
     const parent = join(ROOT, "__tests__", ".tmp");
     mkdirSync(parent, { recursive: true });
     const dir = mkdtempSync(join(parent, "docs-views-"));
@@ -149,6 +150,8 @@ describe("the view overrides in docs/customising-views.md", () => {
       const out = execFileSync(process.execPath, [join(dir, "render-page.mjs")], { cwd: ROOT, encoding: "utf8" });
       const { builtIn, overridden } = JSON.parse(out.trim().split("\n").pop()!);
       expect(builtIn.cells).toEqual(builtIn.header);
+      expect(builtIn.problems).toEqual([]);
+      expect(overridden.problems).toEqual([]);
       expect(overridden.status).toBe(200);
       expect(overridden.nav).toBe(true);
       expect(overridden.header).toEqual(builtIn.header);
