@@ -53,7 +53,9 @@ export {
   type EnrichedFields,
   type SessionManagerLogger,
 } from "./options.js";
-export { defaultLabel, normalizeLabel, MISSING_VALUE, UNTITLED_LABEL, type SessionListItem, type SessionPage } from "./service/session-service.js";
+export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
+export { MISSING_VALUE } from "./service/enrichment.js";
+export type { SessionListItem, SessionPage } from "./session-types.js";
 export {
   SessionManagerError,
   InvalidInputError,

@@ -4,12 +4,6 @@ import { Enrichment, type EnrichmentOptions, type SessionListItem } from "./enri
 import { normalizeLabel } from "./labels.js";
 import { ListPages, type ListQuery, type SessionPage } from "./list-page.js";
 
-// Re-exported for the modules that imported them from here before the service was split (views/, list-state.ts,
-// index.ts); new code imports them from labels.ts, enrichment.ts and list-page.ts.
-export { CONTROL_CHARACTERS, defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./labels.js";
-export { MAX_CACHED_STATE_CHARS, MISSING_VALUE, type SessionListItem } from "./enrichment.js";
-export { CONCURRENT_SEARCHES, type ListQuery, type SessionPage } from "./list-page.js";
-
 /**
  * What {@link SessionService} needs: the store and the flow, the host's `enrich`, `label` and `stepTitle` callbacks
  * with their `columns` and `enrichCacheSize`, and the logger for the callbacks' problems. The resolved manager
