@@ -187,7 +187,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   session_not_found: { status: 404, message: "That session does not exist. It may have been deleted." },
   method_not_allowed: { status: 405, message: "This address does not answer that kind of request." },
   payload_too_large: { status: 413, message: "The request was too large." },
-  unsupported_media_type: { status: 415, message: "Send the form as application/x-www-form-urlencoded, in UTF-8." },
+  unsupported_media_type: { status: 415, message: "Send the body as application/x-www-form-urlencoded or application/json, in UTF-8." },
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },

@@ -2,29 +2,50 @@ import type { Request, Response } from "express";
 import type { Notice } from "../../views/view-data.js";
 import { InvalidInputError } from "../errors.js";
 import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
-import { isHtmx } from "./error-handler.js";
+import { isHtmx, wantsJson } from "./error-handler.js";
+import { sendJson, sessionJson } from "./json-replies.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
 import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
 
-/** The handlers of the manager's POST actions; each runs after the form body is parsed and the CSRF check passed. */
+/**
+ * The handlers of the manager's POST actions; each runs after the body (a form or JSON) is parsed and the CSRF check
+ * passed. With `Accept: application/json` each answers JSON, as `lib/http/api-description.ts` describes.
+ */
 export interface ActionRoutes {
-  /** `POST {prefix}/create`: creates a session with the optional `label` and makes it active. */
+  /** `POST {prefix}/create`: creates a session with the optional `label` and makes it active. JSON: 201, the item, `Location`. */
   createSession(req: Request, res: Response): Promise<void>;
-  /** `POST {prefix}/rename`: sets `session_id`'s label to `label` (empty clears it). */
+  /** `POST {prefix}/rename`: sets `session_id`'s label to `label` (empty clears it). JSON: the item. */
   renameSession(req: Request, res: Response): Promise<void>;
-  /** `POST {prefix}/delete`: deletes `session_id`; the active session moves on by the service's next-active rule. */
+  /**
+   * `POST {prefix}/delete`: deletes `session_id`; the active session moves on by the service's next-active rule.
+   * JSON: `{ deleted, activeSessionId }`.
+   */
   deleteSession(req: Request, res: Response): Promise<void>;
-  /** `POST {prefix}/resume`: makes `session_id` active and sends the visitor to the `workflowUrl`. */
+  /** `POST {prefix}/resume`: makes `session_id` active and sends the visitor to the `workflowUrl`. JSON: `{ activeSessionId, redirect }`. */
   resumeSession(req: Request, res: Response): Promise<void>;
+}
+
+/** What an action answers a JSON client: a status, a body, and headers such as `Location`. */
+interface JsonAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 /**
  * Builds the action handlers over one manager's {@link RouteContext}. Under htmx an action answers with the list and
- * its notice; without JavaScript, with a 303 back to the list as it was, the notice waiting in the session.
+ * its notice; without JavaScript, with a 303 back to the list as it was, the notice waiting in the session; with
+ * `Accept: application/json`, with its JSON answer.
  */
 export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionOf }: RouteContext, list: ListRoutes): ActionRoutes {
-  const finish = async (req: Request, res: Response, notice: Notice) => {
+  const finish = async (req: Request, res: Response, notice: Notice, json: () => JsonAnswer) => {
+    if (wantsJson(req)) {
+      await saveSession(req);
+      const { status, body, headers = {} } = json();
+      res.set(headers);
+      return sendJson(res, status, body);
+    }
     // Without JavaScript the notice waits in the session for the page the 303 leads to, which shows it once.
     if (!isHtmx(req)) req.session.workflowSessionsFlash = notice;
     await saveSession(req);
@@ -39,14 +60,22 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
       const sessionId = await service.create(singleField(req.body, "label"), scope);
       req.session.activeSessionId = sessionId;
       const item = await service.getItem(sessionId, scope);
-      await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
+      await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` }, () => ({
+        status: 201,
+        body: sessionJson(item, sessionId),
+        // The list searched by the new id, which holds exactly that session.
+        headers: { Location: withListState(urlsFor(req).page, listStateQuery({ orderBy: "updated_at", descending: true, search: sessionId })) },
+      }));
     },
 
     async renameSession(req, res) {
       const scope = scopeOf(req);
       const sessionId = sessionIdFrom(req);
       const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
-      await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
+      await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` }, () => ({
+        status: 200,
+        body: sessionJson(item, req.session.activeSessionId),
+      }));
     },
 
     async deleteSession(req, res) {
@@ -57,14 +86,18 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
       const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope);
       if (nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = nextActive;
-      await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
+      await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` }, () => ({
+        status: 200,
+        body: { deleted: [sessionId], activeSessionId: nextActive ?? null },
+      }));
     },
 
     async resumeSession(req, res) {
       const scope = scopeOf(req);
       req.session.activeSessionId = await service.resume(sessionIdFrom(req), scope);
       await saveSession(req);
-      if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
+      if (wantsJson(req)) sendJson(res, 200, { activeSessionId: req.session.activeSessionId, redirect: config.workflowUrl });
+      else if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
       else res.redirect(303, config.workflowUrl);
     },
   };

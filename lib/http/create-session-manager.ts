@@ -7,6 +7,7 @@ import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
 import { SessionService } from "../service/session-service.js";
 import { actionRoutes } from "./action-routes.js";
+import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
 import { verifyCsrf } from "./csrf.js";
@@ -58,7 +59,8 @@ export type SessionManagerRouter = Router & {
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
- * delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
+ * delete and resume actions, and its own assets. With `Accept: application/json` every route answers JSON, as
+ * `GET {prefix}/openapi.json` (OpenAPI 3.1) describes. Mount it after express-session. The active session is kept in
  * `req.session.activeSessionId` and nowhere else, so visitors never share state. Every POST must carry the
  * visitor's CSRF token and come from this origin; every response of the manager carries a strict CSP. With the
  * `owner` option, each user sees and changes only their own sessions.
@@ -97,6 +99,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   router.use(`${prefix}/assets`, assetRoute(assets, headers));
+  // The description needs no express-session: it holds nothing of the visitor's.
+  router
+    .route(`${prefix}/openapi.json`)
+    .all(headers)
+    .get(function describeApi(req, res) {
+      res.set("Cache-Control", "no-cache").json(openApiDocument({ base: `${req.baseUrl}${prefix}`, title: config.title, workflowUrl: config.workflowUrl }));
+    })
+    .all(methodNotAllowed("GET, HEAD"));
   route(prefix || "/", "get", admitSearch, list.showPage);
   route(`${prefix}/list`, "get", admitSearch, list.showList);
   route(`${prefix}/create`, "post", form, csrf, actions.createSession);

@@ -35,7 +35,9 @@ export function toErrorReply(thrown: unknown): ErrorReply {
   ) {
     const code: SessionManagerErrorCode =
       parserError.status === 413 ? "payload_too_large" : parserError.status === 415 ? "unsupported_media_type" : "invalid_input";
-    return { code, status: ERROR_TABLE[code].status, message: ERROR_TABLE[code].message };
+    // A body that does not parse (malformed JSON) says so, rather than the table's generic "not valid".
+    const message = parserError.type === "entity.parse.failed" && code === "invalid_input" ? "The request body is not valid for its Content-Type (malformed JSON?)." : ERROR_TABLE[code].message;
+    return { code, status: ERROR_TABLE[code].status, message };
   }
   return INTERNAL;
 }
@@ -45,7 +47,8 @@ export function isHtmx(req: Request): boolean {
   return req.get("HX-Request") === "true";
 }
 
-function wantsJson(req: Request): boolean {
+/** True when the client asks for JSON (`Accept: application/json`) and is not htmx: the JSON API's requests. */
+export function wantsJson(req: Request): boolean {
   return !isHtmx(req) && (req.get("Accept") ?? "").includes("application/json");
 }
 

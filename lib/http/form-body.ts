@@ -1,30 +1,43 @@
 import express, { type RequestHandler } from "express";
-import { UnsupportedMediaTypeError } from "../errors.js";
+import { InvalidInputError, UnsupportedMediaTypeError } from "../errors.js";
 
-/** The largest urlencoded body the routes accept. */
+/** The largest request body the routes accept, urlencoded or JSON. */
 export const MAX_BODY_BYTES = "16kb";
 
+/** The most fields an urlencoded body may have. */
+export const MAX_FORM_FIELDS = 50;
+
 const FORM_TYPE = "application/x-www-form-urlencoded";
+const JSON_TYPE = "application/json";
 
 /**
- * Parses the POST body of the manager's forms: urlencoded UTF-8 of at most {@link MAX_BODY_BYTES} and 50 fields.
- * Any other content type or charset answers 415 instead of reaching a route with an empty body; a request without a
- * body is let through (a create needs no fields).
+ * Parses the POST body of the manager's routes: an urlencoded form (of at most {@link MAX_FORM_FIELDS} fields) or
+ * a JSON object, in UTF-8, of at most {@link MAX_BODY_BYTES} either way. Both give `req.body` the same shape: a
+ * field is a string, a repeated form field an array. Any other content type or charset answers 415 instead of
+ * reaching a route with an empty body, and a JSON body that is not an object answers 400; a request without a body
+ * is let through (a create needs no fields).
  */
 export function formBody(): RequestHandler[] {
-  const parse = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 50 });
+  const parseForm = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: MAX_FORM_FIELDS });
+  // `strict` takes only objects and arrays; an array is refused below, so every route reads named fields.
+  const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true });
   return [
-    function requireUrlencodedForm(req, _res, next) {
+    function requireFormOrJson(req, _res, next) {
       if (req.headers["transfer-encoding"] === undefined && Number(req.headers["content-length"] ?? 0) === 0) return next();
-      if (!req.is(FORM_TYPE)) {
-        return next(new UnsupportedMediaTypeError(`Send the form as ${FORM_TYPE}, not ${req.get("Content-Type") ?? "without a content type"}.`));
+      if (!req.is(FORM_TYPE) && !req.is(JSON_TYPE)) {
+        return next(new UnsupportedMediaTypeError(`Send the form as ${FORM_TYPE} or ${JSON_TYPE}, not ${req.get("Content-Type") ?? "without a content type"}.`));
       }
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get("Content-Type") ?? "")?.[1];
       if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-        return next(new UnsupportedMediaTypeError(`Send the form in UTF-8, not ${charset}.`));
+        return next(new UnsupportedMediaTypeError(`Send the body in UTF-8, not ${charset}.`));
       }
       next();
     },
-    parse,
+    parseForm,
+    parseJson,
+    function requireJsonObject(req, _res, next) {
+      if (Array.isArray(req.body)) return next(new InvalidInputError("Send the JSON body as an object of fields, not an array."));
+      next();
+    },
   ];
 }

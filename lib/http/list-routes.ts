@@ -5,16 +5,23 @@ import { listParamsFrom, listStateQuery, withListState } from "../list-state.js"
 import { renderView } from "../render/render-view.js";
 import type { SessionPage } from "../service/list-page.js";
 import { csrfTokenFor } from "./csrf.js";
-import { isHtmx } from "./error-handler.js";
+import { isHtmx, wantsJson } from "./error-handler.js";
 import { sendHtml } from "./html-response.js";
+import { sendJson, sessionListJson } from "./json-replies.js";
 import type { RouteContext } from "./route-context.js";
 import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
 
 /** The handlers that show the list: the manager page, the `/list` fragment, and the list the host renders itself. */
 export interface ListRoutes {
-  /** `GET {prefix}`: the whole page, with the one-time notice and a dialog opened by `?rename=` or `?delete=`. */
+  /**
+   * `GET {prefix}`: the whole page, with the one-time notice and a dialog opened by `?rename=` or `?delete=`; with
+   * `Accept: application/json`, the list as JSON (which leaves the notice waiting).
+   */
   showPage(req: Request, res: Response): Promise<void>;
-  /** `GET {prefix}/list`: the list fragment, which htmx swaps in; it sets the address bar to the page's URL. */
+  /**
+   * `GET {prefix}/list`: the list fragment, which htmx swaps in; it sets the address bar to the page's URL. With
+   * `Accept: application/json`, the list as JSON.
+   */
   showList(req: Request, res: Response): Promise<void>;
   /** Answers with the list as the request's query and form ask for it, followed by `notice` out of band. */
   sendList(req: Request, res: Response, notice?: Notice): Promise<void>;
@@ -52,6 +59,12 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
     return undefined;
   };
 
+  // The JSON API's list: the same window as the page's, with the token a script sends back as X-CSRF-Token.
+  const sendListJson = async (req: Request, res: Response): Promise<void> => {
+    const data = await listData(req, req.query);
+    sendJson(res, 200, sessionListJson(data.page, data.activeSessionId, data.csrfToken));
+  };
+
   async function sendList(req: Request, res: Response, notice?: Notice): Promise<void> {
     const data = await listData(req, { ...req.query, ...req.body });
     const context = views.context();
@@ -60,6 +73,7 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
 
   return {
     async showPage(req, res) {
+      if (wantsJson(req)) return sendListJson(req, res);
       const data = await listData(req, req.query);
       const notice = req.session.workflowSessionsFlash;
       if (notice) {
@@ -72,6 +86,7 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
     },
 
     async showList(req, res) {
+      if (wantsJson(req)) return sendListJson(req, res);
       // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same
       // list; the windows that scrolling fetches replace the address rather than push one history entry each.
       const { query } = listParamsFrom(req.query, config.pageSize);

@@ -1,0 +1,89 @@
+import type { Response } from "express";
+import type { SessionListItem, SessionPage } from "../session-types.js";
+
+/**
+ * A session as the JSON API answers it: the list item's fields with ISO 8601 times, its `version` and whether it is
+ * the caller's active session.
+ */
+export interface SessionJson {
+  sessionId: string;
+  label: string | null;
+  displayLabel: string;
+  currentStep: string | null;
+  stepTitle: string | null;
+  fields: Readonly<Record<string, string>>;
+  /** ISO 8601, or `null` when the stored time is missing or unreadable. */
+  createdAt: string | null;
+  updatedAt: string | null;
+  /** The size of the stored state in bytes (UTF-8), measured by the database: no state blob is read for it. */
+  stateSizeBytes: number;
+  /**
+   * An opaque value that changes whenever the label, step or state change; `null` until the store gives items a
+   * version (see {@link versionOf}).
+   */
+  version: string | null;
+  /** True for the session that `req.session` has active. */
+  active: boolean;
+}
+
+/** The list as the JSON API answers it (`GET {prefix}` and `GET {prefix}/list` with `Accept: application/json`). */
+export interface SessionListJson {
+  items: SessionJson[];
+  /** Sessions that match the search (see `capped`). */
+  total: number;
+  /** True when more sessions match the search than `total` counts. */
+  capped: boolean;
+  offset: number;
+  limit: number;
+  orderBy: SessionPage["orderBy"];
+  descending: boolean;
+  search: string;
+  /** The visitor's CSRF token, to send as `X-CSRF-Token` on every POST. */
+  csrfToken: string;
+}
+
+/**
+ * The item's version. The seam for conflict-safe edits: once the store's items carry `version`, it is passed
+ * through here and nowhere else.
+ */
+export function versionOf(item: SessionListItem): string | null {
+  const version = (item as SessionListItem & { version?: unknown }).version;
+  return typeof version === "string" || typeof version === "number" ? String(version) : null;
+}
+
+/** Maps a list item to its JSON form; `activeSessionId` is the caller's active session, if any. */
+export function sessionJson(item: SessionListItem, activeSessionId: string | undefined): SessionJson {
+  return {
+    sessionId: item.sessionId,
+    label: item.label,
+    displayLabel: item.displayLabel,
+    currentStep: item.currentStep,
+    stepTitle: item.stepTitle,
+    fields: item.fields,
+    createdAt: item.createdAt?.toISOString() ?? null,
+    updatedAt: item.updatedAt?.toISOString() ?? null,
+    stateSizeBytes: item.stateSizeBytes,
+    version: versionOf(item),
+    active: activeSessionId !== undefined && item.sessionId === activeSessionId,
+  };
+}
+
+/** Maps a window of the list to its JSON form. */
+export function sessionListJson(page: SessionPage, activeSessionId: string | undefined, csrfToken: string): SessionListJson {
+  return {
+    items: page.items.map((item) => sessionJson(item, activeSessionId)),
+    total: page.total,
+    capped: page.capped ?? false,
+    offset: page.offset,
+    limit: page.limit,
+    orderBy: page.orderBy,
+    descending: page.descending,
+    search: page.search,
+    csrfToken,
+  };
+}
+
+/** Sends a JSON answer of the API, never cached (it carries the visitor's data and token). */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).set("Cache-Control", "no-store").json(body);
+}
