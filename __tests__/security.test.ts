@@ -501,7 +501,7 @@ describe("security", () => {
     });
 
     it.each([
-      ["JSON", "application/json", JSON.stringify({ label: "x" })],
+      ["XML", "application/xml", "<label>x</label>"],
       ["multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\nx\r\n--x--\r\n"],
       ["text", "text/plain", "label=x"],
       ["a form in latin1", "application/x-www-form-urlencoded; charset=iso-8859-1", "label=caf%E9"],
