@@ -72,6 +72,7 @@ export {
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
+export type { SessionJson, SessionListJson } from "./http/json-replies.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
 export type { WorkflowStateDatabase, WorkflowStateTable } from "./store/workflow-state-table.js";
