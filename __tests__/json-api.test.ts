@@ -1,6 +1,14 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import request from "supertest";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { activeOf, backends, buildApp, FLOW, type FixtureName } from "./helpers.js";
+import { activeOf, backends, buildApp, FLOW, ROOT, tempDir, type FixtureName } from "./helpers.js";
+
+const run = promisify(execFile);
 
 const P = "/manage/sessions";
 const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
@@ -257,5 +265,33 @@ describe.each(backends)("the JSON API on $name", (backend) => {
       expect(list.body.total).toBe(0);
       expect((await store.getSessionSummary(FLOW, bobs))?.label).toBe("bob's");
     });
+  });
+});
+
+describe("the curl calls of README.md and docs/api.md", () => {
+  /** The ```sh block that follows `heading` in `file`. */
+  function shellBlockAfter(file: string, heading: string): string {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    const block = /```sh\n([\s\S]*?)```/.exec(text.slice(text.indexOf(heading)))?.[1];
+    if (!block) throw new Error(`${file} has no sh block after ${heading}`);
+    return block;
+  }
+
+  it.each([
+    ["README.md", "### JSON API"],
+    ["docs/api.md", "## The cookie and the token"],
+  ])("%s (%s) creates a session with the cookie and token of the list", async (file, heading) => {
+    const store = await backends[0]!.openStore();
+    const server = buildApp({ store }).listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const { port } = server.address() as AddressInfo;
+      const script = shellBlockAfter(file, heading).replaceAll("http://localhost:3000", `http://127.0.0.1:${port}`);
+      const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: tempDir() });
+      expect(JSON.parse(stdout)).toMatchObject({ label: "From curl", active: true });
+      expect((await store.listSessions(FLOW)).map((summary) => summary.label)).toEqual(["From curl"]);
+    } finally {
+      server.close();
+    }
   });
 });
