@@ -295,3 +295,25 @@ describe("the curl calls of README.md and docs/api.md", () => {
     }
   });
 });
+
+describe("which requests get JSON", () => {
+  it.each([
+    ["application/json", true],
+    ["application/json, text/plain, */*", true],
+    ["application/json;q=0.9, text/html;q=0.1", true],
+    ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false],
+    ["*/*", false],
+    ["application/json;q=0", false],
+    ["text/html, application/json", false],
+  ])("Accept: %s gets JSON: %s", async (accept, json) => {
+    const store = await backends[0]!.openStore("workflow_state.db");
+    const res = await request(buildApp({ store })).get(`${P}/list`).set("Accept", accept).expect(200);
+    expect(res.type).toBe(json ? "application/json" : "text/html");
+  });
+
+  it("htmx gets HTML even when it asks for JSON", async () => {
+    const store = await backends[0]!.openStore("workflow_state.db");
+    const res = await request(buildApp({ store })).get(`${P}/list`).set({ Accept: "application/json", "HX-Request": "true" }).expect(200);
+    expect(res.type).toBe("text/html");
+  });
+});

@@ -99,12 +99,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   router.use(`${prefix}/assets`, assetRoute(assets, headers));
-  // The description needs no express-session: it holds nothing of the visitor's.
+  // The description needs no express-session: it holds nothing of the visitor's. One per mount path, built once.
+  const descriptions = new Map<string, Record<string, unknown>>();
+  const describe = (base: string) => {
+    let document = descriptions.get(base);
+    if (!document) {
+      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl });
+      if (descriptions.size < MAX_DESCRIPTIONS) descriptions.set(base, document);
+    }
+    return document;
+  };
   router
     .route(`${prefix}/openapi.json`)
     .all(headers)
     .get(function describeApi(req, res) {
-      res.set("Cache-Control", "no-cache").json(openApiDocument({ base: `${req.baseUrl}${prefix}`, title: config.title, workflowUrl: config.workflowUrl }));
+      res.set("Cache-Control", "no-cache").json(describe(`${req.baseUrl}${prefix}`));
     })
     .all(methodNotAllowed("GET, HEAD"));
   route(prefix || "/", "get", admitSearch, list.showPage);
@@ -131,6 +140,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
   });
 }
+
+/** The most mount paths whose OpenAPI documents a router keeps (a regular-expression mount can have many). */
+const MAX_DESCRIPTIONS = 16;
 
 /** A route's handler or middleware: a plain function, or an async one whose rejection is an error for `next()`. */
 type Handler = (req: Request, res: Response, next: NextFunction) => unknown;

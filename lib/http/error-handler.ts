@@ -47,9 +47,13 @@ export function isHtmx(req: Request): boolean {
   return req.get("HX-Request") === "true";
 }
 
-/** True when the client asks for JSON (`Accept: application/json`) and is not htmx: the JSON API's requests. */
+/**
+ * True when the client prefers JSON to HTML by its `Accept` header (`application/json`, or e.g. axios's
+ * `application/json, text/plain, *\/*`) and is not htmx: the JSON API's requests. `*\/*` alone, or a browser's
+ * `Accept`, means HTML; so does `application/json;q=0`.
+ */
 export function wantsJson(req: Request): boolean {
-  return !isHtmx(req) && (req.get("Accept") ?? "").includes("application/json");
+  return !isHtmx(req) && req.get("Accept") !== undefined && req.accepts(["text/html", "application/json"]) === "application/json";
 }
 
 /**
