@@ -16,6 +16,7 @@ const urls: ManagerUrls = {
   rename: "/m/rename",
   delete: "/m/delete",
   resume: "/m/resume",
+  duplicate: "/m/duplicate",
   assets: "/m/assets",
   state: "",
 };
@@ -33,6 +34,7 @@ function item(overrides: Partial<SessionListItem> = {}): SessionListItem {
     displayLabel: "Label",
     stepTitle: "Review",
     fields: {},
+    version: "v-1",
     ...overrides,
   };
 }

@@ -41,6 +41,13 @@ export interface ApiRoute {
   body?: JsonSchema;
   /** True for the routes that need the session cookie and its CSRF token (every POST). */
   csrf?: boolean;
+  /**
+   * True for the actions on one session that take its version, as the `version` field (409 when stale) or as
+   * `If-Match` with its `ETag` (412 when stale).
+   */
+  versioned?: boolean;
+  /** True for the actions that run the host's `before*` hooks, which may refuse them (`rejected`, 422 by default). */
+  hooked?: boolean;
   /** False for the routes that need no express-session (the assets and this description). @default true */
   session?: boolean;
   /** The answers that are not errors, by status. */
@@ -69,7 +76,7 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       createdAt: { ...nullable("string"), format: "date-time" },
       updatedAt: { ...nullable("string"), format: "date-time" },
       stateSizeBytes: { type: "integer", minimum: 0, description: "The size of the stored state in bytes (UTF-8)." },
-      version: { ...nullable("string"), description: "Opaque; changes whenever the label, step or state change." },
+      version: { type: "string", description: "Opaque; changes whenever the label, step or state change. The item's `ETag`; send it back as `If-Match`." },
       active: { type: "boolean", description: "True for the visitor's active session." },
     },
   },
@@ -125,6 +132,7 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
 
 const sessionIdField: JsonSchema = { type: "string", pattern: SESSION_ID_PATTERN.source, description: "The session to act on." };
 const csrfField: JsonSchema = { type: "string", description: `The CSRF token, for plain forms; JSON clients send the ${CSRF_HEADER} header instead.` };
+const versionField: JsonSchema = { type: "string", description: "The version the session was shown at (a form's way; JSON clients send If-Match)." };
 const labelField: JsonSchema = { type: "string", maxLength: MAX_LABEL_LENGTH, description: "Control characters are stripped; empty means no label." };
 
 const LIST_QUERY: NonNullable<ApiRoute["query"]> = {
@@ -136,6 +144,7 @@ const LIST_QUERY: NonNullable<ApiRoute["query"]> = {
 };
 
 const backToList: ApiResponse = { description: "A plain form's answer: back to the list, the notice waiting in the session.", headers: { Location: "The list as it was." } };
+const itemHeaders = { ETag: "The session's version, quoted: send it back as If-Match." };
 const htmxList: ApiResponse = { description: "Under htmx: the list fragment with the notice, or a JSON answer with `Accept: application/json`." };
 
 /** The errors every route of the manager can answer with, beside its own. */
@@ -171,8 +180,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: "Creates a session with the optional label and makes it the visitor's active session.",
     body: { type: "object", properties: { label: labelField, [CSRF_FIELD]: csrfField } },
     csrf: true,
+    hooked: true,
     responses: {
-      "201": { description: "The session made.", json: ref("Session"), headers: { Location: "The list searched by the new session's id." } },
+      "201": { description: "The session made.", json: ref("Session"), headers: { ...itemHeaders, Location: "The list searched by the new session's id." } },
       "200": { ...htmxList, html: true },
       "303": backToList,
     },
@@ -183,9 +193,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: "renameSession",
     summary: "Rename a session",
     description: "Sets the label; an empty or missing label clears it.",
-    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, label: labelField, [CSRF_FIELD]: csrfField } },
+    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, label: labelField, version: versionField, [CSRF_FIELD]: csrfField } },
     csrf: true,
-    responses: { "200": { description: "The session renamed.", json: ref("Session"), html: true }, "303": backToList },
+    versioned: true,
+    hooked: true,
+    responses: { "200": { description: "The session renamed.", json: ref("Session"), html: true, headers: itemHeaders }, "303": backToList },
     errors: ["session_not_found"],
   },
   {
@@ -194,8 +206,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: "deleteSession",
     summary: "Delete a session",
     description: "Deletes the session; when it was the active one, the visitor's next session becomes active.",
-    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, [CSRF_FIELD]: csrfField } },
+    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, version: versionField, [CSRF_FIELD]: csrfField } },
     csrf: true,
+    versioned: true,
+    hooked: true,
     responses: { "200": { description: "The ids deleted.", json: ref("Deleted"), html: true }, "303": backToList },
     errors: ["session_not_found"],
   },
@@ -205,12 +219,31 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: "resumeSession",
     summary: "Resume a session",
     description: "Makes the session the visitor's active one; a browser is sent on to the `workflowUrl`.",
-    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, [CSRF_FIELD]: csrfField } },
+    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, version: versionField, [CSRF_FIELD]: csrfField } },
     csrf: true,
+    versioned: true,
+    hooked: true,
     responses: {
       "200": { description: "The active session and where to go.", json: ref("Resumed") },
       "204": { description: "Under htmx: no body.", headers: { "HX-Redirect": "The `workflowUrl`." } },
       "303": { description: "A plain form's answer.", headers: { Location: "The `workflowUrl`." } },
+    },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "post",
+    path: "/duplicate",
+    operationId: "duplicateSession",
+    summary: "Duplicate a session",
+    description: "Makes a new session with the same step and state bytes, labelled \"Copy of …\", with new ids and times.",
+    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, version: versionField, [CSRF_FIELD]: csrfField } },
+    csrf: true,
+    versioned: true,
+    hooked: true,
+    responses: {
+      "201": { description: "The copy.", json: ref("Session"), headers: { ...itemHeaders, Location: "The list searched by the copy's id." } },
+      "200": { ...htmxList, html: true },
+      "303": backToList,
     },
     errors: ["session_not_found"],
   },
@@ -277,10 +310,22 @@ function operation(route: ApiRoute): Record<string, unknown> {
   const parameters = [
     ...[...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({ name: match[1], in: "path", required: true, schema: { type: "string" } })),
     ...Object.entries(route.query ?? {}).map(([name, { description, schema }]) => ({ name, in: "query", required: false, description, schema })),
+    ...(route.versioned
+      ? [{ name: "If-Match", in: "header", required: false, description: "The session's ETag: the action is done only if it is still at that version (else 412).", schema: { type: "string" } }]
+      : []),
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(route.responses)) responses[status] = response(answer);
-  const errors = route.session === false ? [] : [...(route.errors ?? []), ...(route.csrf ? POST_ERRORS : []), ...COMMON_ERRORS];
+  const errors: SessionManagerErrorCode[] =
+    route.session === false
+      ? []
+      : [
+          ...(route.errors ?? []),
+          ...(route.csrf ? POST_ERRORS : []),
+          ...(route.versioned ? (["version_conflict", "precondition_failed"] as const) : []),
+          ...(route.hooked ? (["rejected"] as const) : []),
+          ...COMMON_ERRORS,
+        ];
   for (const [status, codes] of byStatus(errors)) responses[status] = errorResponse(codes);
   return {
     operationId: route.operationId,
@@ -320,8 +365,9 @@ function errorResponse(codes: readonly SessionManagerErrorCode[]): Record<string
   const schema = {
     allOf: [ref("Error"), { properties: { error: { properties: { code: { enum: codes } } } } }],
   };
+  const notes: Partial<Record<SessionManagerErrorCode, string>> = { rejected: " (a hook may choose another 4xx)" };
   return {
-    description: codes.map((code) => `\`${code}\`: ${ERROR_TABLE[code].message}`).join(" "),
+    description: codes.map((code) => `\`${code}\`: ${ERROR_TABLE[code].message}${notes[code] ?? ""}`).join(" "),
     content: { "application/json": { schema }, "text/html": { schema: { type: "string" } } },
   };
 }

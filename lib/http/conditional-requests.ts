@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, PreconditionFailedError, VersionConflictError } from "../errors.js";
 
 /**
  * Conflict-safe edits over HTTP: a session's `version` travels as a strong `ETag`, and comes back in `If-Match`.
@@ -24,4 +24,15 @@ export function ifMatchVersion(req: Request): string | undefined {
     throw new InvalidInputError('Send one entity tag in If-Match, as the ETag header gave it: If-Match: "<version>".');
   }
   return header.startsWith("W/") ? header : header.slice(1, -1);
+}
+
+/**
+ * What a thrown error means for `req`: a {@link VersionConflictError} of a request that sent `If-Match` becomes a
+ * {@link PreconditionFailedError} (412, HTTP's answer to a failed precondition) rather than the form's 409; any
+ * other error stays as it is. The error handler applies it to every error.
+ */
+export function asPreconditionFailure(error: unknown, req: Request): unknown {
+  const ifMatch = req.get("If-Match")?.trim();
+  if (error instanceof VersionConflictError && ifMatch !== undefined && ifMatch !== "" && ifMatch !== "*") return new PreconditionFailedError(error);
+  return error;
 }

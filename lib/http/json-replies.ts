@@ -17,11 +17,8 @@ export interface SessionJson {
   updatedAt: string | null;
   /** The size of the stored state in bytes (UTF-8), measured by the database: no state blob is read for it. */
   stateSizeBytes: number;
-  /**
-   * An opaque value that changes whenever the label, step or state change; `null` until the store gives items a
-   * version (see {@link versionOf}).
-   */
-  version: string | null;
+  /** An opaque value that changes whenever the label, step or state change; also the item's `ETag`. */
+  version: string;
   /** True for the session that `req.session` has active. */
   active: boolean;
 }
@@ -42,15 +39,6 @@ export interface SessionListJson {
   csrfToken: string;
 }
 
-/**
- * The item's version. The seam for conflict-safe edits: once the store's items carry `version`, it is passed
- * through here and nowhere else.
- */
-export function versionOf(item: SessionListItem): string | null {
-  const version = (item as SessionListItem & { version?: unknown }).version;
-  return typeof version === "string" || typeof version === "number" ? String(version) : null;
-}
-
 /** Maps a list item to its JSON form; `activeSessionId` is the caller's active session, if any. */
 export function sessionJson(item: SessionListItem, activeSessionId: string | undefined): SessionJson {
   return {
@@ -63,7 +51,7 @@ export function sessionJson(item: SessionListItem, activeSessionId: string | und
     createdAt: item.createdAt?.toISOString() ?? null,
     updatedAt: item.updatedAt?.toISOString() ?? null,
     stateSizeBytes: item.stateSizeBytes,
-    version: versionOf(item),
+    version: item.version,
     active: activeSessionId !== undefined && item.sessionId === activeSessionId,
   };
 }
