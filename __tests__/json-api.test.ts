@@ -56,7 +56,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
         createdAt: expect.stringMatching(ISO),
         updatedAt: expect.stringMatching(ISO),
         stateSizeBytes: expect.any(Number),
-        version: null,
+        version: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
         active: false,
       });
     });
@@ -68,19 +68,25 @@ describe.each(backends)("the JSON API on $name", (backend) => {
       for (const item of list.items) expect([item.sessionId, item.stateSizeBytes]).toEqual([item.sessionId, Buffer.byteLength(raw.get(item.sessionId) ?? "")]);
     });
 
-    it("reads no state blob for the sizes", async () => {
+    it("reads state blobs only for the rows shown (for their versions), never for the sizes of others", async () => {
       const store = await backend.openStore("workflow_state.db");
-      const reads: string[] = [];
+      const read = new Set<string>();
       const spied = Object.create(store) as WorkflowStore;
-      for (const name of ["getRawStates", "getStates", "getState"] as const) {
-        Object.defineProperty(spied, name, { value: (...args: unknown[]) => (reads.push(name), (store[name] as (...a: unknown[]) => unknown).apply(store, args)) });
-      }
-      Object.defineProperty(spied, "listWindow", {
-        value: (flowId: string, options: { withStates?: boolean }) => (options.withStates && reads.push("listWindow withStates"), store.listWindow(flowId, options as never)),
+      Object.defineProperty(spied, "getRawStates", {
+        value: (flowId: string, ids: string[], scope: object) => (ids.forEach((id) => read.add(id)), store.getRawStates(flowId, ids, scope)),
       });
-      const res = await request(buildApp({ store: spied })).get(`${P}/list`).set(JSON_ACCEPT).expect(200);
+      Object.defineProperty(spied, "listWindow", {
+        value: async (flowId: string, options: { withStates?: boolean }) => {
+          const window = await store.listWindow(flowId, options as never);
+          for (const id of window.states?.keys() ?? []) read.add(id);
+          return window;
+        },
+      });
+      const res = await request(buildApp({ store: spied, pageSize: 5 })).get(`${P}/list?offset=5`).set(JSON_ACCEPT).expect(200);
+      const shown = res.body.items.map((item: { sessionId: string }) => item.sessionId);
+      expect(shown).toHaveLength(5);
       expect(res.body.items.every((item: { stateSizeBytes: number }) => item.stateSizeBytes > 0)).toBe(true);
-      expect(reads).toEqual([]);
+      expect([...read].sort()).toEqual([...shown].sort());
     });
 
     it("takes the list's query: order, direction, search and offset", async () => {
@@ -159,6 +165,62 @@ describe.each(backends)("the JSON API on $name", (backend) => {
     it("answers activeSessionId null when the visitor had none", async () => {
       const { post } = await scriptClient();
       expect((await post("/delete", { session_id: NEWEST }).expect(200)).body).toEqual({ deleted: [NEWEST], activeSessionId: null });
+    });
+  });
+
+  describe(`POST ${P}/duplicate`, () => {
+    it("answers 201 with the copy, its ETag and a Location that lists exactly it", async () => {
+      const { agent, post, store } = await scriptClient();
+      const res = await post("/duplicate", { session_id: NEWEST }).expect(201);
+      expect(res.body).toMatchObject({ label: "Copy of Lecture batch 0", active: false });
+      expect(res.body.sessionId).not.toBe(NEWEST);
+      expect(res.get("ETag")).toBe(`"${res.body.version}"`);
+      const there = await agent.get(res.get("Location")!).expect(200);
+      expect(there.body.items.map((item: { sessionId: string }) => item.sessionId)).toEqual([res.body.sessionId]);
+      const raw = await store.getRawStates(FLOW, [NEWEST, res.body.sessionId]);
+      expect(raw.get(res.body.sessionId)).toBe(raw.get(NEWEST));
+    });
+  });
+
+  describe("versions: ETag and If-Match", () => {
+    it("gives each item answer the item's version as its ETag", async () => {
+      const { post } = await scriptClient();
+      const created = await post("/create", { label: "v" }).expect(201);
+      expect(created.get("ETag")).toBe(`"${created.body.version}"`);
+      const renamed = await post("/rename", { session_id: created.body.sessionId, label: "w" }).expect(200);
+      expect(renamed.get("ETag")).toBe(`"${renamed.body.version}"`);
+      expect(renamed.body.version).not.toBe(created.body.version);
+    });
+
+    it.each(["/rename", "/delete", "/resume", "/duplicate"])("does %s with If-Match at the current version", async (route) => {
+      const { list, post } = await scriptClient();
+      const { version } = list.items[0];
+      await post(route, { session_id: NEWEST, label: "x" }).set("If-Match", `"${version}"`).expect(route === "/duplicate" ? 201 : 200);
+    });
+
+    it.each(["/rename", "/delete", "/resume", "/duplicate"])("answers %s with a stale If-Match 412, saying what changed, and changes nothing", async (route) => {
+      const { store, list, post } = await scriptClient();
+      const { version } = list.items[0];
+      await post("/rename", { session_id: NEWEST, label: "Changed elsewhere" }).expect(200);
+      const before = await snapshot(store);
+      const res = await post(route, { session_id: NEWEST, label: "mine" }).set("If-Match", `"${version}"`).expect(412);
+      expect(res.body.error).toEqual({ code: "precondition_failed", message: expect.stringContaining("renamed to") });
+      expect(await snapshot(store)).toBe(before);
+    });
+
+    it("answers a weak or a list of entity tags as no match, or 400; If-Match: * as no version", async () => {
+      const { list, post } = await scriptClient();
+      const { version } = list.items[0];
+      await post("/rename", { session_id: NEWEST, label: "a" }).set("If-Match", `W/"${version}"`).expect(412);
+      const two = await post("/rename", { session_id: NEWEST, label: "a" }).set("If-Match", `"${version}", "other"`).expect(400);
+      expect(two.body.error.message).toContain("one entity tag");
+      await post("/rename", { session_id: NEWEST, label: "b" }).set("If-Match", "*").expect(200);
+    });
+
+    it("still answers a stale version field 409, as a form's", async () => {
+      const { post } = await scriptClient();
+      const res = await post("/rename", { session_id: NEWEST, label: "x", version: "AAAAAAAAAAAAAAAAAAAAAA" }).expect(409);
+      expect(res.body.error.code).toBe("version_conflict");
     });
   });
 

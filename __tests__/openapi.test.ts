@@ -5,7 +5,7 @@ import express from "express";
 import request from "supertest";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { API_ROUTES } from "../lib/http/api-description.js";
-import { StoreUnavailableError } from "../lib/errors.js";
+import { RejectedError, StoreUnavailableError } from "../lib/errors.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, buildApp, csrfTokenIn, FLOW, recordingLogger } from "./helpers.js";
 
@@ -13,10 +13,14 @@ const P = "/manage/sessions";
 const NEWEST = "9094a0bf-9157-456c-aabd-e5c7cc690a73";
 const JSON_ACCEPT = { Accept: "application/json" };
 const HTMX = { "HX-Request": "true" };
+const HOOKS = ["beforeCreate", "beforeRename", "beforeDelete", "beforeResume"] as const;
+const refuse = async () => {
+  throw new RejectedError("The host refuses.");
+};
 const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (ajv: Ajv2020) => Ajv2020;
 
 type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, { responses: Record<string, DocumentedResponse> }>> };
-type DocumentedResponse = { headers?: Record<string, unknown>; content?: Record<string, { schema: Record<string, unknown> }> };
+type DocumentedResponse = { headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema: Record<string, unknown> }> };
 
 /** The document as served, checked by a maintained OpenAPI validator, with its `$ref`s resolved for ajv. */
 async function validatedDocument(app: express.Express): Promise<OpenApiDocument> {
@@ -54,6 +58,7 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/rename`,
         `POST ${P}/delete`,
         `POST ${P}/resume`,
+        `POST ${P}/duplicate`,
         `GET ${P}/openapi.json`,
         `GET ${P}/assets/{file}`,
       ].sort(),
@@ -86,8 +91,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const documented = doc.paths[`${P}${path}`]?.[method]?.responses[String(res.status)];
     if (!documented) throw new Error(`${method.toUpperCase()} ${P}${path} answered ${res.status}, which the description does not list: ${res.text.slice(0, 200)}`);
     seen.add(`${method} ${path} ${res.status}`);
-    for (const header of Object.keys(documented.headers ?? {})) expect([`${method} ${path} ${res.status}`, header, res.get(header)]).toEqual([expect.any(String), header, expect.any(String)]);
     const type = (res.get("Content-Type") ?? "").split(";")[0]!;
+    // A required header is on every answer of the status; the others on its JSON answers.
+    for (const [header, { required }] of Object.entries(documented.headers ?? {})) {
+      if (required || type === "application/json") expect([`${method} ${path} ${res.status}`, header, res.get(header)]).toEqual([expect.any(String), header, expect.any(String)]);
+    }
     // A redirect's or a 204's body is nobody's to read.
     if (!documented.content) return;
     const media = documented.content[type] ?? documented.content["*/*"];
@@ -120,6 +128,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/create", await agent.post(`${P}/create`).set(HTMX).set("X-CSRF-Token", token));
     check("post", "/create", await agent.post(`${P}/create`).type("form").send({ _csrf: token }));
     const id = created.body.sessionId as string;
+    for (const route of ["/duplicate"]) {
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: id }));
+      check("post", route, await agent.post(`${P}${route}`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id }));
+      check("post", route, await agent.post(`${P}${route}`).type("form").send({ session_id: id, _csrf: token }));
+    }
     for (const route of ["/rename", "/resume"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: id, label: "Renamed" }));
       check("post", route, await agent.post(`${P}${route}`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id }));
@@ -140,7 +153,16 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const app = buildApp({ store });
     const { agent, token } = await agentOf(app);
     const json = { ...JSON_ACCEPT, "X-CSRF-Token": token };
-    for (const route of ["/create", "/rename", "/delete", "/resume"]) {
+    for (const route of ["/rename", "/delete", "/resume", "/duplicate"]) {
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: NEWEST, version: "stale" })); // 409
+      check("post", route, await agent.post(`${P}${route}`).set(json).set("If-Match", '"stale"').send({ session_id: NEWEST })); // 412
+    }
+    const refusing = buildApp({ store, hooks: Object.fromEntries(HOOKS.map((name) => [name, refuse])) });
+    const refused = await agentOf(refusing);
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
+      check("post", route, await refused.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": refused.token }).send({ session_id: NEWEST })); // 422
+    }
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: ["a", "b"], label: ["x", "y"] })); // 400
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(20_000) })); // 413
@@ -158,7 +180,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
 
@@ -167,14 +189,14 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const visitor = await agentOf(busy);
     failing.fail();
     for (const path of ["", "/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
 
     const misconfigured = express();
     misconfigured.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
     for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {
@@ -188,7 +210,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 /** The store, with every read and write it is asked for failing as a busy database does, once `fail()` is called. */
 function failingStore(store: WorkflowStore) {
   let failing = false;
-  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession"] as const;
+  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord"] as const;
   const wrapped = Object.create(store) as WorkflowStore;
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);

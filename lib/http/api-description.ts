@@ -25,6 +25,8 @@ export interface ApiResponse {
   other?: string;
   /** Response headers, by name, with what they hold. */
   headers?: Record<string, string>;
+  /** Response headers of the JSON answer only (not of the HTML one of the same status). */
+  jsonHeaders?: Record<string, string>;
 }
 
 /** One route of the manager as the description lists it. */
@@ -145,6 +147,7 @@ const LIST_QUERY: NonNullable<ApiRoute["query"]> = {
 
 const backToList: ApiResponse = { description: "A plain form's answer: back to the list, the notice waiting in the session.", headers: { Location: "The list as it was." } };
 const itemHeaders = { ETag: "The session's version, quoted: send it back as If-Match." };
+const jsonItem = { jsonHeaders: itemHeaders };
 const htmxList: ApiResponse = { description: "Under htmx: the list fragment with the notice, or a JSON answer with `Accept: application/json`." };
 
 /** The errors every route of the manager can answer with, beside its own. */
@@ -197,7 +200,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     csrf: true,
     versioned: true,
     hooked: true,
-    responses: { "200": { description: "The session renamed.", json: ref("Session"), html: true, headers: itemHeaders }, "303": backToList },
+    responses: { "200": { description: "The session renamed.", json: ref("Session"), html: true, ...jsonItem }, "303": backToList },
     errors: ["session_not_found"],
   },
   {
@@ -340,14 +343,21 @@ function operation(route: ApiRoute): Record<string, unknown> {
   };
 }
 
-function response({ description, json, html, other, headers }: ApiResponse): Record<string, unknown> {
+function response({ description, json, html, other, headers = {}, jsonHeaders = {} }: ApiResponse): Record<string, unknown> {
   const content: Record<string, unknown> = {};
   if (json) content["application/json"] = { schema: json };
   if (html) content["text/html"] = { schema: { type: "string" } };
   if (other) content[other] = { schema: {} };
   return {
     description,
-    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, text]) => [name, { description: text, schema: { type: "string" } }])) } : {}),
+    ...(Object.keys(headers).length + Object.keys(jsonHeaders).length > 0
+      ? {
+          headers: {
+            ...Object.fromEntries(Object.entries(headers).map(([name, text]) => [name, { description: text, required: true, schema: { type: "string" } }])),
+            ...Object.fromEntries(Object.entries(jsonHeaders).map(([name, text]) => [name, { description: `JSON answers only: ${text}`, required: false, schema: { type: "string" } }])),
+          },
+        }
+      : {}),
     ...(Object.keys(content).length > 0 ? { content } : {}),
   };
 }
