@@ -99,6 +99,12 @@ export interface SessionManagerOptions {
    * @default the built-in views
    */
   views?: string | URL | ViewOverrides;
+  /**
+   * The largest file `POST {prefix}/import` accepts, in bytes, as a multipart upload or a JSON body; a larger one
+   * answers 413 and nothing is read past the cap (see docs/export-import.md).
+   * @default 10 MB (10,485,760)
+   */
+  importMaxBytes?: number;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -123,6 +129,7 @@ export interface ResolvedOptions {
    * loaded, and overrides are validated, where they are used (`http/create-session-manager.ts`).
    */
   readonly views: ViewOverrides | string | URL;
+  readonly importMaxBytes: number;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -131,6 +138,8 @@ export const DEFAULT_PREFIX = "/manage/sessions";
 export const DEFAULT_WORKFLOW_URL = "/";
 /** Default of {@link SessionManagerOptions.title}. */
 export const DEFAULT_TITLE = "Sessions";
+/** Default of {@link SessionManagerOptions.importMaxBytes}: 10 MB. */
+export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 /** Default of {@link SessionManagerOptions.pageSize}. */
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default of {@link SessionManagerOptions.enrichCacheSize}. */
@@ -183,6 +192,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new ConfigurationError(`The \`enrichCacheSize\` option must be a whole number (0 turns the cache off); got ${enrichCacheSize}.`);
   }
   const views = resolveViewsOption(options.views);
+  const importMaxBytes = options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES;
+  if (!Number.isSafeInteger(importMaxBytes) || importMaxBytes < 1) {
+    throw new ConfigurationError(`The \`importMaxBytes\` option must be a whole number of bytes, at least 1, e.g. importMaxBytes: 10 * 1024 * 1024; got ${importMaxBytes}.`);
+  }
   return Object.freeze({
     store,
     flowId,
@@ -199,6 +212,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     origins: resolveOrigins(options.origins, "createSessionManager()"),
     logger: options.logger ?? console,
     views,
+    importMaxBytes,
   });
 }
 

@@ -27,6 +27,8 @@ export const ACTIONS = {
   rename: "rename",
   delete: "delete",
   create: "create",
+  export: "export",
+  import: "import",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
 } as const;

@@ -43,6 +43,8 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       rename: `${base}/rename`,
       delete: `${base}/delete`,
       resume: `${base}/resume`,
+      export: `${base}/export`,
+      import: `${base}/import`,
       assets: `${base}/assets`,
       assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",
