@@ -143,21 +143,18 @@ export class SessionTransfer {
       this.db.transaction().execute(async (trx) => {
         for (let i = 0; i < rows.length; i += IMPORT_BATCH_ROWS) {
           const batch = rows.slice(i, i + IMPORT_BATCH_ROWS);
+          const batchKeys = batch.map((row) => row.flow_session_key);
+          const taken = await trx.selectFrom(WORKFLOW_STATE_TABLE).select("flow_session_key").where("flow_session_key", "in", batchKeys).execute();
+          const exists = (found: readonly string[]) => new SessionExistsError(flowId, found.map((key) => key.slice(flowId.length + 1)));
+          // Throwing rolls back every batch before this one.
+          if (taken.length > 0) throw exists(taken.map((row) => row.flow_session_key));
           const result = await trx
             .insertInto(WORKFLOW_STATE_TABLE)
             .values(batch)
             .onConflict((oc) => oc.column("flow_session_key").doNothing())
             .executeTakeFirst();
-          if (Number(result.numInsertedOrUpdatedRows ?? 0n) === batch.length) continue;
-          // Some keys were taken: name them, and roll everything back by throwing.
-          const taken = await trx
-            .selectFrom(WORKFLOW_STATE_TABLE)
-            .select("flow_session_key")
-            .where("flow_session_key", "in", keys.slice(0, i + batch.length))
-            .execute();
-          const inserted = new Set(keys.slice(0, i));
-          const ids = taken.map((row) => row.flow_session_key).filter((key) => !inserted.has(key));
-          throw new SessionExistsError(flowId, ids.map((key) => key.slice(flowId.length + 1)));
+          // Another writer took an id in between (on PostgreSQL): name the batch's, since which one is unknown.
+          if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== batch.length) throw exists(batchKeys);
         }
       }),
     );
