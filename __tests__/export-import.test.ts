@@ -229,7 +229,7 @@ describe.each(backends)("export and import on $name", (backend: Backend) => {
       ["a time that is not one", fileOf([{ updatedAt: "yesterday" }]), /updatedAt must be an ISO 8601 time/],
       ["a __proto__ field on the file", fileOf([{}]).replace("{", `{"__proto__":{"polluted":1},`), /field "__proto__"/],
       ["a __proto__ field on a session", fileOf([{}]).replace(`{"sessionId"`, `{"__proto__":{"polluted":1},"sessionId"`), /field "__proto__"/],
-      ["a constructor field on a session", fileOf([{ constructor: { prototype: { polluted: 1 } } }]), /field "constructor"/],
+      ["a constructor field on a session", fileOf([{ ["constructor" as string]: { prototype: { polluted: 1 } } }]), /field "constructor"/],
       ["a field given twice", fileOf([{}]).replace(`"sessionId":"s-1"`, `"sessionId":"s-1","sessionId":"s-2"`), /"sessionId" twice/],
       ["more after the object", `${fileOf([{}])} {}`, /more after the object/],
     ];

@@ -3,6 +3,8 @@ import type { ExportSelection, ImportSessionsOptions, WorkflowStore } from "../s
 import { exportFileText, parseExportFile } from "./session-file.js";
 import type { SessionService } from "./session-service.js";
 
+export type { ExportSelection } from "../store/workflow-store.js";
+
 /** Export and import of one flow's sessions, as files in the format of `session-file.ts`. */
 export class SessionTransfer {
   constructor(
