@@ -62,8 +62,8 @@ export async function benchExport(name: string, database: string, sessions: numb
     }
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     peak = Math.max(peak, rssMb(child.pid!));
-    // One line per session, then the closing line (an empty flow writes the envelope on one line).
-    const exported = Math.max(0, lines - 1);
+    // A newline before each session, and around the closing "]}" (none of them for an empty flow).
+    const exported = Math.max(0, lines - 2);
     return { database: name, sessions, exported, megabytes: bytes / 1e6, seconds: elapsed, rssBeforeMb: before, rssPeakMb: peak, rssGrowthMb: peak - before };
   } finally {
     child.kill();

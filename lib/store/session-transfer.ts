@@ -11,7 +11,7 @@ import { selectSummaries, toSummary, whereFlow } from "./summary-rows.js";
 import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** Rows read per query while exporting: the most a running export holds, whatever the flow's size. */
-export const EXPORT_BATCH_ROWS = 200;
+export const EXPORT_BATCH_ROWS = 500;
 
 /** Rows per INSERT while importing (7 values each, far below either database's limit on bound parameters). */
 const IMPORT_BATCH_ROWS = 500;

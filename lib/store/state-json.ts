@@ -211,5 +211,12 @@ export function skipJsonWhitespace(text: string, pos: number): number {
 
 /** True when `text` is one object of the dialect (whitespace around it allowed), as `state_json` must be. */
 export function isStateObjectText(text: string): boolean {
-  return scanDocument(text) !== undefined;
+  const start = skipWhitespace(text, 0);
+  if (text[start] !== "{") return false;
+  try {
+    return skipWhitespace(text, readValue(text, start, false).end) === text.length;
+  } catch (error) {
+    if (error instanceof SyntaxError) return false;
+    throw error;
+  }
 }
