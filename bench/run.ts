@@ -18,6 +18,7 @@ import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { BENCH_FLOW, BROAD_SEARCH, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
+import { benchExport, exportTable, type ExportFigures } from "./export.js";
 import { loadPostgres, postgresBaselinePlan, postgresVersion, startPostgresCluster, type PostgresCluster } from "./postgres.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -288,6 +289,9 @@ async function benchDatabase(database: string, size: number, plan: string, loadS
   return { baselinePlan: plan, baseline, ours: figures, listThroughputRatio, rssMb: { ours: oursRss, baseline: baselineRss }, loadSeconds };
 }
 
+/** GET /export of each whole flow (bench/export.ts). */
+const exportFigures: ExportFigures[] = [];
+
 async function benchSize(size: number): Promise<SizeResult> {
   const label = `${size.toLocaleString("en-US")} sessions`;
   const file = join(DATA, `workflow_state_${size}.db`);
@@ -299,6 +303,7 @@ async function benchSize(size: number): Promise<SizeResult> {
   if (DATABASES.includes("sqlite")) {
     process.stderr.write(`${label}, SQLite:\n`);
     result.sqlite = await benchDatabase(file, size, baselinePlan(file), buildSeconds);
+    exportFigures.push(await benchExport("SQLite", file, size));
   }
   if (cluster) {
     const loaded = Date.now();
@@ -306,6 +311,7 @@ async function benchSize(size: number): Promise<SizeResult> {
     const loadSeconds = seconds(loaded);
     process.stderr.write(`${label}, PostgreSQL: database loaded in ${loadSeconds.toFixed(1)} s\n`);
     result.postgres = await benchDatabase(url, size, await postgresBaselinePlan(url), loadSeconds);
+    exportFigures.push(await benchExport("PostgreSQL", url, size));
   }
   return result;
 }
@@ -440,13 +446,13 @@ async function main() {
     console.log(`\n${DATABASE_NAMES[kind]}\n\n${table(results, kind)}`);
     console.log(`\n${DATABASE_NAMES[kind]} baseline plan: ${results.find((r) => r[kind])![kind]!.baselinePlan}`);
   }
-  console.log("");
+  console.log(`\nGET /export?all_matching=1, the whole flow\n\n${exportTable(exportFigures)}\n`);
   for (const t of targets) console.log(targetLine(t));
   const total = seconds(started);
   console.log(`\n${total.toFixed(0)} s in all`);
   writeFileSync(
     join(ROOT, "bench", "results.json"),
-    `${JSON.stringify({ date: new Date().toISOString(), machine, databases: DATABASES, connections: CONNECTIONS, seconds: SECONDS, sequential: SEQUENTIAL, totalSeconds: Math.round(total), results, targets }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, databases: DATABASES, connections: CONNECTIONS, seconds: SECONDS, sequential: SEQUENTIAL, totalSeconds: Math.round(total), results, exports: exportFigures, targets }, null, 2)}\n`,
   );
 }
 

@@ -7,6 +7,7 @@ export type SessionManagerErrorCode =
   | "not_signed_in"
   | "forbidden"
   | "session_not_found"
+  | "session_exists"
   | "method_not_allowed"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -115,6 +116,37 @@ export class SessionNotFoundError extends SessionManagerError {
     readonly sessionId: string,
   ) {
     super("session_not_found", `No session "${sessionId}" in flow "${flowId}".`);
+  }
+}
+
+/**
+ * Thrown when an import that keeps the file's session ids (`keepIds`) meets an id the flow already has (whoever owns
+ * it). Nothing of the import is written.
+ */
+export class SessionExistsError extends SessionManagerError {
+  override name = "SessionExistsError";
+
+  /**
+   * @param flowId - the flow imported into
+   * @param sessionIds - the ids of the file that are taken
+   */
+  constructor(
+    readonly flowId: string,
+    readonly sessionIds: readonly string[],
+  ) {
+    const shown = sessionIds.slice(0, 5).map((id) => `"${id}"`).join(", ") + (sessionIds.length > 5 ? ` and ${sessionIds.length - 5} more` : "");
+    const message = `The flow already has a session with the id ${shown}, so nothing was imported. Import without keeping the ids to give the sessions new ones.`;
+    super("session_exists", message, message);
+  }
+}
+
+/** Thrown when a request body (an imported file) is larger than the cap that applies to it. */
+export class PayloadTooLargeError extends SessionManagerError {
+  override name = "PayloadTooLargeError";
+
+  /** @param message - what was too large and the cap; shown to the user */
+  constructor(message: string) {
+    super("payload_too_large", message, message);
   }
 }
 
@@ -257,6 +289,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   not_signed_in: { status: 401, message: "Sign in to manage your sessions." },
   forbidden: { status: 403, message: "This request could not be verified as coming from this page, so nothing was changed. Reload the page and try again." },
   session_not_found: { status: 404, message: "That session does not exist. It may have been deleted." },
+  session_exists: { status: 409, message: "A session with that id already exists, so nothing was imported." },
   method_not_allowed: { status: 405, message: "This address does not answer that kind of request." },
   payload_too_large: { status: 413, message: "The request was too large." },
   unsupported_media_type: { status: 415, message: "Send the body as application/x-www-form-urlencoded or application/json, in UTF-8." },

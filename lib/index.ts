@@ -45,7 +45,13 @@ export {
   type SessionSnapshot,
   sessionVersion,
   type VersionedRow,
+  EXPORT_BATCH_ROWS,
+  type ExportedSession,
+  type ExportSelection,
+  type ImportedSession,
+  type ImportSessionsOptions,
 } from "./store/workflow-store.js";
+export { EXPORT_FORMAT } from "./service/session-file.js";
 export {
   DEFAULT_PREFIX,
   DEFAULT_WORKFLOW_URL,
@@ -54,6 +60,7 @@ export {
   DEFAULT_ENRICH_CACHE_SIZE,
   DEFAULT_HOOK_TIMEOUT_MS,
   HOOK_NAMES,
+  DEFAULT_IMPORT_MAX_BYTES,
   MAX_LABEL_LENGTH,
   type SessionHooks,
   type HookContext,
@@ -72,6 +79,8 @@ export {
   SessionManagerError,
   InvalidInputError,
   SessionNotFoundError,
+  SessionExistsError,
+  PayloadTooLargeError,
   CorruptStateError,
   StoreUnavailableError,
   StoreUnreachableError,

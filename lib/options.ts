@@ -191,6 +191,12 @@ export interface SessionManagerOptions {
    * @default 5000
    */
   hookTimeoutMs?: number;
+  /**
+   * The largest file `POST {prefix}/import` accepts, in bytes, as a multipart upload or a JSON body; a larger one
+   * answers 413 and nothing is read past the cap (see docs/export-import.md).
+   * @default 10 MB (10,485,760)
+   */
+  importMaxBytes?: number;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -218,6 +224,7 @@ export interface ResolvedOptions {
   /** The hooks, frozen; `{}` without the option. */
   readonly hooks: Readonly<SessionHooks>;
   readonly hookTimeoutMs: number;
+  readonly importMaxBytes: number;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -226,6 +233,8 @@ export const DEFAULT_PREFIX = "/manage/sessions";
 export const DEFAULT_WORKFLOW_URL = "/";
 /** Default of {@link SessionManagerOptions.title}. */
 export const DEFAULT_TITLE = "Sessions";
+/** Default of {@link SessionManagerOptions.importMaxBytes}: 10 MB. */
+export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 /** Default of {@link SessionManagerOptions.pageSize}. */
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default of {@link SessionManagerOptions.enrichCacheSize}. */
@@ -286,6 +295,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (typeof hookTimeoutMs !== "number" || !Number.isFinite(hookTimeoutMs) || hookTimeoutMs < 0) {
     throw new ConfigurationError(`The \`hookTimeoutMs\` option must be a number of milliseconds, 0 or more; got ${String(hookTimeoutMs)}.`);
   }
+  const importMaxBytes = options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES;
+  if (!Number.isSafeInteger(importMaxBytes) || importMaxBytes < 1) {
+    throw new ConfigurationError(`The \`importMaxBytes\` option must be a whole number of bytes, at least 1, e.g. importMaxBytes: 10 * 1024 * 1024; got ${importMaxBytes}.`);
+  }
   return Object.freeze({
     store,
     flowId,
@@ -304,6 +317,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     views,
     hooks,
     hookTimeoutMs,
+    importMaxBytes,
   });
 }
 

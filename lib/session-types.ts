@@ -90,3 +90,6 @@ export const MAX_LABEL_LENGTH = 200;
 
 /** C0 and C1 control characters and the Unicode line and paragraph separators, stripped from user text. */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** The format of a session id the routes accept (and an import keeps): UUIDs, and ids such as `legacy-0`. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;

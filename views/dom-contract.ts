@@ -28,6 +28,8 @@ export const ACTIONS = {
   delete: "delete",
   duplicate: "duplicate",
   create: "create",
+  export: "export",
+  import: "import",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
 } as const;

@@ -35,9 +35,23 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
         <kbd class="ews-shortcuts kbd kbd-sm" aria-hidden="true">/</kbd>
       </label>
     </form>
+    ${urls.import ? importForm(urls.import, csrfToken) : ""}
     <form method="post" action=${urls.create} hx-post=${urls.create} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
       ${csrfFieldView(csrfToken)}
       <button type="submit" class="btn btn-primary btn-sm" data-action=${ACTIONS.create} aria-keyshortcuts="n">${icons.plus()} New Session</button>
     </form>
   </div>`;
+}
+
+/**
+ * Import: a plain multipart form (no htmx), so it works without JavaScript; the page comes back with a notice. The
+ * file input is the button: choosing a file and pressing Import sends it.
+ */
+function importForm(importUrl: string, csrfToken: string) {
+  return html`<form method="post" action=${importUrl} enctype="multipart/form-data" hx-boost="false" class="flex items-center gap-2" data-role="import-form">
+      ${csrfFieldView(csrfToken)}
+      <label class="sr-only" for="ews-import-file">Export file to import</label>
+      <input id="ews-import-file" type="file" name="file" accept=".json,application/json" required class="file-input file-input-sm max-w-56" />
+      <button type="submit" class="btn btn-sm" data-action="import">${icons.upload()} Import</button>
+    </form>`;
 }

@@ -16,6 +16,10 @@ export interface ManagerUrls {
   resume: string;
   /** POST: duplicate a session (`session_id`). */
   duplicate: string;
+  /** GET: download sessions as an export file (`session_id`, repeatable, or `all_matching=1&q=…`); no Export action without it. */
+  export?: string | undefined;
+  /** POST: import an export file (multipart, field `file`; `keep_ids=1`); no Import button without it. */
+  import?: string | undefined;
   /**
    * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
    * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.

@@ -6,6 +6,7 @@ import { listParamsFrom } from "../list-state.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
 import { SessionService } from "../service/session-service.js";
+import { SessionTransfer } from "../service/session-transfer.js";
 import { actionRoutes } from "./action-routes.js";
 import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
@@ -13,10 +14,12 @@ import { loadAssets } from "./assets.js";
 import { verifyCsrf } from "./csrf.js";
 import { createErrorHandler } from "./error-handler.js";
 import { formBody } from "./form-body.js";
+import { importBody } from "./import-body.js";
 import { listRoutes } from "./list-routes.js";
 import { createRouteContext, type ViewLoader } from "./route-context.js";
 import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
+import { transferRoutes } from "./transfer-routes.js";
 import "./session-data.js";
 
 export { SESSION_ID_PATTERN } from "./session-data.js";
@@ -81,6 +84,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const context = createRouteContext(config, service, views, assets);
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
+  const transfers = transferRoutes(context, list, new SessionTransfer(store, flowId, service));
   const form = formBody();
   const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
@@ -123,6 +127,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
   route(`${prefix}/duplicate`, "post", form, csrf, actions.duplicateSession);
+  route(`${prefix}/export`, "get", transfers.exportSessions);
+  route(`${prefix}/import`, "post", importBody(config.importMaxBytes), csrf, transfers.importSessions);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
   router.use(createErrorHandler(config, context.urlsFor, views.context));
 

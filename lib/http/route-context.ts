@@ -44,6 +44,8 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       delete: `${base}/delete`,
       resume: `${base}/resume`,
       duplicate: `${base}/duplicate`,
+      export: `${base}/export`,
+      import: `${base}/import`,
       assets: `${base}/assets`,
       assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",

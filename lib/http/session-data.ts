@@ -15,8 +15,7 @@ declare module "express-session" {
   }
 }
 
-/** The format of a session id the routes accept: UUIDs, and ids such as `legacy-0`. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+export { SESSION_ID_PATTERN } from "../session-types.js";
 
 /** Saves `req.session` now, so the response that follows (a redirect, a list) is sent after its store has it. */
 export function saveSession(req: Request): Promise<void> {

@@ -80,6 +80,11 @@ export class SessionService {
     return this.itemOf(await this.requireRecord(sessionId, scope), scope);
   }
 
+  /** These sessions as the list shows them (labels, step titles, host columns), in the order given. */
+  itemsOf(summaries: SessionSummary[], scope: SessionScope = {}): Promise<SessionListItem[]> {
+    return this.enrichment.enrichAll(summaries, scope);
+  }
+
   /** The session's summary; throws {@link SessionNotFoundError} when it is not a session of this flow. */
   async requireSession(sessionId: string, scope: SessionScope = {}): Promise<SessionSummary> {
     const summary = await this.store.getSessionSummary(this.flowId, sessionId, scope);

@@ -198,3 +198,25 @@ export function parseStateJson(text: string): unknown {
   if (skipWhitespace(text, end) !== text.length) throw new DialectSyntaxError(end);
   return value;
 }
+
+/** The index after the one value of the dialect that starts at `pos` (leading whitespace allowed); throws a SyntaxError when there is none. */
+export function valueEnd(text: string, pos: number): number {
+  return readValue(text, pos, false).end;
+}
+
+/** The index of the first character at or after `pos` that is not JSON whitespace. */
+export function skipJsonWhitespace(text: string, pos: number): number {
+  return skipWhitespace(text, pos);
+}
+
+/** True when `text` is one object of the dialect (whitespace around it allowed), as `state_json` must be. */
+export function isStateObjectText(text: string): boolean {
+  const start = skipWhitespace(text, 0);
+  if (text[start] !== "{") return false;
+  try {
+    return skipWhitespace(text, readValue(text, start, false).end) === text.length;
+  } catch (error) {
+    if (error instanceof SyntaxError) return false;
+    throw error;
+  }
+}

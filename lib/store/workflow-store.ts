@@ -4,6 +4,7 @@ import { SessionCounts } from "./session-counts.js";
 import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
 import { SessionRepository } from "./session-repository.js";
+import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
   stepStateKey,
   type CountSessionsOptions,
@@ -24,6 +25,7 @@ import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 export * from "./session-types.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
+export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
 
@@ -38,6 +40,7 @@ export class WorkflowStore {
   private readonly counts: SessionCounts;
   private readonly list: SessionList;
   private readonly states: StateRepository;
+  private readonly transfer: SessionTransfer;
 
   /**
    * @param db - the Kysely instance to query
@@ -53,6 +56,7 @@ export class WorkflowStore {
     this.counts = new SessionCounts(db, dialect);
     this.list = new SessionList(db, dialect, this.counts);
     this.states = new StateRepository(db, dialect);
+    this.transfer = new SessionTransfer(db, dialect);
   }
 
   /**
@@ -212,6 +216,35 @@ export class WorkflowStore {
   async clearStepState(flowId: string, sessionId: string, stepId: string, scope: SessionScope = {}): Promise<void> {
     const key = stepStateKey(stepId);
     await this.states.writeSession(flowId, sessionId, scope, { state: (current) => removeStateKey(current, key), create: false });
+  }
+
+  /**
+   * Reads sessions out for an export: the given `sessionIds`, or every session that matches `search` (all of the
+   * flow's without one), of the scope's owner only, in key order. An async iterable that reads
+   * {@link EXPORT_BATCH_ROWS} rows at a time by key, so its memory stays flat however many sessions the flow holds;
+   * each `state` is the stored text, byte for byte. Ids that are not the scope's sessions of the flow are left out.
+   *
+   * @example
+   * ```ts
+   * for await (const session of store.exportSessions("structure_decomposition", { search: "lecture" })) {
+   *   console.log(session.sessionId, session.state.length);
+   * }
+   * ```
+   */
+  exportSessions(flowId: string, selection: ExportSelection = {}, scope: SessionScope = {}): AsyncIterable<ExportedSession> {
+    return this.transfer.exportSessions(flowId, selection, scope);
+  }
+
+  /**
+   * Writes `sessions` into the flow, all or nothing, in one transaction, stamped with the scope's owner (or none),
+   * and returns their summaries in the order given. Each gets a new id unless `keepIds`; then an id the flow already
+   * has (whoever owns it) throws {@link SessionExistsError} and nothing is written. Each `state` is stored as given,
+   * and must be one JSON object text in the dialect of Python's `json` module; a repeated id, a bad state, label or
+   * step throws {@link InvalidInputError} before anything is written. Missing times are now. On SQLite the write lock
+   * is held until the commit, so another connection's writes wait for it (up to their busy timeout).
+   */
+  importSessions(flowId: string, sessions: readonly ImportedSession[], options: ImportSessionsOptions = {}, scope: SessionScope = {}): Promise<SessionSummary[]> {
+    return this.transfer.importSessions(flowId, sessions, options, scope);
   }
 
   /** Closes the connection if the store opened it; a Kysely instance the host passed is left open. */
