@@ -59,6 +59,8 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/delete`,
         `POST ${P}/resume`,
         `POST ${P}/duplicate`,
+        `GET ${P}/export`,
+        `POST ${P}/import`,
         `GET ${P}/openapi.json`,
         `GET ${P}/assets/{file}`,
       ].sort(),
@@ -142,6 +144,12 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: ids[0] }));
     check("post", "/delete", await agent.post(`${P}/delete`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
     check("post", "/delete", await agent.post(`${P}/delete`).type("form").send({ session_id: ids[2], _csrf: token }));
+    const exported = await agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true);
+    check("get", "/export", exported);
+    const file = exported.body as object;
+    check("post", "/import", await agent.post(`${P}/import`).set(json).send(file));
+    check("post", "/import", await agent.post(`${P}/import`).set(HTMX).set("X-CSRF-Token", token).attach("file", Buffer.from(JSON.stringify(file)), "export.json"));
+    check("post", "/import", await agent.post(`${P}/import`).field("_csrf", token).attach("file", Buffer.from(JSON.stringify(file)), "export.json"));
     check("get", "/openapi.json", await agent.get(`${P}/openapi.json`));
     const page = await agent.get(P);
     const css = /href="\/manage\/sessions\/assets\/([^"]+\.css)"/.exec(page.text)![1]!;
@@ -150,13 +158,21 @@ describe.each(backends)("every documented response, against a live answer, on $n
 
   it("answers each error as documented", async () => {
     const store = await backend.openStore("workflow_state.db");
-    const app = buildApp({ store });
+    const app = buildApp({ store, importMaxBytes: 4096 });
     const { agent, token } = await agentOf(app);
     const json = { ...JSON_ACCEPT, "X-CSRF-Token": token };
     for (const route of ["/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: NEWEST, version: "stale" })); // 409
       check("post", route, await agent.post(`${P}${route}`).set(json).set("If-Match", '"stale"').send({ session_id: NEWEST })); // 412
     }
+    check("get", "/export", await agent.get(`${P}/export`).set(JSON_ACCEPT)); // 400: which sessions?
+    check("get", "/export", await agent.get(`${P}/export?session_id=no-such-session`).set(JSON_ACCEPT)); // 404
+    const file = (await agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true)).body as object;
+    check("post", "/import", await agent.post(`${P}/import?keep_ids=1`).set(json).send(file)); // 409: the id is taken
+    check("post", "/import", await agent.post(`${P}/import`).set(json).send({ format: "something else" })); // 400
+    check("post", "/import", await agent.post(`${P}/import`).set(JSON_ACCEPT).send(file)); // 403
+    check("post", "/import", await agent.post(`${P}/import`).set(json).send({ ...file, padding: "x".repeat(5000) })); // 413
+    check("post", "/import", await agent.post(`${P}/import`).set(json).set("Content-Type", "text/plain").send("x")); // 415
     const refusing = buildApp({ store, hooks: Object.fromEntries(HOOKS.map((name) => [name, refuse])) });
     const refused = await agentOf(refusing);
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
@@ -180,15 +196,19 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
+    check("get", "/export", await agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
 
     const failing = failingStore(store);
     const busy = buildApp({ store: failing.store });
     const visitor = await agentOf(busy);
+    const file = (await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true)).body as object;
     failing.fail();
     for (const path of ["", "/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
+    check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
+    check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
@@ -196,7 +216,8 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const misconfigured = express();
     misconfigured.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
     for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {
@@ -210,7 +231,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 /** The store, with every read and write it is asked for failing as a busy database does, once `fail()` is called. */
 function failingStore(store: WorkflowStore) {
   let failing = false;
-  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord"] as const;
+  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions"] as const;
   const wrapped = Object.create(store) as WorkflowStore;
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);

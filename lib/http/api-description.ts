@@ -41,6 +41,8 @@ export interface ApiRoute {
   query?: Record<string, { description: string; schema: JsonSchema }>;
   /** The body's schema; it is taken as `application/json` and as `application/x-www-form-urlencoded`. */
   body?: JsonSchema;
+  /** The body's schemas by content type, for a route that takes other types than {@link body}'s two. */
+  bodyContent?: Record<string, JsonSchema>;
   /** True for the routes that need the session cookie and its CSRF token (every POST). */
   csrf?: boolean;
   /**
@@ -116,6 +118,38 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       activeSessionId: { type: "string" },
       redirect: { type: "string", description: "The `workflowUrl` to send the visitor to." },
     },
+  },
+  ExportFile: {
+    type: "object",
+    description: "An export file. Each `state` is the stored JSON text copied through unchanged.",
+    required: ["format", "exportedAt", "flowId", "sessions"],
+    properties: {
+      format: { const: "express-workflow-sessions/1" },
+      exportedAt: { type: "string", format: "date-time" },
+      flowId: { type: "string" },
+      sessions: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["sessionId", "label", "currentStep", "createdAt", "updatedAt", "state"],
+          additionalProperties: false,
+          properties: {
+            sessionId: { type: "string" },
+            label: nullable("string"),
+            currentStep: nullable("string"),
+            createdAt: { ...nullable("string"), format: "date-time" },
+            updatedAt: { ...nullable("string"), format: "date-time" },
+            state: { description: "The session's state, as stored." },
+          },
+        },
+      },
+    },
+  },
+  Imported: {
+    type: "object",
+    required: ["items"],
+    additionalProperties: false,
+    properties: { items: { type: "array", items: ref("Session"), description: "The sessions the import made." } },
   },
   Error: {
     type: "object",
@@ -252,6 +286,43 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "get",
+    path: "/export",
+    operationId: "exportSessions",
+    summary: "Export sessions as a file",
+    description: "Streams an export file (a download, whatever `Accept` says) of the sessions named, or of all those matching the search.",
+    query: {
+      session_id: { description: "A session to export; repeat it for more (at most 1,000).", schema: { type: "array", items: sessionIdField } },
+      all_matching: { description: "`1`: every session matching `q` instead.", schema: { enum: ["1"] } },
+      q: { description: "With `all_matching=1`, the search.", schema: { type: "string", maxLength: MAX_SEARCH_LENGTH } },
+    },
+    responses: { "200": { description: "The export file.", json: ref("ExportFile"), headers: { "Content-Disposition": "attachment, named after the label or the flow." } } },
+    errors: ["invalid_input", "session_not_found"],
+  },
+  {
+    method: "post",
+    path: "/import",
+    operationId: "importSessions",
+    summary: "Import an export file",
+    description: "All or nothing, in one transaction; new ids unless `keep_ids=1`; the caller's owner on every session. At most the `importMaxBytes` option (10 MB).",
+    bodyContent: {
+      "multipart/form-data": {
+        type: "object",
+        required: ["file"],
+        properties: { file: { type: "string", contentMediaType: "application/json" }, keep_ids: { enum: ["1", "true", "on"] }, [CSRF_FIELD]: csrfField },
+      },
+      "application/json": ref("ExportFile"),
+    },
+    query: { keep_ids: { description: "`1`: keep the file's session ids (409 when one is taken).", schema: { enum: ["1", "true", "on"] } } },
+    csrf: true,
+    responses: {
+      "201": { description: "The sessions made.", json: ref("Imported") },
+      "200": { ...htmxList, html: true },
+      "303": backToList,
+    },
+    errors: ["session_exists"],
+  },
+  {
+    method: "get",
     path: "/openapi.json",
     operationId: "describeApi",
     summary: "This description",
@@ -335,9 +406,11 @@ function operation(route: ApiRoute): Record<string, unknown> {
     summary: route.summary,
     description: route.description,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(route.body
-      ? { requestBody: { required: false, content: { "application/json": { schema: route.body }, "application/x-www-form-urlencoded": { schema: route.body } } } }
-      : {}),
+    ...(route.bodyContent
+      ? { requestBody: { required: true, content: Object.fromEntries(Object.entries(route.bodyContent).map(([type, schema]) => [type, { schema }])) } }
+      : route.body
+        ? { requestBody: { required: false, content: { "application/json": { schema: route.body }, "application/x-www-form-urlencoded": { schema: route.body } } } }
+        : {}),
     ...(route.session === false ? {} : { security: route.csrf ? [{ sessionCookie: [], csrfToken: [] }] : [{ sessionCookie: [] }, {}] }),
     responses,
   };

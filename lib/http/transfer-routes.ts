@@ -4,7 +4,8 @@ import { InvalidInputError } from "../errors.js";
 import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
 import { SESSION_ID_PATTERN } from "../session-types.js";
 import type { ExportSelection, SessionTransfer } from "../service/session-transfer.js";
-import { isHtmx } from "./error-handler.js";
+import { isHtmx, wantsJson } from "./error-handler.js";
+import { sendJson, sessionJson } from "./json-replies.js";
 import { importedFileOf } from "./import-body.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
@@ -62,7 +63,7 @@ export function transferRoutes({ config, service, urlsFor, scopeOf }: RouteConte
         message: items.length === 1 ? `Imported “${items[0]!.displayLabel}”.` : `Imported ${items.length.toLocaleString("en-US")} sessions.`,
       };
       if (wantsJson(req)) {
-        res.status(201).set("Cache-Control", "no-store").json({ items });
+        sendJson(res, 201, { items: items.map((item) => sessionJson(item, req.session.activeSessionId)) });
         return;
       }
       if (isHtmx(req)) return list.sendList(req, res, notice);
@@ -127,8 +128,4 @@ function field(body: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string") throw new InvalidInputError(`Send the field "${name}" once, as text.`);
   return value;
-}
-
-function wantsJson(req: Request): boolean {
-  return !isHtmx(req) && (req.get("Accept") ?? "").includes("application/json");
 }
