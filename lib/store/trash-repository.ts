@@ -6,19 +6,11 @@ import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { prefixUpperBound } from "./search-predicates.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
-import type { SessionScope, SessionSummary } from "./session-types.js";
+import type { SessionScope } from "./session-types.js";
+import type { TrashedSession, TrashOrderBy } from "../session-types.js";
+
+export type { TrashedSession, TrashOrderBy } from "../session-types.js";
 import { formatTimestamp, parseTimestamp, SESSION_COLUMNS, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
-
-/** The orders of the trash's list. */
-export type TrashOrderBy = "deleted_at" | "label" | "current_step" | "updated_at";
-
-/** A session in the trash: its summary as it was, and when it was deleted. */
-export interface TrashedSession extends SessionSummary {
-  /** When it was moved to the trash; `null` only for a row another program wrote without it. */
-  deletedAt: Date | null;
-  /** The id of the delete that moved it (see `TrashOptions.batch`). */
-  batch: string | null;
-}
 
 /** Options of `WorkflowStore.listTrash()`. */
 export interface TrashWindowOptions {
@@ -121,6 +113,37 @@ export class TrashRepository {
       moved += await runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
       after = keys.at(-1);
       if (keys.length < TRASH_CHUNK) return moved;
+      await nextTurn();
+    }
+  }
+
+  /** See `WorkflowStore.deleteSessions()`. */
+  async deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    const keys = uniqueKeys(flowId, sessionIds);
+    if (keys.length === 0) return 0;
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
+        const deleted = Number(result.numAffectedRows ?? 0n);
+        if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+        return deleted;
+      }),
+    );
+  }
+
+  /** See `WorkflowStore.deleteMatching()`: as {@link trashMatching}, chunk by chunk, but for good. */
+  async deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+    let after: string | undefined;
+    let deleted = 0;
+    for (;;) {
+      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after);
+      if (keys.length === 0) return deleted;
+      const result = await runQuery(() =>
+        sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(this.db),
+      );
+      deleted += Number(result.numAffectedRows ?? 0n);
+      after = keys.at(-1);
+      if (keys.length < TRASH_CHUNK) return deleted;
       await nextTurn();
     }
   }

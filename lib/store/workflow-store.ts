@@ -154,6 +154,16 @@ export class WorkflowStore {
     return this.trash.trashMatching(flowId, match, scope, options);
   }
 
+  /** Deletes several sessions for good, in one transaction; all or nothing, as {@link trashSessions}. */
+  deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    return this.trash.deleteSessions(flowId, sessionIds, scope);
+  }
+
+  /** Deletes every session that matches `search` for good, in chunks as {@link trashMatching} moves them. */
+  deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+    return this.trash.deleteMatching(flowId, match, scope);
+  }
+
   /** Moves at most `limit` sessions not updated since `updatedBefore` into the trash, in one transaction (idle expiry). */
   trashIdle(flowId: string, updatedBefore: Date, limit: number, options: TrashOptions = {}): Promise<number> {
     return this.trash.trashIdle(flowId, updatedBefore, limit, options);
