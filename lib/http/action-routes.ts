@@ -19,11 +19,6 @@ export interface ActionRoutes {
   createSession(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/rename`: sets `session_id`'s label to `label` (empty clears it). JSON: the item. */
   renameSession(req: Request, res: Response): Promise<void>;
-  /**
-   * `POST {prefix}/delete`: deletes `session_id`; the active session moves on by the service's next-active rule.
-   * JSON: `{ deleted, activeSessionId }`.
-   */
-  deleteSession(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/resume`: makes `session_id` active and sends the visitor to the `workflowUrl`. JSON: `{ activeSessionId, redirect }`. */
   resumeSession(req: Request, res: Response): Promise<void>;
   /**
@@ -88,20 +83,6 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
         status: 200,
         body: sessionJson(item, req.session.activeSessionId),
         headers: { ETag: etagOf(item.version) },
-      }));
-    },
-
-    async deleteSession(req, res) {
-      const scope = scopeOf(req);
-      const sessionId = sessionIdFrom(req);
-      const { displayLabel } = await service.getItem(sessionId, scope);
-      // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-      const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope, actionOptions(req));
-      if (nextActive === undefined) delete req.session.activeSessionId;
-      else req.session.activeSessionId = nextActive;
-      await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` }, () => ({
-        status: 200,
-        body: { deleted: [sessionId], activeSessionId: nextActive ?? null },
       }));
     },
 

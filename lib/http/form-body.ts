@@ -7,20 +7,24 @@ export const MAX_BODY_BYTES = "16kb";
 /** The most fields an urlencoded body may have. */
 export const MAX_FORM_FIELDS = 50;
 
+/** The largest body of the bulk routes (`delete`, `restore`, `purge`, `confirm`): 1,000 ids of up to 128 characters. */
+export const MAX_BULK_BODY_BYTES = "160kb";
+
 const FORM_TYPE = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";
 
 /**
  * Parses the POST body of the manager's routes: an urlencoded form (of at most {@link MAX_FORM_FIELDS} fields) or
- * a JSON object, in UTF-8, of at most {@link MAX_BODY_BYTES} either way. Both give `req.body` the same shape: a
+ * a JSON object, in UTF-8, of at most {@link MAX_BODY_BYTES} either way (or the given `limit` and `parameterLimit`:
+ * the bulk routes take up to 1,000 ids, see {@link MAX_BULK_BODY_BYTES}). Both give `req.body` the same shape: a
  * field is a string, a repeated form field an array. Any other content type or charset answers 415 instead of
  * reaching a route with an empty body, and a JSON body that is not an object answers 400; a request without a body
  * is let through (a create needs no fields).
  */
-export function formBody(): RequestHandler[] {
-  const parseForm = express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: MAX_FORM_FIELDS });
+export function formBody({ limit = MAX_BODY_BYTES, parameterLimit = MAX_FORM_FIELDS }: { limit?: string; parameterLimit?: number } = {}): RequestHandler[] {
+  const parseForm = express.urlencoded({ extended: false, limit, parameterLimit });
   // `strict` takes only objects and arrays; an array is refused below, so every route reads named fields.
-  const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: true });
+  const parseJson = express.json({ limit, strict: true });
   return [
     function requireFormOrJson(req, _res, next) {
       if (req.headers["transfer-encoding"] === undefined && Number(req.headers["content-length"] ?? 0) === 0) return next();
