@@ -59,6 +59,11 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/delete`,
         `POST ${P}/resume`,
         `POST ${P}/duplicate`,
+        `POST ${P}/restore`,
+        `POST ${P}/purge`,
+        `POST ${P}/confirm`,
+        `GET ${P}/trash`,
+        `GET ${P}/trash/list`,
         `GET ${P}/export`,
         `POST ${P}/import`,
         `GET ${P}/openapi.json`,
@@ -144,6 +149,19 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: ids[0] }));
     check("post", "/delete", await agent.post(`${P}/delete`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
     check("post", "/delete", await agent.post(`${P}/delete`).type("form").send({ session_id: ids[2], _csrf: token }));
+    for (const path of ["/trash", "/trash/list"]) {
+      check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
+      check("get", path, await agent.get(`${P}${path}`));
+    }
+    check("post", "/confirm", await agent.post(`${P}/confirm`).set(json).send({ session_id: [ids[0], ids[1]], intent: "restore", view: "trash" }));
+    check("post", "/confirm", await agent.post(`${P}/confirm`).type("form").send({ session_id: ids[0], _csrf: token }));
+    check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: ids[0] }));
+    check("post", "/restore", await agent.post(`${P}/restore`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
+    check("post", "/restore", await agent.post(`${P}/restore`).type("form").send({ session_id: ids[2], _csrf: token }));
+    await agent.post(`${P}/delete`).set(json).send({ session_id: ids }).expect(200);
+    check("post", "/purge", await agent.post(`${P}/purge`).set(json).send({ session_id: ids[0] }));
+    check("post", "/purge", await agent.post(`${P}/purge`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
+    check("post", "/purge", await agent.post(`${P}/purge`).type("form").send({ session_id: ids[2], _csrf: token }));
     const exported = await agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true);
     check("get", "/export", exported);
     const file = exported.body as object;
@@ -161,7 +179,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const app = buildApp({ store, importMaxBytes: 4096 });
     const { agent, token } = await agentOf(app);
     const json = { ...JSON_ACCEPT, "X-CSRF-Token": token };
-    for (const route of ["/rename", "/delete", "/resume", "/duplicate"]) {
+    for (const route of ["/rename", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: NEWEST, version: "stale" })); // 409
       check("post", route, await agent.post(`${P}${route}`).set(json).set("If-Match", '"stale"').send({ session_id: NEWEST })); // 412
     }
@@ -175,13 +193,25 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/import", await agent.post(`${P}/import`).set(json).set("Content-Type", "text/plain").send("x")); // 415
     const refusing = buildApp({ store, hooks: Object.fromEntries(HOOKS.map((name) => [name, refuse])) });
     const refused = await agentOf(refusing);
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
+    for (const route of ["/create", "/rename", "/resume", "/duplicate"]) {
       check("post", route, await refused.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": refused.token }).send({ session_id: NEWEST })); // 422
     }
+    check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: "bad id!" })); // 400
+    for (const route of ["/restore", "/purge", "/confirm"]) {
+      check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: "bad id!" })); // 400
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(200_000) })); // 413
+      check("post", route, await agent.post(`${P}${route}`).set(json).set("Content-Type", "text/plain").send("x")); // 415
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: "no-such-session", view: "trash" })); // 404
+    }
+    const victim = (await store.listSessions(FLOW, { limit: 30 })).map((summary) => summary.sessionId).find((id) => id !== NEWEST)!;
+    await agent.post(`${P}/delete`).set(json).send({ session_id: victim }).expect(200);
+    await store.createSession(FLOW, { sessionId: victim });
+    check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: victim })); // 409: the id is taken again
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: ["a", "b"], label: ["x", "y"] })); // 400
-      check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(20_000) })); // 413
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(route === "/delete" ? 200_000 : 20_000) })); // 413
       check("post", route, await agent.post(`${P}${route}`).set(json).set("Content-Type", "text/plain").send("label=x")); // 415
       // Without Accept: application/json, errors are HTML pages.
       check("post", route, await agent.post(`${P}${route}`).set("X-CSRF-Token", token).set("Content-Type", "text/plain").send("x"));
@@ -196,9 +226,10 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
+    for (const path of ["/trash", "/trash/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
 
     const failing = failingStore(store);
@@ -209,7 +240,8 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const path of ["", "/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
+    for (const path of ["/trash", "/trash/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/restore", "/purge", "/confirm"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
 
@@ -217,7 +249,8 @@ describe.each(backends)("every documented response, against a live answer, on $n
     misconfigured.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
     for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    for (const path of ["/trash", "/trash/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {
@@ -231,7 +264,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 /** The store, with every read and write it is asked for failing as a busy database does, once `fail()` is called. */
 function failingStore(store: WorkflowStore) {
   let failing = false;
-  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions"] as const;
+  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions", "listTrash", "getTrashed", "restoreSessions", "purgeTrash", "trashSessions", "countSessions"] as const;
   const wrapped = Object.create(store) as WorkflowStore;
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);

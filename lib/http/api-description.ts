@@ -1,5 +1,5 @@
 import { ERROR_TABLE, type SessionManagerErrorCode } from "../errors.js";
-import { LIST_STATE_PARAMS, MAX_SEARCH_LENGTH, SORT_PARAMS } from "../list-state.js";
+import { LIST_STATE_PARAMS, MAX_SEARCH_LENGTH, SORT_PARAMS, TRASH_SORT_PARAMS } from "../list-state.js";
 import { MAX_LABEL_LENGTH } from "../session-types.js";
 import { CSRF_FIELD, CSRF_HEADER } from "./csrf.js";
 import { MAX_BODY_BYTES } from "./form-body.js";
@@ -50,6 +50,8 @@ export interface ApiRoute {
    * `If-Match` with its `ETag` (412 when stale).
    */
   versioned?: boolean;
+  /** True for the routes that exist only with the trash (the `trash` option not `false`). */
+  trashOnly?: boolean;
   /** True for the actions that run the host's `before*` hooks, which may refuse them (`rejected`, 422 by default). */
   hooked?: boolean;
   /** False for the routes that need no express-session (the assets and this description). @default true */
@@ -103,11 +105,62 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
   },
   Deleted: {
     type: "object",
-    required: ["deleted", "activeSessionId"],
+    required: ["count", "permanent", "batch", "activeSessionId"],
     additionalProperties: false,
     properties: {
-      deleted: { type: "array", items: { type: "string" }, description: "The ids of the sessions deleted." },
+      deleted: { type: "array", items: { type: "string" }, description: "The ids of the sessions deleted, when the request named them (not with `all_matching`)." },
+      count: { type: "integer", minimum: 0 },
+      permanent: { type: "boolean", description: "False when they went to the trash." },
+      batch: { ...nullable("string"), description: "The delete's id in the trash: `POST restore` with `batch` undoes it." },
       activeSessionId: { ...nullable("string"), description: "The visitor's active session after the delete." },
+    },
+  },
+  Restored: { type: "object", required: ["restored"], additionalProperties: false, properties: { restored: { type: "integer", minimum: 0 } } },
+  Purged: { type: "object", required: ["purged"], additionalProperties: false, properties: { purged: { type: "integer", minimum: 0 } } },
+  Confirmation: {
+    type: "object",
+    required: ["question", "detail", "count", "choices"],
+    additionalProperties: false,
+    properties: {
+      question: { type: "string" },
+      detail: { type: "string" },
+      count: { type: "integer", minimum: 0 },
+      choices: {
+        type: "array",
+        items: { type: "object", required: ["label", "url", "danger"], additionalProperties: false, properties: { label: { type: "string" }, url: { type: "string" }, danger: { type: "boolean" } } },
+      },
+    },
+  },
+  TrashedSession: {
+    type: "object",
+    required: ["sessionId", "label", "displayLabel", "currentStep", "stepTitle", "createdAt", "updatedAt", "deletedAt", "purgeAt", "stateSizeBytes"],
+    additionalProperties: false,
+    properties: {
+      sessionId: { type: "string" },
+      label: nullable("string"),
+      displayLabel: { type: "string" },
+      currentStep: nullable("string"),
+      stepTitle: nullable("string"),
+      createdAt: { ...nullable("string"), format: "date-time" },
+      updatedAt: { ...nullable("string"), format: "date-time" },
+      deletedAt: { ...nullable("string"), format: "date-time" },
+      purgeAt: { ...nullable("string"), format: "date-time" },
+      stateSizeBytes: { type: "integer", minimum: 0 },
+    },
+  },
+  TrashList: {
+    type: "object",
+    required: ["items", "total", "offset", "limit", "orderBy", "descending", "search", "csrfToken"],
+    additionalProperties: false,
+    properties: {
+      items: { type: "array", items: ref("TrashedSession") },
+      total: { type: "integer", minimum: 0 },
+      offset: { type: "integer", minimum: 0 },
+      limit: { type: "integer", minimum: 1 },
+      orderBy: { enum: Object.values(TRASH_SORT_PARAMS) },
+      descending: { type: "boolean" },
+      search: { type: "string" },
+      csrfToken: { type: "string", minLength: 1 },
     },
   },
   Resumed: {
@@ -179,6 +232,27 @@ const LIST_QUERY: NonNullable<ApiRoute["query"]> = {
   [LIST_STATE_PARAMS.cursor]: { description: "The keyboard cursor's row (HTML only).", schema: { type: "integer", minimum: 0 } },
 };
 
+/** The body of the bulk routes: `session_id` once or repeated (an array in JSON), or `all_matching=1` with `q`. */
+function bulkBody(extra: Record<string, JsonSchema>): JsonSchema {
+  return {
+    type: "object",
+    properties: {
+      session_id: { oneOf: [sessionIdField, { type: "array", items: sessionIdField, maxItems: 1000 }] },
+      all_matching: { enum: ["1"], description: "`1`: every session matching `q` instead." },
+      q: { type: "string", maxLength: MAX_SEARCH_LENGTH },
+      ...extra,
+      [CSRF_FIELD]: csrfField,
+    },
+  };
+}
+
+const TRASH_QUERY: NonNullable<ApiRoute["query"]> = {
+  offset: LIST_QUERY[LIST_STATE_PARAMS.offset]!,
+  sort: { description: "The order.", schema: { enum: Object.keys(TRASH_SORT_PARAMS) } },
+  dir: LIST_QUERY[LIST_STATE_PARAMS.dir]!,
+  q: LIST_QUERY[LIST_STATE_PARAMS.search]!,
+};
+
 const backToList: ApiResponse = { description: "A plain form's answer: back to the list, the notice waiting in the session.", headers: { Location: "The list as it was." } };
 const itemHeaders = { ETag: "The session's version, quoted: send it back as If-Match." };
 const jsonItem = { jsonHeaders: itemHeaders };
@@ -240,14 +314,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "post",
     path: "/delete",
-    operationId: "deleteSession",
-    summary: "Delete a session",
-    description: "Deletes the session; when it was the active one, the visitor's next session becomes active.",
-    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, version: versionField, [CSRF_FIELD]: csrfField } },
+    operationId: "deleteSessions",
+    summary: "Delete sessions",
+    description: "Moves the sessions named (or all matching `q`) to the trash, or deletes them for good with `trash: false`; when the active one goes, the visitor's next session becomes active.",
+    body: bulkBody({}),
     csrf: true,
-    versioned: true,
-    hooked: true,
-    responses: { "200": { description: "The ids deleted.", json: ref("Deleted"), html: true }, "303": backToList },
+    responses: { "200": { description: "What was deleted.", json: ref("Deleted"), html: true }, "303": backToList },
     errors: ["session_not_found"],
   },
   {
@@ -322,6 +394,61 @@ export const API_ROUTES: readonly ApiRoute[] = [
     errors: ["session_exists"],
   },
   {
+    method: "post",
+    path: "/restore",
+    operationId: "restoreSessions",
+    summary: "Restore sessions from the trash",
+    description: "The sessions named, all matching `q`, or a delete's `batch` (its Undo) go back to the list as they were.",
+    body: bulkBody({ batch: { type: "string", description: "A delete's `batch`: restores all it moved." } }),
+    csrf: true,
+    trashOnly: true,
+    responses: { "200": { description: "How many were restored.", json: ref("Restored"), html: true }, "303": backToList },
+    errors: ["session_not_found", "restore_conflict"],
+  },
+  {
+    method: "post",
+    path: "/purge",
+    operationId: "purgeSessions",
+    summary: "Delete sessions in the trash forever",
+    description: "The sessions named, all matching `q`, or with `all=1` the whole trash.",
+    body: bulkBody({ all: { enum: ["1"], description: "`1`: empty the trash." } }),
+    csrf: true,
+    trashOnly: true,
+    responses: { "200": { description: "How many were purged.", json: ref("Purged"), html: true }, "303": backToList },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "post",
+    path: "/confirm",
+    operationId: "confirmAction",
+    summary: "The confirmation of a bulk action",
+    description: "Changes nothing: what the page asks before `intent` (`delete`, or on the trash `restore` or `purge`) on the sessions named.",
+    body: bulkBody({ intent: { enum: ["delete", "restore", "purge"] }, view: { enum: ["sessions", "trash"] }, all: { enum: ["1"] } }),
+    csrf: true,
+    responses: { "200": { description: "The confirmation.", json: ref("Confirmation"), html: true } },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "get",
+    path: "/trash",
+    operationId: "showTrash",
+    summary: "The trash page, or the trash as JSON",
+    description: "With `Accept: application/json`, one window of the trash.",
+    query: TRASH_QUERY,
+    trashOnly: true,
+    responses: { "200": { description: "The trash.", json: ref("TrashList"), html: true } },
+  },
+  {
+    method: "get",
+    path: "/trash/list",
+    operationId: "showTrashList",
+    summary: "The trash's list fragment, or the trash as JSON",
+    description: "What htmx swaps in; with `Accept: application/json`, the same JSON as the trash page.",
+    query: TRASH_QUERY,
+    trashOnly: true,
+    responses: { "200": { description: "The trash.", json: ref("TrashList"), html: true } },
+  },
+  {
     method: "get",
     path: "/openapi.json",
     operationId: "describeApi",
@@ -349,12 +476,15 @@ export interface ApiDocumentOptions {
   title: string;
   /** The `workflowUrl` option, named in the description of resume. */
   workflowUrl: string;
+  /** False when the `trash` option is `false`: the trash's routes do not exist then. @default true */
+  trash?: boolean;
 }
 
 /** The OpenAPI 3.1 document of {@link API_ROUTES}, with the paths under `base`. */
-export function openApiDocument({ base, title, workflowUrl }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
+export function openApiDocument({ base, title, workflowUrl, trash = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
+    if (route.trashOnly && !trash) continue;
     const path = `${base}${route.path}` || "/";
     (paths[path] ??= {})[route.method] = operation(route);
   }

@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import type { SessionListItem, SessionPage } from "../session-types.js";
+import type { SessionListItem, SessionPage, TrashListItem, TrashPage } from "../session-types.js";
 
 /**
  * A session as the JSON API answers it: the list item's fields with ISO 8601 times, its `version` and whether it is
@@ -62,6 +62,61 @@ export function sessionListJson(page: SessionPage, activeSessionId: string | und
     items: page.items.map((item) => sessionJson(item, activeSessionId)),
     total: page.total,
     capped: page.capped ?? false,
+    offset: page.offset,
+    limit: page.limit,
+    orderBy: page.orderBy,
+    descending: page.descending,
+    search: page.search,
+    csrfToken,
+  };
+}
+
+/** A session in the trash as the JSON API answers it. */
+export interface TrashedSessionJson {
+  sessionId: string;
+  label: string | null;
+  displayLabel: string;
+  currentStep: string | null;
+  stepTitle: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  /** When it was deleted (ISO 8601). */
+  deletedAt: string | null;
+  /** When it will be purged (ISO 8601); `null` when it never will be. */
+  purgeAt: string | null;
+  stateSizeBytes: number;
+}
+
+/** The trash as the JSON API answers it (`GET {prefix}/trash` and `GET {prefix}/trash/list`). */
+export interface TrashListJson {
+  items: TrashedSessionJson[];
+  total: number;
+  offset: number;
+  limit: number;
+  orderBy: TrashPage["orderBy"];
+  descending: boolean;
+  search: string;
+  csrfToken: string;
+}
+
+/** Maps a window of the trash to its JSON form. */
+export function trashListJson(page: TrashPage, csrfToken: string): TrashListJson {
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  const item = (trashed: TrashListItem): TrashedSessionJson => ({
+    sessionId: trashed.sessionId,
+    label: trashed.label,
+    displayLabel: trashed.displayLabel,
+    currentStep: trashed.currentStep,
+    stepTitle: trashed.stepTitle,
+    createdAt: iso(trashed.createdAt),
+    updatedAt: iso(trashed.updatedAt),
+    deletedAt: iso(trashed.deletedAt),
+    purgeAt: iso(trashed.purgeAt),
+    stateSizeBytes: trashed.stateSizeBytes,
+  });
+  return {
+    items: page.items.map(item),
+    total: page.total,
     offset: page.offset,
     limit: page.limit,
     orderBy: page.orderBy,

@@ -10,7 +10,8 @@ import { listParamsFrom, listStateQuery, searchFrom, trashParamsFrom, trashState
 import { renderView } from "../render/render-view.js";
 import type { SessionTarget, TrashService, TrashTarget } from "../service/trash-service.js";
 import { csrfTokenFor } from "./csrf.js";
-import { isHtmx } from "./error-handler.js";
+import { isHtmx, wantsJson } from "./error-handler.js";
+import { sendJson, trashListJson } from "./json-replies.js";
 import { sendHtml } from "./html-response.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
@@ -52,6 +53,11 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     return { page, urls: { ...urlsFor(req), state: trashStateQuery(page) }, csrfToken: csrfTokenFor(req), now: new Date() };
   };
 
+  const sendTrashJson = async (req: Request, res: Response): Promise<void> => {
+    const { page, csrfToken } = await trashData(req, req.query);
+    sendJson(res, 200, trashListJson(page, csrfToken));
+  };
+
   const sendTrashList = async (req: Request, res: Response, notice?: Notice): Promise<void> => {
     const data = await trashData(req, { ...req.query, ...req.body });
     const viewContext = views.context();
@@ -68,7 +74,12 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
 
   // Under htmx the answer is the list the form came from (`view`), with the notice; without JavaScript a 303 back to
   // that list as it was, the notice waiting in the session (with its Undo form).
-  const finish = async (req: Request, res: Response, notice: Notice) => {
+  // With Accept: application/json, an action answers `json` instead (see lib/http/api-description.ts).
+  const finish = async (req: Request, res: Response, notice: Notice, json: Record<string, unknown>) => {
+    if (wantsJson(req)) {
+      await saveSession(req);
+      return sendJson(res, 200, json);
+    }
     const view = viewOf(req);
     if (!isHtmx(req)) req.session.workflowSessionsFlash = notice;
     await saveSession(req);
@@ -115,18 +126,25 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       if (result.nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = result.nextActive;
       const what = label === undefined ? sessions(result.count) : `“${label}”`;
-      if (result.count === 0) return finish(req, res, { kind: "info", message: "No session matched, so nothing was deleted." });
+      const deleted = {
+        ...("ids" in target && result.count > 0 ? { deleted: target.ids } : {}),
+        count: result.count,
+        permanent: result.permanent,
+        batch: result.permanent || result.count === 0 ? null : result.batch,
+        activeSessionId: result.nextActive ?? null,
+      };
+      if (result.count === 0) return finish(req, res, { kind: "info", message: "No session matched, so nothing was deleted." }, deleted);
       const undo =
         result.permanent ? undefined : { url: urlsFor(req).restore!, sessionIds: "ids" in target ? target.ids : [], batch: "ids" in target ? undefined : result.batch, csrfToken: csrfTokenFor(req) };
-      await finish(req, res, { kind: "success", message: result.permanent ? `Deleted ${what} permanently.` : `Deleted ${what}.`, undo });
+      await finish(req, res, { kind: "success", message: result.permanent ? `Deleted ${what} permanently.` : `Deleted ${what}.`, undo }, deleted);
     },
 
     async restoreSessions(req, res) {
       const target = trashTargetFrom(req.body, { batch: true });
       const label = await singleLabel(req, target, "trash");
       const count = await trash.restore(target, scopeOf(req));
-      if (count === 0) return finish(req, res, { kind: "info", message: "Nothing matched in the trash, so nothing was restored." });
-      await finish(req, res, { kind: "success", message: `Restored ${label === undefined ? sessions(count) : `“${label}”`}.` });
+      if (count === 0) return finish(req, res, { kind: "info", message: "Nothing matched in the trash, so nothing was restored." }, { restored: 0 });
+      await finish(req, res, { kind: "success", message: `Restored ${label === undefined ? sessions(count) : `“${label}”`}.` }, { restored: count });
     },
 
     async purgeSessions(req, res) {
@@ -137,7 +155,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const message = emptied
         ? `Emptied the trash: ${sessions(count)} deleted forever.`
         : `Deleted ${label === undefined ? sessions(count) : `“${label}”`} forever.`;
-      await finish(req, res, { kind: "success", message });
+      await finish(req, res, { kind: "success", message }, { purged: count });
     },
 
     async confirmAction(req, res) {
@@ -148,6 +166,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const count = await countOf(req, target, view);
       const urls = urlsFor(req);
       const dialog = confirmation({ urls, intent, view, target, label, count, all: view === "trash" && flag(req.body, "all"), req, trashKeepDays: config.trashKeepDays });
+      if (wantsJson(req)) return sendJson(res, 200, { question: dialog.question, detail: dialog.detail, count, choices: dialog.choices });
       if (view === "trash") return sendTrashPage(req, res, req.query, { dialog });
       await list.sendPage(req, res, { bulkDialog: dialog });
     },
@@ -158,6 +177,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
         delete req.session.workflowSessionsFlash;
         await saveSession(req);
       }
+      if (wantsJson(req)) return sendTrashJson(req, res);
       await sendTrashPage(req, res, req.query, { notice });
     },
 
@@ -166,6 +186,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
         const query = trashParamsFrom(req.query, config.pageSize);
         res.set(req.get("EWS-Window") === "scroll" ? "HX-Replace-Url" : "HX-Push-Url", withListState(urlsFor(req).trash!, trashStateQuery(query)));
       }
+      if (wantsJson(req)) return sendTrashJson(req, res);
       await sendTrashList(req, res);
     },
   };
