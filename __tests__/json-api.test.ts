@@ -156,7 +156,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
       const { store, agent, post } = await scriptClient();
       await post("/resume", { session_id: NEWEST }).expect(200);
       const res = await post("/delete", { session_id: NEWEST }).expect(200);
-      expect(res.body).toEqual({ deleted: [NEWEST], activeSessionId: expect.any(String) });
+      expect(res.body).toEqual({ deleted: [NEWEST], count: 1, permanent: false, batch: expect.any(String), activeSessionId: expect.any(String) });
       expect(res.body.activeSessionId).not.toBe(NEWEST);
       expect(await activeOf(agent)).toBe(res.body.activeSessionId);
       expect(await store.sessionExists(FLOW, NEWEST)).toBe(false);
@@ -164,7 +164,20 @@ describe.each(backends)("the JSON API on $name", (backend) => {
 
     it("answers activeSessionId null when the visitor had none", async () => {
       const { post } = await scriptClient();
-      expect((await post("/delete", { session_id: NEWEST }).expect(200)).body).toEqual({ deleted: [NEWEST], activeSessionId: null });
+      expect((await post("/delete", { session_id: NEWEST }).expect(200)).body).toMatchObject({ deleted: [NEWEST], count: 1, activeSessionId: null });
+    });
+
+    it("deletes many ids, or all matching a search, and Undo restores them by the batch", async () => {
+      const { store, list, post } = await scriptClient();
+      const ids = list.items.slice(0, 3).map((item: { sessionId: string }) => item.sessionId);
+      const many = await post("/delete", { session_id: ids }).expect(200);
+      expect(many.body).toMatchObject({ deleted: ids, count: 3, permanent: false });
+      const all = await post("/delete", { all_matching: "1", q: "lecture" }).expect(200);
+      expect(all.body.deleted).toBeUndefined();
+      expect(all.body.count).toBeGreaterThan(0);
+      const trash = await post("/restore", { batch: all.body.batch }).expect(200);
+      expect(trash.body).toEqual({ restored: all.body.count });
+      expect(await store.countSessions(FLOW)).toBe(21);
     });
   });
 
@@ -192,13 +205,13 @@ describe.each(backends)("the JSON API on $name", (backend) => {
       expect(renamed.body.version).not.toBe(created.body.version);
     });
 
-    it.each(["/rename", "/delete", "/resume", "/duplicate"])("does %s with If-Match at the current version", async (route) => {
+    it.each(["/rename", "/resume", "/duplicate"])("does %s with If-Match at the current version", async (route) => {
       const { list, post } = await scriptClient();
       const { version } = list.items[0];
       await post(route, { session_id: NEWEST, label: "x" }).set("If-Match", `"${version}"`).expect(route === "/duplicate" ? 201 : 200);
     });
 
-    it.each(["/rename", "/delete", "/resume", "/duplicate"])("answers %s with a stale If-Match 412, saying what changed, and changes nothing", async (route) => {
+    it.each(["/rename", "/resume", "/duplicate"])("answers %s with a stale If-Match 412, saying what changed, and changes nothing", async (route) => {
       const { store, list, post } = await scriptClient();
       const { version } = list.items[0];
       await post("/rename", { session_id: NEWEST, label: "Changed elsewhere" }).expect(200);
