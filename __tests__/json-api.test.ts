@@ -211,7 +211,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
       await post(route, { session_id: NEWEST, label: "x" }).set("If-Match", `"${version}"`).expect(route === "/duplicate" ? 201 : 200);
     });
 
-    it.each(["/rename", "/resume", "/duplicate"])("answers %s with a stale If-Match 412, saying what changed, and changes nothing", async (route) => {
+    it.each(["/rename", "/delete", "/resume", "/duplicate"])("answers %s with a stale If-Match 412, saying what changed, and changes nothing", async (route) => {
       const { store, list, post } = await scriptClient();
       const { version } = list.items[0];
       await post("/rename", { session_id: NEWEST, label: "Changed elsewhere" }).expect(200);

@@ -179,7 +179,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const app = buildApp({ store, importMaxBytes: 4096 });
     const { agent, token } = await agentOf(app);
     const json = { ...JSON_ACCEPT, "X-CSRF-Token": token };
-    for (const route of ["/rename", "/resume", "/duplicate"]) {
+    for (const route of ["/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: NEWEST, version: "stale" })); // 409
       check("post", route, await agent.post(`${P}${route}`).set(json).set("If-Match", '"stale"').send({ session_id: NEWEST })); // 412
     }
@@ -193,7 +193,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/import", await agent.post(`${P}/import`).set(json).set("Content-Type", "text/plain").send("x")); // 415
     const refusing = buildApp({ store, hooks: Object.fromEntries(HOOKS.map((name) => [name, refuse])) });
     const refused = await agentOf(refusing);
-    for (const route of ["/create", "/rename", "/resume", "/duplicate"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await refused.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": refused.token }).send({ session_id: NEWEST })); // 422
     }
     check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: "bad id!" })); // 400

@@ -10,6 +10,7 @@ import { listParamsFrom, listStateQuery, searchFrom, trashParamsFrom, trashState
 import { renderView } from "../render/render-view.js";
 import type { SessionTarget, TrashService, TrashTarget } from "../service/trash-service.js";
 import { csrfTokenFor } from "./csrf.js";
+import { ifMatchVersion } from "./conditional-requests.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
 import { sendJson, trashListJson } from "./json-replies.js";
 import { sendHtml } from "./html-response.js";
@@ -121,8 +122,11 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const scope = scopeOf(req);
       const target = sessionTargetFrom(req.body);
       const label = await singleLabel(req, target, "sessions");
+      // The hooks and the version check of the session service (a delete of all matching runs no hook).
+      const afterDelete = "ids" in target ? await service.guardDelete(target.ids, scope, { request: req, expectedVersion: expectedVersionOf(req) }) : undefined;
       // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
       const result = await trash.delete(target, await activeSessionOf(req), scope);
+      if (result.count > 0) await afterDelete?.();
       if (result.nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = result.nextActive;
       const what = label === undefined ? sessions(result.count) : `“${label}”`;
@@ -267,6 +271,14 @@ function intentOf(body: unknown, view: "sessions" | "trash", trashEnabled: boole
     throw new InvalidInputError(`The field intent must be ${allowed.join(" or ")} here.`);
   }
   return intent as Intent;
+}
+
+/** The version a delete expects: `If-Match` (JSON clients), else the form's `version` field; none, and it goes ahead. */
+function expectedVersionOf(req: Request): string | undefined {
+  const ifMatch = ifMatchVersion(req);
+  if (ifMatch !== undefined) return ifMatch;
+  const version = field(req.body, "version")?.trim();
+  return version === undefined || version === "" ? undefined : version;
 }
 
 function field(body: unknown, name: string): string | undefined {

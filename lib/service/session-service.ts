@@ -197,6 +197,19 @@ export class SessionService {
     return new VersionConflictError(record.summary.sessionId, record.version, changes);
   }
 
+  /**
+   * For a delete another module carries out (the trash's): checks that one named session is still at
+   * `expectedVersion` (throwing {@link VersionConflictError}), runs `beforeDelete` with the sessions as they are,
+   * and returns what runs `afterDelete` once the delete is committed. The check and the delete are two statements.
+   */
+  async guardDelete(sessionIds: readonly string[], scope: SessionScope = {}, options: ActionOptions = {}): Promise<() => Promise<void>> {
+    const expected = sessionIds.length === 1 ? options.expectedVersion : undefined;
+    const records = await Promise.all(sessionIds.map((id) => this.checkedRecord(id, scope, expected)));
+    const context = this.context(options, scope, await Promise.all(records.map((record) => this.itemOf(record, scope))));
+    await this.hooks.before("beforeDelete", context);
+    return () => this.hooks.after("afterDelete", context);
+  }
+
   private async itemOf(record: SessionRecord, scope: SessionScope): Promise<SessionListItem> {
     const [item] = await this.enrichment.enrichAll([record.summary], scope, new Map([[record.summary.sessionId, record.state]]));
     return item!;
