@@ -340,6 +340,23 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
       expect(res.body.error.message).toContain("moved to step “REVIEW”");
     });
 
+    it("a version that is not one answers 409 without guessing what changed", async () => {
+      const { store, agent } = await fixtureApp();
+      const label = await labelOf(store, NEWEST);
+      const res = await agent.post(`${P}/rename`).set("Accept", "application/json").type("form").send({ session_id: NEWEST, version: "W/\"nonsense\"", label: "x" }).expect(409);
+      expect(res.body.error.message).toBe("This session was changed since the list was shown, so nothing was done. Reload the list to see it, then try again.");
+      expect(await labelOf(store, NEWEST)).toBe(label);
+    });
+
+    it("says only what changed: a new state alone reads as progress saved", async () => {
+      const { store, agent } = await fixtureApp();
+      const version = await versionOf(store, NEWEST);
+      await store.updateState(FLOW, NEWEST, { progress: 1 });
+      const res = await agent.post(`${P}/delete`).set("Accept", "application/json").type("form").send({ session_id: NEWEST, version }).expect(409);
+      expect(res.body.error.message).toMatch(/^This session was updated \(its progress was saved\) since/);
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+    });
+
     it("without a version, the action goes ahead as before", async () => {
       const { store, agent } = await fixtureApp();
       await store.setSessionLabel(FLOW, NEWEST, "Renamed elsewhere");
