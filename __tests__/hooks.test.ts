@@ -2,6 +2,8 @@ import type { Request } from "express";
 import { RejectedError } from "../lib/errors.js";
 import type { HookContext, SessionHooks, SessionManagerOptions } from "../lib/options.js";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
+import { SessionService } from "../lib/service/session-service.js";
+import { VersionConflictError } from "../lib/errors.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { activeOf, backends, buildApp, csrfAgent, decoded, FLOW, recordingLogger, type FixtureName } from "./helpers.js";
 
@@ -386,6 +388,32 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       const winner = results[0]!.status === 200 ? "From A" : "From B";
       expect(await labelOf(store, NEWEST)).toBe(winner);
+    });
+  });
+
+  describe("SessionService, without HTTP", () => {
+    it("hands an opaque request to the hooks and takes expectedVersion, throwing VersionConflictError with the current version", async () => {
+      const store = await backend.openStore("workflow_state.db");
+      const seen: unknown[] = [];
+      const service = new SessionService({
+        store,
+        flowId: FLOW,
+        columns: [],
+        enrich: undefined,
+        label: undefined,
+        enrichCacheSize: 0,
+        stepTitle: (id) => id,
+        logger: recordingLogger(),
+        hooks: { beforeRename: async ({ req }) => void seen.push(req) },
+      });
+      const request = { any: "value" };
+      const { version } = await service.getItem(NEWEST);
+      const renamed = await service.rename(NEWEST, "Via service", {}, { request, expectedVersion: version });
+      expect(seen).toEqual([request]);
+      expect(renamed.version).not.toBe(version);
+      const error = await service.rename(NEWEST, "Stale", {}, { expectedVersion: version }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect(error).toMatchObject({ sessionId: NEWEST, currentVersion: renamed.version, changes: ["renamed to “Via service”"] });
     });
   });
 });
