@@ -111,7 +111,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const target = sessionTargetFrom(req.body);
       const label = await singleLabel(req, target, "sessions");
       // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-      const result = await trash.delete(target, await activeSessionOf(req), scope);
+      const result = await trash.delete(target, await activeSessionOf(req), scope, actionOptions(req, target));
       if (result.nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = result.nextActive;
       const what = label === undefined ? sessions(result.count) : `“${label}”`;
@@ -124,7 +124,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     async restoreSessions(req, res) {
       const target = trashTargetFrom(req.body, { batch: true });
       const label = await singleLabel(req, target, "trash");
-      const count = await trash.restore(target, scopeOf(req));
+      const count = await trash.restore(target, scopeOf(req), { request: req });
       if (count === 0) return finish(req, res, { kind: "info", message: "Nothing matched in the trash, so nothing was restored." });
       await finish(req, res, { kind: "success", message: `Restored ${label === undefined ? sessions(count) : `“${label}”`}.` });
     },
@@ -132,7 +132,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     async purgeSessions(req, res) {
       const target = trashTargetFrom(req.body, { all: true });
       const label = await singleLabel(req, target, "trash");
-      const count = await trash.purge(target, scopeOf(req));
+      const count = await trash.purge(target, scopeOf(req), { request: req });
       const emptied = flag(req.body, "all");
       const message = emptied
         ? `Emptied the trash: ${sessions(count)} deleted forever.`
@@ -232,6 +232,13 @@ function confirmation({
     csrfToken: csrfTokenFor(req),
     open: true,
   };
+}
+
+/** The request for the hooks and, for a delete of one id, the `version` its form was rendered with. */
+function actionOptions(req: Request, target: TrashTarget): { request: Request; expectedVersion: string | undefined } {
+  const version = field(req.body, "version")?.trim();
+  const single = "ids" in target && target.ids.length === 1;
+  return { request: req, expectedVersion: single && version ? version : undefined };
 }
 
 function viewOf(req: Request): "sessions" | "trash" {
