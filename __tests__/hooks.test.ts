@@ -416,4 +416,63 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
       expect(error).toMatchObject({ sessionId: NEWEST, currentVersion: renamed.version, changes: ["renamed to “Via service”"] });
     });
   });
+
+  describe("the trash's routes", () => {
+    it("a delete of several ids runs beforeDelete and afterDelete once, with all their items", async () => {
+      const calls: Array<[string, string[], number]> = [];
+      const record = (name: string) => async ({ sessionIds, items }: HookContext) => void calls.push([name, sessionIds, items.length]);
+      const { agent, store } = await fixtureApp({ hooks: { beforeDelete: record("beforeDelete"), afterDelete: record("afterDelete") } });
+      const ids = (await store.listSessions(FLOW, { limit: 3 })).map((s) => s.sessionId);
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send(ids.map((id) => `session_id=${id}`).join("&")).expect(200);
+      expect(calls).toEqual([["beforeDelete", ids, 3], ["afterDelete", ids, 3]]);
+    });
+
+    it("beforeDelete vetoes a delete of all matching, moving nothing", async () => {
+      const { agent, store } = await fixtureApp({ hooks: { beforeDelete: () => Promise.reject(new RejectedError("Keep them.")) } });
+      const before = await store.countSessions(FLOW);
+      const res = await agent.post(`${P}/delete`).set(HTMX).type("form").send({ all_matching: "1", q: "" }).expect(422);
+      expect(decoded(res.text)).toContain("Keep them.");
+      expect(await store.countSessions(FLOW)).toBe(before);
+    });
+
+    it("restore runs beforeRestore (which may veto) and afterRestore with the restored items; purge runs afterPurge", async () => {
+      const calls: Array<[string, string[], string[]]> = [];
+      let veto = true;
+      const hooks: SessionHooks = {
+        beforeRestore: async ({ sessionIds }) => {
+          calls.push(["beforeRestore", sessionIds, []]);
+          if (veto) throw new RejectedError("Not yet.", { status: 409 });
+        },
+        afterRestore: async ({ sessionIds, items }) => void calls.push(["afterRestore", sessionIds, items.map((i) => i.sessionId)]),
+        afterPurge: async ({ sessionIds }) => void calls.push(["afterPurge", sessionIds, []]),
+      };
+      const { agent, store } = await fixtureApp({ hooks });
+      const [a, b] = (await store.listSessions(FLOW, { limit: 2 })).map((s) => s.sessionId);
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}`).expect(200);
+      await agent.post(`${P}/restore`).set(HTMX).type("form").send({ session_id: a, view: "trash" }).expect(409);
+      expect(await store.sessionExists(FLOW, a!)).toBe(false);
+      veto = false;
+      await agent.post(`${P}/restore`).set(HTMX).type("form").send({ session_id: a, view: "trash" }).expect(200);
+      expect(await store.sessionExists(FLOW, a!)).toBe(true);
+      await agent.post(`${P}/purge`).set(HTMX).type("form").send({ session_id: b, view: "trash" }).expect(200);
+      expect(calls).toEqual([
+        ["beforeRestore", [a], []],
+        ["beforeRestore", [a], []],
+        ["afterRestore", [a], [a]],
+        ["afterPurge", [b], []],
+      ]);
+    });
+
+    it("a delete of one id with a stale version answers 409 and moves nothing to the trash", async () => {
+      const { agent, store } = await fixtureApp();
+      const stale = (await store.getSessionRecord(FLOW, NEWEST))!;
+      await store.updateState(FLOW, NEWEST, { elsewhere: true });
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send({ session_id: NEWEST, version: stale.version }).expect(409);
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+      await expect(store.trashSessions(FLOW, [NEWEST], {}, { unchanged: stale.snapshot })).rejects.toThrow("No session");
+      await expect(store.deleteSessions(FLOW, [NEWEST], {}, { unchanged: stale.snapshot })).rejects.toThrow("No session");
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+      expect(await store.trashSessions(FLOW, [NEWEST], {}, { unchanged: (await store.getSessionRecord(FLOW, NEWEST))!.snapshot })).toBe(1);
+    });
+  });
 });
