@@ -104,6 +104,7 @@ export {
   NotSignedInError,
   MethodNotAllowedError,
   UnsupportedMediaTypeError,
+  PreconditionFailedError,
   RejectedError,
   VersionConflictError,
   type RejectedErrorOptions,
@@ -111,7 +112,7 @@ export {
   isSessionManagerError,
   type SessionManagerErrorCode,
 } from "./errors.js";
-export type { SessionJson, SessionListJson } from "./http/json-replies.js";
+export type { SessionJson, SessionListJson, TrashListJson, TrashedSessionJson } from "./http/json-replies.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
 export type { WorkflowStateDatabase, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

@@ -66,7 +66,7 @@ export function listView(data: ListViewData, context: ViewContext) {
                   ${columns.map((column) => html`<th scope="col" class=${`hidden md:table-cell ${column.className ?? ""}`}>${column.header}</th>`)}
                   ${sortHeaderView({ label: "Updated", sort: "updated", page, urls, className: "hidden sm:table-cell" })}
                   ${sortHeaderView({ label: "Created", sort: "created", page, urls, className: "hidden lg:table-cell" })}
-                  <th scope="col" class="hidden md:table-cell">Size</th>
+                  <th scope="col" class="hidden xl:table-cell">Size</th>
                   <th scope="col" class="text-right"><span class="sr-only">Actions</span></th>
                 </tr>
               </thead>

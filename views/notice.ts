@@ -19,7 +19,7 @@ const ALERT_CLASS: Record<Notice["kind"], string> = {
  * `data-timeout="10"`, the seconds the client keeps it (paused while it has hover or focus). A notice with an
  * `action` offers it as a real form button (e.g. Resume after a duplicate), which works without JavaScript.
  */
-export function noticeView({ kind, message, action, undo }: Notice) {
+export function noticeView({ kind, message, undo, action }: Notice) {
   return html`<div class=${`${ALERT_CLASS[kind]} ews-notice shadow-sm`} role=${kind === "error" ? "alert" : "status"} data-kind=${kind} data-timeout=${undo ? "10" : nothing}>
     ${kind === "error" ? icons.alert("size-5") : icons.check("size-5")}
     <span>${message}</span>
@@ -33,7 +33,7 @@ export function noticeView({ kind, message, action, undo }: Notice) {
       : nothing}
     ${action
       ? html`<form method="post" action=${action.url} class="inline">${Object.entries(action.fields).map(([name, value]) => html`<input type="hidden" name=${name} value=${value} />`)}<button type="submit" class="btn btn-sm" data-action="notice-action">${action.label}</button></form>`
-      : ""}
+      : nothing}
   </div>`;
 }
 

@@ -122,11 +122,8 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const scope = scopeOf(req);
       const target = sessionTargetFrom(req.body);
       const label = await singleLabel(req, target, "sessions");
-      // The hooks and the version check of the session service (a delete of all matching runs no hook).
-      const afterDelete = "ids" in target ? await service.guardDelete(target.ids, scope, { request: req, expectedVersion: expectedVersionOf(req) }) : undefined;
       // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-      const result = await trash.delete(target, await activeSessionOf(req), scope);
-      if (result.count > 0) await afterDelete?.();
+      const result = await trash.delete(target, await activeSessionOf(req), scope, actionOptions(req, target));
       if (result.nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = result.nextActive;
       const what = label === undefined ? sessions(result.count) : `“${label}”`;
@@ -146,7 +143,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     async restoreSessions(req, res) {
       const target = trashTargetFrom(req.body, { batch: true });
       const label = await singleLabel(req, target, "trash");
-      const count = await trash.restore(target, scopeOf(req));
+      const count = await trash.restore(target, scopeOf(req), { request: req });
       if (count === 0) return finish(req, res, { kind: "info", message: "Nothing matched in the trash, so nothing was restored." }, { restored: 0 });
       await finish(req, res, { kind: "success", message: `Restored ${label === undefined ? sessions(count) : `“${label}”`}.` }, { restored: count });
     },
@@ -154,7 +151,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     async purgeSessions(req, res) {
       const target = trashTargetFrom(req.body, { all: true });
       const label = await singleLabel(req, target, "trash");
-      const count = await trash.purge(target, scopeOf(req));
+      const count = await trash.purge(target, scopeOf(req), { request: req });
       const emptied = flag(req.body, "all");
       const message = emptied
         ? `Emptied the trash: ${sessions(count)} deleted forever.`
@@ -259,6 +256,14 @@ function confirmation({
   };
 }
 
+/** The request for the hooks and, for a delete of one id, the `version` its form was rendered with. */
+function actionOptions(req: Request, target: TrashTarget): { request: Request; expectedVersion: string | undefined } {
+  // A JSON client's If-Match (the item's ETag) stands for the form's version field.
+  const version = ifMatchVersion(req) ?? field(req.body, "version")?.trim();
+  const single = "ids" in target && target.ids.length === 1;
+  return { request: req, expectedVersion: single && version ? version : undefined };
+}
+
 function viewOf(req: Request): "sessions" | "trash" {
   return field(req.body, "view") === "trash" ? "trash" : "sessions";
 }
@@ -271,14 +276,6 @@ function intentOf(body: unknown, view: "sessions" | "trash", trashEnabled: boole
     throw new InvalidInputError(`The field intent must be ${allowed.join(" or ")} here.`);
   }
   return intent as Intent;
-}
-
-/** The version a delete expects: `If-Match` (JSON clients), else the form's `version` field; none, and it goes ahead. */
-function expectedVersionOf(req: Request): string | undefined {
-  const ifMatch = ifMatchVersion(req);
-  if (ifMatch !== undefined) return ifMatch;
-  const version = field(req.body, "version")?.trim();
-  return version === undefined || version === "" ? undefined : version;
 }
 
 function field(body: unknown, name: string): string | undefined {

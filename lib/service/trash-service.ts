@@ -3,7 +3,10 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { SessionManagerLogger } from "../options.js";
 import type { SessionScope, TrashedSession, TrashListItem, TrashPage, TrashQuery } from "../session-types.js";
 import { TRASH_CHUNK, type WorkflowStore } from "../store/workflow-store.js";
+import { SessionNotFoundError } from "../errors.js";
+import type { SessionListItem } from "../session-types.js";
 import { defaultLabel } from "./labels.js";
+import type { ActionOptions, SessionService } from "./session-service.js";
 
 /** Which sessions an action of many acts on: exactly these ids, or every one that matches a search (`""`: all). */
 export type SessionTarget = { ids: readonly string[] } | { search: string };
@@ -33,6 +36,12 @@ export interface TrashServiceOptions {
   expireIdleAfterDays: number | undefined;
   stepTitle: (stepId: string) => string;
   logger: SessionManagerLogger;
+  /**
+   * The session service, whose hooks (`beforeDelete`, `afterDelete`, `beforeRestore`, `afterRestore`, `afterPurge`)
+   * and version checks the trash's actions use.
+   * @default none: no hooks, no version checks
+   */
+  sessions?: SessionService;
 }
 
 /** The least time between two runs of the lazy purge and idle expiry: one minute. */
@@ -64,18 +73,36 @@ export class TrashService {
    * (`SessionNotFoundError` when one is missing or another owner's); a search is acted on in chunks. When the active
    * session is among them, the most recently updated remaining session becomes active, or a fresh one is created.
    */
-  async delete(target: SessionTarget, activeSessionId: string | undefined, scope: SessionScope = {}): Promise<DeleteResult> {
-    const { store, flowId } = this.options;
+  async delete(target: SessionTarget, activeSessionId: string | undefined, scope: SessionScope = {}, options: ActionOptions = {}): Promise<DeleteResult> {
+    const { store, flowId, sessions } = this.options;
     const batch = randomUUID();
     const permanent = !this.enabled;
-    let count: number;
-    if ("ids" in target) {
-      count = permanent ? await store.deleteSessions(flowId, target.ids, scope) : await store.trashSessions(flowId, target.ids, scope, { batch });
-    } else {
-      count = permanent
-        ? await store.deleteMatching(flowId, { search: target.search }, scope)
-        : await store.trashMatching(flowId, { search: target.search }, scope, { batch });
+    // One id with the version it was shown at: the move is conditional on the row being exactly as checked.
+    const guarded = "ids" in target && target.ids.length === 1 && options.expectedVersion !== undefined && sessions;
+    const unchanged = guarded ? (await sessions.checkedRecordOf(target.ids[0]!, scope, options.expectedVersion)).snapshot : undefined;
+    const hooked = sessions && (sessions.hookRunner.has("beforeDelete") || sessions.hookRunner.has("afterDelete"));
+    let context;
+    if (hooked) {
+      const items = "ids" in target ? await sessions.getItems(target.ids, scope) : [];
+      // For a delete of all matching, the hooks get the ids that match now, without items.
+      const ids = "ids" in target ? target.ids : (await store.listSessions(flowId, { search: target.search, owner: scope.owner })).map((s) => s.sessionId);
+      context = sessions.hookContext(options, scope, items, ids);
+      await sessions.hookRunner.before("beforeDelete", context);
     }
+    let count: number;
+    try {
+      if ("ids" in target) {
+        count = permanent ? await store.deleteSessions(flowId, target.ids, scope, { unchanged }) : await store.trashSessions(flowId, target.ids, scope, { batch, unchanged });
+      } else {
+        count = permanent
+          ? await store.deleteMatching(flowId, { search: target.search }, scope)
+          : await store.trashMatching(flowId, { search: target.search }, scope, { batch });
+      }
+    } catch (error) {
+      if (guarded && error instanceof SessionNotFoundError) throw await sessions.conflictAfterLostWrite(target.ids[0]!, scope, options.expectedVersion);
+      throw error;
+    }
+    if (context) await sessions!.hookRunner.after("afterDelete", context);
     return { count, permanent, batch, nextActive: await this.nextActive(activeSessionId, scope) };
   }
 
@@ -84,17 +111,34 @@ export class TrashService {
    * `RestoreConflictError` (restoring nothing) when a key is taken again, and `SessionNotFoundError` when an id is
    * not in the trash for the scope.
    */
-  async restore(target: TrashTarget, scope: SessionScope = {}): Promise<number> {
-    const { store, flowId } = this.options;
-    if ("ids" in target) return store.restoreSessions(flowId, target.ids, scope);
-    return store.restoreMatching(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+  async restore(target: TrashTarget, scope: SessionScope = {}, options: ActionOptions = {}): Promise<number> {
+    const { store, flowId, sessions } = this.options;
+    // The hooks get the ids of a restore by ids; for a batch or a search, none (`sessionIds` is empty).
+    const ids = "ids" in target ? target.ids : [];
+    const runner = sessions?.hookRunner;
+    if (runner?.has("beforeRestore")) await runner.before("beforeRestore", sessions!.hookContext(options, scope, [], ids));
+    const count =
+      "ids" in target
+        ? await store.restoreSessions(flowId, target.ids, scope)
+        : await store.restoreMatching(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+    if (runner?.has("afterRestore")) {
+      const items: SessionListItem[] = await sessions!.getItems(ids, scope);
+      await runner.after("afterRestore", sessions!.hookContext(options, scope, items, ids));
+    }
+    return count;
   }
 
   /** Deletes the target's trashed sessions for good; `{ search: "" }` empties the trash (for the scope). */
-  async purge(target: TrashTarget, scope: SessionScope = {}): Promise<number> {
-    const { store, flowId } = this.options;
-    if ("ids" in target) return store.purgeTrash(flowId, { ids: target.ids }, scope);
-    return store.purgeTrash(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+  async purge(target: TrashTarget, scope: SessionScope = {}, options: ActionOptions = {}): Promise<number> {
+    const { store, flowId, sessions } = this.options;
+    const count =
+      "ids" in target
+        ? await store.purgeTrash(flowId, { ids: target.ids }, scope)
+        : await store.purgeTrash(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+    const runner = sessions?.hookRunner;
+    // The ids of a purge by ids; for a batch, a search or the whole trash, none (`sessionIds` is empty).
+    if (runner?.has("afterPurge")) await runner.after("afterPurge", sessions!.hookContext(options, scope, [], "ids" in target ? target.ids : []));
+    return count;
   }
 
   /** One window of the trash, with labels, step titles and when each session will be purged. */

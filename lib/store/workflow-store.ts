@@ -179,9 +179,12 @@ export class WorkflowStore {
     return this.trash.trashMatching(flowId, match, scope, options);
   }
 
-  /** Deletes several sessions for good, in one transaction; all or nothing, as {@link trashSessions}. */
-  deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
-    return this.trash.deleteSessions(flowId, sessionIds, scope);
+  /**
+   * Deletes several sessions for good, in one transaction; all or nothing, as {@link trashSessions}. With
+   * `unchanged` (one session's snapshot from {@link getSessionRecord}), only while the row is exactly as read.
+   */
+  deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}, options: { unchanged?: SessionSnapshot } = {}): Promise<number> {
+    return this.trash.deleteSessions(flowId, sessionIds, scope, options);
   }
 
   /** Deletes every session that matches `search` for good, in chunks as {@link trashMatching} moves them. */
