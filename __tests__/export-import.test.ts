@@ -137,6 +137,20 @@ describe.each(backends)("export and import on $name", (backend: Backend) => {
       expect(JSON.parse(everything.text).sessions).toHaveLength(2);
     });
 
+    it("takes the selection as a form by POST too, with the CSRF token, so that a form can name many ids", async () => {
+      const store = await backend.openStore();
+      const ids = Array.from({ length: 300 }, (_, i) => `id-${String(i).padStart(3, "0")}-${"x".repeat(100)}`);
+      await store.importSessions(FLOW, ids.map((sessionId) => ({ sessionId, state: "{}" })), { keepIds: true });
+      const app = buildApp({ store });
+      const form = ids.map((id) => `session_id=${id}`).join("&");
+      await visitor(app).post(`${PAGE}/export`).type("form").send(form).expect(403);
+      const agent = await csrfAgent(app);
+      const res = await textOf(agent.post(`${PAGE}/export`).type("form").send(form).expect(200));
+      expect(res.headers["content-disposition"]).toContain(`filename="${FLOW} 300 sessions.json"`);
+      expect(JSON.parse(res.text).sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(ids);
+      await agent.put(`${PAGE}/export`).expect(405);
+    });
+
     it("answers 404 for another owner's session exactly as for a missing one, and 400 without a selection", async () => {
       const store = await backend.openStore();
       await store.createSession(FLOW, { sessionId: "bobs", owner: "bob" });

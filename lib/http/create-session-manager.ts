@@ -107,7 +107,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
   route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
-  route(`${prefix}/export`, "get", transfers.exportSessions);
+  router
+    .route(`${prefix}/export`)
+    .all(headers, requireExpressSession, views.ready)
+    .get(forwardRejection(transfers.exportSessions))
+    // Up to 1,000 ids of at most 128 characters each, with the token and the search.
+    .post([...formBody({ limit: "160kb", parameterLimit: 1010 }), csrf, transfers.exportSessions].map(forwardRejection))
+    .all(methodNotAllowed("GET, HEAD, POST"));
   route(`${prefix}/import`, "post", importBody(config.importMaxBytes), csrf, transfers.importSessions);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
   router.use(createErrorHandler(config, context.urlsFor, views.context));
