@@ -151,6 +151,20 @@ describe.each(backends)("export and import on $name", (backend: Backend) => {
       await agent.put(`${PAGE}/export`).expect(405);
     });
 
+    it("is an action of the bulk bar: its Export button posts the bulk form's checked ids to /export", async () => {
+      const store = await backend.openStore();
+      await store.importSessions(FLOW, [{ sessionId: "a", state: "{}" }, { sessionId: "b", state: "{}" }, { sessionId: "c", state: "{}" }], { keepIds: true });
+      const agent = visitor(buildApp({ store }));
+      const page = (await agent.get(PAGE).expect(200)).text;
+      const button = /<button type="submit" formaction="([^"]+)" formmethod="post"[^>]*data-action="bulk-export"/.exec(page);
+      expect(button?.[1]).toBe(`${PAGE}/export`);
+      expect(page.slice(page.indexOf('id="ews-bulk-form"') - 200, page.indexOf("bulk-export"))).toContain("<form");
+      // What the browser sends: the form's own fields and the rows' checked boxes (form="ews-bulk-form").
+      const form = `_csrf=${csrfTokenIn(page)}&q=&view=sessions&session_id=c&session_id=a`;
+      const res = await textOf(agent.post(button![1]!).type("form").send(form).expect(200));
+      expect(JSON.parse(res.text).sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(["a", "c"]);
+    });
+
     it("answers 404 for another owner's session exactly as for a missing one, and 400 without a selection", async () => {
       const store = await backend.openStore();
       await store.createSession(FLOW, { sessionId: "bobs", owner: "bob" });
