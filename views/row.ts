@@ -33,14 +33,14 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap"><div class="flex justify-end gap-1">
 <form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden xl:inline">Resume</span></button></form>
-<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
+<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
 ${urls.export ? exportLink(urls.export, item.sessionId, item.displayLabel) : ""}
-<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
+<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div></td>
 </tr>`;
 }
 
 /** The row's Export: a plain download link (no htmx), so it works without JavaScript and is reached by Tab. */
 function exportLink(exportUrl: string, sessionId: string, label: string) {
-  return html`<a href=${`${exportUrl}?session_id=${sessionId}`} hx-boost="false" download class="btn btn-ghost btn-sm" data-action="export" aria-label=${`Export ${label}`} title="Export"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-download"></use></svg></a>`;
+  return html`<a href=${`${exportUrl}?session_id=${sessionId}`} hx-boost="false" download class="btn btn-ghost btn-sm btn-square hidden sm:inline-flex" data-action="export" aria-label=${`Export ${label}`} title="Export"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-download"></use></svg></a>`;
 }
