@@ -137,6 +137,34 @@ describe.each(backends)("export and import on $name", (backend: Backend) => {
       expect(JSON.parse(everything.text).sessions).toHaveLength(2);
     });
 
+    it("takes the selection as a form by POST too, with the CSRF token, so that a form can name many ids", async () => {
+      const store = await backend.openStore();
+      const ids = Array.from({ length: 300 }, (_, i) => `id-${String(i).padStart(3, "0")}-${"x".repeat(100)}`);
+      await store.importSessions(FLOW, ids.map((sessionId) => ({ sessionId, state: "{}" })), { keepIds: true });
+      const app = buildApp({ store });
+      const form = ids.map((id) => `session_id=${id}`).join("&");
+      await visitor(app).post(`${PAGE}/export`).type("form").send(form).expect(403);
+      const agent = await csrfAgent(app);
+      const res = await textOf(agent.post(`${PAGE}/export`).type("form").send(form).expect(200));
+      expect(res.headers["content-disposition"]).toContain(`filename="${FLOW} 300 sessions.json"`);
+      expect(JSON.parse(res.text).sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(ids);
+      await agent.put(`${PAGE}/export`).expect(405);
+    });
+
+    it("is an action of the bulk bar: its Export button posts the bulk form's checked ids to /export", async () => {
+      const store = await backend.openStore();
+      await store.importSessions(FLOW, [{ sessionId: "a", state: "{}" }, { sessionId: "b", state: "{}" }, { sessionId: "c", state: "{}" }], { keepIds: true });
+      const agent = visitor(buildApp({ store }));
+      const page = (await agent.get(PAGE).expect(200)).text;
+      const button = /<button type="submit" formaction="([^"]+)" formmethod="post"[^>]*data-action="bulk-export"/.exec(page);
+      expect(button?.[1]).toBe(`${PAGE}/export`);
+      expect(page.slice(page.indexOf('id="ews-bulk-form"') - 200, page.indexOf("bulk-export"))).toContain("<form");
+      // What the browser sends: the form's own fields and the rows' checked boxes (form="ews-bulk-form").
+      const form = `_csrf=${csrfTokenIn(page)}&q=&view=sessions&session_id=c&session_id=a`;
+      const res = await textOf(agent.post(button![1]!).type("form").send(form).expect(200));
+      expect(JSON.parse(res.text).sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(["a", "c"]);
+    });
+
     it("answers 404 for another owner's session exactly as for a missing one, and 400 without a selection", async () => {
       const store = await backend.openStore();
       await store.createSession(FLOW, { sessionId: "bobs", owner: "bob" });

@@ -10,9 +10,10 @@ import type { BulkBarViewData } from "./view-data.js";
  * without JavaScript a button posts the checked ids, with `intent`, to `POST {prefix}/confirm`, which shows the
  * confirmation; "Select all N matching" posts `all_matching=1` with the search instead. The client keeps
  * "N selected" up to date and turns "Select all N matching" into a selection. The ids and roles are those of
- * `dom-contract.ts` (`IDS.bulkForm`, `IDS.bulkBar`, `ROLES.selectedCount`, `ACTIONS.bulk*`).
+ * `dom-contract.ts` (`IDS.bulkForm`, `IDS.bulkBar`, `ROLES.selectedCount`, `ACTIONS.bulk*`). Export posts the
+ * same form, by its button's `formaction`, to `POST {prefix}/export`, which answers the download.
  */
-export function bulkBarView({ kind, total, capped, search, confirmUrl, state, csrfToken }: BulkBarViewData) {
+export function bulkBarView({ kind, total, capped, search, confirmUrl, exportUrl, state, csrfToken }: BulkBarViewData) {
   const noun = kind === "trash" ? "trashed sessions" : "sessions";
   return html`<form id="ews-bulk-form" method="post" action=${withListState(confirmUrl, state)} class="px-4 pt-2">
     ${csrfFieldView(csrfToken)}<input type="hidden" name="q" value=${search} /><input type="hidden" name="view" value=${kind} />
@@ -21,7 +22,9 @@ export function bulkBarView({ kind, total, capped, search, confirmUrl, state, cs
       ${kind === "trash"
         ? html`<button type="submit" name="intent" value="restore" class="btn btn-sm" data-action="bulk-restore">Restore</button>
             <button type="submit" name="intent" value="purge" class="btn btn-sm btn-error btn-outline" data-action="bulk-purge">Delete forever</button>`
-        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-error btn-outline" data-action="bulk-delete">Delete</button>`}
+        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-error btn-outline" data-action="bulk-delete">Delete</button>${exportUrl
+            ? html`<button type="submit" formaction=${exportUrl} formmethod="post" class="btn btn-sm" data-action="bulk-export">Export</button>`
+            : ""}`}
       <button type="reset" class="btn btn-sm btn-ghost" data-action="clear-selection">Clear</button>
       ${total > 0
         ? html`<button type="submit" name="all_matching" value="1" class="btn btn-sm btn-link" data-action="select-all-matching" data-matching=${total}>Select all ${formatCount(total, capped)} matching</button>`

@@ -45,6 +45,8 @@ export const ACTIONS = {
   toggleTheme: "toggle-theme",
   /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */
   bulkDelete: "bulk-delete",
+  /** The bulk bar's Export (posts the bulk form to `POST {prefix}/export` by its `formaction`: a download). */
+  bulkExport: "bulk-export",
   /** The trash's bulk Restore (`name="intent" value="restore"`). */
   bulkRestore: "bulk-restore",
   /** The trash's bulk Delete forever (`name="intent" value="purge"`). */

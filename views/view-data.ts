@@ -209,6 +209,8 @@ export interface BulkBarViewData {
   search: string;
   /** Where the form posts: `POST {prefix}/confirm`. */
   confirmUrl: string;
+  /** `POST {prefix}/export`, which the bar's Export button sends the checked ids to (no Export without it). */
+  exportUrl?: string | undefined;
   /** The list state the form carries in its action's query, so the answer comes back to the same list. */
   state: string;
   csrfToken: string;

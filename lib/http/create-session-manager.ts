@@ -145,7 +145,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
   route(`${prefix}/duplicate`, "post", form, csrf, actions.duplicateSession);
-  route(`${prefix}/export`, "get", transfers.exportSessions);
+  router
+    .route(`${prefix}/export`)
+    .all(headers, requireExpressSession, views.ready)
+    .get(forwardRejection(transfers.exportSessions))
+    .post([...bulkForm, csrf, transfers.exportSessions].map(forwardRejection))
+    .all(methodNotAllowed("GET, HEAD, POST"));
   route(`${prefix}/import`, "post", importBody(config.importMaxBytes), csrf, transfers.importSessions);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
   router.use(createErrorHandler(config, context.urlsFor, views.context));

@@ -18,7 +18,8 @@ export const MAX_EXPORT_IDS = 1000;
 export interface TransferRoutes {
   /**
    * `GET {prefix}/export?session_id=…` (repeatable) or `?all_matching=1&q=…`: the sessions as a JSON download,
-   * streamed as it is read.
+   * streamed as it is read. `POST {prefix}/export` takes the same fields as a form (with the CSRF token), for a form
+   * such as the bulk bar's, which may name up to 1,000 ids.
    */
   exportSessions(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/import`: the sessions of an uploaded export file, all or nothing; `keep_ids=1` keeps their ids. */
@@ -30,7 +31,8 @@ export function transferRoutes({ config, service, urlsFor, scopeOf }: RouteConte
   return {
     async exportSessions(req, res) {
       const scope = scopeOf(req);
-      const params = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
+      // GET reads the query; POST (the bulk bar's form, whose ids would make a long URL) reads the form body.
+      const params = req.method === "POST" ? formParams(req.body) : new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
       let selection: ExportSelection;
       let name: string;
       if (params.get("all_matching") === "1") {
@@ -121,6 +123,15 @@ function drained(res: Response): Promise<void> {
 function safeFileName(name: string): string {
   const cleaned = [...name.replace(/[\u0000-\u001f\u007f-\u009f"\\/:*?<>|]+/g, " ").replace(/\s+/g, " ").trim()].slice(0, 100).join("").trim();
   return cleaned.replace(/^\.+/, "") || "sessions";
+}
+
+/** The fields of a parsed urlencoded form (a repeated one is an array) as search parameters. */
+function formParams(body: unknown): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === "string") params.append(name, item);
+  }
+  return params;
 }
 
 function field(body: unknown, name: string): string | undefined {
