@@ -65,6 +65,7 @@ describe("GET {prefix}/openapi.json", () => {
         `GET ${P}/trash`,
         `GET ${P}/trash/list`,
         `GET ${P}/export`,
+        `POST ${P}/export`,
         `POST ${P}/import`,
         `GET ${P}/openapi.json`,
         `GET ${P}/assets/{file}`,
@@ -165,6 +166,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const exported = await agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true);
     check("get", "/export", exported);
     const file = exported.body as object;
+    check("post", "/export", await agent.post(`${P}/export`).set(json).send({ session_id: [NEWEST] }).buffer(true));
     check("post", "/import", await agent.post(`${P}/import`).set(json).send(file));
     check("post", "/import", await agent.post(`${P}/import`).set(HTMX).set("X-CSRF-Token", token).attach("file", Buffer.from(JSON.stringify(file)), "export.json"));
     check("post", "/import", await agent.post(`${P}/import`).field("_csrf", token).attach("file", Buffer.from(JSON.stringify(file)), "export.json"));
@@ -184,6 +186,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
       check("post", route, await agent.post(`${P}${route}`).set(json).set("If-Match", '"stale"').send({ session_id: NEWEST })); // 412
     }
     check("get", "/export", await agent.get(`${P}/export`).set(JSON_ACCEPT)); // 400: which sessions?
+    check("post", "/export", await agent.post(`${P}/export`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403
+    check("post", "/export", await agent.post(`${P}/export`).set(json).send({ session_id: "bad id!" })); // 400
+    check("post", "/export", await agent.post(`${P}/export`).set(json).send({ session_id: "no-such-session" })); // 404
+    check("post", "/export", await agent.post(`${P}/export`).set(json).send({ label: "x".repeat(200_000) })); // 413
+    check("post", "/export", await agent.post(`${P}/export`).set(json).set("Content-Type", "text/plain").send("x")); // 415
     check("get", "/export", await agent.get(`${P}/export?session_id=no-such-session`).set(JSON_ACCEPT)); // 404
     const file = (await agent.get(`${P}/export?session_id=${NEWEST}`).buffer(true)).body as object;
     check("post", "/import", await agent.post(`${P}/import?keep_ids=1`).set(json).send(file)); // 409: the id is taken
@@ -226,7 +233,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
     for (const path of ["/trash", "/trash/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
@@ -241,7 +248,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
     for (const path of ["/trash", "/trash/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/restore", "/purge", "/confirm"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
 
@@ -250,7 +257,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     for (const path of ["/trash", "/trash/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {

@@ -374,6 +374,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "post",
+    path: "/export",
+    operationId: "exportSessionsByForm",
+    summary: "Export sessions as a file, from a form",
+    description: "The same selection as `GET`, posted (the bulk bar's form): up to 1,000 `session_id`s without a long URL.",
+    body: bulkBody({}),
+    csrf: true,
+    responses: { "200": { description: "The export file.", json: ref("ExportFile"), headers: { "Content-Disposition": "attachment, named after the label or the flow." } } },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "post",
     path: "/import",
     operationId: "importSessions",
     summary: "Import an export file",
