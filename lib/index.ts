@@ -52,6 +52,7 @@ export {
   type ColumnSpec,
   type EnrichedFields,
   type SessionManagerLogger,
+  type SignInHandler,
 } from "./options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
@@ -66,6 +67,7 @@ export {
   ConfigurationError,
   ForbiddenRequestError,
   NotSignedInError,
+  ReadOnlyError,
   MethodNotAllowedError,
   UnsupportedMediaTypeError,
   ERROR_TABLE,
