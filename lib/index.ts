@@ -40,6 +40,7 @@ export {
   type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
+  type FlowCount,
 } from "./store/workflow-store.js";
 export {
   DEFAULT_PREFIX,

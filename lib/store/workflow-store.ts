@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { SqlDialect } from "./dialects/dialect.js";
+import { listFlows, type FlowCount } from "./flow-list.js";
 import { SessionCounts } from "./session-counts.js";
 import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
@@ -20,6 +21,7 @@ import { isPlainObject, parseState, StateRepository } from "./state-repository.j
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
 export * from "./session-types.js";
+export type { FlowCount } from "./flow-list.js";
 export { isWellFormedText } from "./session-keys.js";
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
@@ -100,6 +102,14 @@ export class WorkflowStore {
    */
   countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
     return this.counts.countSessions(flowId, options);
+  }
+
+  /**
+   * Every flow of the table that has sessions, with its session count (of every owner), ordered by flow id. It reads
+   * every key once: for an overview such as the `serve` command's flows page, not for each request of a busy page.
+   */
+  listFlows(): Promise<FlowCount[]> {
+    return listFlows(this.db, this.dialect);
   }
 
   /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
