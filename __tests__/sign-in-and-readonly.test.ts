@@ -111,6 +111,18 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       expect(res.text).not.toContain(`action="${P}/create"`);
     });
 
+    it("opens no rename or delete dialog for ?rename= and ?delete= (the page without JavaScript)", async () => {
+      const { app, store } = await readonlyApp();
+      const [first] = await store.listSessions(FLOW, { limit: 1 });
+      for (const kind of ["rename", "delete"]) {
+        const res = await visitor(app).get(`${P}?${kind}=${first!.sessionId}`).expect(200);
+        expect(res.text).not.toMatch(/<dialog[^>]*\sopen/);
+      }
+      // Without readonly, the same address opens the dialog.
+      const open = await visitor(buildApp({ store })).get(`${P}?rename=${first!.sessionId}`).expect(200);
+      expect(open.text).toMatch(/<dialog[^>]*\sopen/);
+    });
+
     it.each(["create", "rename", "delete", "resume"])("answers POST /%s with 403 read_only and changes nothing", async (route) => {
       const { app, store } = await readonlyApp();
       const before = await store.listSessions(FLOW, {});
