@@ -191,6 +191,20 @@ describe("express-workflow-sessions serve on a SQLite file", () => {
     expect(readFileSync(database.location).equals(bytes)).toBe(true);
   });
 
+  it("names its cookie after the database, so servers of two files on one host keep their own cookies", async () => {
+    const [a, b] = [await sqlite.database("workflow_state.db"), await sqlite.database("workflow_state.db")];
+    const cookieName = async (location: string) => {
+      const { run, url } = await serving([location]);
+      const name = (await request(url).get(`/flows/${FLOW}`).expect(200)).headers["set-cookie"]![0]!.split("=")[0];
+      expect(await stop(run)).toBe(0);
+      return name;
+    };
+    const first = await cookieName(a.location);
+    expect(first).toMatch(/^ews\.[A-Za-z0-9_-]{10}$/);
+    expect(await cookieName(a.location)).toBe(first);
+    expect(await cookieName(b.location)).not.toBe(first);
+  });
+
   it("exits 1 with one line when the port is taken", async () => {
     const database = await sqlite.database("workflow_state.db");
     const { run, url } = await serving([database.location]);

@@ -24,6 +24,11 @@ export interface ServeAppOptions {
   sessionStore: session.Store;
   /** The secret their cookies are signed with. */
   secret: string;
+  /**
+   * The cookie's name. Browsers send a host's cookies to every port of it, so two servers of different databases on
+   * one host need different names, or each would replace the other's cookie (and its CSRF token).
+   */
+  cookieName: string;
   logger: SessionManagerLogger;
 }
 
@@ -32,12 +37,12 @@ export interface ServeAppOptions {
  * (`--flow`), or the flows page at `/` and each flow's manager under `/flows/<flow id>`, made the first time the flow
  * is visited (a flow that has no sessions answers 404).
  */
-export function createServeApp({ store, args, databaseName, sessionStore, secret, logger }: ServeAppOptions): express.Express {
+export function createServeApp({ store, args, databaseName, sessionStore, secret, cookieName, logger }: ServeAppOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(
     session({
-      name: "ews.sid",
+      name: cookieName,
       store: sessionStore,
       secret,
       resave: false,

@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import session from "express-session";
 import { createWorkflowStore, type WorkflowStore } from "../index.js";
@@ -94,6 +95,7 @@ async function serve(store: WorkflowStore, args: ServeArgs, output: CommandOutpu
       databaseName: displayName(args.database),
       sessionStore,
       secret,
+      cookieName: cookieNameFor(args.database),
       logger: { warn: (message) => output.error(message), error: (message, ...details) => output.error([message, ...details.map(String)].join(" ")) },
     });
     server = await listen(app, args);
@@ -132,6 +134,12 @@ function listen(app: ReturnType<typeof createServeApp>, args: ServeArgs): Promis
       reject(error.code === "EADDRINUSE" ? new Error(`port ${args.port} on ${args.host} is already in use; pick another with --port.`) : error);
     });
   });
+}
+
+/** `ews.<hash>`: one name per database (a file by its absolute path), the same across restarts. */
+function cookieNameFor(database: string): string {
+  const identity = isPostgresUrl(database) ? database : resolve(database);
+  return `ews.${createHash("sha256").update(identity).digest("base64url").slice(0, 10)}`;
 }
 
 /** The database as printed: a connection string without its password. */
