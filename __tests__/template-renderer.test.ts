@@ -110,7 +110,7 @@ describe("renderTemplateToString()", () => {
     });
 
     it("so a built-in list of ASCII data is one ASCII string", () => {
-      const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets", state: "" };
+      const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", duplicate: "/m/duplicate", assets: "/m/assets", state: "" };
       const items: SessionListItem[] = [0, 1].map((n) => ({
         flowId: "flow",
         sessionId: `s-${n}`,
@@ -122,6 +122,7 @@ describe("renderTemplateToString()", () => {
         displayLabel: `Session ${n}`,
         stepTitle: n ? "Review" : null,
         fields: { sources: "1" },
+        version: `v${n}`,
       }));
       const data: ListViewData = {
         page: { items, total: 80, offset: 0, limit: 2, orderBy: "updated_at", descending: true, search: "talk" },
@@ -137,7 +138,7 @@ describe("renderTemplateToString()", () => {
   });
 
   describe("gives @lit-labs/ssr's output for every built-in view", () => {
-    const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", assets: "/m/assets", state: "sort=label&dir=asc&q=%3Cx%3E&offset=50" };
+    const urls: ManagerUrls = { page: "/m", list: "/m/list", create: "/m/create", rename: "/m/rename", delete: "/m/delete", resume: "/m/resume", duplicate: "/m/duplicate", assets: "/m/assets", state: "sort=label&dir=asc&q=%3Cx%3E&offset=50" };
     const item = (n: number): SessionListItem => ({
       flowId: "flow",
       sessionId: `s-${n}`,
@@ -149,6 +150,7 @@ describe("renderTemplateToString()", () => {
       displayLabel: n % 2 ? HOSTILE : `Session ${n}`,
       stepTitle: n % 3 ? "Review" : null,
       fields: { sources: String(n), segments: n % 2 ? "—" : "<b>7</b>" },
+      version: `v-${n}`,
     });
     const page = (items: SessionListItem[], search = ""): SessionPage => ({
       items,

@@ -16,6 +16,7 @@ const urls: ManagerUrls = {
   rename: "/m/rename",
   delete: "/m/delete",
   resume: "/m/resume",
+  duplicate: "/m/duplicate",
   assets: "/m/assets",
   state: "",
 };
@@ -33,6 +34,7 @@ function item(overrides: Partial<SessionListItem> = {}): SessionListItem {
     displayLabel: "Label",
     stepTitle: "Review",
     fields: {},
+    version: "v-1",
     ...overrides,
   };
 }
@@ -114,7 +116,7 @@ describe("views", () => {
 
     it("keeps the actions on one line, and the delete icon in the colour made for 3:1", () => {
       expect(html).toContain('<td class="whitespace-nowrap"><div class="flex justify-end gap-1">');
-      expect(html).toMatch(/class="btn btn-ghost btn-sm ews-danger" data-action="delete"/);
+      expect(html).toMatch(/class="btn btn-ghost btn-sm btn-square ews-danger" data-action="delete"/);
       expect(html).not.toContain("text-error");
     });
   });

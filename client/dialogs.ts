@@ -35,6 +35,9 @@ export function initDialogs(listWindow: ListWindow): Dialogs {
     const form = dialog.querySelector("form[method=post]");
     const idField = form?.querySelector<HTMLInputElement>("input[name=session_id]");
     if (idField) idField.value = sessionId;
+    // The version the row was rendered with: a session changed since answers 409 instead of being overwritten.
+    const versionField = form?.querySelector<HTMLInputElement>("input[name=version]");
+    if (versionField) versionField.value = row.dataset.sessionVersion ?? "";
     const labelField = form?.querySelector<HTMLInputElement>("input[name=label]");
     if (labelField) labelField.value = label;
     const name = byRole(ROLES.deleteName, dialog);

@@ -14,6 +14,8 @@ export type SessionManagerErrorCode =
   | "corrupt_state"
   | "store_unavailable"
   | "store_unreachable"
+  | "rejected"
+  | "version_conflict"
   | "misconfigured";
 
 /**
@@ -182,6 +184,58 @@ export class ConfigurationError extends SessionManagerError {
   }
 }
 
+/** Options of {@link RejectedError}. */
+export interface RejectedErrorOptions extends ErrorOptions {
+  /**
+   * The HTTP status of the answer, from 400 to 499.
+   * @default 422
+   */
+  status?: number;
+}
+
+/**
+ * Thrown by a host's `before*` hook to refuse an action: nothing is written, and the user sees `message`. Export it
+ * from the package and throw it from a hook, e.g. `throw new RejectedError("Archived projects cannot be renamed.")`.
+ */
+export class RejectedError extends SessionManagerError {
+  override name = "RejectedError";
+  /** The HTTP status the answer carries (a 4xx), 422 unless the hook said otherwise. */
+  readonly status: number;
+
+  /**
+   * @param message - why the action was refused; shown to the user as it is
+   * @param options - `status`, a 4xx for the answer (422 by default), and an optional `cause`
+   */
+  constructor(message: string, options: RejectedErrorOptions = {}) {
+    super("rejected", message, message, options);
+    const { status = ERROR_TABLE.rejected.status } = options;
+    this.status = Number.isInteger(status) && status >= 400 && status <= 499 ? status : ERROR_TABLE.rejected.status;
+  }
+}
+
+/**
+ * Thrown when an action names the `version` of a session as it was shown, and the session has changed since: its
+ * label, its step or its state. Nothing is changed; `message` says what changed and how to see it.
+ */
+export class VersionConflictError extends SessionManagerError {
+  override name = "VersionConflictError";
+
+  /**
+   * @param sessionId - the session that changed
+   * @param currentVersion - its version now
+   * @param changes - what changed, e.g. `["renamed to “Draft 2”", "moved to step “Review”"]`
+   */
+  constructor(
+    readonly sessionId: string,
+    readonly currentVersion: string,
+    readonly changes: readonly string[],
+  ) {
+    const what = changes.length > 0 ? changes.join(" and ") : "changed";
+    const message = `This session was ${what} since the list was shown, so nothing was done. Reload the list to see it, then try again.`;
+    super("version_conflict", message, message);
+  }
+}
+
 /** One row of {@link ERROR_TABLE}. */
 export interface ErrorResponse {
   /** The HTTP status sent for this code. */
@@ -203,6 +257,8 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
+  rejected: { status: 422, message: "The action was refused." },
+  version_conflict: { status: 409, message: "The session changed since the list was shown, so nothing was done. Reload the list and try again." },
   misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },
 });
 

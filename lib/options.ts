@@ -1,6 +1,6 @@
 import { ConfigurationError } from "./errors.js";
 import type { Request, Response } from "express";
-import type { ColumnSpec, EnrichedFields, SessionSummary, WorkflowState } from "./session-types.js";
+import type { ColumnSpec, EnrichedFields, SessionListItem, SessionSummary, WorkflowState } from "./session-types.js";
 import type { WorkflowStore } from "./store/workflow-store.js";
 import type { ViewOverrides } from "../views/view-types.js";
 
@@ -17,6 +17,86 @@ export interface SessionManagerLogger {
  * redirect to the host's sign-in. `returnTo` is the path (with its query) of the page to come back to afterwards.
  */
 export type SignInHandler = (req: Request, res: Response, returnTo: string) => void;
+
+/**
+ * What every lifecycle hook receives: the request, the flow, the caller's owner (with the `owner` option), the ids
+ * of the sessions concerned and those sessions as the list shows them. A `before*` hook gets them as they are
+ * before the action (none yet for `beforeCreate`), an `after*` hook as the action left them (for `afterDelete` and
+ * `afterPurge`, as they were: they are gone).
+ */
+export interface HookContext<Req = Request> {
+  /** The Express request of the action. */
+  req: Req;
+  flowId: string;
+  /** The owner the action runs for; `undefined` without the `owner` option. */
+  owner: string | undefined;
+  sessionIds: string[];
+  items: SessionListItem[];
+}
+
+/** What `beforeCreate` and `afterCreate` receive. */
+export interface CreateHookContext<Req = Request> extends HookContext<Req> {
+  /** The label the new session gets (after `beforeCreate`, the one written), or `null` for none. */
+  label: string | null;
+  /** For a duplicate, the session copied; `undefined` for a plain create. */
+  duplicateOf: SessionListItem | undefined;
+}
+
+/** What `beforeRename` and `afterRename` receive. */
+export interface RenameHookContext<Req = Request> extends HookContext<Req> {
+  /** The label about to be written (or written), `null` when it is cleared. */
+  label: string | null;
+}
+
+/**
+ * What `beforeCreate` may return to seed the new session; each field given replaces the one the action would
+ * write, in the same insert. `state` is written as Python's `json.dumps` would.
+ */
+export interface CreateSeed {
+  label?: string | null;
+  currentStep?: string | null;
+  state?: WorkflowState;
+}
+
+/**
+ * Lifecycle hooks: the host's code around each action. A `before*` hook runs before anything is written and may
+ * refuse the action by throwing `RejectedError` (the user sees its message; any other error answers 500), nothing
+ * being written. An `after*` hook runs once the action is committed; if it throws, the error is logged once and the
+ * action stays done, and the answer waits for it at most `hookTimeoutMs`.
+ */
+export interface SessionHooks<Req = Request> {
+  /** Before `POST /create` and `POST /duplicate`; may return a {@link CreateSeed}. */
+  beforeCreate?(context: CreateHookContext<Req>): CreateSeed | void | Promise<CreateSeed | void>;
+  /** After a session was created (or duplicated). */
+  afterCreate?(context: CreateHookContext<Req>): void | Promise<void>;
+  beforeRename?(context: RenameHookContext<Req>): void | Promise<void>;
+  afterRename?(context: RenameHookContext<Req>): void | Promise<void>;
+  beforeDelete?(context: HookContext<Req>): void | Promise<void>;
+  afterDelete?(context: HookContext<Req>): void | Promise<void>;
+  beforeResume?(context: HookContext<Req>): void | Promise<void>;
+  afterResume?(context: HookContext<Req>): void | Promise<void>;
+  /** After sessions were purged from the trash (where the trash exists). */
+  afterPurge?(context: HookContext<Req>): void | Promise<void>;
+  /** Before sessions are restored from the trash (where the trash exists). */
+  beforeRestore?(context: HookContext<Req>): void | Promise<void>;
+  /** After sessions were restored from the trash (where the trash exists). */
+  afterRestore?(context: HookContext<Req>): void | Promise<void>;
+}
+
+/** The names of the hooks {@link SessionHooks} has. */
+export const HOOK_NAMES = Object.freeze([
+  "beforeCreate",
+  "afterCreate",
+  "beforeRename",
+  "afterRename",
+  "beforeDelete",
+  "afterDelete",
+  "beforeResume",
+  "afterResume",
+  "afterPurge",
+  "beforeRestore",
+  "afterRestore",
+] as const);
 
 /** Options of `createSessionManager()`. Only `store` and `flowId` are required. */
 export interface SessionManagerOptions {
@@ -121,6 +201,18 @@ export interface SessionManagerOptions {
    * @default the built-in views
    */
   views?: string | URL | ViewOverrides;
+  /**
+   * Lifecycle hooks around create, duplicate, rename, delete and resume (and the trash's restore and purge): see
+   * {@link SessionHooks} and `docs/hooks.md`.
+   * @default none
+   */
+  hooks?: SessionHooks;
+  /**
+   * How long an answer waits for an `after*` hook, in milliseconds. A hook still running then goes on in the
+   * background (its error, if any, is logged), and the answer is sent.
+   * @default 5000
+   */
+  hookTimeoutMs?: number;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -147,6 +239,9 @@ export interface ResolvedOptions {
    * loaded, and overrides are validated, where they are used (`http/create-session-manager.ts`).
    */
   readonly views: ViewOverrides | string | URL;
+  /** The hooks, frozen; `{}` without the option. */
+  readonly hooks: Readonly<SessionHooks>;
+  readonly hookTimeoutMs: number;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -159,6 +254,9 @@ export const DEFAULT_TITLE = "Sessions";
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default of {@link SessionManagerOptions.enrichCacheSize}. */
 export const DEFAULT_ENRICH_CACHE_SIZE = 1000;
+
+/** Default of {@link SessionManagerOptions.hookTimeoutMs}. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 5000;
 
 /** Validates the caller's options and fills in defaults, failing fast with a message that names the fix. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
@@ -213,6 +311,11 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new ConfigurationError(`The \`readonly\` option must be true or false; got ${JSON.stringify(options.readonly)}.`);
   }
   const views = resolveViewsOption(options.views);
+  const hooks = resolveHooks(options.hooks);
+  const hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  if (typeof hookTimeoutMs !== "number" || !Number.isFinite(hookTimeoutMs) || hookTimeoutMs < 0) {
+    throw new ConfigurationError(`The \`hookTimeoutMs\` option must be a number of milliseconds, 0 or more; got ${String(hookTimeoutMs)}.`);
+  }
   return Object.freeze({
     store,
     flowId,
@@ -231,7 +334,26 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     origins: resolveOrigins(options.origins, "createSessionManager()"),
     logger: options.logger ?? console,
     views,
+    hooks,
+    hookTimeoutMs,
   });
+}
+
+function resolveHooks(hooks: SessionManagerOptions["hooks"]): Readonly<SessionHooks> {
+  if (hooks === undefined) return Object.freeze({});
+  if (typeof hooks !== "object" || hooks === null) {
+    throw new ConfigurationError(`The \`hooks\` option must be an object of functions, e.g. hooks: { afterDelete: async ({ sessionIds }) => {…} }; got ${typeof hooks}.`);
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (!(HOOK_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigurationError(`The \`hooks\` option has no hook "${name}"; the hooks are ${HOOK_NAMES.join(", ")}.`);
+    }
+    if (hook === undefined) continue;
+    if (typeof hook !== "function") throw new ConfigurationError(`The hook \`${name}\` must be a function; got ${typeof hook}.`);
+    resolved[name] = hook.bind(hooks);
+  }
+  return Object.freeze(resolved) as Readonly<SessionHooks>;
 }
 
 /**

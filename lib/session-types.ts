@@ -57,6 +57,11 @@ export interface SessionListItem extends SessionSummary {
   stepTitle: string | null;
   /** Host column values by field, as strings; `—` where the enricher failed or gave nothing. */
   fields: Readonly<Record<string, string>>;
+  /**
+   * An opaque value that changes whenever the label, step or state change (even twice within one second, and by
+   * writes of the Python library). Send it back as the `version` field of an action to make it conflict-safe.
+   */
+  version: string;
 }
 
 /** What the list asks for: a window of rows in one order, optionally filtered by a search. */

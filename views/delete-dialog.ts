@@ -16,7 +16,7 @@ export function deleteDialogView({ urls, csrfToken, session }: DeleteDialogViewD
         “<strong data-role=${ROLES.deleteName} class="break-all">${session?.label ?? ""}</strong>” and all its progress will be deleted. This cannot be undone.
       </p>
       <form method="post" action=${withListState(urls.delete, urls.state)} hx-post=${urls.delete} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
-        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
+        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} /><input type="hidden" name="version" value=${session?.version ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role=${ROLES.dialogError} aria-live="assertive"></div>
         <div class="modal-action">
           <a href=${withListState(urls.page, urls.state)} class="btn btn-ghost" data-action=${ACTIONS.closeDialog}>Cancel</a>

@@ -26,6 +26,7 @@ export const ACTIONS = {
   resume: "resume",
   rename: "rename",
   delete: "delete",
+  duplicate: "duplicate",
   create: "create",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
@@ -49,6 +50,8 @@ export const ATTRS = {
   sessionId: "data-session-id",
   /** On each row: the label the dialogs show. */
   sessionLabel: "data-session-label",
+  /** On each row: the session's version, which the dialogs send back as `version`. */
+  sessionVersion: "data-session-version",
   /** On each row: its place in the whole list plus 2 (the header is row 1). */
   rowIndex: "aria-rowindex",
   /** Elements sent `hidden` that the client shows once it runs. */

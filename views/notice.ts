@@ -11,11 +11,17 @@ const ALERT_CLASS: Record<Notice["kind"], string> = {
   info: "alert alert-info",
 };
 
-/** One dismissible message, as a DaisyUI alert. Errors are announced assertively, the rest politely. */
-export function noticeView({ kind, message }: Notice) {
+/**
+ * One dismissible message, as a DaisyUI alert. Errors are announced assertively, the rest politely. A notice with an
+ * `action` offers it as a real form button (e.g. Resume after a duplicate), which works without JavaScript.
+ */
+export function noticeView({ kind, message, action }: Notice) {
   return html`<div class=${`${ALERT_CLASS[kind]} ews-notice shadow-sm`} role=${kind === "error" ? "alert" : "status"} data-kind=${kind}>
     ${kind === "error" ? icons.alert("size-5") : icons.check("size-5")}
     <span>${message}</span>
+    ${action
+      ? html`<form method="post" action=${action.url} class="inline">${Object.entries(action.fields).map(([name, value]) => html`<input type="hidden" name=${name} value=${value} />`)}<button type="submit" class="btn btn-sm" data-action="notice-action">${action.label}</button></form>`
+      : ""}
   </div>`;
 }
 

@@ -14,7 +14,7 @@ export function renameDialogView({ urls, csrfToken, session }: RenameDialogViewD
     <div class="modal-box">
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
       <form method="post" action=${withListState(urls.rename, urls.state)} hx-post=${urls.rename} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
-        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}
+        <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} /><input type="hidden" name="version" value=${session?.version ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role=${ROLES.dialogError} aria-live="assertive"></div>
         <label class="floating-label">
           <span>Label</span>

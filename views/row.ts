@@ -6,7 +6,9 @@ import type { RowViewData } from "./view-data.js";
 
 /**
  * One session row: label with the Active badge, step, host columns, updated and created times, size and the
- * actions. `aria-selected` marks the keyboard cursor; `aria-rowindex` is the row's place in the whole list, plus 2
+ * actions (Resume, Rename, Duplicate, Delete). The row's `data-session-version` and the forms' `version` fields
+ * carry the version the row was rendered with, so an action on a session changed since answers 409. The three
+ * icon-only actions are square buttons, so the four fit a 1024 px table beside a long label. `aria-selected` marks the keyboard cursor; `aria-rowindex` is the row's place in the whole list, plus 2
  * (the header is row 1); `aria-current` marks the active session (styled in CSS). The resume form is sent by htmx
  * through the `hx-boost` of the table body, with the id as its button's value. Lit SSR pays for every attribute
  * binding and a window renders 50 rows per request, so this is one flat template with as few bindings as the row
@@ -17,7 +19,7 @@ import type { RowViewData } from "./view-data.js";
  */
 export function rowView({ item, active, index, selected, columns, urls, csrfToken, now }: RowViewData) {
   const { updatedAt, createdAt } = item;
-  return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
+  return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} data-session-version=${item.version} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
 <th scope="row" class="ews-label font-medium"><div class="flex items-center gap-2 min-w-0"><span class="truncate" title=${item.displayLabel}>${item.displayLabel}</span>${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}</div></th>
 <td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 ${columns.map((column) =>
@@ -29,9 +31,10 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
 <td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">
-<form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
-<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
-<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
+<form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
+<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
+<form method="post" action=${withListState(urls.duplicate, urls.state)} hx-post=${urls.duplicate} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm btn-square" data-action="duplicate" aria-label=${`Duplicate ${item.displayLabel}`} title="Duplicate"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-copy"></use></svg></button></form>
+<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div>`}</td>
 </tr>`;
 }

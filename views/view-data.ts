@@ -14,6 +14,8 @@ export interface ManagerUrls {
   delete: string;
   /** POST: resume a session (`session_id`). */
   resume: string;
+  /** POST: duplicate a session (`session_id`). */
+  duplicate: string;
   /**
    * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
    * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.
@@ -48,6 +50,16 @@ export interface AssetUrls {
 export interface Notice {
   kind: "success" | "error" | "info";
   message: string;
+  /** A button the notice offers, e.g. Resume after a duplicate: a real form that posts `fields` to `url`. */
+  action?: NoticeAction | undefined;
+}
+
+/** A notice's button: a form posting hidden `fields` (the CSRF token among them) to `url`. */
+export interface NoticeAction {
+  /** The button's text. */
+  label: string;
+  url: string;
+  fields: Readonly<Record<string, string>>;
 }
 
 /** Everything the list fragment shows. */
@@ -89,6 +101,8 @@ export interface PageViewData extends ListViewData {
 /** The session a dialog is rendered open for, when the page is asked for with `?rename=<id>` or `?delete=<id>`. */
 export interface DialogSession {
   sessionId: string;
+  /** The session's version, sent back by the dialog's form as `version`. */
+  version?: string | undefined;
   /** The label the list shows for the session. */
   label: string;
 }

@@ -5,6 +5,7 @@ import { listParamsFrom, listStateQuery, withListState } from "../list-state.js"
 import { isHtmx } from "./error-handler.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
+import { csrfTokenFor, CSRF_FIELD } from "./csrf.js";
 import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
 
 /** The handlers of the manager's POST actions; each runs after the form body is parsed and the CSRF check passed. */
@@ -17,11 +18,15 @@ export interface ActionRoutes {
   deleteSession(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/resume`: makes `session_id` active and sends the visitor to the `workflowUrl`. */
   resumeSession(req: Request, res: Response): Promise<void>;
+  /** `POST {prefix}/duplicate`: copies `session_id` (step and state bytes) as "Copy of …"; the notice offers Resume. */
+  duplicateSession(req: Request, res: Response): Promise<void>;
 }
 
 /**
  * Builds the action handlers over one manager's {@link RouteContext}. Under htmx an action answers with the list and
- * its notice; without JavaScript, with a 303 back to the list as it was, the notice waiting in the session.
+ * its notice; without JavaScript, with a 303 back to the list as it was, the notice waiting in the session. Rename,
+ * delete, duplicate and resume take an optional `version` field: when the session has changed since, they answer
+ * 409 and change nothing. Each hands `req` to the hooks.
  */
 export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionOf }: RouteContext, list: ListRoutes): ActionRoutes {
   const finish = async (req: Request, res: Response, notice: Notice) => {
@@ -36,7 +41,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
   return {
     async createSession(req, res) {
       const scope = scopeOf(req);
-      const sessionId = await service.create(singleField(req.body, "label"), scope);
+      const sessionId = await service.create(singleField(req.body, "label"), scope, { request: req });
       req.session.activeSessionId = sessionId;
       const item = await service.getItem(sessionId, scope);
       await finish(req, res, { kind: "success", message: `Created “${item.displayLabel}”.` });
@@ -45,7 +50,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
     async renameSession(req, res) {
       const scope = scopeOf(req);
       const sessionId = sessionIdFrom(req);
-      const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
+      const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope, actionOptions(req));
       await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
     },
 
@@ -54,7 +59,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
       const sessionId = sessionIdFrom(req);
       const { displayLabel } = await service.getItem(sessionId, scope);
       // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-      const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope);
+      const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope, actionOptions(req));
       if (nextActive === undefined) delete req.session.activeSessionId;
       else req.session.activeSessionId = nextActive;
       await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
@@ -62,12 +67,31 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
 
     async resumeSession(req, res) {
       const scope = scopeOf(req);
-      req.session.activeSessionId = await service.resume(sessionIdFrom(req), scope);
-      await saveSession(req);
+      await service.resume(sessionIdFrom(req), scope, {
+        ...actionOptions(req),
+        async activate(sessionId) {
+          req.session.activeSessionId = sessionId;
+          await saveSession(req);
+        },
+      });
       if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
       else res.redirect(303, config.workflowUrl);
     },
+
+    async duplicateSession(req, res) {
+      const scope = scopeOf(req);
+      const copy = await service.duplicate(sessionIdFrom(req), scope, actionOptions(req));
+      // The notice's Resume is a plain form of its own: it posts the copy's id with the visitor's token.
+      const action = { label: "Resume", url: urlsFor(req).resume, fields: { session_id: copy.sessionId, version: copy.version, [CSRF_FIELD]: csrfTokenFor(req) } };
+      await finish(req, res, { kind: "success", message: `Created “${copy.displayLabel}”.`, action });
+    },
   };
+}
+
+/** The request for the hooks, and the `version` the form was rendered with (none: the action goes ahead as today). */
+function actionOptions(req: Request): { request: Request; expectedVersion: string | undefined } {
+  const version = singleField(req.body, "version")?.trim();
+  return { request: req, expectedVersion: version === undefined || version === "" ? undefined : version };
 }
 
 function singleField(body: unknown, name: string): string | undefined {

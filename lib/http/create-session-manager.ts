@@ -58,7 +58,7 @@ export type SessionManagerRouter = Router & {
 
 /**
  * Builds the session manager: an Express router with the manager page, its list fragment, the create, rename,
- * delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
+ * duplicate, delete and resume actions, and its own assets. Mount it after express-session. The active session is kept in
  * `req.session.activeSessionId` and nowhere else, so visitors never share state. Every POST must carry the
  * visitor's CSRF token and come from this origin; every response of the manager carries a strict CSP. With the
  * `owner` option, each user sees and changes only their own sessions.
@@ -72,8 +72,8 @@ export type SessionManagerRouter = Router & {
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManagerRouter {
   const config = resolveOptions(options);
-  const { store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger, prefix } = config;
-  const service = new SessionService({ store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger });
+  const { store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger, prefix, hooks, hookTimeoutMs } = config;
+  const service = new SessionService({ store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger, hooks, hookTimeoutMs });
   const assets = loadAssets();
   const views = viewLoader(config);
   const context = createRouteContext(config, service, views, assets);
@@ -105,6 +105,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
   route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
+  route(`${prefix}/duplicate`, "post", form, csrf, actions.duplicateSession);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
   router.use(createErrorHandler(config, context.urlsFor, views.context));
 

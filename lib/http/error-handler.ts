@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request } from "express";
 import type { ManagerUrls } from "../../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
-import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, type SessionManagerErrorCode } from "../errors.js";
+import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, RejectedError, type SessionManagerErrorCode } from "../errors.js";
 import { translateDatabaseError } from "../service/database-failures.js";
 import type { ResolvedOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
@@ -23,7 +23,9 @@ export function toErrorReply(thrown: unknown): ErrorReply {
   const error = translateDatabaseError(thrown);
   if (isSessionManagerError(error)) {
     const row = ERROR_TABLE[error.code];
-    return { code: error.code, status: row.status, message: error.publicMessage ?? row.message };
+    // A hook's refusal carries the status the hook chose (a 4xx, 422 by default).
+    const status = error instanceof RejectedError ? error.status : row.status;
+    return { code: error.code, status, message: error.publicMessage ?? row.message };
   }
   // Errors from express's body parser (http-errors) carry a 4xx status and `expose: true`; some have no `type`. The
   // router's own 400 for a path parameter that is not valid percent-encoding is a URIError.

@@ -48,7 +48,7 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
       const sessionId = req.query[kind];
       if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
       const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
-      if (item) return { kind, session: { sessionId, label: item.displayLabel } };
+      if (item) return { kind, session: { sessionId, label: item.displayLabel, version: item.version } };
     }
     return undefined;
   };

@@ -43,6 +43,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       rename: `${base}/rename`,
       delete: `${base}/delete`,
       resume: `${base}/resume`,
+      duplicate: `${base}/duplicate`,
       assets: `${base}/assets`,
       assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",

@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { ResolvedOptions } from "../options.js";
-import { parseState, type SessionScope, type SessionSummary, type WorkflowState } from "../store/workflow-store.js";
+import { parseState, sessionVersion, type SessionScope, type SessionSummary, type WorkflowState } from "../store/workflow-store.js";
 import type { SessionListItem } from "../session-types.js";
 import { displayLabelOf } from "./labels.js";
 
@@ -53,8 +53,8 @@ export class Enrichment {
   /** Enriches the rows; `states` are their raw states when the caller read them already. */
   async enrichAll(summaries: SessionSummary[], scope: SessionScope, states?: Map<string, string | null>): Promise<SessionListItem[]> {
     const { store, flowId } = this.options;
-    const rawStates =
-      states ?? (this.needsState() ? await store.getRawStates(flowId, summaries.map((s) => s.sessionId), scope) : new Map<string, string | null>());
+    // Every row's state text is read, callbacks or not: each item's version is a hash of it.
+    const rawStates = states ?? (await store.getRawStates(flowId, summaries.map((s) => s.sessionId), scope));
     const problems: string[] = [];
     // Rows the cache knows cost no callback and no await; the host's callbacks run, concurrently, for the others.
     const results = summaries.map((summary) => this.cachedResults(summary, rawStates.get(summary.sessionId)));
@@ -63,7 +63,7 @@ export class Enrichment {
         if (cached === undefined) results[i] = await this.hostResults(summaries[i]!, rawStates.get(summaries[i]!.sessionId), problems);
       }),
     );
-    const items = summaries.map((summary, i) => this.listItem(summary, results[i]!, problems));
+    const items = summaries.map((summary, i) => this.listItem(summary, results[i]!, problems, rawStates.get(summary.sessionId)));
     if (problems.length > 0) {
       this.options.logger.warn(
         `express-workflow-sessions: ${problems.length} problem(s) while listing flow "${flowId}"; the rows show defaults. First: ${problems[0]}`,
@@ -72,7 +72,7 @@ export class Enrichment {
     return items;
   }
 
-  private listItem(summary: SessionSummary, { fields, generatedLabel }: HostResults, problems: string[]): SessionListItem {
+  private listItem(summary: SessionSummary, { fields, generatedLabel }: HostResults, problems: string[], rawState: string | null | undefined): SessionListItem {
     const { columns, stepTitle } = this.options;
     let title: string | null = null;
     if (summary.currentStep) {
@@ -97,6 +97,7 @@ export class Enrichment {
       displayLabel: displayLabelOf(summary.label, generatedLabel, summary.createdAt),
       stepTitle: title,
       fields: shown,
+      version: sessionVersion(summary, rawState),
     };
   }
 

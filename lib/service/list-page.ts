@@ -25,7 +25,8 @@ export class ListPages {
   ) {}
 
   /**
-   * One window of sessions, enriched. State blobs are read only for the rows in the window. An offset past the end
+   * One window of sessions, enriched. State blobs are read only for the rows in the window (always: each item's
+   * version is a hash of its state text). An offset past the end
    * gives the last full window, so a delete on the last rows still shows rows. With an owner in `scope`, only that
    * owner's sessions exist. Windows with a search wait for each other (at most {@link CONCURRENT_SEARCHES} at once),
    * so a burst of broad searches does not hold up other visitors' lists; the router's GET routes also admit whole
@@ -34,7 +35,7 @@ export class ListPages {
    */
   async read(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this;
-    const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, withStates: this.enrichment.needsState() });
+    const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, withStates: true });
     const window = await (query.search === "" ? read() : this.searches.run(read));
     const items = await this.enrichment.enrichAll(window.sessions, scope, window.states);
     return { ...query, offset: window.offset, items, total: window.total, capped: window.capped };

@@ -1,32 +1,73 @@
-import { SessionNotFoundError } from "../errors.js";
-import type { SessionScope, SessionSummary } from "../store/workflow-store.js";
+import { randomUUID } from "node:crypto";
+import { ConfigurationError, SessionNotFoundError, VersionConflictError } from "../errors.js";
+import type { CreateHookContext, CreateSeed, HookContext, RenameHookContext } from "../options.js";
+import { MAX_LABEL_LENGTH } from "../session-types.js";
+import { versionDifference, type SessionRecord, type SessionScope, type SessionSummary } from "../store/workflow-store.js";
 import { Enrichment, type EnrichmentOptions, type SessionListItem } from "./enrichment.js";
 import { normalizeLabel } from "./labels.js";
 import { ListPages, type ListQuery, type SessionPage } from "./list-page.js";
+import { SessionHookRunner, type SessionHookOptions } from "./session-hooks.js";
 
 /**
  * What {@link SessionService} needs: the store and the flow, the host's `enrich`, `label` and `stepTitle` callbacks
- * with their `columns` and `enrichCacheSize`, and the logger for the callbacks' problems. The resolved manager
- * options have all of these; any object with these fields will do.
+ * with their `columns` and `enrichCacheSize`, the logger for the callbacks' problems, and, optionally, the host's
+ * lifecycle `hooks` with their `hookTimeoutMs`. The resolved manager options have all of these; any object with
+ * these fields will do.
  */
-export type SessionServiceOptions = EnrichmentOptions;
+export type SessionServiceOptions = EnrichmentOptions & Partial<Pick<SessionHookOptions, "hooks" | "hookTimeoutMs">>;
+
+/** What every action of {@link SessionService} may be given besides its arguments. */
+export interface ActionOptions {
+  /**
+   * The request the action serves, handed to the lifecycle hooks as `req`. The service never looks at it.
+   * @default undefined
+   */
+  request?: unknown;
+  /**
+   * The session's `version` as the caller last saw it. When the session has changed since, the action throws
+   * {@link VersionConflictError} and changes nothing; the check and the write are one statement. Without it, the
+   * action goes ahead whatever the session's version.
+   * @default undefined
+   */
+  expectedVersion?: string | undefined;
+}
+
+/** Options of {@link SessionService.resume}. */
+export interface ResumeOptions extends ActionOptions {
+  /**
+   * Makes the session active (e.g. stores its id in the visitor's session), between `beforeResume` and
+   * `afterResume`.
+   */
+  activate?: (sessionId: string) => void | Promise<void>;
+}
+
+/** The prefix of a duplicate's label. */
+export const COPY_PREFIX = "Copy of ";
 
 /**
  * The rules of the session manager for one flow: the list's windows, label resolution, enrichment of the rows being
- * shown, and what happens to the active session on delete. Knows nothing of HTTP; returns domain objects and throws
- * `SessionManagerError`s. Every method takes a `scope`: with an owner, only that owner's sessions exist for the call.
+ * shown, the host's lifecycle hooks, version checks, and what happens to the active session on delete. Knows
+ * nothing of HTTP; returns domain objects and throws `SessionManagerError`s. Every method takes a `scope`: with an
+ * owner, only that owner's sessions exist for the call.
  */
 export class SessionService {
   private readonly store: SessionServiceOptions["store"];
   private readonly flowId: string;
   private readonly enrichment: Enrichment;
   private readonly pages: ListPages;
+  private readonly hooks: SessionHookRunner;
 
   constructor(options: SessionServiceOptions) {
     this.store = options.store;
     this.flowId = options.flowId;
     this.enrichment = new Enrichment(options);
     this.pages = new ListPages(options.store, options.flowId, this.enrichment);
+    this.hooks = new SessionHookRunner({
+      hooks: options.hooks ?? {},
+      hookTimeoutMs: options.hookTimeoutMs ?? 5000,
+      logger: options.logger,
+      flowId: options.flowId,
+    });
   }
 
   /** One window of sessions, enriched (see {@link ListPages.read}). */
@@ -36,8 +77,7 @@ export class SessionService {
 
   /** One session, enriched; throws {@link SessionNotFoundError} when it does not exist. */
   async getItem(sessionId: string, scope: SessionScope = {}): Promise<SessionListItem> {
-    const [item] = await this.enrichment.enrichAll([await this.requireSession(sessionId, scope)], scope);
-    return item!;
+    return this.itemOf(await this.requireRecord(sessionId, scope), scope);
   }
 
   /** The session's summary; throws {@link SessionNotFoundError} when it is not a session of this flow. */
@@ -48,38 +88,157 @@ export class SessionService {
   }
 
   /**
-   * Checks that the session may be resumed (it is one of the caller's sessions of this flow) and returns the id to
-   * make active; throws {@link SessionNotFoundError} otherwise.
+   * Checks that the session may be resumed (it is one of the caller's sessions of this flow, at `expectedVersion`
+   * when given), runs `beforeResume`, `activate` and `afterResume`, and returns the id to make active. Throws
+   * {@link SessionNotFoundError} or {@link VersionConflictError} otherwise.
    */
-  async resume(sessionId: string, scope: SessionScope = {}): Promise<string> {
-    return (await this.requireSession(sessionId, scope)).sessionId;
+  async resume(sessionId: string, scope: SessionScope = {}, options: ResumeOptions = {}): Promise<string> {
+    const record = await this.checkedRecord(sessionId, scope, options.expectedVersion);
+    const item = await this.itemOf(record, scope);
+    const context = this.context(options, scope, [item]);
+    await this.hooks.before("beforeResume", context);
+    await options.activate?.(sessionId);
+    await this.hooks.after("afterResume", context);
+    return sessionId;
   }
 
-  /** Creates a session, with an optional label (normalized as in {@link normalizeLabel}), and returns its id. */
-  async create(label?: unknown, scope: SessionScope = {}): Promise<string> {
-    return this.store.createSession(this.flowId, { label: normalizeLabel(label), owner: scope.owner });
+  /**
+   * Creates a session, with an optional label (normalized as in {@link normalizeLabel}), and returns its id.
+   * `beforeCreate` may refuse it or seed its label, step and state, written in the same insert.
+   */
+  async create(label?: unknown, scope: SessionScope = {}, options: ActionOptions = {}): Promise<string> {
+    return (await this.createWith({ label: normalizeLabel(label) }, undefined, scope, options)).sessionId;
   }
 
-  /** Sets the label (normalized; empty clears it) and returns the session as it now shows. */
-  async rename(sessionId: string, label: unknown, scope: SessionScope = {}): Promise<SessionListItem> {
+  /**
+   * Makes a new session with the same step and the same state bytes as `sessionId` (at `expectedVersion` when
+   * given), labelled "Copy of …", with a new id and new times, stamped with the scope's owner. Runs `beforeCreate`
+   * and `afterCreate` with `duplicateOf` set. Returns the new session.
+   */
+  async duplicate(sessionId: string, scope: SessionScope = {}, options: ActionOptions = {}): Promise<SessionListItem> {
+    const record = await this.checkedRecord(sessionId, scope, options.expectedVersion);
+    const source = await this.itemOf(record, scope);
+    const label = copyLabel(source.displayLabel);
+    // One read gave the version checked and the bytes copied, so the copy is of exactly the version checked.
+    return this.createWith({ label, currentStep: record.summary.currentStep, state: record.state }, source, scope, options);
+  }
+
+  /**
+   * Sets the label (normalized; empty clears it) and returns the session as it now shows. With `expectedVersion`,
+   * the label is written only while the session is exactly as that version saw it.
+   */
+  async rename(sessionId: string, label: unknown, scope: SessionScope = {}, options: ActionOptions = {}): Promise<SessionListItem> {
     const normalized = normalizeLabel(label ?? "");
-    const updated = await this.store.setSessionLabel(this.flowId, sessionId, normalized, scope);
-    if (!updated) throw new SessionNotFoundError(this.flowId, sessionId);
-    return this.getItem(sessionId, scope);
+    const record = await this.checkedRecord(sessionId, scope, options.expectedVersion);
+    const before: RenameHookContext<unknown> = { ...this.context(options, scope, [await this.itemOf(record, scope)]), label: normalized };
+    await this.hooks.before("beforeRename", before);
+    const unchanged = options.expectedVersion !== undefined ? record.snapshot : undefined;
+    const updated = await this.store.setSessionLabel(this.flowId, sessionId, normalized, scope, unchanged);
+    if (!updated) throw await this.lostRace(sessionId, scope, options.expectedVersion);
+    const item = await this.getItem(sessionId, scope);
+    await this.hooks.after("afterRename", { ...this.context(options, scope, [item]), label: normalized });
+    return item;
   }
 
   /**
    * Deletes a session and returns the id that should be active afterwards. Deleting the active session makes the
    * most recently updated remaining session active, or a fresh one when none remain. Throws
-   * {@link SessionNotFoundError} when there was no such session.
+   * {@link SessionNotFoundError} when there was no such session, and {@link VersionConflictError} (deleting
+   * nothing) when it is no longer at `expectedVersion`.
    */
-  async delete(sessionId: string, activeSessionId: string | undefined, scope: SessionScope = {}): Promise<string | undefined> {
+  async delete(sessionId: string, activeSessionId: string | undefined, scope: SessionScope = {}, options: ActionOptions = {}): Promise<string | undefined> {
     const { store, flowId } = this;
-    const deleted = await store.deleteSession(flowId, sessionId, scope);
-    if (!deleted) throw new SessionNotFoundError(flowId, sessionId);
+    const record = await this.checkedRecord(sessionId, scope, options.expectedVersion);
+    const context = this.context(options, scope, [await this.itemOf(record, scope)]);
+    await this.hooks.before("beforeDelete", context);
+    const deleted = await store.deleteSession(flowId, sessionId, scope, options.expectedVersion !== undefined ? record.snapshot : undefined);
+    if (!deleted) throw await this.lostRace(sessionId, scope, options.expectedVersion);
+    await this.hooks.after("afterDelete", context);
     if (activeSessionId !== undefined && activeSessionId !== sessionId) return activeSessionId;
     if (activeSessionId === undefined) return undefined;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
     return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
   }
+
+  /** The session read whole; throws {@link SessionNotFoundError} when it does not exist (for the scope). */
+  private async requireRecord(sessionId: string, scope: SessionScope): Promise<SessionRecord> {
+    const record = await this.store.getSessionRecord(this.flowId, sessionId, scope);
+    if (!record) throw new SessionNotFoundError(this.flowId, sessionId);
+    return record;
+  }
+
+  /** The session read whole, after checking it is still at `expectedVersion` (when given). */
+  private async checkedRecord(sessionId: string, scope: SessionScope, expectedVersion: string | undefined): Promise<SessionRecord> {
+    const record = await this.requireRecord(sessionId, scope);
+    if (expectedVersion !== undefined && record.version !== expectedVersion) throw await this.conflict(record, expectedVersion, scope);
+    return record;
+  }
+
+  /** The error for a conditional write that found the row changed (or gone) since it was read. */
+  private async lostRace(sessionId: string, scope: SessionScope, expectedVersion: string | undefined): Promise<Error> {
+    const record = await this.store.getSessionRecord(this.flowId, sessionId, scope);
+    if (!record || expectedVersion === undefined) return new SessionNotFoundError(this.flowId, sessionId);
+    return this.conflict(record, expectedVersion, scope);
+  }
+
+  /** A {@link VersionConflictError} that says what changed between `expectedVersion` and the session as it is now. */
+  private async conflict(record: SessionRecord, expectedVersion: string, scope: SessionScope): Promise<VersionConflictError> {
+    const item = await this.itemOf(record, scope);
+    const difference = versionDifference(expectedVersion, record.version);
+    const changes: string[] = [];
+    if (difference.label) changes.push(`renamed to “${item.displayLabel}”`);
+    if (difference.step) changes.push(item.stepTitle === null ? "moved off its step" : `moved to step “${item.stepTitle}”`);
+    if (difference.content && !difference.label && !difference.step) changes.push("updated (its progress was saved)");
+    return new VersionConflictError(record.summary.sessionId, record.version, changes);
+  }
+
+  private async itemOf(record: SessionRecord, scope: SessionScope): Promise<SessionListItem> {
+    const [item] = await this.enrichment.enrichAll([record.summary], scope, new Map([[record.summary.sessionId, record.state]]));
+    return item!;
+  }
+
+  private context(options: ActionOptions, scope: SessionScope, items: SessionListItem[]): HookContext<unknown> {
+    return { req: options.request, flowId: this.flowId, owner: scope.owner, sessionIds: items.map((item) => item.sessionId), items };
+  }
+
+  /** Creates a session from `planned`, with `beforeCreate`'s seed on top, and runs `afterCreate`. */
+  private async createWith(planned: Required<Pick<CreateSeed, "label">> & { currentStep?: string | null; state?: string | null }, duplicateOf: SessionListItem | undefined, scope: SessionScope, options: ActionOptions): Promise<SessionListItem> {
+    const sessionId = randomUUID();
+    const base = this.context(options, scope, []);
+    const before: CreateHookContext<unknown> = { ...base, sessionIds: [sessionId], label: planned.label, duplicateOf };
+    const seed = checkSeed(await this.hooks.before("beforeCreate", before));
+    const label = seed.label !== undefined ? normalizeLabel(seed.label) : planned.label;
+    await this.store.createSession(this.flowId, {
+      sessionId,
+      owner: scope.owner,
+      label,
+      currentStep: seed.currentStep !== undefined ? seed.currentStep : (planned.currentStep ?? null),
+      state: seed.state !== undefined ? seed.state : (planned.state ?? null),
+    });
+    const item = await this.getItem(sessionId, scope);
+    await this.hooks.after("afterCreate", { ...base, sessionIds: [sessionId], items: [item], label, duplicateOf });
+    return item;
+  }
+}
+
+/** "Copy of …", cut to the longest label allowed. */
+function copyLabel(displayLabel: string): string {
+  const chars = [...`${COPY_PREFIX}${displayLabel}`];
+  return chars.length <= MAX_LABEL_LENGTH ? chars.join("") : `${chars.slice(0, MAX_LABEL_LENGTH - 1).join("")}…`;
+}
+
+/** `beforeCreate`'s result, checked: nothing, or an object of `label`, `currentStep` and `state`. */
+function checkSeed(seed: unknown): CreateSeed {
+  if (seed === undefined || seed === null) return {};
+  const fix = "beforeCreate must return nothing or { label?, currentStep?, state? }";
+  if (typeof seed !== "object" || Array.isArray(seed)) throw new ConfigurationError(`${fix}; it returned ${Array.isArray(seed) ? "an array" : typeof seed}.`);
+  const { label, currentStep, state } = seed as Record<string, unknown>;
+  if (label !== undefined && label !== null && typeof label !== "string") throw new ConfigurationError(`${fix}; its label is ${typeof label}, not a string.`);
+  if (currentStep !== undefined && currentStep !== null && typeof currentStep !== "string") {
+    throw new ConfigurationError(`${fix}; its currentStep is ${typeof currentStep}, not a string.`);
+  }
+  if (state !== undefined && (typeof state !== "object" || state === null || Array.isArray(state))) {
+    throw new ConfigurationError(`${fix}; its state must be a plain object.`);
+  }
+  return seed as CreateSeed;
 }

@@ -4,7 +4,10 @@ import { InvalidInputError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { checkText, sessionKey, whereOwner } from "./session-keys.js";
-import type { CreateSessionOptions, SessionScope, SessionSummary } from "./session-types.js";
+import type { CreateSessionOptions, SessionRecord, SessionScope, SessionSnapshot, SessionSummary } from "./session-types.js";
+import { sessionVersion } from "./session-version.js";
+import { stringifyStateJson } from "./state-json-merge.js";
+import { parseStateJson } from "./state-json.js";
 import { selectSummaries, toSummary } from "./summary-rows.js";
 import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
@@ -20,14 +23,19 @@ export class SessionRepository {
     const sessionId = options.sessionId ?? randomUUID();
     if (options.label != null) checkText(options.label, "A label");
     if (options.owner != null) checkText(options.owner, "An owner");
+    if (options.currentStep != null) {
+      if (typeof options.currentStep !== "string") throw new InvalidInputError(`A step id must be a string or null; got ${typeof options.currentStep}.`);
+      checkText(options.currentStep, "A step id");
+    }
+    const stateJson = initialStateText(options.state);
     const now = formatTimestamp(new Date());
     await runQuery(() =>
       this.db
         .insertInto(WORKFLOW_STATE_TABLE)
         .values({
           flow_session_key: sessionKey(flowId, sessionId),
-          current_step: null,
-          state_json: "{}",
+          current_step: options.currentStep ?? null,
+          state_json: stateJson,
           created_at: now,
           updated_at: now,
           label: options.label ?? null,
@@ -55,12 +63,25 @@ export class SessionRepository {
     return row && toSummary(flowId, row);
   }
 
+  /** See `WorkflowStore.getSessionRecord()`. */
+  async getSessionRecord(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionRecord | undefined> {
+    const row = await runQuery(() =>
+      whereOwner(selectSummaries(this.db, this.dialect, true).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope).executeTakeFirst(),
+    );
+    if (!row) return undefined;
+    const summary = toSummary(flowId, row);
+    const snapshot: SessionSnapshot = { label: row.label, currentStep: row.current_step, updatedAt: row.updated_at, state: row.state_json };
+    return { summary, state: row.state_json, version: sessionVersion(summary, row.state_json), snapshot };
+  }
+
   /** See `WorkflowStore.setSessionLabel()`. */
-  async setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}): Promise<boolean> {
+  async setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
     if (label !== null) checkText(label, "A label");
     const result = await runQuery(() =>
-      whereOwner(this.db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope)
-        .executeTakeFirst(),
+      whereUnchanged(
+        whereOwner(this.db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope),
+        unchanged,
+      ).executeTakeFirst(),
     );
     return result.numUpdatedRows > 0n;
   }
@@ -78,10 +99,60 @@ export class SessionRepository {
   }
 
   /** See `WorkflowStore.deleteSession()`. */
-  async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
+  async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
     const result = await runQuery(() =>
-      whereOwner(this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope).executeTakeFirst(),
+      whereUnchanged(whereOwner(this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope), unchanged)
+        .executeTakeFirst(),
     );
     return result.numDeletedRows > 0n;
   }
+}
+
+/** A builder that can filter on the columns a {@link SessionSnapshot} holds. */
+interface SnapshotFilterable<Q> {
+  where(column: "label" | "current_step" | "updated_at" | "state_json", op: "=" | "is", value: string | null): Q;
+}
+
+/**
+ * Restricts an update or delete to the row exactly as `snapshot` read it, so that the check of a version and the
+ * write it guards are one statement: no other writer (this process, another, or the Python library) can slip in.
+ */
+export function whereUnchanged<Q extends SnapshotFilterable<Q>>(query: Q, snapshot: SessionSnapshot | undefined): Q {
+  if (!snapshot) return query;
+  const same = (q: Q, column: "label" | "current_step" | "updated_at" | "state_json", value: string | null): Q =>
+    value === null ? q.where(column, "is", null) : q.where(column, "=", value);
+  let filtered = same(query, "label", snapshot.label);
+  filtered = same(filtered, "current_step", snapshot.currentStep);
+  filtered = same(filtered, "updated_at", snapshot.updatedAt);
+  return same(filtered, "state_json", snapshot.state);
+}
+
+/**
+ * The `state_json` a new session starts with: `{}`; a state object serialised as Python's `json.dumps` would; or
+ * stored JSON text copied through unchanged (to duplicate a session byte for byte), which must be a JSON object.
+ */
+function initialStateText(state: CreateSessionOptions["state"]): string {
+  if (state === undefined || state === null) return "{}";
+  if (typeof state === "string") {
+    let value: unknown;
+    try {
+      value = parseStateJson(state);
+    } catch {
+      throw new InvalidInputError("A session's initial state text must be JSON.");
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidInputError("A session's initial state must be a JSON object.");
+    checkText(state, "A session's initial state");
+    return state;
+  }
+  if (typeof state !== "object" || Array.isArray(state)) {
+    throw new InvalidInputError(`A session's initial state must be a plain object; got ${Array.isArray(state) ? "an array" : typeof state}.`);
+  }
+  let text: string | undefined;
+  try {
+    text = stringifyStateJson(state);
+  } catch (error) {
+    throw new InvalidInputError(`A session's initial state cannot be stored as JSON: ${error instanceof Error ? error.message : String(error)}.`);
+  }
+  if (text === undefined) throw new InvalidInputError("A session's initial state cannot be stored as JSON.");
+  return checkText(text, "A session's initial state");
 }

@@ -76,6 +76,38 @@ export interface CreateSessionOptions {
   label?: string | null;
   /** The id to use. @default crypto.randomUUID() */
   sessionId?: string;
+  /** The step the session starts at. @default null */
+  currentStep?: string | null;
+  /**
+   * The state the session starts with: an object, written as Python's `json.dumps` would, or JSON text of an object,
+   * stored byte for byte (to copy another session's state). Anything else throws `InvalidInputError`.
+   * @default {}
+   */
+  state?: WorkflowState | string | null;
+}
+
+/**
+ * A session's columns exactly as they were read, raw: a write given it goes ahead only while the row still holds
+ * all of them (see `WorkflowStore.setSessionLabel()`), which is how a version check and its write are atomic.
+ */
+export interface SessionSnapshot {
+  readonly label: string | null;
+  readonly currentStep: string | null;
+  /** The stored `updated_at` text. */
+  readonly updatedAt: string | null;
+  /** The stored `state_json` text. */
+  readonly state: string | null;
+}
+
+/** One session read whole: its summary, its stored state text, its version and the raw snapshot behind them. */
+export interface SessionRecord {
+  readonly summary: SessionSummary;
+  /** The stored `state_json` text, unparsed. */
+  readonly state: string | null;
+  /** The session's version, see `sessionVersion()`. */
+  readonly version: string;
+  /** The columns as read, for a write that must find them unchanged. */
+  readonly snapshot: SessionSnapshot;
 }
 
 const STEP_KEY_PREFIX = "_step_";

@@ -11,7 +11,9 @@ import {
   type CreateSessionOptions,
   type ListSessionsOptions,
   type ListWindowOptions,
+  type SessionRecord,
   type SessionScope,
+  type SessionSnapshot,
   type SessionSummary,
   type SessionWindow,
   type WorkflowState,
@@ -23,6 +25,7 @@ import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 export * from "./session-types.js";
 export type { FlowCount } from "./flow-list.js";
 export { isWellFormedText } from "./session-keys.js";
+export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
 
@@ -54,7 +57,10 @@ export class WorkflowStore {
     this.states = new StateRepository(db, dialect);
   }
 
-  /** Creates an empty session and returns its id. */
+  /**
+   * Creates a session and returns its id: empty, or with the `label`, `currentStep` and `state` of `options`, in one
+   * insert.
+   */
   createSession(flowId: string, options: CreateSessionOptions = {}): Promise<string> {
     return this.sessions.createSession(flowId, options);
   }
@@ -67,6 +73,15 @@ export class WorkflowStore {
   /** The session's metadata without its state, or `undefined` when it does not exist. */
   getSessionSummary(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionSummary | undefined> {
     return this.sessions.getSessionSummary(flowId, sessionId, scope);
+  }
+
+  /**
+   * The session whole, with its stored state text and its version, or `undefined` when it does not exist (for the
+   * scope). Its `snapshot` makes a later {@link setSessionLabel} or {@link deleteSession} conditional on the row
+   * being exactly as read.
+   */
+  getSessionRecord(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionRecord | undefined> {
+    return this.sessions.getSessionRecord(flowId, sessionId, scope);
   }
 
   /**
@@ -112,9 +127,12 @@ export class WorkflowStore {
     return listFlows(this.db, this.dialect);
   }
 
-  /** Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written). */
-  setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}): Promise<boolean> {
-    return this.sessions.setSessionLabel(flowId, sessionId, label, scope);
+  /**
+   * Sets or, with `null`, clears the label. Returns false when the session does not exist (nothing is written), or,
+   * with `unchanged` (from {@link getSessionRecord}), when the row no longer holds exactly those values.
+   */
+  setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
+    return this.sessions.setSessionLabel(flowId, sessionId, label, scope, unchanged);
   }
 
   /**
@@ -125,9 +143,12 @@ export class WorkflowStore {
     return this.sessions.setSessionOwner(flowId, sessionId, owner);
   }
 
-  /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
-  deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
-    return this.sessions.deleteSession(flowId, sessionId, scope);
+  /**
+   * Deletes the session. Idempotent: returns false when there was nothing to delete, or, with `unchanged` (from
+   * {@link getSessionRecord}), when the row no longer holds exactly those values (nothing is deleted).
+   */
+  deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
+    return this.sessions.deleteSession(flowId, sessionId, scope, unchanged);
   }
 
   /**
