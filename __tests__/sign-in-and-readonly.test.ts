@@ -135,6 +135,11 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       expect(await store.listSessions(FLOW, {})).toEqual(before);
     });
 
+    it("is checked at setup", async () => {
+      const store = await backend.openStore();
+      expect(() => buildApp({ store, readonly: "yes" as never })).toThrow(/`readonly` option must be true or false/);
+    });
+
     it("shows the controls again without it", async () => {
       const store = await backend.openStore("workflow_state.db");
       const res = await visitor(buildApp({ store })).get(P).expect(200);

@@ -5,4 +5,7 @@
  */
 import { runCommand } from "./serve-command.js";
 
-process.exitCode = await runCommand(process.argv.slice(2));
+// No top-level await: the package keeps none, so every file of it stays require()-able.
+void runCommand(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
