@@ -2,6 +2,8 @@ import type { Request } from "express";
 import { RejectedError } from "../lib/errors.js";
 import type { HookContext, SessionHooks, SessionManagerOptions } from "../lib/options.js";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
+import { SessionService } from "../lib/service/session-service.js";
+import { VersionConflictError } from "../lib/errors.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { activeOf, backends, buildApp, csrfAgent, decoded, FLOW, recordingLogger, type FixtureName } from "./helpers.js";
 
@@ -386,6 +388,91 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
       const winner = results[0]!.status === 200 ? "From A" : "From B";
       expect(await labelOf(store, NEWEST)).toBe(winner);
+    });
+  });
+
+  describe("SessionService, without HTTP", () => {
+    it("hands an opaque request to the hooks and takes expectedVersion, throwing VersionConflictError with the current version", async () => {
+      const store = await backend.openStore("workflow_state.db");
+      const seen: unknown[] = [];
+      const service = new SessionService({
+        store,
+        flowId: FLOW,
+        columns: [],
+        enrich: undefined,
+        label: undefined,
+        enrichCacheSize: 0,
+        stepTitle: (id) => id,
+        logger: recordingLogger(),
+        hooks: { beforeRename: async ({ req }) => void seen.push(req) },
+      });
+      const request = { any: "value" };
+      const { version } = await service.getItem(NEWEST);
+      const renamed = await service.rename(NEWEST, "Via service", {}, { request, expectedVersion: version });
+      expect(seen).toEqual([request]);
+      expect(renamed.version).not.toBe(version);
+      const error = await service.rename(NEWEST, "Stale", {}, { expectedVersion: version }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect(error).toMatchObject({ sessionId: NEWEST, currentVersion: renamed.version, changes: ["renamed to “Via service”"] });
+    });
+  });
+
+  describe("the trash's routes", () => {
+    it("a delete of several ids runs beforeDelete and afterDelete once, with all their items", async () => {
+      const calls: Array<[string, string[], number]> = [];
+      const record = (name: string) => async ({ sessionIds, items }: HookContext) => void calls.push([name, sessionIds, items.length]);
+      const { agent, store } = await fixtureApp({ hooks: { beforeDelete: record("beforeDelete"), afterDelete: record("afterDelete") } });
+      const ids = (await store.listSessions(FLOW, { limit: 3 })).map((s) => s.sessionId);
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send(ids.map((id) => `session_id=${id}`).join("&")).expect(200);
+      expect(calls).toEqual([["beforeDelete", ids, 3], ["afterDelete", ids, 3]]);
+    });
+
+    it("beforeDelete vetoes a delete of all matching, moving nothing", async () => {
+      const { agent, store } = await fixtureApp({ hooks: { beforeDelete: () => Promise.reject(new RejectedError("Keep them.")) } });
+      const before = await store.countSessions(FLOW);
+      const res = await agent.post(`${P}/delete`).set(HTMX).type("form").send({ all_matching: "1", q: "" }).expect(422);
+      expect(decoded(res.text)).toContain("Keep them.");
+      expect(await store.countSessions(FLOW)).toBe(before);
+    });
+
+    it("restore runs beforeRestore (which may veto) and afterRestore with the restored items; purge runs afterPurge", async () => {
+      const calls: Array<[string, string[], string[]]> = [];
+      let veto = true;
+      const hooks: SessionHooks = {
+        beforeRestore: async ({ sessionIds }) => {
+          calls.push(["beforeRestore", sessionIds, []]);
+          if (veto) throw new RejectedError("Not yet.", { status: 409 });
+        },
+        afterRestore: async ({ sessionIds, items }) => void calls.push(["afterRestore", sessionIds, items.map((i) => i.sessionId)]),
+        afterPurge: async ({ sessionIds }) => void calls.push(["afterPurge", sessionIds, []]),
+      };
+      const { agent, store } = await fixtureApp({ hooks });
+      const [a, b] = (await store.listSessions(FLOW, { limit: 2 })).map((s) => s.sessionId);
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}`).expect(200);
+      await agent.post(`${P}/restore`).set(HTMX).type("form").send({ session_id: a, view: "trash" }).expect(409);
+      expect(await store.sessionExists(FLOW, a!)).toBe(false);
+      veto = false;
+      await agent.post(`${P}/restore`).set(HTMX).type("form").send({ session_id: a, view: "trash" }).expect(200);
+      expect(await store.sessionExists(FLOW, a!)).toBe(true);
+      await agent.post(`${P}/purge`).set(HTMX).type("form").send({ session_id: b, view: "trash" }).expect(200);
+      expect(calls).toEqual([
+        ["beforeRestore", [a], []],
+        ["beforeRestore", [a], []],
+        ["afterRestore", [a], [a]],
+        ["afterPurge", [b], []],
+      ]);
+    });
+
+    it("a delete of one id with a stale version answers 409 and moves nothing to the trash", async () => {
+      const { agent, store } = await fixtureApp();
+      const stale = (await store.getSessionRecord(FLOW, NEWEST))!;
+      await store.updateState(FLOW, NEWEST, { elsewhere: true });
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send({ session_id: NEWEST, version: stale.version }).expect(409);
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+      await expect(store.trashSessions(FLOW, [NEWEST], {}, { unchanged: stale.snapshot })).rejects.toThrow("No session");
+      await expect(store.deleteSessions(FLOW, [NEWEST], {}, { unchanged: stale.snapshot })).rejects.toThrow("No session");
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+      expect(await store.trashSessions(FLOW, [NEWEST], {}, { unchanged: (await store.getSessionRecord(FLOW, NEWEST))!.snapshot })).toBe(1);
     });
   });
 });

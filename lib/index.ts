@@ -24,6 +24,13 @@ export type {
   RenameDialogViewData,
   RowViewData,
   ToolbarViewData,
+  UndoForm,
+  BulkBarViewData,
+  BulkDialogViewData,
+  BulkDialogChoice,
+  TrashListViewData,
+  TrashPageViewData,
+  TrashRowViewData,
 } from "../views/view-data.js";
 export { withListState } from "./list-state.js";
 export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
@@ -46,6 +53,12 @@ export {
   type SessionSnapshot,
   sessionVersion,
   type VersionedRow,
+  TRASH_CHUNK,
+  type PurgeTrashOptions,
+  type TrashMatch,
+  type TrashOptions,
+  type TrashWindow,
+  type TrashWindowOptions,
 } from "./store/workflow-store.js";
 export {
   DEFAULT_PREFIX,
@@ -55,6 +68,7 @@ export {
   DEFAULT_ENRICH_CACHE_SIZE,
   DEFAULT_HOOK_TIMEOUT_MS,
   HOOK_NAMES,
+  DEFAULT_TRASH_KEEP_DAYS,
   MAX_LABEL_LENGTH,
   type SessionHooks,
   type HookContext,
@@ -69,12 +83,13 @@ export {
 } from "./options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
-export type { SessionListItem, SessionPage } from "./session-types.js";
+export type { SessionListItem, SessionPage, TrashedSession, TrashListItem, TrashOrderBy, TrashPage, TrashQuery } from "./session-types.js";
 export {
   SessionManagerError,
   InvalidInputError,
   SessionNotFoundError,
   CorruptStateError,
+  RestoreConflictError,
   StoreUnavailableError,
   StoreUnreachableError,
   ConfigurationError,
@@ -92,4 +107,4 @@ export {
 } from "./errors.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStateTable } from "./store/workflow-state-table.js";
+export type { WorkflowStateDatabase, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

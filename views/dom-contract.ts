@@ -19,6 +19,17 @@ export const IDS = {
   renameDialog: "ews-rename-dialog",
   /** The delete confirmation. */
   deleteDialog: "ews-delete-dialog",
+  /**
+   * The bulk form inside `#ews-list`: every row's checkbox belongs to it (`form="ews-bulk-form"`), so without
+   * JavaScript its buttons post the checked ids (`session_id`, repeated) to `POST {prefix}/confirm`.
+   */
+  bulkForm: "ews-bulk-form",
+  /** The bulk bar, `role="toolbar"`, inside the bulk form: "N selected", the actions, Clear. */
+  bulkBar: "ews-bulk-bar",
+  /** The confirmation of a bulk action ("Move 12,345 sessions to the trash?"). */
+  bulkDialog: "ews-bulk-dialog",
+  /** The form of the bulk confirmation: its hidden fields are what it acts on (`session_id`s, or `all_matching` and `q`). */
+  bulkDialogForm: "ews-bulk-dialog-form",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */
@@ -30,6 +41,30 @@ export const ACTIONS = {
   create: "create",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
+  /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */
+  bulkDelete: "bulk-delete",
+  /** The trash's bulk Restore (`name="intent" value="restore"`). */
+  bulkRestore: "bulk-restore",
+  /** The trash's bulk Delete forever (`name="intent" value="purge"`). */
+  bulkPurge: "bulk-purge",
+  /** The bulk bar's Clear (a `type="reset"` button of the bulk form). */
+  clearSelection: "clear-selection",
+  /**
+   * "Select all 12,345 matching": a submit button `name="all_matching" value="1"` of the bulk form, which also
+   * carries `q`. Without JavaScript it asks to confirm the bulk action on every match; the client turns it into a
+   * selection of all matching. Its `data-matching` holds the number of matches.
+   */
+  selectAllMatching: "select-all-matching",
+  /** The Undo button of a notice: a submit button of a form posting `restore` with the exact ids. */
+  undo: "undo",
+  /** Opens the trash page (a link in the page header). */
+  openTrash: "open-trash",
+  /** Restore of one trashed row (a submit button of a form posting `restore`). */
+  restore: "restore",
+  /** Delete forever of one trashed row (a submit button of a form asking `confirm` with `intent=purge`). */
+  purge: "purge",
+  /** Empty trash (a submit button of a form asking `confirm` with `intent=purge` and `all=1`). */
+  emptyTrash: "empty-trash",
 } as const;
 
 /** Values of `data-role`: elements the client reads or fills in. */
@@ -40,6 +75,24 @@ export const ROLES = {
   deleteName: "delete-name",
   /** The search box that `/` focuses and whose value travels with every request. */
   search: "search",
+  /** Each row's checkbox: `name="session_id"`, the id as its value, `form="ews-bulk-form"`, named by the label. */
+  selectRow: "select-row",
+  /** The header checkbox that selects the rows of the window (shown once the client runs). */
+  selectWindow: "select-window",
+  /** In the bulk bar: the "N selected" text, which the client keeps up to date. */
+  selectedCount: "selected-count",
+  /** In the bulk dialog: the question, naming the session or the count. */
+  bulkQuestion: "bulk-question",
+  /** In the bulk dialog: the line under the question ("This cannot be undone."). */
+  bulkDetail: "bulk-detail",
+  /** On the trash page: how long trashed sessions are kept. */
+  retentionRule: "retention-rule",
+  /** In the trash's list: the text shown when nothing is in the trash (or matches). */
+  trashEmpty: "trash-empty",
+  /** The notice's Undo form (`POST {prefix}/restore` with one hidden `session_id` per deleted session). */
+  undoForm: "undo-form",
+  /** The rule above the list that idle sessions move to the trash after N days (`expireIdleAfterDays`). */
+  expiryRule: "expiry-rule",
 } as const;
 
 /** Attribute names of the contract. */
@@ -58,7 +111,34 @@ export const ATTRS = {
   needsScript: "data-needs-script",
   /** On each spacer row: how many rows outside the window it stands for. */
   spacerRows: "data-rows",
+  /** On the "select all matching" button: the number of sessions that match. */
+  matching: "data-matching",
+  /** On `#ews-list`: `sessions` for the session list, `trash` for the trash. */
+  listKind: "data-list-kind",
+  /** On a notice: how many seconds it stays before it dismisses itself (the Undo notice: 10). */
+  noticeTimeout: "data-timeout",
 } as const;
+
+/** The form field names of the bulk routes (`delete`, `restore`, `purge`, `confirm`). */
+export const BULK_FIELDS = {
+  /** One session id; repeated for several (at most 1,000). */
+  sessionId: "session_id",
+  /** `1`: act on every session that matches `q` (instead of `session_id`). */
+  allMatching: "all_matching",
+  /** The search `all_matching` acts on. */
+  query: "q",
+  /** `1` on `purge`: empty the whole trash. */
+  all: "all",
+  /** On `confirm`: which action to confirm, `delete`, `restore` or `purge`. */
+  intent: "intent",
+  /** `trash` when the answer should be the trash's list (its page or fragment); else the session list. */
+  view: "view",
+  /** On `restore`: the id of one delete (the Undo of a delete of all matching). */
+  batch: "batch",
+} as const;
+
+/** The most `session_id` fields one bulk request may carry. */
+export const MAX_BULK_IDS = 1000;
 
 /** The `data-*` attributes of `#ews-list` (dataset names → attribute names) that carry the list's state. */
 export const LIST_DATA = {

@@ -16,10 +16,13 @@ import type { RowViewData } from "./view-data.js";
  * only (`.ews-label`): the whole text stays in the DOM, so it is in the buttons' names and in the `title` on hover.
  * The `data-action` values are written out, not bound to `ACTIONS` of `dom-contract.ts`: three more bindings per
  * row made a 50-row window render about 50 % slower. The contract test (`checkViewContract()`) keeps them in step.
+ * The first cell is the row's checkbox (`data-role="select-row"`), named "Select <label>", which belongs to the
+ * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids.
  */
 export function rowView({ item, active, index, selected, columns, urls, csrfToken, now }: RowViewData) {
   const { updatedAt, createdAt } = item;
   return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} data-session-version=${item.version} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
+<td class="w-0"><input type="checkbox" class="checkbox checkbox-sm" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" aria-label=${`Select ${item.displayLabel}`} /></td>
 <th scope="row" class="ews-label font-medium"><div class="flex items-center gap-2 min-w-0"><span class="truncate" title=${item.displayLabel}>${item.displayLabel}</span>${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}</div></th>
 <td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 ${columns.map((column) =>
@@ -29,7 +32,7 @@ ${columns.map((column) =>
 )}
 <td class="hidden whitespace-nowrap sm:table-cell"><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></td>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
-<td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
+<td class="hidden whitespace-nowrap tabular-nums xl:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">
 <form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
 <a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>

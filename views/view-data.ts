@@ -1,4 +1,4 @@
-import type { ColumnSpec, SessionListItem, SessionPage } from "../lib/session-types.js";
+import type { ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -16,6 +16,16 @@ export interface ManagerUrls {
   resume: string;
   /** POST: duplicate a session (`session_id`). */
   duplicate: string;
+  /** GET: the trash page; default `{page}/trash`. */
+  trash?: string | undefined;
+  /** GET: the trash's list fragment; default `{page}/trash/list`. */
+  trashList?: string | undefined;
+  /** POST: restore trashed sessions (`session_id` repeated, or `all_matching=1` with `q`); default `{page}/restore`. */
+  restore?: string | undefined;
+  /** POST: delete trashed sessions forever (`session_id` repeated, `all_matching=1` with `q`, or `all=1`); default `{page}/purge`. */
+  purge?: string | undefined;
+  /** POST: the page with the confirmation of a bulk action open (`intent` and the ids); default `{page}/confirm`. */
+  confirm?: string | undefined;
   /**
    * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
    * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.
@@ -52,6 +62,8 @@ export interface Notice {
   message: string;
   /** A button the notice offers, e.g. Resume after a duplicate: a real form that posts `fields` to `url`. */
   action?: NoticeAction | undefined;
+  /** After a delete into the trash: the Undo form, which posts `restore` with exactly what was deleted. */
+  undo?: UndoForm | undefined;
 }
 
 /** A notice's button: a form posting hidden `fields` (the CSRF token among them) to `url`. */
@@ -60,6 +72,20 @@ export interface NoticeAction {
   label: string;
   url: string;
   fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * The Undo form of a notice: `POST restore` with one `session_id` per deleted session, or, for a delete of all
+ * matching, the `batch` every row of that delete carries.
+ */
+export interface UndoForm {
+  /** Where the form posts (`POST {prefix}/restore`). */
+  url: string;
+  /** The ids deleted; empty when `batch` stands for them. */
+  sessionIds: readonly string[];
+  /** The id of the delete, which every row it moved to the trash carries; restores them all. */
+  batch?: string | undefined;
+  csrfToken: string;
 }
 
 /** Everything the list fragment shows. */
@@ -93,9 +119,15 @@ export interface RowViewData {
 /** Everything the full page shows. */
 export interface PageViewData extends ListViewData {
   title: string;
+  /** Days a trashed session is kept before it is purged; `false` when delete is permanent (no trash). */
+  trashKeepDays?: number | false | undefined;
+  /** With `expireIdleAfterDays`, the days after which an idle session moves to the trash; the page states the rule. */
+  expireIdleAfterDays?: number | undefined;
   notice?: Notice | undefined;
   /** A dialog rendered open, for browsers without JavaScript. */
   dialog?: OpenDialog | undefined;
+  /** The confirmation of a bulk action, rendered open for browsers without JavaScript (`POST {prefix}/confirm`). */
+  bulkDialog?: BulkDialogViewData | undefined;
 }
 
 /** The session a dialog is rendered open for, when the page is asked for with `?rename=<id>` or `?delete=<id>`. */
@@ -153,6 +185,8 @@ export interface RenameDialogViewData {
 export interface DeleteDialogViewData {
   urls: ManagerUrls;
   csrfToken: string;
+  /** Days the trash keeps a deleted session, or `false` when delete is permanent (the dialog then says so). @default 30 */
+  trashKeepDays?: number | false | undefined;
   /** The session to delete when the page is rendered with the dialog open (`?delete=<id>`, for browsers without JavaScript). */
   session?: DialogSession | undefined;
 }
@@ -163,4 +197,84 @@ export interface ErrorPageViewData {
   message: string;
   /** Where the "Back" link goes. */
   backUrl: string;
+}
+
+/** What the bulk form and its bar receive (see `bulkBarView()`). */
+export interface BulkBarViewData {
+  /** `sessions` on the list (Delete), `trash` in the trash (Restore, Delete forever). */
+  kind: "sessions" | "trash";
+  /** How many sessions match the current search: the count "Select all N matching" names. */
+  total: number;
+  /** True when `total` stopped at the search cap (shown as `1,000+`). */
+  capped: boolean;
+  /** The current search, which "all matching" carries as `q`. */
+  search: string;
+  /** Where the form posts: `POST {prefix}/confirm`. */
+  confirmUrl: string;
+  /** The list state the form carries in its action's query, so the answer comes back to the same list. */
+  state: string;
+  csrfToken: string;
+}
+
+/** Everything the trash's list fragment shows. */
+export interface TrashListViewData {
+  page: TrashPage;
+  urls: ManagerUrls;
+  csrfToken: string;
+  /** The reference time for relative times. */
+  now: Date;
+}
+
+/** One row of the trash. */
+export interface TrashRowViewData {
+  item: TrashListItem;
+  /** The row's place in the whole trash list, 0-based. */
+  index: number;
+  urls: ManagerUrls;
+  csrfToken: string;
+  now: Date;
+}
+
+/** Everything the trash page shows. */
+export interface TrashPageViewData extends TrashListViewData {
+  title: string;
+  /** Days a trashed session is kept. */
+  keepDays: number;
+  notice?: Notice | undefined;
+  /** A confirmation rendered open, for browsers without JavaScript. */
+  dialog?: BulkDialogViewData | undefined;
+}
+
+/** One way to answer a confirmation: a submit button posting the dialog's form to `url`. */
+export interface BulkDialogChoice {
+  /** The button's text, e.g. "Move to trash". */
+  label: string;
+  /** Where it posts: `delete`, `restore` or `purge`, with the list state. */
+  url: string;
+  /** Styled as a dangerous action (Delete forever, permanent delete). */
+  danger: boolean;
+}
+
+/** A confirmation of an action on one session or many: it names the session, or gives the count. */
+export interface BulkDialogViewData {
+  /** "Move 12,345 sessions to the trash?", or "Move “Lecture 01” to the trash?". */
+  question: string;
+  /** A line under the question, e.g. "This cannot be undone." */
+  detail: string;
+  /** The buttons; the first is the default answer. */
+  choices: readonly BulkDialogChoice[];
+  /** The ids to act on; empty with `allMatching` or `all`. */
+  sessionIds: readonly string[];
+  /** Acts on every session that matches `search`. */
+  allMatching: boolean;
+  /** Empties the whole trash. */
+  all: boolean;
+  search: string;
+  /** Which list the answer goes back to. */
+  view: "sessions" | "trash";
+  /** Where Cancel goes. */
+  cancelUrl: string;
+  csrfToken: string;
+  /** Rendered open (no JavaScript); closed, it is the client's to fill. */
+  open: boolean;
 }

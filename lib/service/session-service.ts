@@ -160,6 +160,42 @@ export class SessionService {
     return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
   }
 
+  /**
+   * The sessions as the list shows them, for the hooks of an action on many (at most 1,000 ids); ids that do not
+   * exist (for the scope) are left out.
+   */
+  async getItems(sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionListItem[]> {
+    const records = await Promise.all(sessionIds.map((id) => this.store.getSessionRecord(this.flowId, id, scope)));
+    const found = records.filter((record): record is SessionRecord => record !== undefined);
+    if (found.length === 0) return [];
+    return this.enrichment.enrichAll(found.map((record) => record.summary), scope, new Map(found.map((record) => [record.summary.sessionId, record.state])));
+  }
+
+  /**
+   * The session read whole, after checking that it is at `expectedVersion` when one is given; throws
+   * {@link SessionNotFoundError} or {@link VersionConflictError}. Its `snapshot` makes the write that follows
+   * conditional on the row being exactly as read (see the trash's delete).
+   */
+  async checkedRecordOf(sessionId: string, scope: SessionScope, expectedVersion: string | undefined): Promise<SessionRecord> {
+    return this.checkedRecord(sessionId, scope, expectedVersion);
+  }
+
+  /** The error for a write guarded by a snapshot that found the row changed or gone: a conflict, or not found. */
+  conflictAfterLostWrite(sessionId: string, scope: SessionScope, expectedVersion: string | undefined): Promise<Error> {
+    return this.lostRace(sessionId, scope, expectedVersion);
+  }
+
+  /** The host's hooks, for the actions of other services (the trash's delete, restore and purge). */
+  get hookRunner(): SessionHookRunner {
+    return this.hooks;
+  }
+
+  /** A hook's context for `items` (or, without them, for `sessionIds`). */
+  hookContext(options: ActionOptions, scope: SessionScope, items: SessionListItem[], sessionIds?: readonly string[]): HookContext<unknown> {
+    const context = this.context(options, scope, items);
+    return sessionIds ? { ...context, sessionIds: [...sessionIds] } : context;
+  }
+
   /** The session read whole; throws {@link SessionNotFoundError} when it does not exist (for the scope). */
   private async requireRecord(sessionId: string, scope: SessionScope): Promise<SessionRecord> {
     const record = await this.store.getSessionRecord(this.flowId, sessionId, scope);
