@@ -6,6 +6,8 @@ import { initFeedback } from "./feedback.js";
 import { initKeyboard } from "./keyboard.js";
 import { initListWindow } from "./list-window.js";
 import { initRequestState } from "./request-state.js";
+import { initSelection } from "./selection.js";
+import { initUndoNotices } from "./undo-notice.js";
 import { initTheme } from "./theme.js";
 
 // The theme toggle and the shortcuts legend work only with this script: the page sends them hidden.
@@ -17,10 +19,12 @@ function showScriptOnlyControls(): void {
 
 initTheme();
 const listWindow = initListWindow();
-const dialogs = initDialogs(listWindow);
-initKeyboard(listWindow, dialogs);
+const selection = initSelection();
+const dialogs = initDialogs(listWindow, selection);
+initKeyboard(listWindow, dialogs, selection);
 initRequestState();
 initFeedback();
+initUndoNotices();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
 else showScriptOnlyControls();
 document.addEventListener("htmx:historyRestore", showScriptOnlyControls);

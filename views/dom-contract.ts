@@ -19,6 +19,8 @@ export const IDS = {
   renameDialog: "ews-rename-dialog",
   /** The delete confirmation. */
   deleteDialog: "ews-delete-dialog",
+  /** The bulk bar (`role=toolbar`): the selection's count, its actions and Clear. */
+  bulkBar: "ews-bulk-bar",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */
@@ -29,6 +31,14 @@ export const ACTIONS = {
   create: "create",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
+  /** Selects every session that matches the list's search ("Select all 12,345 matching"). */
+  selectAllMatching: "select-all-matching",
+  /** Empties the selection. */
+  clearSelection: "clear-selection",
+  /** A bulk action of the bulk bar: its button's `formaction` is the route the confirmation posts the selection to. */
+  bulk: "bulk",
+  /** Takes the Undo notice away. */
+  dismiss: "dismiss",
 } as const;
 
 /** Values of `data-role`: elements the client reads or fills in. */
@@ -39,6 +49,17 @@ export const ROLES = {
   deleteName: "delete-name",
   /** The search box that `/` focuses and whose value travels with every request. */
   search: "search",
+  /** Each row's checkbox (`name=session_id`, its value the id). */
+  selectRow: "select-row",
+  /** The header checkbox that selects the rows of the window. */
+  selectWindow: "select-window",
+  /** Where the bulk bar says how many are selected, as text. */
+  bulkCount: "bulk-count",
+  /** The title and the sentence of the delete confirmation, which the client rewrites for a selection. */
+  deleteTitle: "delete-title",
+  deleteText: "delete-text",
+  /** A notice that offers Undo: its countdown pauses while it has hover or focus. */
+  undoNotice: "undo-notice",
 } as const;
 
 /** Attribute names of the contract. */
@@ -55,6 +76,16 @@ export const ATTRS = {
   needsScript: "data-needs-script",
   /** On each spacer row: how many rows outside the window it stands for. */
   spacerRows: "data-rows",
+  /** Set by the client on each row that is in the selection (for styles and tests). */
+  checked: "data-checked",
+  /** On a bulk action's button: the confirmation's title for one session, `{label}` standing for its label. */
+  confirmOne: "data-confirm-one",
+  /** On a bulk action's button: the confirmation's title for several, `{count}` standing for their number. */
+  confirmMany: "data-confirm-many",
+  /** On a bulk action's button: the sentence under the confirmation's title. */
+  confirmText: "data-confirm-text",
+  /** On a bulk action's button: the label of the confirmation's submit button. */
+  confirmButton: "data-confirm-button",
 } as const;
 
 /** The `data-*` attributes of `#ews-list` (dataset names → attribute names) that carry the list's state. */
