@@ -11,24 +11,37 @@ export interface Dialogs {
   rename(row: HTMLElement | null): void;
   /** Opens the delete confirmation for a row; nothing without a row. */
   delete(row: HTMLElement | null): void;
-  /** Opens the confirmation of a bulk action (a `data-action=bulk` button) for the selection; nothing without one. */
+  /** Opens the confirmation of a bulk bar button (Delete, Restore, Delete forever) for the selection; nothing without one. */
   bulk(button: HTMLElement): void;
 }
 
 const number = (n: number) => n.toLocaleString("en-US");
 
-/** The bulk form of the delete confirmation, while it is open for a selection: what to undo when it closes. */
+/** The bulk actions: the `intent` each bulk bar button carries, and the route it posts to under the prefix. */
+export type BulkIntent = "delete" | "restore" | "purge";
+
+const INTENTS: Record<string, BulkIntent> = {
+  [ACTIONS.bulkDelete]: "delete",
+  [ACTIONS.bulkRestore]: "restore",
+  [ACTIONS.bulkPurge]: "purge",
+};
+
+/** The bulk bar's buttons, in their order. */
+export function bulkButtons(): HTMLElement[] {
+  const selector = Object.keys(INTENTS).map((action) => `#${IDS.bulkBar} [${ATTRS.action}="${action}"]`).join(", ");
+  return Array.from(document.querySelectorAll<HTMLElement>(selector));
+}
+
+/** The delete confirmation, while it is open for a selection: what to put back when it closes. */
 interface BulkMode {
   path: string;
-  action: string;
-  title: { element: HTMLElement; nodes: Node[] } | null;
-  text: { element: HTMLElement; nodes: Node[] } | null;
-  submit: { element: HTMLElement; nodes: Node[] } | null;
+  action: string | null;
+  parts: { element: HTMLElement; nodes: Node[]; hidden: boolean }[];
   added: HTMLInputElement[];
   disabled: HTMLInputElement[];
 }
 
-function hidden(name: string, value: string): HTMLInputElement {
+function hiddenField(name: string, value: string): HTMLInputElement {
   const input = document.createElement("input");
   input.type = "hidden";
   input.name = name;
@@ -36,19 +49,37 @@ function hidden(name: string, value: string): HTMLInputElement {
   return input;
 }
 
-function saved(element: HTMLElement | null) {
-  return element ? { element, nodes: Array.from(element.childNodes) } : null;
+/**
+ * The confirmation's question for a selection: it names a single session, or gives the count ("Move 12,345
+ * sessions to the trash?"). `permanent` is true when delete skips the trash (`trash: false`). Text only.
+ */
+export function confirmationQuestion(intent: BulkIntent, target: SelectionTarget, permanent: boolean): string {
+  const one = target.kind === "ids" && target.ids.length === 1;
+  const what = one
+    ? `“${target.labels[0] ?? ""}”`
+    : `${target.kind === "ids" ? number(target.ids.length) : `${number(target.count)}${target.capped ? "+" : ""}`} ${target.kind === "ids" && target.ids.length === 1 ? "session" : "sessions"}`;
+  if (intent === "restore") return `Restore ${what}?`;
+  if (intent === "purge" || permanent) return `Delete ${what} forever?`;
+  return `Move ${what} to the trash?`;
 }
 
-/** The confirmation's title for a selection: it names a single session, or gives the count. Text only. */
-export function confirmationTitle(button: HTMLElement, target: SelectionTarget): string {
-  const many = button.getAttribute(ATTRS.confirmMany) ?? `${button.textContent?.trim() || "Delete"} {count} sessions?`;
-  if (target.kind === "ids" && target.ids.length === 1) {
-    const one = button.getAttribute(ATTRS.confirmOne) ?? `${button.textContent?.trim() || "Delete"} “{label}”?`;
-    return one.split("{label}").join(target.labels[0] ?? "");
-  }
-  const count = target.kind === "ids" ? number(target.ids.length) : `${number(target.count)}${target.capped ? "+" : ""}`;
-  return many.split("{count}").join(count);
+/** The confirmation's submit button for an intent. */
+function submitText(intent: BulkIntent, permanent: boolean): string {
+  if (intent === "restore") return "Restore";
+  if (intent === "purge" || permanent) return "Delete forever";
+  return "Move to trash";
+}
+
+// The route of a bulk action: the bulk form posts to `{prefix}/confirm` (the page without JavaScript), the actions
+// live beside it (`{prefix}/delete`, `/restore`, `/purge`).
+function routeOf(intent: BulkIntent): string | null {
+  const form = document.getElementById(IDS.bulkForm);
+  const action = form?.getAttribute("action");
+  if (!action) return null;
+  const url = new URL(action, location.href);
+  url.pathname = url.pathname.replace(/\/[^/]*$/, `/${intent}`);
+  url.search = "";
+  return url.pathname;
 }
 
 function focusLabel(dialog: HTMLDialogElement): void {
@@ -64,50 +95,49 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
   let lastSessionId: string | null = null;
   let bulkMode: BulkMode | null = null;
 
-  // The delete confirmation, turned into the confirmation of a bulk action: the selection goes in as hidden fields
-  // (the ids, or all_matching=1 with the query), the request to the button's formaction, the texts as text.
+  // The confirmation of a bulk action: the bulk dialog when the page has one, else the delete confirmation. The
+  // selection goes in as hidden fields (the ids, or all_matching=1 with the query), the request to the intent's
+  // route, the question as text; closing the dialog puts everything back.
   function openBulk(button: HTMLElement): void {
-    const dialog = document.getElementById(IDS.deleteDialog);
+    const intent = INTENTS[button.dataset.action ?? ""];
+    const dialog = document.getElementById(IDS.bulkDialog) ?? document.getElementById(IDS.deleteDialog);
     const target = selection.target();
     const form = dialog?.querySelector<HTMLFormElement>("form[method=post]");
-    if (!(dialog instanceof HTMLDialogElement) || !target || !form) return;
+    const path = intent && routeOf(intent);
+    if (!(dialog instanceof HTMLDialogElement) || !intent || !target || !form || !path) return;
     leaveBulk();
     lastTrigger = button;
     lastSessionId = null;
+    const permanent = intent === "delete" && !document.querySelector(`[${ATTRS.action}="${ACTIONS.openTrash}"]`);
     byRole(ROLES.dialogError, dialog)?.replaceChildren();
-    const titleElement = byRole(ROLES.deleteTitle, dialog) ?? dialog.querySelector<HTMLElement>("h2");
-    const textElement = byRole(ROLES.deleteText, dialog) ?? dialog.querySelector<HTMLElement>("p");
-    const submitElement = form.querySelector<HTMLElement>("button[type=submit]");
-    const mode: BulkMode = {
-      path: button.getAttribute("formaction") ?? form.getAttribute("hx-post") ?? form.action,
-      action: form.getAttribute("action") ?? "",
-      title: saved(titleElement),
-      text: saved(textElement),
-      submit: saved(submitElement),
-      added: [],
-      disabled: [],
-    };
+    const mode: BulkMode = { path, action: form.getAttribute("action"), parts: [], added: [], disabled: [] };
     bulkMode = mode;
-    form.setAttribute("action", mode.path);
-    for (const field of Array.from(form.querySelectorAll<HTMLInputElement>("input[name=session_id], input[name=all_matching], input[name=q]"))) {
+    const rewrite = (element: HTMLElement | null, text: string | null) => {
+      if (!element) return;
+      mode.parts.push({ element, nodes: Array.from(element.childNodes), hidden: element.hidden });
+      if (text === null) element.hidden = true;
+      else element.textContent = text;
+    };
+    const question = confirmationQuestion(intent, target, permanent);
+    if (dialog.id === IDS.bulkDialog) rewrite(byRole(ROLES.bulkQuestion, dialog), question);
+    else {
+      rewrite(dialog.querySelector<HTMLElement>("h2"), question);
+      rewrite(dialog.querySelector<HTMLElement>("p"), null);
+    }
+    const submit = form.querySelector<HTMLElement>("button[type=submit], button:not([type])");
+    rewrite(submit, submitText(intent, permanent));
+    form.setAttribute("action", path);
+    for (const field of Array.from(form.querySelectorAll<HTMLInputElement>("input[name=session_id], input[name=all_matching], input[name=q], input[name=all], input[name=intent]"))) {
       if (field.disabled) continue;
       field.disabled = true;
       mode.disabled.push(field);
     }
-    const fields = target.kind === "ids"
-      ? target.ids.map((id) => hidden("session_id", id))
-      : [hidden("all_matching", "1"), hidden("q", target.query)];
-    mode.added = fields;
-    form.prepend(...fields);
-    if (titleElement) titleElement.textContent = confirmationTitle(button, target);
-    if (textElement) {
-      const text = button.getAttribute(ATTRS.confirmText);
-      if (text !== null) textElement.textContent = text;
-      else textElement.hidden = true;
-    }
-    if (submitElement) submitElement.textContent = button.getAttribute(ATTRS.confirmButton) ?? button.textContent?.trim() ?? "Delete";
+    mode.added = target.kind === "ids"
+      ? target.ids.map((id) => hiddenField("session_id", id))
+      : [hiddenField("all_matching", "1"), hiddenField("q", target.query)];
+    form.prepend(...mode.added);
     dialog.showModal();
-    submitElement?.focus();
+    submit?.focus();
   }
 
   function leaveBulk(): void {
@@ -118,13 +148,12 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     mode.disabled.forEach((field) => {
       field.disabled = false;
     });
-    for (const part of [mode.title, mode.text, mode.submit]) {
-      if (!part) continue;
+    for (const part of mode.parts) {
       part.element.replaceChildren(...part.nodes);
-      part.element.hidden = false;
+      part.element.hidden = part.hidden;
     }
-    const form = document.getElementById(IDS.deleteDialog)?.querySelector("form[method=post]");
-    if (form && mode.action) form.setAttribute("action", mode.action);
+    const form = (document.getElementById(IDS.bulkDialog) ?? document.getElementById(IDS.deleteDialog))?.querySelector("form[method=post]");
+    if (form && mode.action !== null) form.setAttribute("action", mode.action);
   }
 
   function open(id: string, row: HTMLElement | null): void {
@@ -171,9 +200,10 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
   document.addEventListener("click", (event) => {
     const button = elementOf(event.target)?.closest<HTMLElement>(`[${ATTRS.action}]`);
     const action = button?.dataset.action;
-    if (!button || (action !== ACTIONS.rename && action !== ACTIONS.delete && action !== ACTIONS.closeDialog && action !== ACTIONS.bulk)) return;
+    const bulk = action !== undefined && Object.prototype.hasOwnProperty.call(INTENTS, action);
+    if (!button || (action !== ACTIONS.rename && action !== ACTIONS.delete && action !== ACTIONS.closeDialog && !bulk)) return;
     event.preventDefault();
-    if (action === ACTIONS.bulk) openBulk(button);
+    if (bulk) openBulk(button);
     else if (action === ACTIONS.rename) open(IDS.renameDialog, rowOf(button));
     else if (action === ACTIONS.delete) open(IDS.deleteDialog, rowOf(button));
     else button.closest("dialog")?.close();
@@ -186,7 +216,16 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
   // The bulk form of the confirmation posts to the bulk action's route (htmx read hx-post once, when it processed it).
   document.addEventListener("htmx:configRequest", (event) => {
     const detail = (event as CustomEvent<HtmxEventDetail>).detail;
-    if (bulkMode && detail.elt.closest(`#${IDS.deleteDialog}`)) detail.path = bulkMode.path;
+    if (bulkMode && detail.elt.closest("dialog[open]")) detail.path = bulkMode.path;
+  });
+  // A bulk dialog whose form htmx does not send (no hx-post) still posts in place, through htmx.
+  document.addEventListener("submit", (event) => {
+    const form = elementOf(event.target);
+    const mode = bulkMode;
+    const htmx = window.htmx;
+    if (!mode || !htmx || !(form instanceof HTMLFormElement) || !form.closest("dialog[open]") || form.hasAttribute("hx-post")) return;
+    event.preventDefault();
+    void htmx.ajax("POST", mode.path, { source: form, target: `#${IDS.list}`, swap: "outerHTML" });
   });
   // A request from a dialog that succeeded closes it.
   document.addEventListener("htmx:afterRequest", (event) => {
@@ -195,7 +234,7 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     const status = detail.xhr ? detail.xhr.status : 0;
     if (!dialog || status < 200 || status >= 400) return;
     // What was selected has been acted on (a deleted row cannot stay selected).
-    if (dialog.id === IDS.deleteDialog) selection.clear();
+    if (dialog.id === IDS.deleteDialog || dialog.id === IDS.bulkDialog) selection.clear();
     dialog.close();
   });
 

@@ -40,7 +40,7 @@ export function initFeedback(): void {
   });
   document.addEventListener("htmx:afterSettle", () => {
     // A notice that offers Undo keeps its own countdown (undo-notice.ts).
-    const undo = `:not([${ATTRS.role}="${ROLES.undoNotice}"]):not(:has([${ATTRS.role}="${ROLES.undoNotice}"]))`;
+    const undo = `:not([${ATTRS.noticeTimeout}])`;
     document.querySelectorAll(`.ews-notice[data-kind=success]${undo}, .ews-notice[data-kind=info]${undo}`).forEach((notice) => {
       setTimeout(() => notice.remove(), NOTICE_LIFETIME_MS);
     });

@@ -1,10 +1,10 @@
 // The keyboard shortcuts. They never fire while typing in a field or while a dialog is open; of the modified keys,
 // only Shift+↑/↓ and Ctrl/Cmd+A are theirs.
-import { ACTIONS, ATTRS, IDS } from "../views/dom-contract.js";
+import { ACTIONS } from "../views/dom-contract.js";
 import { byAction, list, listNumber, searchBox, selectedRow } from "./dom.js";
-import type { Dialogs } from "./dialogs.js";
+import { bulkButtons, type Dialogs } from "./dialogs.js";
 import type { ListWindow } from "./list-window.js";
-import type { Selection } from "./selection.js";
+import { CHECKED, type Selection } from "./selection.js";
 
 function isTyping(target: Element): boolean {
   return (target instanceof HTMLElement && target.isContentEditable) || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
@@ -18,7 +18,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
   const extend = (step: number) => {
     const cursor = listNumber("cursor");
     const next = Math.max(0, Math.min(listNumber("total") - 1, cursor + step));
-    if (selection.target() === null || !selectedRow()?.hasAttribute(ATTRS.checked)) selection.toggle(cursor);
+    if (selection.target() === null || !selectedRow()?.hasAttribute(CHECKED)) selection.toggle(cursor);
     listWindow.setCursor(next);
     selection.extendTo(next);
   };
@@ -41,7 +41,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     F2: () => dialogs.rename(selectedRow()),
     // With a selection, Delete is the bulk bar's last action (Delete, or Delete forever in the trash).
     Delete: () => {
-      const bulk = Array.from(document.querySelectorAll<HTMLElement>(`#${IDS.bulkBar} [${ATTRS.action}="${ACTIONS.bulk}"]`)).pop();
+      const bulk = bulkButtons().pop();
       if (selection.target() && bulk) dialogs.bulk(bulk);
       else dialogs.delete(selectedRow());
     },

@@ -10,7 +10,8 @@ import { initSelection } from "./selection.js";
 import { initUndoNotices } from "./undo-notice.js";
 import { initTheme } from "./theme.js";
 
-// The theme toggle and the shortcuts legend work only with this script: the page sends them hidden.
+// The theme toggle, the shortcuts legend and the selection's controls work only with this script: the page sends
+// them hidden.
 function showScriptOnlyControls(): void {
   document.querySelectorAll<HTMLElement>(`[${ATTRS.needsScript}]`).forEach((element) => {
     element.hidden = false;
@@ -28,3 +29,5 @@ initUndoNotices();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
 else showScriptOnlyControls();
 document.addEventListener("htmx:historyRestore", showScriptOnlyControls);
+// A swapped-in list brings its own script-only controls (the header checkbox, "N selected").
+document.addEventListener("htmx:afterSwap", showScriptOnlyControls);

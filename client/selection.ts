@@ -23,6 +23,9 @@ export interface Selection {
   target(): SelectionTarget | null;
 }
 
+/** The attribute the client sets on each row that is in the selection (for styles and tests). */
+export const CHECKED = "data-checked";
+
 const number = (n: number) => n.toLocaleString("en-US");
 
 function boxOf(row: Element): HTMLInputElement | null {
@@ -57,7 +60,7 @@ export function initSelection(): Selection {
       const checked = allMatching || chosen.has(idOf(row));
       const box = boxOf(row);
       if (box) box.checked = checked;
-      row.toggleAttribute(ATTRS.checked, checked);
+      row.toggleAttribute(CHECKED, checked);
       if (checked) checkedRows++;
     }
     const header = byRole(ROLES.selectWindow) as HTMLInputElement | null;
@@ -69,7 +72,7 @@ export function initSelection(): Selection {
     if (!bar) return;
     const selected = count();
     bar.hidden = selected === 0;
-    const counter = byRole(ROLES.bulkCount, bar);
+    const counter = byRole(ROLES.selectedCount, bar);
     if (counter) {
       counter.textContent = allMatching
         ? `All ${number(selected)}${isCapped() ? "+" : ""} matching selected`

@@ -19,8 +19,15 @@ export const IDS = {
   renameDialog: "ews-rename-dialog",
   /** The delete confirmation. */
   deleteDialog: "ews-delete-dialog",
-  /** The bulk bar (`role=toolbar`): the selection's count, its actions and Clear. */
+  /**
+   * The bulk form inside `#ews-list`: every row's checkbox belongs to it (`form="ews-bulk-form"`), so without
+   * JavaScript its buttons post the checked ids (`session_id`, repeated) to `POST {prefix}/confirm`.
+   */
+  bulkForm: "ews-bulk-form",
+  /** The bulk bar, `role="toolbar"`, inside the bulk form: "N selected", the actions, Clear. */
   bulkBar: "ews-bulk-bar",
+  /** The confirmation of a bulk action ("Move 12,345 sessions to the trash?"). */
+  bulkDialog: "ews-bulk-dialog",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */
@@ -31,14 +38,28 @@ export const ACTIONS = {
   create: "create",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
-  /** Selects every session that matches the list's search ("Select all 12,345 matching"). */
-  selectAllMatching: "select-all-matching",
-  /** Empties the selection. */
+  /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */
+  bulkDelete: "bulk-delete",
+  /** The trash's bulk Restore (`name="intent" value="restore"`). */
+  bulkRestore: "bulk-restore",
+  /** The trash's bulk Delete forever (`name="intent" value="purge"`). */
+  bulkPurge: "bulk-purge",
+  /** The bulk bar's Clear (a `type="reset"` button of the bulk form). */
   clearSelection: "clear-selection",
-  /** A bulk action of the bulk bar: its button's `formaction` is the route the confirmation posts the selection to. */
-  bulk: "bulk",
-  /** Takes the Undo notice away. */
-  dismiss: "dismiss",
+  /**
+   * "Select all 12,345 matching": a submit button `name="all_matching" value="1"` of the bulk form, which also
+   * carries `q`. Without JavaScript it asks to confirm the bulk action on every match; the client turns it into a
+   * selection of all matching. Its `data-matching` holds the number of matches.
+   */
+  selectAllMatching: "select-all-matching",
+  /** The Undo button of a notice: a submit button of a form posting `restore` with the exact ids. */
+  undo: "undo",
+  /** Opens the trash page (a link in the page header). */
+  openTrash: "open-trash",
+  /** Restore of one trashed row (a submit button of a form posting `restore`). */
+  restore: "restore",
+  /** Delete forever of one trashed row (a link/button to its confirmation). */
+  purge: "purge",
 } as const;
 
 /** Values of `data-role`: elements the client reads or fills in. */
@@ -49,17 +70,18 @@ export const ROLES = {
   deleteName: "delete-name",
   /** The search box that `/` focuses and whose value travels with every request. */
   search: "search",
-  /** Each row's checkbox (`name=session_id`, its value the id). */
+  /** Each row's checkbox: `name="session_id"`, the id as its value, `form="ews-bulk-form"`, named by the label. */
   selectRow: "select-row",
-  /** The header checkbox that selects the rows of the window. */
+  /** The header checkbox that selects the rows of the window (shown once the client runs). */
   selectWindow: "select-window",
-  /** Where the bulk bar says how many are selected, as text. */
-  bulkCount: "bulk-count",
-  /** The title and the sentence of the delete confirmation, which the client rewrites for a selection. */
-  deleteTitle: "delete-title",
-  deleteText: "delete-text",
-  /** A notice that offers Undo: its countdown pauses while it has hover or focus. */
-  undoNotice: "undo-notice",
+  /** In the bulk bar: the "N selected" text, which the client keeps up to date. */
+  selectedCount: "selected-count",
+  /** In the bulk dialog: the question, naming the session or the count. */
+  bulkQuestion: "bulk-question",
+  /** The notice's Undo form (`POST {prefix}/restore` with one hidden `session_id` per deleted session). */
+  undoForm: "undo-form",
+  /** The rule above the list that idle sessions move to the trash after N days (`expireIdleAfterDays`). */
+  expiryRule: "expiry-rule",
 } as const;
 
 /** Attribute names of the contract. */
@@ -76,17 +98,30 @@ export const ATTRS = {
   needsScript: "data-needs-script",
   /** On each spacer row: how many rows outside the window it stands for. */
   spacerRows: "data-rows",
-  /** Set by the client on each row that is in the selection (for styles and tests). */
-  checked: "data-checked",
-  /** On a bulk action's button: the confirmation's title for one session, `{label}` standing for its label. */
-  confirmOne: "data-confirm-one",
-  /** On a bulk action's button: the confirmation's title for several, `{count}` standing for their number. */
-  confirmMany: "data-confirm-many",
-  /** On a bulk action's button: the sentence under the confirmation's title. */
-  confirmText: "data-confirm-text",
-  /** On a bulk action's button: the label of the confirmation's submit button. */
-  confirmButton: "data-confirm-button",
+  /** On the "select all matching" button: the number of sessions that match. */
+  matching: "data-matching",
+  /** On `#ews-list`: `sessions` for the session list, `trash` for the trash. */
+  listKind: "data-list-kind",
+  /** On a notice: how many seconds it stays before it dismisses itself (the Undo notice: 10). */
+  noticeTimeout: "data-timeout",
 } as const;
+
+/** The form field names of the bulk routes (`delete`, `restore`, `purge`, `confirm`). */
+export const BULK_FIELDS = {
+  /** One session id; repeated for several (at most 1,000). */
+  sessionId: "session_id",
+  /** `1`: act on every session that matches `q` (instead of `session_id`). */
+  allMatching: "all_matching",
+  /** The search `all_matching` acts on. */
+  query: "q",
+  /** `1` on `purge`: empty the whole trash. */
+  all: "all",
+  /** On `confirm`: which action to confirm, `delete`, `restore` or `purge`. */
+  intent: "intent",
+} as const;
+
+/** The most `session_id` fields one bulk request may carry. */
+export const MAX_BULK_IDS = 1000;
 
 /** The `data-*` attributes of `#ews-list` (dataset names → attribute names) that carry the list's state. */
 export const LIST_DATA = {
