@@ -6,8 +6,10 @@ import { bulkButtons, type Dialogs } from "./dialogs.js";
 import type { ListWindow } from "./list-window.js";
 import { CHECKED, type Selection } from "./selection.js";
 
+// A checkbox takes no typing: the shortcuts go on working after a row's checkbox is clicked (Space stays its own).
 function isTyping(target: Element): boolean {
-  return (target instanceof HTMLElement && target.isContentEditable) || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  if (target instanceof HTMLInputElement) return !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+  return (target instanceof HTMLElement && target.isContentEditable) || /^(TEXTAREA|SELECT)$/.test(target.tagName);
 }
 
 /**
@@ -70,7 +72,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
       return;
     }
     if (document.querySelector("dialog[open]") || isTyping(target)) return;
-    if ((event.key === "Enter" || event.key === " ") && target.closest("a, button, summary")) return;
+    if ((event.key === "Enter" || event.key === " ") && target.closest("a, button, summary, input")) return;
     const own = (table: Record<string, () => void>) => Object.prototype.hasOwnProperty.call(table, event.key);
     const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;
     if (!action || !list()) return;

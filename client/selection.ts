@@ -2,7 +2,7 @@
 // (with their labels, for the confirmation) or as "all that match the list's search". It survives the windows the
 // list swaps in while scrolling (each new window's checkboxes are set from it) and a new order; a new search clears it.
 import { ACTIONS, ATTRS, IDS, ROLES } from "../views/dom-contract.js";
-import { byAction, byRole, elementOf, indexOf, list, listNumber, rowAt, rowOf, ROW_SELECTOR } from "./dom.js";
+import { byAction, byRole, elementOf, indexOf, list, listNumber, rowAt, rowOf, ROW_SELECTOR, selectedRow } from "./dom.js";
 
 /** What the bulk bar acts on: explicit ids, or every session matching `query`. */
 export type SelectionTarget =
@@ -143,7 +143,12 @@ export function initSelection(): Selection {
     if (action === ACTIONS.selectAllMatching || action === ACTIONS.clearSelection) {
       event.preventDefault();
       if (action === ACTIONS.selectAllMatching) selectAllMatching();
-      else clear();
+      else {
+        clear();
+        // The bar hides with nothing selected: focus goes to the cursor's row rather than to the page.
+        const row = selectedRow();
+        (row && boxOf(row))?.focus();
+      }
       return;
     }
     if (target.matches(`input[${ATTRS.role}="${ROLES.selectWindow}"]`)) {

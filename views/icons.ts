@@ -22,5 +22,7 @@ export const icons = {
   theme: (className?: string) =>
     svg(html`<circle cx="12" cy="12" r="10" /><path d="M12 2a10 10 0 0 0 0 20z" fill="currentColor" />`, className),
   search: (className?: string) => svg(html`<circle cx="11" cy="11" r="8" /><path d="m21 21-4.3-4.3" />`, className),
+  trash: (className?: string) =>
+    svg(html`<path d="M3 6h18" /><path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6" /><path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2" />`, className),
   check: (className?: string) => svg(html`<circle cx="12" cy="12" r="10" /><path d="m9 12 2 2 4-4" />`, className),
 };

@@ -5,6 +5,8 @@ import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
 import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
+import { bulkBarView } from "./bulk-bar.js";
+import { bulkUrlsOf } from "./manager-urls.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -15,7 +17,8 @@ const number = (n: number) => n.toLocaleString("en-US");
  * Rows, the empty state and the no-matches state come from `context.views`, so their overrides apply. Its reads
  * (sort, pages, the windows the client fetches) sync on `#ews-main` with `replace`, as the search does, so the
  * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
- * says `1,000+` and lists (and scrolls through) the first 1,000 matches.
+ * says `1,000+` and lists (and scrolls through) the first 1,000 matches. Above the table, the bulk form and its bar
+ * (`bulkBarView()`); each row's checkbox belongs to that form.
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -24,7 +27,7 @@ export function listView(data: ListViewData, context: ViewContext) {
   const last = page.offset + page.items.length;
   const previous = Math.max(0, page.offset - page.limit);
   const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
-  const columnCount = columns.length + 6;
+  const columnCount = columns.length + 7;
   const pageLink = (offset: number, text: string) =>
     html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target=${SELECTORS.list} hx-swap="outerHTML">${text}</a>`;
   return html`<section id=${IDS.list}
@@ -41,6 +44,7 @@ export function listView(data: ListViewData, context: ViewContext) {
     data-dir=${page.descending ? "desc" : "asc"}
     data-q=${page.search}
     data-cursor=${data.cursor}
+    data-list-kind="sessions"
   >
     <div class="flex items-center gap-2 px-4 pt-4 text-sm">
       <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total, page.capped === true)}${page.search === ""
@@ -51,10 +55,12 @@ export function listView(data: ListViewData, context: ViewContext) {
       ? page.search === ""
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
         : views.noMatches({ search: page.search }, context)
-      : html`<div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
+      : html`${bulkBarView({ kind: "sessions", total: page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, state: urls.state, csrfToken: data.csrfToken })}
+          <div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>
               <thead>
                 <tr aria-rowindex="1">
+                  <th scope="col" class="w-0"><input type="checkbox" class="checkbox checkbox-sm" data-role="select-window" aria-label="Select the sessions shown" data-needs-script hidden /></th>
                   ${sortHeaderView({ label: "Session", sort: "label", page, urls })}
                   ${sortHeaderView({ label: "Step", sort: "step", page, urls, className: "hidden sm:table-cell" })}
                   ${columns.map((column) => html`<th scope="col" class=${`hidden md:table-cell ${column.className ?? ""}`}>${column.header}</th>`)}

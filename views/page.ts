@@ -5,6 +5,7 @@ import { noticesView } from "./notice.js";
 import type { PageViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
 import { ACTIONS, IDS } from "./dom-contract.js";
+import { bulkUrlsOf } from "./manager-urls.js";
 
 const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
   [html`↑ ↓`, "move"],
@@ -21,7 +22,8 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
  * The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs, each from
  * `context.views`, so their overrides apply. The theme toggle and the shortcuts legend need the client script:
  * they are `hidden` (marked `data-needs-script`) until it runs, and the legend stays hidden on touch screens (CSS).
- * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped.
+ * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped. The header links to the
+ * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list.
  */
 export function pageView(data: PageViewData, context: ViewContext) {
   const { views } = context;
@@ -29,6 +31,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
     <header class="flex items-center gap-3">
       ${icons.layers("size-7 text-primary")}
       <h1 class="text-2xl font-bold">${data.title}</h1>
+      ${data.trashKeepDays === false ? "" : html`<a href=${bulkUrlsOf(data.urls).trash} class="btn btn-ghost btn-sm ms-auto" data-action="open-trash">${icons.trash("size-4")} Trash</a>`}
       <span class="htmx-indicator loading loading-spinner loading-sm ms-auto" id="ews-indicator" role="status" aria-label="Loading"></span>
       <button type="button" class="btn btn-ghost btn-sm btn-square" data-action=${ACTIONS.toggleTheme} data-needs-script hidden aria-label="Switch between light and dark theme" title="Theme">
         ${icons.theme()}
@@ -36,6 +39,9 @@ export function pageView(data: PageViewData, context: ViewContext) {
     </header>
     <main id=${IDS.main} class="flex flex-col gap-4">
       ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
+      ${data.expireIdleAfterDays
+        ? html`<p class="text-sm opacity-80" data-role="expiry-rule">Sessions not updated for ${data.expireIdleAfterDays} ${data.expireIdleAfterDays === 1 ? "day" : "days"} move to the trash${data.trashKeepDays === false ? " and are deleted" : ""}.</p>`
+        : ""}
       ${noticesView({ notice: data.notice }, context)}
       ${views.list(data, context)}
       <p class="ews-shortcuts flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts" data-needs-script hidden>

@@ -14,6 +14,16 @@ export interface ManagerUrls {
   delete: string;
   /** POST: resume a session (`session_id`). */
   resume: string;
+  /** GET: the trash page; default `{page}/trash`. */
+  trash?: string | undefined;
+  /** GET: the trash's list fragment; default `{page}/trash/list`. */
+  trashList?: string | undefined;
+  /** POST: restore trashed sessions (`session_id` repeated, or `all_matching=1` with `q`); default `{page}/restore`. */
+  restore?: string | undefined;
+  /** POST: delete trashed sessions forever (`session_id` repeated, `all_matching=1` with `q`, or `all=1`); default `{page}/purge`. */
+  purge?: string | undefined;
+  /** POST: the page with the confirmation of a bulk action open (`intent` and the ids); default `{page}/confirm`. */
+  confirm?: string | undefined;
   /**
    * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
    * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.
@@ -43,6 +53,22 @@ export interface AssetUrls {
 export interface Notice {
   kind: "success" | "error" | "info";
   message: string;
+  /** After a delete into the trash: the Undo form, which posts `restore` with exactly what was deleted. */
+  undo?: UndoForm | undefined;
+}
+
+/**
+ * The Undo form of a notice: `POST restore` with one `session_id` per deleted session, or, for a delete of all
+ * matching, the `batch` every row of that delete carries.
+ */
+export interface UndoForm {
+  /** Where the form posts (`POST {prefix}/restore`). */
+  url: string;
+  /** The ids deleted; empty when `batch` stands for them. */
+  sessionIds: readonly string[];
+  /** The id of the delete, which every row it moved to the trash carries; restores them all. */
+  batch?: string | undefined;
+  csrfToken: string;
 }
 
 /** Everything the list fragment shows. */
@@ -76,6 +102,10 @@ export interface RowViewData {
 /** Everything the full page shows. */
 export interface PageViewData extends ListViewData {
   title: string;
+  /** Days a trashed session is kept before it is purged; `false` when delete is permanent (no trash). */
+  trashKeepDays?: number | false | undefined;
+  /** With `expireIdleAfterDays`, the days after which an idle session moves to the trash; the page states the rule. */
+  expireIdleAfterDays?: number | undefined;
   notice?: Notice | undefined;
   /** A dialog rendered open, for browsers without JavaScript. */
   dialog?: OpenDialog | undefined;
@@ -144,4 +174,21 @@ export interface ErrorPageViewData {
   message: string;
   /** Where the "Back" link goes. */
   backUrl: string;
+}
+
+/** What the bulk form and its bar receive (see `bulkBarView()`). */
+export interface BulkBarViewData {
+  /** `sessions` on the list (Delete), `trash` in the trash (Restore, Delete forever). */
+  kind: "sessions" | "trash";
+  /** How many sessions match the current search: the count "Select all N matching" names. */
+  total: number;
+  /** True when `total` stopped at the search cap (shown as `1,000+`). */
+  capped: boolean;
+  /** The current search, which "all matching" carries as `q`. */
+  search: string;
+  /** Where the form posts: `POST {prefix}/confirm`. */
+  confirmUrl: string;
+  /** The list state the form carries in its action's query, so the answer comes back to the same list. */
+  state: string;
+  csrfToken: string;
 }

@@ -1,0 +1,31 @@
+import { html } from "@lit-labs/ssr";
+import { withListState } from "../lib/list-state.js";
+import { csrfFieldView } from "./csrf-field.js";
+import { formatCount } from "./format.js";
+import type { BulkBarViewData } from "./view-data.js";
+
+/**
+ * The bulk form and its bar, `role="toolbar"`: "N selected", then Delete (Restore and Delete forever in the trash),
+ * Clear, and "Select all N matching". Every row's checkbox belongs to this form (`form="ews-bulk-form"`), so
+ * without JavaScript a button posts the checked ids, with `intent`, to `POST {prefix}/confirm`, which shows the
+ * confirmation; "Select all N matching" posts `all_matching=1` with the search instead. The client keeps
+ * "N selected" up to date and turns "Select all N matching" into a selection. The ids and roles are those of
+ * `dom-contract.ts` (`IDS.bulkForm`, `IDS.bulkBar`, `ROLES.selectedCount`, `ACTIONS.bulk*`).
+ */
+export function bulkBarView({ kind, total, capped, search, confirmUrl, state, csrfToken }: BulkBarViewData) {
+  const noun = kind === "trash" ? "trashed sessions" : "sessions";
+  return html`<form id="ews-bulk-form" method="post" action=${withListState(confirmUrl, state)} class="px-4 pt-2">
+    ${csrfFieldView(csrfToken)}<input type="hidden" name="q" value=${search} />
+    <div id="ews-bulk-bar" role="toolbar" aria-label=${`Selected ${noun}`} class="flex flex-wrap items-center gap-2 text-sm">
+      <span data-role="selected-count" aria-live="polite" data-needs-script hidden>0 selected</span>
+      ${kind === "trash"
+        ? html`<button type="submit" name="intent" value="restore" class="btn btn-sm" data-action="bulk-restore">Restore</button>
+            <button type="submit" name="intent" value="purge" class="btn btn-sm btn-error btn-outline" data-action="bulk-purge">Delete forever</button>`
+        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-error btn-outline" data-action="bulk-delete">Delete</button>`}
+      <button type="reset" class="btn btn-sm btn-ghost" data-action="clear-selection">Clear</button>
+      ${total > 0
+        ? html`<button type="submit" name="all_matching" value="1" class="btn btn-sm btn-link" data-action="select-all-matching" data-matching=${total}>Select all ${formatCount(total, capped)} matching</button>`
+        : ""}
+    </div>
+  </form>`;
+}

@@ -1,0 +1,22 @@
+import type { ManagerUrls } from "./view-data.js";
+
+/** The trash and bulk URLs of {@link ManagerUrls}, with their defaults under `urls.page` when a host's object lacks them. */
+export interface BulkUrls {
+  trash: string;
+  trashList: string;
+  restore: string;
+  purge: string;
+  confirm: string;
+}
+
+/** The trash and bulk URLs of `urls`, each defaulting to its name under `urls.page`. */
+export function bulkUrlsOf(urls: ManagerUrls): BulkUrls {
+  const base = urls.page === "/" ? "" : urls.page;
+  return {
+    trash: urls.trash ?? `${base}/trash`,
+    trashList: urls.trashList ?? `${base}/trash/list`,
+    restore: urls.restore ?? `${base}/restore`,
+    purge: urls.purge ?? `${base}/purge`,
+    confirm: urls.confirm ?? `${base}/confirm`,
+  };
+}
