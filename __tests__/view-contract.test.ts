@@ -44,7 +44,7 @@ describe("checkViewContract()", () => {
     it("says what breaks when its resume button lacks data-action=resume", async () => {
       const { list } = await rendered({
         row: ({ item, index, urls }: RowViewData) => html`<tr data-session-id=${item.sessionId} data-session-label=${item.displayLabel} aria-rowindex=${index + 2}>
-          <th>${item.displayLabel}</th><td></td><td></td><td></td><td></td><td></td>
+          <td></td><th>${item.displayLabel}</th><td></td><td></td><td></td><td></td><td></td>
           <td><form method="post" action=${urls.resume}><button name="session_id" value=${item.sessionId}>Resume</button></form>
           <a data-action="rename" href="#">Rename</a><a data-action="delete" href="#">Delete</a></td></tr>`,
       });
@@ -64,7 +64,7 @@ describe("checkViewContract()", () => {
           "rows need data-action=resume: Enter does not resume",
           "rows need data-action=rename: the row has no Rename, and focus has nowhere to return after the rename dialog",
           "rows need data-action=delete: the row has no Delete, and focus has nowhere to return after the delete dialog",
-          "rows need as many cells as the header has columns (7, not 3): the cells sit under the wrong headers",
+          "rows need as many cells as the header has columns (8, not 3): the cells sit under the wrong headers",
         ]),
       );
       expect(problems.every((p) => p.view === "list" && p.message === `${p.need}: ${p.breaks}`)).toBe(true);

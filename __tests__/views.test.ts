@@ -97,7 +97,7 @@ describe("views", () => {
         }, BUILT_IN_CONTEXT),
       );
       const headers = [...html.matchAll(/<th scope="col"[^>]*>(?:\s*<a[^>]*>)?([^<]*)/g)].map((m) => m[1]);
-      expect(headers).toEqual(["Session", "Step", "Sources", "Segments", "Updated", "Created", "Size", ""]);
+      expect(headers).toEqual(["", "Session", "Step", "Sources", "Segments", "Updated", "Created", "Size", ""]);
       expect(decoded(html)).toContain("Rows 1–1 of 1");
     });
   });
