@@ -1,7 +1,7 @@
 // The rename and delete dialogs. Rename, Delete and Cancel are links so that they work without JavaScript; with
 // it, they open and close the dialogs in place. Labels only travel through .value and .textContent.
 import { ACTIONS, ATTRS, IDS, ROLES } from "../views/dom-contract.js";
-import { byAction, byRole, elementOf, rowOf, rowWithId } from "./dom.js";
+import { byAction, byRole, elementOf, rowOf, rowWithId, selectedRow } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
 import type { Selection, SelectionTarget } from "./selection.js";
 
@@ -195,6 +195,8 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     const action = trigger instanceof HTMLElement ? trigger.dataset.action : undefined;
     const target = row && ((action ? byAction(action, row) : null) ?? row.querySelector("button"));
     if (target) target.focus();
+    // After a bulk action the bar that opened it has been swapped away: focus goes to the cursor's row.
+    else selectedRow()?.querySelector<HTMLElement>("input, button")?.focus();
   }
 
   document.addEventListener("click", (event) => {
