@@ -236,7 +236,8 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     const status = detail.xhr ? detail.xhr.status : 0;
     if (!dialog || status < 200 || status >= 400) return;
     // What was selected has been acted on (a deleted row cannot stay selected).
-    if (dialog.id === IDS.deleteDialog || dialog.id === IDS.bulkDialog) selection.clear();
+    if (bulkMode) selection.clear();
+    else if (dialog.id === IDS.deleteDialog && lastSessionId) selection.forget(lastSessionId);
     dialog.close();
   });
 

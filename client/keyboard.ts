@@ -72,7 +72,9 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
       return;
     }
     if (document.querySelector("dialog[open]") || isTyping(target)) return;
-    if ((event.key === "Enter" || event.key === " ") && target.closest("a, button, summary, input")) return;
+    // Enter on a control and Space on a control or a checkbox do what the control does.
+    if (event.key === "Enter" && target.closest("a, button, summary")) return;
+    if (event.key === " " && target.closest("a, button, summary, input")) return;
     const own = (table: Record<string, () => void>) => Object.prototype.hasOwnProperty.call(table, event.key);
     const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;
     if (!action || !list()) return;

@@ -19,6 +19,8 @@ export interface Selection {
   selectAllMatching(): void;
   /** Empties the selection. */
   clear(): void;
+  /** Takes one session out of the selection (it has been deleted on its own). */
+  forget(sessionId: string): void;
   /** What is selected now, or null when nothing is. */
   target(): SelectionTarget | null;
 }
@@ -205,6 +207,10 @@ export function initSelection(): Selection {
     extendTo,
     selectAllMatching,
     clear,
+    forget(sessionId) {
+      if (!chosen.delete(sessionId)) return;
+      render();
+    },
     target() {
       if (allMatching) return { kind: "all-matching", query, count: listNumber("total"), capped: isCapped() };
       if (chosen.size === 0) return null;
