@@ -11,6 +11,7 @@ export type SessionManagerErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "corrupt_state"
+  | "restore_conflict"
   | "store_unavailable"
   | "store_unreachable"
   | "misconfigured";
@@ -129,6 +130,28 @@ export class CorruptStateError extends SessionManagerError {
 }
 
 /**
+ * Thrown when a trashed session cannot be restored because a session with the same key exists again (the Python
+ * app recreates a row when it writes state to that id). Nothing is restored.
+ */
+export class RestoreConflictError extends SessionManagerError {
+  override name = "RestoreConflictError";
+
+  /**
+   * @param flowId - the flow of the sessions
+   * @param sessionIds - the ids whose key is taken again in `workflow_state`
+   */
+  constructor(
+    readonly flowId: string,
+    readonly sessionIds: readonly string[],
+  ) {
+    super(
+      "restore_conflict",
+      `Cannot restore ${sessionIds.length === 1 ? `session "${sessionIds[0]}"` : `${sessionIds.length} sessions`} of flow "${flowId}": a session with the same id exists again.`,
+    );
+  }
+}
+
+/**
  * Thrown when the database cannot serve the request right now: it is locked past the busy timeout, read-only, or
  * full. {@link StoreUnreachableError}, a subclass, says that the server cannot be reached at all.
  */
@@ -189,6 +212,10 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   payload_too_large: { status: 413, message: "The request was too large." },
   unsupported_media_type: { status: 415, message: "Send the form as application/x-www-form-urlencoded, in UTF-8." },
   corrupt_state: { status: 409, message: "That session's saved state is damaged, so it was left untouched." },
+  restore_conflict: {
+    status: 409,
+    message: "A session with the same id has been created again since it was deleted, so nothing was restored. Delete or rename the new one first.",
+  },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
   misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },

@@ -3,7 +3,7 @@
  * `q`, `cursor`), read from a request's query and written into links. Pure functions of plain values, no `req`/`res`:
  * the routes, the views and the client all go through it.
  */
-import { CONTROL_CHARACTERS, type ListQuery, type SessionOrderBy } from "./session-types.js";
+import { CONTROL_CHARACTERS, type ListQuery, type SessionOrderBy, type TrashOrderBy, type TrashQuery } from "./session-types.js";
 
 /** The `sort` values the list accepts in its URLs, and the store order each one means. */
 export const SORT_PARAMS = Object.freeze({
@@ -112,4 +112,56 @@ export function withListState(base: string, state: string, extra: Record<string,
 function nonNegativeInteger(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d{1,15}$/.test(value.trim())) return undefined;
   return Number(value.trim());
+}
+
+/** The `sort` values the trash's list accepts in its URLs, and the order each one means. */
+export const TRASH_SORT_PARAMS = Object.freeze({
+  deleted: "deleted_at",
+  label: "label",
+  step: "current_step",
+  updated: "updated_at",
+} as const satisfies Record<string, TrashOrderBy>);
+
+/** A `sort` value of the trash's URLs. */
+export type TrashSortParam = keyof typeof TRASH_SORT_PARAMS;
+
+/** The `sort` value for a trash order. */
+export function trashSortParamOf(orderBy: TrashOrderBy): TrashSortParam {
+  return (Object.keys(TRASH_SORT_PARAMS) as TrashSortParam[]).find((param) => TRASH_SORT_PARAMS[param] === orderBy) ?? "deleted";
+}
+
+/**
+ * Reads the trash list's `offset`, `sort` (`deleted`, `label`, `step`, `updated`), `dir` and `q`, as
+ * {@link listParamsFrom} reads the list's: a missing or malformed value falls back to its default (newest deletion
+ * first).
+ */
+export function trashParamsFrom(source: Record<string, unknown>, pageSize: number): TrashQuery {
+  const text = (name: string) => (typeof source[name] === "string" ? (source[name] as string) : undefined);
+  const sort = text(LIST_STATE_PARAMS.sort) ?? "";
+  const orderBy: TrashOrderBy = Object.hasOwn(TRASH_SORT_PARAMS, sort) ? TRASH_SORT_PARAMS[sort as TrashSortParam] : "deleted_at";
+  const dir = text(LIST_STATE_PARAMS.dir);
+  return {
+    offset: nonNegativeInteger(text(LIST_STATE_PARAMS.offset)) ?? 0,
+    limit: pageSize,
+    orderBy,
+    descending: dir === "asc" ? false : dir === "desc" ? true : orderBy === "deleted_at" || orderBy === "updated_at",
+    search: searchFrom(text(LIST_STATE_PARAMS.search)),
+  };
+}
+
+/** The query string of a trash list state, without defaults (`""` for the first window, newest deletion first). */
+export function trashStateQuery({ orderBy, descending, search, offset = 0 }: Pick<TrashQuery, "orderBy" | "descending" | "search"> & { offset?: number }): string {
+  const params = new URLSearchParams();
+  if (orderBy !== "deleted_at" || !descending) {
+    params.set(LIST_STATE_PARAMS.sort, trashSortParamOf(orderBy));
+    params.set(LIST_STATE_PARAMS.dir, descending ? "desc" : "asc");
+  }
+  if (search !== "") params.set(LIST_STATE_PARAMS.search, search);
+  if (offset > 0) params.set(LIST_STATE_PARAMS.offset, String(offset));
+  return params.toString();
+}
+
+/** A search as typed, cleaned as the list cleans it: control characters dropped, trimmed, cut at {@link MAX_SEARCH_LENGTH}. */
+export function searchFrom(value: string | undefined): string {
+  return [...(value ?? "").replace(CONTROL_CHARACTERS, "").trim()].slice(0, MAX_SEARCH_LENGTH).join("");
 }

@@ -99,6 +99,19 @@ export interface SessionManagerOptions {
    * @default the built-in views
    */
   views?: string | URL | ViewOverrides;
+  /**
+   * The trash: Delete moves sessions into `workflow_state_trash`, from where they can be restored (Undo) until they
+   * are purged, `keepDays` after they were deleted (lazily, at most once a minute, in bounded batches). `false`
+   * makes delete permanent, and the confirmations say so. See docs/trash.md.
+   * @default { keepDays: 30 }
+   */
+  trash?: false | { keepDays?: number };
+  /**
+   * Moves sessions not updated for this many days into the trash (or deletes them, with `trash: false`), checked
+   * lazily as the trash is purged. The page states the rule above the list.
+   * @default none: sessions never expire
+   */
+  expireIdleAfterDays?: number;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -123,6 +136,10 @@ export interface ResolvedOptions {
    * loaded, and overrides are validated, where they are used (`http/create-session-manager.ts`).
    */
   readonly views: ViewOverrides | string | URL;
+  /** Days a trashed session is kept; `false` when delete is permanent. */
+  readonly trashKeepDays: number | false;
+  /** Days after which an idle session moves to the trash; `undefined` when off. */
+  readonly expireIdleAfterDays: number | undefined;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -135,6 +152,9 @@ export const DEFAULT_TITLE = "Sessions";
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default of {@link SessionManagerOptions.enrichCacheSize}. */
 export const DEFAULT_ENRICH_CACHE_SIZE = 1000;
+
+/** Default of `SessionManagerOptions.trash.keepDays`. */
+export const DEFAULT_TRASH_KEEP_DAYS = 30;
 
 /** Validates the caller's options and fills in defaults, failing fast with a message that names the fix. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
@@ -183,6 +203,11 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new ConfigurationError(`The \`enrichCacheSize\` option must be a whole number (0 turns the cache off); got ${enrichCacheSize}.`);
   }
   const views = resolveViewsOption(options.views);
+  const trashKeepDays = resolveTrash(options.trash);
+  const expireIdleAfterDays = options.expireIdleAfterDays;
+  if (expireIdleAfterDays !== undefined && !(typeof expireIdleAfterDays === "number" && Number.isFinite(expireIdleAfterDays) && expireIdleAfterDays > 0)) {
+    throw new ConfigurationError(`The \`expireIdleAfterDays\` option must be a positive number of days, e.g. expireIdleAfterDays: 90; got ${JSON.stringify(expireIdleAfterDays)}.`);
+  }
   return Object.freeze({
     store,
     flowId,
@@ -199,6 +224,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     origins: resolveOrigins(options.origins, "createSessionManager()"),
     logger: options.logger ?? console,
     views,
+    trashKeepDays,
+    expireIdleAfterDays,
   });
 }
 
@@ -231,6 +258,19 @@ function parseUrl(text: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+function resolveTrash(trash: SessionManagerOptions["trash"]): number | false {
+  if (trash === false) return false;
+  if (trash === undefined) return DEFAULT_TRASH_KEEP_DAYS;
+  if (typeof trash !== "object" || trash === null) {
+    throw new ConfigurationError(`The \`trash\` option must be false or { keepDays }, e.g. trash: { keepDays: 30 }; got ${JSON.stringify(trash)}.`);
+  }
+  const keepDays = trash.keepDays ?? DEFAULT_TRASH_KEEP_DAYS;
+  if (typeof keepDays !== "number" || !Number.isFinite(keepDays) || keepDays <= 0) {
+    throw new ConfigurationError(`The \`trash.keepDays\` option must be a positive number of days; got ${JSON.stringify(keepDays)}. Use trash: false for permanent delete.`);
+  }
+  return keepDays;
 }
 
 function resolveViewsOption(views: SessionManagerOptions["views"]): ViewOverrides | string | URL {

@@ -85,3 +85,40 @@ export const MAX_LABEL_LENGTH = 200;
 
 /** C0 and C1 control characters and the Unicode line and paragraph separators, stripped from user text. */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** The orders of the trash's list: when deleted, label, step, last update. */
+export type TrashOrderBy = "deleted_at" | "label" | "current_step" | "updated_at";
+
+/** A session in the trash: its summary as it was, and when it was deleted. */
+export interface TrashedSession extends SessionSummary {
+  /** When it was moved to the trash; `null` only for a row another program wrote without it. */
+  deletedAt: Date | null;
+  /** The id of the delete that moved it, which Undo restores by. */
+  batch: string | null;
+}
+
+/** A trashed session as the trash page shows it. */
+export interface TrashListItem extends TrashedSession {
+  /** The stored label, or `Session YYYY-MM-DD HH:MM` from the creation time (the `label` callback is not asked). */
+  displayLabel: string;
+  /** The step's title from `stepTitle`, or `null`. */
+  stepTitle: string | null;
+  /** When it will be purged (`deletedAt` plus `trash.keepDays`). */
+  purgeAt: Date | null;
+}
+
+/** What the trash's list asks for. */
+export interface TrashQuery {
+  offset: number;
+  limit: number;
+  orderBy: TrashOrderBy;
+  descending: boolean;
+  /** Label or session-id prefix; empty for every trashed session. */
+  search: string;
+}
+
+/** One window of the trash, with the number of trashed sessions that match. */
+export interface TrashPage extends TrashQuery {
+  items: TrashListItem[];
+  total: number;
+}

@@ -15,7 +15,7 @@ import type { BulkBarViewData } from "./view-data.js";
 export function bulkBarView({ kind, total, capped, search, confirmUrl, state, csrfToken }: BulkBarViewData) {
   const noun = kind === "trash" ? "trashed sessions" : "sessions";
   return html`<form id="ews-bulk-form" method="post" action=${withListState(confirmUrl, state)} class="px-4 pt-2">
-    ${csrfFieldView(csrfToken)}<input type="hidden" name="q" value=${search} />
+    ${csrfFieldView(csrfToken)}<input type="hidden" name="q" value=${search} /><input type="hidden" name="view" value=${kind} />
     <div id="ews-bulk-bar" role="toolbar" aria-label=${`Selected ${noun}`} class="flex flex-wrap items-center gap-2 text-sm">
       <span data-role="selected-count" aria-live="polite" data-needs-script hidden>0 selected</span>
       ${kind === "trash"

@@ -5,15 +5,17 @@ import type { DeleteDialogViewData } from "./view-data.js";
 import { ACTIONS, IDS, ROLES, SELECTORS } from "./dom-contract.js";
 
 /**
- * The delete confirmation, which names the session. The client script puts the label into it as text; without
+ * The delete confirmation, which names the session and says whether it goes to the trash or is deleted for good. The client script puts the label into it as text; without
  * JavaScript the server renders it open for `session`, and Cancel is a link back to the page.
  */
-export function deleteDialogView({ urls, csrfToken, session }: DeleteDialogViewData) {
+export function deleteDialogView({ urls, csrfToken, session, trashKeepDays = 30 }: DeleteDialogViewData) {
   return html`<dialog id=${IDS.deleteDialog} class="modal" role="alertdialog" aria-labelledby="ews-delete-title" aria-describedby="ews-delete-description" ?open=${session !== undefined}>
     <div class="modal-box">
       <h2 id="ews-delete-title" class="text-lg font-semibold">Delete session?</h2>
       <p id="ews-delete-description" class="mt-2">
-        “<strong data-role=${ROLES.deleteName} class="break-all">${session?.label ?? ""}</strong>” and all its progress will be deleted. This cannot be undone.
+        ${trashKeepDays === false
+          ? html`“<strong data-role=${ROLES.deleteName} class="break-all">${session?.label ?? ""}</strong>” and all its progress will be deleted permanently. This cannot be undone.`
+          : html`“<strong data-role=${ROLES.deleteName} class="break-all">${session?.label ?? ""}</strong>” will be moved to the trash, where it is kept for ${trashKeepDays} ${trashKeepDays === 1 ? "day" : "days"}.`}
       </p>
       <form method="post" action=${withListState(urls.delete, urls.state)} hx-post=${urls.delete} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
         <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} />${csrfFieldView(csrfToken)}

@@ -58,8 +58,10 @@ export const ACTIONS = {
   openTrash: "open-trash",
   /** Restore of one trashed row (a submit button of a form posting `restore`). */
   restore: "restore",
-  /** Delete forever of one trashed row (a link/button to its confirmation). */
+  /** Delete forever of one trashed row (a submit button of a form asking `confirm` with `intent=purge`). */
   purge: "purge",
+  /** Empty trash (a submit button of a form asking `confirm` with `intent=purge` and `all=1`). */
+  emptyTrash: "empty-trash",
 } as const;
 
 /** Values of `data-role`: elements the client reads or fills in. */
@@ -78,6 +80,12 @@ export const ROLES = {
   selectedCount: "selected-count",
   /** In the bulk dialog: the question, naming the session or the count. */
   bulkQuestion: "bulk-question",
+  /** In the bulk dialog: the line under the question ("This cannot be undone."). */
+  bulkDetail: "bulk-detail",
+  /** On the trash page: how long trashed sessions are kept. */
+  retentionRule: "retention-rule",
+  /** In the trash's list: the text shown when nothing is in the trash (or matches). */
+  trashEmpty: "trash-empty",
   /** The notice's Undo form (`POST {prefix}/restore` with one hidden `session_id` per deleted session). */
   undoForm: "undo-form",
   /** The rule above the list that idle sessions move to the trash after N days (`expireIdleAfterDays`). */
@@ -118,6 +126,10 @@ export const BULK_FIELDS = {
   all: "all",
   /** On `confirm`: which action to confirm, `delete`, `restore` or `purge`. */
   intent: "intent",
+  /** `trash` when the answer should be the trash's list (its page or fragment); else the session list. */
+  view: "view",
+  /** On `restore`: the id of one delete (the Undo of a delete of all matching). */
+  batch: "batch",
 } as const;
 
 /** The most `session_id` fields one bulk request may carry. */

@@ -6,6 +6,7 @@ import type { PageViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
 import { ACTIONS, IDS } from "./dom-contract.js";
 import { bulkUrlsOf } from "./manager-urls.js";
+import { bulkDialogView, closedBulkDialog } from "./bulk-dialog.js";
 
 const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
   [html`↑ ↓`, "move"],
@@ -52,6 +53,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
       </p>
     </main>
     ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined }, context)}
-    ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined }, context)}
+    ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined, trashKeepDays: data.trashKeepDays }, context)}
+    ${bulkDialogView(data.bulkDialog ?? closedBulkDialog(data))}
   </div>`;
 }

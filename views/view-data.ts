@@ -1,4 +1,4 @@
-import type { ColumnSpec, SessionListItem, SessionPage } from "../lib/session-types.js";
+import type { ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -109,6 +109,8 @@ export interface PageViewData extends ListViewData {
   notice?: Notice | undefined;
   /** A dialog rendered open, for browsers without JavaScript. */
   dialog?: OpenDialog | undefined;
+  /** The confirmation of a bulk action, rendered open for browsers without JavaScript (`POST {prefix}/confirm`). */
+  bulkDialog?: BulkDialogViewData | undefined;
 }
 
 /** The session a dialog is rendered open for, when the page is asked for with `?rename=<id>` or `?delete=<id>`. */
@@ -164,6 +166,8 @@ export interface RenameDialogViewData {
 export interface DeleteDialogViewData {
   urls: ManagerUrls;
   csrfToken: string;
+  /** Days the trash keeps a deleted session, or `false` when delete is permanent (the dialog then says so). @default 30 */
+  trashKeepDays?: number | false | undefined;
   /** The session to delete when the page is rendered with the dialog open (`?delete=<id>`, for browsers without JavaScript). */
   session?: DialogSession | undefined;
 }
@@ -191,4 +195,67 @@ export interface BulkBarViewData {
   /** The list state the form carries in its action's query, so the answer comes back to the same list. */
   state: string;
   csrfToken: string;
+}
+
+/** Everything the trash's list fragment shows. */
+export interface TrashListViewData {
+  page: TrashPage;
+  urls: ManagerUrls;
+  csrfToken: string;
+  /** The reference time for relative times. */
+  now: Date;
+}
+
+/** One row of the trash. */
+export interface TrashRowViewData {
+  item: TrashListItem;
+  /** The row's place in the whole trash list, 0-based. */
+  index: number;
+  urls: ManagerUrls;
+  csrfToken: string;
+  now: Date;
+}
+
+/** Everything the trash page shows. */
+export interface TrashPageViewData extends TrashListViewData {
+  title: string;
+  /** Days a trashed session is kept. */
+  keepDays: number;
+  notice?: Notice | undefined;
+  /** A confirmation rendered open, for browsers without JavaScript. */
+  dialog?: BulkDialogViewData | undefined;
+}
+
+/** One way to answer a confirmation: a submit button posting the dialog's form to `url`. */
+export interface BulkDialogChoice {
+  /** The button's text, e.g. "Move to trash". */
+  label: string;
+  /** Where it posts: `delete`, `restore` or `purge`, with the list state. */
+  url: string;
+  /** Styled as a dangerous action (Delete forever, permanent delete). */
+  danger: boolean;
+}
+
+/** A confirmation of an action on one session or many: it names the session, or gives the count. */
+export interface BulkDialogViewData {
+  /** "Move 12,345 sessions to the trash?", or "Move “Lecture 01” to the trash?". */
+  question: string;
+  /** A line under the question, e.g. "This cannot be undone." */
+  detail: string;
+  /** The buttons; the first is the default answer. */
+  choices: readonly BulkDialogChoice[];
+  /** The ids to act on; empty with `allMatching` or `all`. */
+  sessionIds: readonly string[];
+  /** Acts on every session that matches `search`. */
+  allMatching: boolean;
+  /** Empties the whole trash. */
+  all: boolean;
+  search: string;
+  /** Which list the answer goes back to. */
+  view: "sessions" | "trash";
+  /** Where Cancel goes. */
+  cancelUrl: string;
+  csrfToken: string;
+  /** Rendered open (no JavaScript); closed, it is the client's to fill. */
+  open: boolean;
 }

@@ -13,8 +13,6 @@ export interface ActionRoutes {
   createSession(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/rename`: sets `session_id`'s label to `label` (empty clears it). */
   renameSession(req: Request, res: Response): Promise<void>;
-  /** `POST {prefix}/delete`: deletes `session_id`; the active session moves on by the service's next-active rule. */
-  deleteSession(req: Request, res: Response): Promise<void>;
   /** `POST {prefix}/resume`: makes `session_id` active and sends the visitor to the `workflowUrl`. */
   resumeSession(req: Request, res: Response): Promise<void>;
 }
@@ -47,17 +45,6 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
       const sessionId = sessionIdFrom(req);
       const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope);
       await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` });
-    },
-
-    async deleteSession(req, res) {
-      const scope = scopeOf(req);
-      const sessionId = sessionIdFrom(req);
-      const { displayLabel } = await service.getItem(sessionId, scope);
-      // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
-      const nextActive = await service.delete(sessionId, await activeSessionOf(req), scope);
-      if (nextActive === undefined) delete req.session.activeSessionId;
-      else req.session.activeSessionId = nextActive;
-      await finish(req, res, { kind: "success", message: `Deleted “${displayLabel}”.` });
     },
 
     async resumeSession(req, res) {

@@ -6,13 +6,15 @@ import { listParamsFrom } from "../list-state.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
 import { SessionService } from "../service/session-service.js";
+import { TrashService } from "../service/trash-service.js";
 import { actionRoutes } from "./action-routes.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
 import { verifyCsrf } from "./csrf.js";
 import { createErrorHandler } from "./error-handler.js";
-import { formBody } from "./form-body.js";
+import { formBody, MAX_BULK_BODY_BYTES } from "./form-body.js";
 import { listRoutes } from "./list-routes.js";
+import { trashRoutes } from "./trash-routes.js";
 import { createRouteContext, type ViewLoader } from "./route-context.js";
 import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
@@ -79,7 +81,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const context = createRouteContext(config, service, views, assets);
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
+  const trash = new TrashService({ store, flowId, trashKeepDays: config.trashKeepDays, expireIdleAfterDays: config.expireIdleAfterDays, stepTitle, logger });
+  const bulk = trashRoutes(context, list, trash);
   const form = formBody();
+  // The bulk routes take up to 1,000 session_id fields (MAX_BULK_IDS), plus the list state and the CSRF token.
+  const bulkForm = formBody({ limit: MAX_BULK_BODY_BYTES, parameterLimit: 1_020 });
+  // The lazy purge of the trash and the idle expiry: started (at most once a minute) by a visit, never awaited.
+  const purgeLazily: Handler = function purgeLazily(_req, _res, next) {
+    void trash.maintain();
+    next();
+  };
   const csrf = verifyCsrf({ origins: config.origins });
   const headers = securityHeaders();
   // Searches are admitted one at a time (see search-admission.ts), so a burst of them never holds up a plain list.
@@ -97,11 +108,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   router.use(`${prefix}/assets`, assetRoute(assets, headers));
-  route(prefix || "/", "get", admitSearch, list.showPage);
-  route(`${prefix}/list`, "get", admitSearch, list.showList);
+  route(prefix || "/", "get", purgeLazily, admitSearch, list.showPage);
+  route(`${prefix}/list`, "get", purgeLazily, admitSearch, list.showList);
   route(`${prefix}/create`, "post", form, csrf, actions.createSession);
   route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
-  route(`${prefix}/delete`, "post", form, csrf, actions.deleteSession);
+  route(`${prefix}/delete`, "post", bulkForm, csrf, bulk.deleteSessions);
+  route(`${prefix}/confirm`, "post", bulkForm, csrf, bulk.confirmAction);
+  if (trash.enabled) {
+    route(`${prefix}/restore`, "post", bulkForm, csrf, bulk.restoreSessions);
+    route(`${prefix}/purge`, "post", bulkForm, csrf, bulk.purgeSessions);
+    route(`${prefix}/trash`, "get", purgeLazily, admitSearch, bulk.showTrash);
+    route(`${prefix}/trash/list`, "get", purgeLazily, admitSearch, bulk.showTrashList);
+  }
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
   // Mounted without a path, so req.baseUrl stays the router's mount path; only the routes above raise errors here.
   router.use(createErrorHandler(config, context.urlsFor, views.context));

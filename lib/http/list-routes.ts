@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { noticesView } from "../../views/notice.js";
-import type { ListViewData, ManagerUrls, Notice, OpenDialog } from "../../views/view-data.js";
+import type { ListViewData, ManagerUrls, Notice, OpenDialog, PageViewData } from "../../views/view-data.js";
 import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
 import { renderView } from "../render/render-view.js";
 import type { SessionPage } from "../service/list-page.js";
@@ -16,6 +16,11 @@ export interface ListRoutes {
   showPage(req: Request, res: Response): Promise<void>;
   /** `GET {prefix}/list`: the list fragment, which htmx swaps in; it sets the address bar to the page's URL. */
   showList(req: Request, res: Response): Promise<void>;
+  /**
+   * Answers with the whole page for the request's query, with `extra` (e.g. a confirmation rendered open) and the
+   * one-time notice, which it then removes from the session.
+   */
+  sendPage(req: Request, res: Response, extra?: Partial<Pick<PageViewData, "bulkDialog">>): Promise<void>;
   /** Answers with the list as the request's query and form ask for it, followed by `notice` out of band. */
   sendList(req: Request, res: Response, notice?: Notice): Promise<void>;
   /** The list fragment for `req` as a router mounted at `mountPath` would render it (`renderList()`). */
@@ -58,18 +63,33 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
     sendHtml(res, renderView(context.views.list(data, context)) + (notice ? renderView(noticesView({ notice, oob: true }, context)) : ""));
   }
 
+  async function sendPage(req: Request, res: Response, extra: Partial<Pick<PageViewData, "bulkDialog">> = {}): Promise<void> {
+    const data = await listData(req, req.query);
+    const notice = req.session.workflowSessionsFlash;
+    if (notice) {
+      delete req.session.workflowSessionsFlash;
+      await saveSession(req);
+    }
+    const context = views.context();
+    const page: PageViewData = {
+      title: config.title,
+      ...data,
+      notice,
+      dialog: await openDialogFor(req),
+      trashKeepDays: config.trashKeepDays,
+      expireIdleAfterDays: config.expireIdleAfterDays,
+      ...extra,
+    };
+    const content = context.views.page(page, context);
+    sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
+  }
+
   return {
-    async showPage(req, res) {
-      const data = await listData(req, req.query);
-      const notice = req.session.workflowSessionsFlash;
-      if (notice) {
-        delete req.session.workflowSessionsFlash;
-        await saveSession(req);
-      }
-      const context = views.context();
-      const content = context.views.page({ title: config.title, ...data, notice, dialog: await openDialogFor(req) }, context);
-      sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
+    showPage(req, res) {
+      return sendPage(req, res);
     },
+
+    sendPage,
 
     async showList(req, res) {
       // The address bar shows the page URL of the list as it now is, so a reload or a shared link shows the same

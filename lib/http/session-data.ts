@@ -11,7 +11,12 @@ declare module "express-session" {
      * The notice of the last action done without JavaScript (set before its 303, shown once by the page after it,
      * then removed): the one-time flash of the session manager.
      */
-    workflowSessionsFlash?: { kind: "success" | "error" | "info"; message: string };
+    workflowSessionsFlash?: {
+      kind: "success" | "error" | "info";
+      message: string;
+      /** After a delete into the trash: the Undo form the notice shows once (see `UndoForm`). */
+      undo?: { url: string; sessionIds: readonly string[]; batch?: string | undefined; csrfToken: string } | undefined;
+    };
   }
 }
 

@@ -21,10 +21,35 @@ export interface WorkflowStateTable {
   owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/**
+ * One row of `workflow_state_trash`: a deleted session, with the columns of {@link WorkflowStateTable} exactly as they
+ * were, plus when it was deleted and the id of the delete that moved it (one per request, so Undo restores exactly
+ * that delete). A key deleted again replaces its older row in the trash.
+ */
+export interface WorkflowStateTrashTable extends WorkflowStateTable {
+  /** When the session was moved to the trash, `YYYY-MM-DD HH:MM:SS` in UTC. */
+  deleted_at: string;
+  /** The id of the delete that moved it here. */
+  batch: string | null;
+}
+
 /** The Kysely database type this package reads and writes. */
 export interface WorkflowStateDatabase {
   workflow_state: WorkflowStateTable;
+  workflow_state_trash: WorkflowStateTrashTable;
 }
+
+/** The trash: sessions deleted while the `trash` option is on, until they are restored or purged. */
+export const TRASH_TABLE = "workflow_state_trash";
+
+/** The trash's index on `deleted_at`, for its list's default order and for retention. */
+export const TRASH_DELETED_INDEX = "idx_workflow_state_trash_deleted";
+
+/** The trash's index on `batch`, for Undo of a delete of all matching. */
+export const TRASH_BATCH_INDEX = "idx_workflow_state_trash_batch";
+
+/** The columns `workflow_state` and the trash share, in the order they are copied between them. */
+export const SESSION_COLUMNS = ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label", "owner"] as const;
 
 /** The table name `cjm-workflow-state` uses. */
 export const WORKFLOW_STATE_TABLE = "workflow_state";

@@ -18,8 +18,19 @@ import {
 import { mergeNestedStateText, mergeStateText, removeStateKey } from "./state-json-merge.js";
 import { isPlainObject, parseState, StateRepository } from "./state-repository.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
+import {
+  TrashRepository,
+  type PurgeTrashOptions,
+  type TrashedSession,
+  type TrashMatch,
+  type TrashOptions,
+  type TrashWindow,
+  type TrashWindowOptions,
+} from "./trash-repository.js";
 
 export * from "./session-types.js";
+export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, TrashOrderBy, TrashWindow, TrashWindowOptions } from "./trash-repository.js";
+export { TRASH_CHUNK } from "./trash-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
@@ -35,6 +46,7 @@ export class WorkflowStore {
   private readonly counts: SessionCounts;
   private readonly list: SessionList;
   private readonly states: StateRepository;
+  private readonly trash: TrashRepository;
 
   /**
    * @param db - the Kysely instance to query
@@ -50,6 +62,7 @@ export class WorkflowStore {
     this.counts = new SessionCounts(db, dialect);
     this.list = new SessionList(db, dialect, this.counts);
     this.states = new StateRepository(db, dialect);
+    this.trash = new TrashRepository(db, dialect);
   }
 
   /** Creates an empty session and returns its id. */
@@ -118,6 +131,82 @@ export class WorkflowStore {
   /** Deletes the session. Idempotent: returns false when there was nothing to delete. */
   deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
     return this.sessions.deleteSession(flowId, sessionId, scope);
+  }
+
+  /**
+   * Moves sessions into the trash (`workflow_state_trash`) in one transaction: they leave `workflow_state`, so
+   * `cjm-workflow-state` and every host query stop seeing them, and are kept with their exact values plus
+   * `deleted_at`. All or nothing: throws {@link SessionNotFoundError} (moving none) when one of them is not a
+   * session of the flow for the scope. Returns how many moved. A key already in the trash is replaced by this newer
+   * deletion.
+   */
+  trashSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+    return this.trash.trashSessions(flowId, sessionIds, scope, options);
+  }
+
+  /**
+   * Moves every session that matches `search` (all of the flow's for `""`) into the trash, in chunks of
+   * {@link TRASH_CHUNK} rows, one short transaction each, so other requests are never held up for long; each row
+   * moves atomically, and asking again after an interruption moves what is left. Give `options.batch` to restore
+   * exactly this delete later (`restoreMatching(flowId, { batch })`). Returns how many moved.
+   */
+  trashMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+    return this.trash.trashMatching(flowId, match, scope, options);
+  }
+
+  /** Deletes several sessions for good, in one transaction; all or nothing, as {@link trashSessions}. */
+  deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    return this.trash.deleteSessions(flowId, sessionIds, scope);
+  }
+
+  /** Deletes every session that matches `search` for good, in chunks as {@link trashMatching} moves them. */
+  deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+    return this.trash.deleteMatching(flowId, match, scope);
+  }
+
+  /** Moves at most `limit` sessions not updated since `updatedBefore` into the trash, in one transaction (idle expiry). */
+  trashIdle(flowId: string, updatedBefore: Date, limit: number, options: TrashOptions = {}): Promise<number> {
+    return this.trash.trashIdle(flowId, updatedBefore, limit, options);
+  }
+
+  /**
+   * Moves trashed sessions back into `workflow_state`, byte for byte, in one transaction. Throws
+   * {@link RestoreConflictError} when a session with one of their keys exists again, and
+   * {@link SessionNotFoundError} when one is not in the trash (for the scope); either way nothing changes.
+   */
+  restoreSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    return this.trash.restoreSessions(flowId, sessionIds, scope);
+  }
+
+  /**
+   * Restores every trashed session that matches (by `search`, by the `batch` of one delete, or all), in chunks as
+   * {@link trashMatching} moves them. Throws {@link RestoreConflictError}, restoring nothing, when one of their keys
+   * is taken again.
+   */
+  restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}): Promise<number> {
+    return this.trash.restoreMatching(flowId, match, scope);
+  }
+
+  /**
+   * One window of the trash and the number of trashed sessions that match, read in one snapshot, newest deletion
+   * first by default.
+   */
+  listTrash(flowId: string, options: TrashWindowOptions, scope: SessionScope = {}): Promise<TrashWindow> {
+    return this.trash.listTrash(flowId, options, scope);
+  }
+
+  /** One trashed session, or `undefined` when it is not in the trash (for the scope). */
+  getTrashed(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<TrashedSession | undefined> {
+    return this.trash.getTrashed(flowId, sessionId, scope);
+  }
+
+  /**
+   * Deletes trashed sessions for good: exactly `ids` (all or nothing), or those that match `search`/`batch`, deleted
+   * before `olderThan`, or, without options, the whole trash (for the scope). Without `limit` it runs in chunks of
+   * {@link TRASH_CHUNK}; with it, one statement of at most `limit` rows. Returns how many were purged.
+   */
+  purgeTrash(flowId: string, options: PurgeTrashOptions = {}, scope: SessionScope = {}): Promise<number> {
+    return this.trash.purgeTrash(flowId, options, scope);
   }
 
   /**

@@ -1,0 +1,393 @@
+import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { RestoreConflictError, SessionNotFoundError } from "../errors.js";
+import { runQuery } from "./database-errors.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import { prefixUpperBound } from "./search-predicates.js";
+import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
+import type { SessionScope } from "./session-types.js";
+import type { TrashedSession, TrashOrderBy } from "../session-types.js";
+
+export type { TrashedSession, TrashOrderBy } from "../session-types.js";
+import { formatTimestamp, parseTimestamp, SESSION_COLUMNS, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/** Options of `WorkflowStore.listTrash()`. */
+export interface TrashWindowOptions {
+  /** The first row of the window, 0-based; past the end, the last full window is returned. */
+  offset: number;
+  /** The most rows in the window. */
+  limit: number;
+  /** Keeps the sessions whose id or stored label (ignoring ASCII case) starts with this text. @default "" */
+  search?: string;
+  /** @default "deleted_at" */
+  orderBy?: TrashOrderBy;
+  /** @default true for `deleted_at` and `updated_at`, false otherwise */
+  descending?: boolean;
+}
+
+/** One window of the trash and the number of trashed sessions that match. */
+export interface TrashWindow {
+  sessions: TrashedSession[];
+  total: number;
+  /** Where the window actually starts, after clamping. */
+  offset: number;
+}
+
+/** Options of a move into the trash. */
+export interface TrashOptions {
+  /** The id every moved row carries, so Undo can restore exactly this delete. @default a fresh UUID */
+  batch?: string;
+  /** The time stamped as `deleted_at`. @default now */
+  deletedAt?: Date;
+}
+
+/** Which trashed sessions a restore or purge of many acts on. */
+export interface TrashMatch {
+  /** Those whose id or stored label starts with this text; `""` for all. @default "" */
+  search?: string;
+  /** Only those moved by this delete. */
+  batch?: string;
+}
+
+/** Options of `WorkflowStore.purgeTrash()`. Without any, the whole trash (for the scope) is emptied. */
+export interface PurgeTrashOptions extends TrashMatch {
+  /** Exactly these sessions; throws `SessionNotFoundError` (purging nothing) when one of them is not in the trash. */
+  ids?: readonly string[];
+  /** Only those deleted before this time. */
+  olderThan?: Date;
+  /** Purges at most this many (one statement), for a bounded batch. @default all, in chunks of {@link TRASH_CHUNK} */
+  limit?: number;
+}
+
+/**
+ * The most rows one transaction moves or purges when a request acts on all matching sessions: 500. Each chunk is
+ * one short transaction, so on SQLite no other request waits long for the write lock (or the event loop).
+ */
+export const TRASH_CHUNK = 500;
+
+type Db = Kysely<WorkflowStateDatabase>;
+
+const columns = sql.join(SESSION_COLUMNS.map((name) => sql.ref(name)));
+
+/**
+ * The trash, `workflow_state_trash`: moving sessions into it and back, listing and purging it. Every move is one
+ * transaction that inserts the rows' exact values into the other table and deletes them from the first, so a row is
+ * always in exactly one of them and its bytes never change. Moves of all matching sessions run in chunks of
+ * {@link TRASH_CHUNK}, one transaction each, yielding to the event loop between chunks.
+ */
+export class TrashRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** See `WorkflowStore.trashSessions()`. */
+  async trashSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+    const keys = uniqueKeys(flowId, sessionIds);
+    if (keys.length === 0) return 0;
+    const batch = options.batch ?? randomUUID();
+    const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        const moved = await this.moveToTrash(trx, keys, scope, deletedAt, batch);
+        if (moved < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+        return moved;
+      }),
+    );
+  }
+
+  /**
+   * See `WorkflowStore.trashMatching()`. Chunks of {@link TRASH_CHUNK} keys, walked in key order from where the last
+   * chunk ended, each moved in its own transaction: each row moves atomically, and a run that stops half way (a
+   * crash, a 503) is resumed by asking again, which moves what still matches.
+   */
+  async trashMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+    const batch = options.batch ?? randomUUID();
+    const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
+    let after: string | undefined;
+    let moved = 0;
+    for (;;) {
+      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after);
+      if (keys.length === 0) return moved;
+      moved += await runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
+      after = keys.at(-1);
+      if (keys.length < TRASH_CHUNK) return moved;
+      await nextTurn();
+    }
+  }
+
+  /** See `WorkflowStore.deleteSessions()`. */
+  async deleteSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    const keys = uniqueKeys(flowId, sessionIds);
+    if (keys.length === 0) return 0;
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
+        const deleted = Number(result.numAffectedRows ?? 0n);
+        if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+        return deleted;
+      }),
+    );
+  }
+
+  /** See `WorkflowStore.deleteMatching()`: as {@link trashMatching}, chunk by chunk, but for good. */
+  async deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+    let after: string | undefined;
+    let deleted = 0;
+    for (;;) {
+      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after);
+      if (keys.length === 0) return deleted;
+      const result = await runQuery(() =>
+        sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(this.db),
+      );
+      deleted += Number(result.numAffectedRows ?? 0n);
+      after = keys.at(-1);
+      if (keys.length < TRASH_CHUNK) return deleted;
+      await nextTurn();
+    }
+  }
+
+  /** Moves sessions idle since before `updatedBefore` into the trash: at most `limit`, in one transaction. */
+  async trashIdle(flowId: string, updatedBefore: Date, limit: number, options: TrashOptions = {}): Promise<number> {
+    checkFlowId(flowId);
+    const cutoff = formatTimestamp(updatedBefore);
+    const { rows } = await runQuery(() =>
+      sql<{ flow_session_key: string }>`SELECT flow_session_key FROM ${sql.table(WORKFLOW_STATE_TABLE)}
+        WHERE ${this.inFlow(flowId)} AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}`.execute(this.db),
+    );
+    if (rows.length === 0) return 0;
+    const batch = options.batch ?? randomUUID();
+    const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
+    const keys = rows.map((row) => row.flow_session_key);
+    return runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, {}, deletedAt, batch, sql`updated_at < ${cutoff}`)));
+  }
+
+  /** See `WorkflowStore.restoreSessions()`. */
+  async restoreSessions(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<number> {
+    const keys = uniqueKeys(flowId, sessionIds);
+    if (keys.length === 0) return 0;
+    return this.restoring(flowId, async (trx) => {
+      const restored = await this.moveBack(trx, flowId, keys, scope);
+      if (restored < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+      return restored;
+    });
+  }
+
+  /**
+   * See `WorkflowStore.restoreMatching()`. Checks first that no key of the match is taken again in
+   * `workflow_state` (then it throws {@link RestoreConflictError} and restores nothing), then moves the rows back in
+   * chunks of {@link TRASH_CHUNK}, one transaction each.
+   */
+  async restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}): Promise<number> {
+    checkFlowId(flowId);
+    const conflicts = await runQuery(() =>
+      sql<{ flow_session_key: string }>`SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t
+        WHERE ${this.matchWhere(flowId, match, scope)}
+        AND EXISTS (SELECT 1 FROM ${sql.table(WORKFLOW_STATE_TABLE)} w WHERE w.flow_session_key = t.flow_session_key) LIMIT 10`.execute(this.db),
+    );
+    if (conflicts.rows.length > 0) throw new RestoreConflictError(flowId, conflicts.rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
+    let after: string | undefined;
+    let restored = 0;
+    for (;;) {
+      const keys = await this.matchingKeys(TRASH_TABLE, flowId, match, scope, after);
+      if (keys.length === 0) return restored;
+      restored += await this.restoring(flowId, (trx) => this.moveBack(trx, flowId, keys, scope));
+      after = keys.at(-1);
+      if (keys.length < TRASH_CHUNK) return restored;
+      await nextTurn();
+    }
+  }
+
+  /** See `WorkflowStore.listTrash()`. */
+  async listTrash(flowId: string, options: TrashWindowOptions, scope: SessionScope = {}): Promise<TrashWindow> {
+    checkFlowId(flowId);
+    const orderBy = options.orderBy ?? "deleted_at";
+    const descending = options.descending ?? (orderBy === "deleted_at" || orderBy === "updated_at");
+    const where = this.matchWhere(flowId, { search: options.search ?? "" }, scope);
+    const limit = Math.max(1, Math.floor(options.limit));
+    const order = orderBy === "deleted_at" ? sql`deleted_at` : this.dialect.listSort(orderBy);
+    const direction = descending ? sql`DESC` : sql`ASC`;
+    const nulls = this.dialect.indexNulls === "" ? sql`` : descending ? sql` NULLS LAST` : sql` NULLS FIRST`;
+    // One snapshot for the count and the window, so they agree while others write.
+    return runQuery(() =>
+      this.db
+        .transaction()
+        .setIsolationLevel("repeatable read")
+        .execute(async (trx) => {
+          const counted = await sql<{ total: number | string }>`SELECT count(*) AS total FROM ${sql.table(TRASH_TABLE)} t WHERE ${where}`.execute(trx);
+          const total = Number(counted.rows[0]?.total ?? 0);
+          const offset = Math.max(0, Math.min(Math.floor(options.offset), total - limit));
+          const { rows } = await sql<TrashRow>`SELECT t.flow_session_key, t.label, t.current_step, t.created_at, t.updated_at,
+              ${this.dialect.byteLength(sql.ref("t.state_json"))} AS state_size, t.deleted_at, t.batch
+            FROM ${sql.table(TRASH_TABLE)} t WHERE ${where}
+            ORDER BY ${order} ${direction}${nulls}, ${this.dialect.keyColumn()} ${direction}
+            LIMIT ${limit} OFFSET ${offset}`.execute(trx);
+          return { sessions: rows.map((row) => toTrashed(flowId, row)), total, offset };
+        }),
+    );
+  }
+
+  /** The trashed session, or `undefined` when it is not in the trash (for the scope). */
+  async getTrashed(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<TrashedSession | undefined> {
+    const key = sessionKey(flowId, sessionId);
+    const owner = checkedOwner(scope.owner);
+    const { rows } = await runQuery(() =>
+      sql<TrashRow>`SELECT flow_session_key, label, current_step, created_at, updated_at,
+          ${this.dialect.byteLength(sql.ref("state_json"))} AS state_size, deleted_at, batch
+        FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key = ${key}${owner === undefined ? sql`` : sql` AND owner = ${owner}`}`.execute(this.db),
+    );
+    return rows[0] && toTrashed(flowId, rows[0]);
+  }
+
+  /** See `WorkflowStore.purgeTrash()`. */
+  async purgeTrash(flowId: string, options: PurgeTrashOptions = {}, scope: SessionScope = {}): Promise<number> {
+    checkFlowId(flowId);
+    const olderThan = options.olderThan && sql<SqlBool>`deleted_at < ${formatTimestamp(options.olderThan)}`;
+    if (options.ids) {
+      const keys = uniqueKeys(flowId, options.ids);
+      if (keys.length === 0) return 0;
+      return runQuery(() =>
+        this.db.transaction().execute(async (trx) => {
+          const result = await sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}`.execute(trx);
+          const purged = Number(result.numAffectedRows ?? 0n);
+          if (purged < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
+          return purged;
+        }),
+      );
+    }
+    const where = this.matchWhere(flowId, options, scope, olderThan);
+    const chunk = options.limit === undefined ? TRASH_CHUNK : Math.max(1, Math.floor(options.limit));
+    let purged = 0;
+    for (;;) {
+      const result = await runQuery(() =>
+        sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
+            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${chunk})`.execute(this.db),
+      );
+      const count = Number(result.numAffectedRows ?? 0n);
+      purged += count;
+      if (count < chunk || options.limit !== undefined) return purged;
+      await nextTurn();
+    }
+  }
+
+  // Copies the rows to the trash (a key already there is replaced by its newer deletion) and deletes them, in `trx`.
+  private async moveToTrash(trx: Db, keys: readonly string[], scope: SessionScope, deletedAt: string, batch: string, extra?: RawBuilder<SqlBool>): Promise<number> {
+    const where = sql`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`;
+    const updates = sql.join(
+      [...SESSION_COLUMNS.slice(1), "deleted_at", "batch"].map((name) => sql`${sql.ref(name)} = excluded.${sql.ref(name)}`),
+    );
+    await sql`INSERT INTO ${sql.table(TRASH_TABLE)} (${columns}, deleted_at, batch)
+        SELECT ${columns}, ${deletedAt}, ${batch} FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}
+        ON CONFLICT (flow_session_key) DO UPDATE SET ${updates}`.execute(trx);
+    const deleted = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
+    return Number(deleted.numAffectedRows ?? 0n);
+  }
+
+  // Copies the rows back to workflow_state and deletes them from the trash, in `trx`; a taken key throws (rolling back).
+  private async moveBack(trx: Db, flowId: string, keys: readonly string[], scope: SessionScope): Promise<number> {
+    const where = sql`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`;
+    const inserted = await sql`INSERT INTO ${sql.table(WORKFLOW_STATE_TABLE)} (${columns})
+        SELECT ${columns} FROM ${sql.table(TRASH_TABLE)} WHERE ${where}
+        ON CONFLICT (flow_session_key) DO NOTHING`.execute(trx);
+    const deleted = await sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE ${where}`.execute(trx);
+    const restored = Number(deleted.numAffectedRows ?? 0n);
+    // A taken key: roll back, then name the taken ones (after the rollback, so the rows just copied do not count).
+    if (Number(inserted.numAffectedRows ?? 0n) < restored) throw new TakenKeys(keys);
+    return restored;
+  }
+
+  // Runs a restore transaction; a TakenKeys from it becomes a RestoreConflictError naming the keys taken again.
+  private async restoring(flowId: string, run: (trx: Db) => Promise<number>): Promise<number> {
+    try {
+      return await runQuery(() => this.db.transaction().execute(run));
+    } catch (error) {
+      if (!(error instanceof TakenKeys)) throw error;
+      const { rows } = await runQuery(() =>
+        sql<{ flow_session_key: string }>`SELECT flow_session_key FROM ${sql.table(WORKFLOW_STATE_TABLE)}
+          WHERE flow_session_key IN (${sql.join(error.keys)}) ORDER BY flow_session_key`.execute(this.db),
+      );
+      throw new RestoreConflictError(flowId, rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
+    }
+  }
+
+  // The next chunk of keys of `table` that match, after `after` in key order.
+  private async matchingKeys(table: string, flowId: string, match: TrashMatch, scope: SessionScope, after: string | undefined): Promise<string[]> {
+    const key = this.dialect.keyColumn();
+    const { rows } = await runQuery(() =>
+      sql<{ flow_session_key: string }>`SELECT t.flow_session_key FROM ${sql.table(table)} t
+        WHERE ${this.matchWhere(flowId, match, scope)}${after === undefined ? sql`` : sql` AND ${key} > ${after}`}
+        ORDER BY ${key} LIMIT ${TRASH_CHUNK}`.execute(this.db),
+    );
+    return rows.map((row) => row.flow_session_key);
+  }
+
+  // The flow's key range, the owner, the search (prefix of id or of the ASCII-folded label, never LIKE), the batch.
+  private matchWhere(flowId: string, match: TrashMatch, scope: SessionScope, extra?: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
+    const parts: RawBuilder<unknown>[] = [this.inFlow(flowId)];
+    const owner = checkedOwner(scope.owner);
+    if (owner !== undefined) parts.push(sql`owner = ${owner}`);
+    const search = match.search ?? "";
+    if (search !== "") {
+      const folded = search.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+      const ids = [...new Set([search, folded])].map((prefix) => this.dialect.startsWith(this.dialect.keyColumn(), `${flowId}:${prefix}`));
+      parts.push(sql`(${sql.join([...ids, this.dialect.startsWith(this.dialect.listSort("label"), folded)], sql` OR `)})`);
+    }
+    if (match.batch !== undefined) parts.push(sql`batch = ${match.batch}`);
+    if (extra) parts.push(extra);
+    return sql<SqlBool>`${sql.join(parts, sql` AND `)}`;
+  }
+
+  private inFlow(flowId: string): RawBuilder<SqlBool> {
+    checkFlowId(flowId);
+    const key = this.dialect.keyColumn();
+    const upper = prefixUpperBound(`${flowId}:`)!;
+    return sql<SqlBool>`${key} >= ${`${flowId}:`} AND ${key} < ${upper}`;
+  }
+
+  private ownerAnd(scope: SessionScope): RawBuilder<unknown> {
+    const owner = checkedOwner(scope.owner);
+    return owner === undefined ? sql`` : sql` AND owner = ${owner}`;
+  }
+}
+
+// Thrown inside a restore's transaction when a key is taken again, so that it rolls back.
+class TakenKeys extends Error {
+  constructor(readonly keys: readonly string[]) {
+    super("A restored key is taken again in workflow_state.");
+  }
+}
+
+interface TrashRow {
+  flow_session_key: string;
+  label: string | null;
+  current_step: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  state_size: number | string | null;
+  deleted_at: string | null;
+  batch: string | null;
+}
+
+function toTrashed(flowId: string, row: TrashRow): TrashedSession {
+  return {
+    flowId,
+    sessionId: row.flow_session_key.slice(flowId.length + 1),
+    label: row.label,
+    currentStep: row.current_step,
+    createdAt: parseTimestamp(row.created_at),
+    updatedAt: parseTimestamp(row.updated_at),
+    stateSizeBytes: Number(row.state_size ?? 0),
+    deletedAt: parseTimestamp(row.deleted_at),
+    batch: row.batch,
+  };
+}
+
+function uniqueKeys(flowId: string, sessionIds: readonly string[]): string[] {
+  return [...new Set(sessionIds.map((id) => sessionKey(flowId, id)))];
+}
+
+// The id a 404 names when some of several were missing: the first one, since which is missing is not worth a query.
+function missingId(flowId: string, sessionIds: readonly string[]): string {
+  return sessionIds[0] ?? `${flowId}:`;
+}
