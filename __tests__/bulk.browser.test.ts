@@ -134,6 +134,86 @@ describe.each(backends)("selecting and bulk actions in Chromium (%s)", (backend:
     await waitForBar(page, "19 selected");
     await context.close();
   });
+
+  it("moves the selection to the trash after the confirmation, and Undo restores exactly those sessions", async () => {
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(base);
+    for (const i of [0, 2, 4]) await rowBox(page, label(i)).click();
+    await waitForBar(page, "3 selected");
+    await page.locator("#ews-bulk-bar [data-action=bulk-delete]").click();
+    const dialog = page.locator("#ews-bulk-dialog[open]");
+    await dialog.waitFor();
+    expect(await dialog.locator("[data-role=bulk-question]").textContent()).toBe("Move 3 sessions to the trash?");
+    await dialog.getByRole("button", { name: "Move to trash" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "92 sessions");
+    expect(await barText(page)).toBeNull();
+    const notice = page.locator("#ews-alerts .ews-notice");
+    expect(await notice.textContent()).toContain("Deleted 3 sessions.");
+    for (const i of [0, 2, 4]) expect(await store.sessionExists(FLOW, `s${String(i).padStart(3, "0")}`)).toBe(false);
+    await notice.getByRole("button", { name: "Undo" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "95 sessions");
+    for (const i of [0, 2, 4]) expect(await store.sessionExists(FLOW, `s${String(i).padStart(3, "0")}`)).toBe(true);
+    expect(await page.locator(`#ews-list tr[data-session-label="${label(2)}"]`).count()).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("deletes all that match a search, keyboard only, and Undo brings every one back", async () => {
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(base);
+    await page.keyboard.press("/");
+    await page.keyboard.type("Talk 01");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.startsWith("10 sessions matching"));
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("ControlOrMeta+a");
+    await waitForBar(page, "All 10 matching selected");
+    await page.keyboard.press("Delete");
+    const dialog = page.locator("#ews-bulk-dialog[open]");
+    await dialog.waitFor();
+    expect(await dialog.locator("[data-role=bulk-question]").textContent()).toBe("Move 10 sessions to the trash?");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Move to trash");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.startsWith("0 sessions matching"));
+    expect(await store.countSessions(FLOW)).toBe(SESSIONS - 10);
+    await page.locator("#ews-alerts [data-action=undo]").focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.startsWith("10 sessions matching"));
+    expect(await store.countSessions(FLOW)).toBe(SESSIONS);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("restores and deletes forever from the trash page with the same selection and bar", async () => {
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(base);
+    for (const i of [5, 6, 7]) await rowBox(page, label(i)).click();
+    await page.locator("#ews-bulk-bar [data-action=bulk-delete]").click();
+    await page.locator("#ews-bulk-dialog[open]").getByRole("button", { name: "Move to trash" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === "92 sessions");
+    await page.goto(base.replace(`${P}?`, `${P}/trash?`));
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.startsWith("3 sessions in the trash"));
+    await page.locator("#ews-list [data-role=select-window]").click();
+    await waitForBar(page, "3 selected");
+    await rowBox(page, label(7)).click();
+    await waitForBar(page, "2 selected");
+    await page.locator("#ews-bulk-bar [data-action=bulk-restore]").click();
+    const dialog = page.locator("#ews-bulk-dialog[open]");
+    await dialog.waitFor();
+    expect(await dialog.locator("[data-role=bulk-question]").textContent()).toBe("Restore 2 sessions?");
+    await dialog.getByRole("button", { name: "Restore" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent?.startsWith("1 session in the trash"));
+    expect(await store.sessionExists(FLOW, "s005")).toBe(true);
+    await rowBox(page, label(7)).click();
+    await waitForBar(page, "1 selected");
+    await page.keyboard.press("Delete");
+    await dialog.waitFor();
+    expect(await dialog.locator("[data-role=bulk-question]").textContent()).toBe(`Delete “${label(7)}” forever?`);
+    await dialog.getByRole("button", { name: "Delete forever" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=trash-empty]") !== null);
+    expect(await store.sessionExists(FLOW, "s007")).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe("selecting from the keyboard, confirmations and accessibility (sqlite)", () => {
@@ -241,6 +321,29 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     await page.locator("#ews-list [data-role=select-window]").click();
     await waitForBar(page, "20 selected");
     expect(await seriousViolations(page)).toEqual([]);
+    await page.locator("#ews-bulk-bar [data-action=select-all-matching]").click();
+    await page.locator("#ews-bulk-bar [data-action=bulk-delete]").click();
+    await page.locator("#ews-bulk-dialog[open]").waitFor();
+    expect(await seriousViolations(page, "#ews-bulk-dialog")).toEqual([]);
+    await context.close();
+  });
+
+  it("finds no serious or critical violations on the trash page, its bulk bar and its confirmation", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(base);
+    for (const i of [10, 11]) await rowBox(page, label(i)).click();
+    await page.locator("#ews-bulk-bar [data-action=bulk-delete]").click();
+    await page.locator("#ews-bulk-dialog[open]").getByRole("button", { name: "Move to trash" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-role=count]")?.textContent === `${94} sessions`);
+    await page.goto(base.replace(`${P}?`, `${P}/trash?`));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator("#ews-list [data-role=select-window]").click();
+    await waitForBar(page, "2 selected");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator("#ews-bulk-bar [data-action=bulk-purge]").click();
+    await page.locator("#ews-bulk-dialog[open]").waitFor();
+    expect(await seriousViolations(page, "#ews-bulk-dialog")).toEqual([]);
     await context.close();
   });
 });
@@ -290,6 +393,8 @@ describe("the Undo notice's countdown", () => {
     const { context, page } = await openPage(browser);
     await page.clock.install();
     await page.goto(base);
+    // From here the page's time moves only when the test moves it.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
     await showNotice(page);
     await page.clock.runFor(9_000);
     expect(await noticeShown(page)).toBe(true);
@@ -310,6 +415,23 @@ describe("the Undo notice's countdown", () => {
     expect(await page.getAttribute("#ews-alerts .ews-notice", "role")).toBe("status");
     expect(await page.getAttribute("#ews-alerts", "aria-live")).toBe("polite");
     await page.locator("#ews-alerts .ews-dismiss").click();
+    expect(await noticeShown(page)).toBe(false);
+    await context.close();
+  });
+
+  it("keeps the notice of a real delete, with its Undo, until 10 seconds have passed", async () => {
+    const { context, page } = await openPage(browser);
+    await page.clock.install();
+    await page.goto(base);
+    await page.locator(`#ews-list tr[data-session-label="${label(1)}"] input[data-role=select-row]`).click();
+    await page.keyboard.press("Delete");
+    await page.locator("#ews-bulk-dialog[open]").getByRole("button", { name: "Move to trash" }).click();
+    await page.locator("#ews-alerts [data-action=undo]").waitFor();
+    await page.mouse.move(0, 0);
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+    await page.clock.runFor(5_000);
+    expect(await noticeShown(page)).toBe(true);
+    await page.clock.runFor(6_000);
     expect(await noticeShown(page)).toBe(false);
     await context.close();
   });

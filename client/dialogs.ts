@@ -1,7 +1,7 @@
 // The rename and delete dialogs. Rename, Delete and Cancel are links so that they work without JavaScript; with
 // it, they open and close the dialogs in place. Labels only travel through .value and .textContent.
 import { ACTIONS, ATTRS, IDS, ROLES } from "../views/dom-contract.js";
-import { byAction, byRole, elementOf, rowOf, rowWithId, selectedRow } from "./dom.js";
+import { byAction, byRole, elementOf, list, rowOf, rowWithId, selectedRow } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
 import type { Selection, SelectionTarget } from "./selection.js";
 
@@ -49,25 +49,31 @@ function hiddenField(name: string, value: string): HTMLInputElement {
   return input;
 }
 
-/**
- * The confirmation's question for a selection: it names a single session, or gives the count ("Move 12,345
- * sessions to the trash?"). `permanent` is true when delete skips the trash (`trash: false`). Text only.
- */
-export function confirmationQuestion(intent: BulkIntent, target: SelectionTarget, permanent: boolean): string {
-  const one = target.kind === "ids" && target.ids.length === 1;
-  const what = one
-    ? `“${target.labels[0] ?? ""}”`
-    : `${target.kind === "ids" ? number(target.ids.length) : `${number(target.count)}${target.capped ? "+" : ""}`} ${target.kind === "ids" && target.ids.length === 1 ? "session" : "sessions"}`;
-  if (intent === "restore") return `Restore ${what}?`;
-  if (intent === "purge" || permanent) return `Delete ${what} forever?`;
-  return `Move ${what} to the trash?`;
+/** What a confirmation asks, as text: the question, the line under it and its submit button. */
+export interface Confirmation {
+  question: string;
+  detail: string;
+  submit: string;
 }
 
-/** The confirmation's submit button for an intent. */
-function submitText(intent: BulkIntent, permanent: boolean): string {
-  if (intent === "restore") return "Restore";
-  if (intent === "purge" || permanent) return "Delete forever";
-  return "Move to trash";
+/**
+ * The confirmation for a selection, in the server's words (`POST {prefix}/confirm` asks the same without
+ * JavaScript): it names a single session, or gives the count ("Move 12,345 sessions to the trash?"). `permanent` is
+ * true when delete skips the trash (`trash: false`). Labels stay text: the caller sets `textContent`.
+ */
+export function confirmationOf(intent: BulkIntent, target: SelectionTarget, permanent: boolean): Confirmation {
+  const count = target.kind === "ids" ? target.ids.length : target.count;
+  const one = target.kind === "ids" && count === 1;
+  const what = one
+    ? `“${target.labels[0] ?? ""}”`
+    : `${number(count)}${target.kind === "all-matching" && target.capped ? "+" : ""} ${count === 1 ? "session" : "sessions"}`;
+  const single = count === 1;
+  if (intent === "restore") {
+    return { question: `Restore ${what}?`, detail: `${single ? "It goes" : "They go"} back to the list as ${single ? "it was" : "they were"}.`, submit: "Restore" };
+  }
+  if (intent === "purge") return { question: `Delete ${what} forever?`, detail: "This cannot be undone.", submit: "Delete forever" };
+  if (permanent) return { question: `Delete ${what} permanently?`, detail: "This cannot be undone.", submit: "Delete permanently" };
+  return { question: `Move ${what} to the trash?`, detail: `You can restore ${single ? "it" : "them"} from the trash.`, submit: "Move to trash" };
 }
 
 // The route of a bulk action: the bulk form posts to `{prefix}/confirm` (the page without JavaScript), the actions
@@ -118,23 +124,31 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
       if (text === null) element.hidden = true;
       else element.textContent = text;
     };
-    const question = confirmationQuestion(intent, target, permanent);
-    if (dialog.id === IDS.bulkDialog) rewrite(byRole(ROLES.bulkQuestion, dialog), question);
-    else {
-      rewrite(dialog.querySelector<HTMLElement>("h2"), question);
-      rewrite(dialog.querySelector<HTMLElement>("p"), null);
+    const asked = confirmationOf(intent, target, permanent);
+    if (dialog.id === IDS.bulkDialog) {
+      rewrite(byRole(ROLES.bulkQuestion, dialog), asked.question);
+      rewrite(byRole(ROLES.bulkDetail, dialog), asked.detail);
+    } else {
+      rewrite(dialog.querySelector<HTMLElement>("h2"), asked.question);
+      rewrite(dialog.querySelector<HTMLElement>("p"), asked.detail);
     }
-    const submit = form.querySelector<HTMLElement>("button[type=submit], button:not([type])");
-    rewrite(submit, submitText(intent, permanent));
+    // One submit button, the last (the dialog's main choice), says what happens; any other choice steps aside.
+    const submits = Array.from(form.querySelectorAll<HTMLElement>("button[type=submit], .modal-action button:not([type])"));
+    const submit = submits.pop() ?? null;
+    for (const other of submits) rewrite(other, null);
+    rewrite(submit, asked.submit);
     form.setAttribute("action", path);
-    for (const field of Array.from(form.querySelectorAll<HTMLInputElement>("input[name=session_id], input[name=all_matching], input[name=q], input[name=all], input[name=intent]"))) {
+    for (const field of Array.from(form.querySelectorAll<HTMLInputElement>("input[name=session_id], input[name=all_matching], input[name=q], input[name=all], input[name=intent], input[name=view], input[name=batch]"))) {
       if (field.disabled) continue;
       field.disabled = true;
       mode.disabled.push(field);
     }
+    // The answer is the list the selection was made in: the sessions, or the trash.
+    const view = list()?.getAttribute(ATTRS.listKind) === "trash" ? "trash" : "sessions";
     mode.added = target.kind === "ids"
       ? target.ids.map((id) => hiddenField("session_id", id))
       : [hiddenField("all_matching", "1"), hiddenField("q", target.query)];
+    mode.added.push(hiddenField("view", view));
     form.prepend(...mode.added);
     dialog.showModal();
     submit?.focus();
