@@ -250,6 +250,16 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     expect(await checkedLabels(page)).toEqual([label(1), label(2), label(3), label(4)]);
     await page.keyboard.press("Escape");
     await waitForBar(page, null);
+    // Past the window's edge (rows 1–20 are loaded): the range goes on in the window that arrives.
+    await page.keyboard.press("Home");
+    for (let i = 0; i < 18; i++) await page.keyboard.press("ArrowDown");
+    await waitForCursor(page, 18);
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+ArrowDown");
+    await waitForBar(page, "4 selected");
+    await waitForCursor(page, 21);
+    expect(await checkedLabels(page)).toEqual([18, 19, 20, 21].map(label));
+    await page.keyboard.press("Escape");
+    await waitForBar(page, null);
     // Upwards from the last row.
     await page.keyboard.press("End");
     await waitForCursor(page, SESSIONS);

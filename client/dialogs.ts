@@ -241,7 +241,8 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     const htmx = window.htmx;
     if (!mode || !htmx || !(form instanceof HTMLFormElement) || !form.closest("dialog[open]") || form.hasAttribute("hx-post")) return;
     event.preventDefault();
-    void htmx.ajax("POST", mode.path, { source: form, target: `#${IDS.list}`, swap: "outerHTML" });
+    // Failures reach the dialog through htmx's events (feedback.ts), not through this promise.
+    htmx.ajax("POST", mode.path, { source: form, target: `#${IDS.list}`, swap: "outerHTML" }).catch(() => undefined);
   });
   // A request from a dialog that succeeded closes it.
   document.addEventListener("htmx:afterRequest", (event) => {
