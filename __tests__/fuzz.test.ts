@@ -60,7 +60,10 @@ describe("fuzzing every route", () => {
     const agent = new http.Agent({ keepAlive: false });
     const raw = new Database(file, { readonly: true });
     const rows = raw.prepare("SELECT * FROM workflow_state ORDER BY flow_session_key");
-    const snapshot = () => createHash("sha256").update(JSON.stringify(rows.all())).digest("hex");
+    const trashed = raw.prepare("SELECT * FROM workflow_state_trash ORDER BY flow_session_key");
+    const snapshot = () => createHash("sha256").update(JSON.stringify([rows.all(), trashed.all()])).digest("hex");
+    const trashedIds = () =>
+      (raw.prepare("SELECT substr(flow_session_key, length(?) + 2) AS id FROM workflow_state_trash WHERE flow_session_key > ? AND flow_session_key < ?").all(FLOW, `${FLOW}:`, `${FLOW};`) as { id: string }[]).map((r) => r.id);
     const ids = () =>
       (raw.prepare("SELECT substr(flow_session_key, length(?) + 2) AS id FROM workflow_state WHERE flow_session_key > ? AND flow_session_key < ?").all(FLOW, `${FLOW}:`, `${FLOW};`) as { id: string }[]).map((r) => r.id);
 
@@ -76,7 +79,10 @@ describe("fuzzing every route", () => {
     expect(page.status).toBe(200);
 
     const r = prng(SEED);
-    const ROUTES = ["", "/list", "/create", "/rename", "/delete", "/resume", "/assets/client.js", "/assets/nope.js", "/create/", "/%zz", "/list/extra"];
+    const ROUTES = [
+      "", "/list", "/create", "/rename", "/delete", "/resume", "/assets/client.js", "/assets/nope.js", "/create/", "/%zz", "/list/extra",
+      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore",
+    ];
     const METHODS = ["GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND"];
     const QUERIES = ["", "?offset=-5", "?offset=1e999&sort=constructor&dir=up", "?sort=__proto__", "?offset[]=1&offset=2", "?sort=label&dir=asc&sort=created", "?%zz=1", `?offset=${"9".repeat(400)}`];
     const TYPES = [
@@ -94,6 +100,7 @@ describe("fuzzing every route", () => {
     const sessionIdValue = () =>
       r.pick([
         () => r.pick(ids().length > 0 ? ids() : ["none"]),
+        () => r.pick(trashedIds().length > 0 ? trashedIds() : ["none"]),
         () => "does-not-exist",
         () => "<script>alert(1)</script>",
         () => "a".repeat(r.int(300)),
@@ -123,6 +130,14 @@ describe("fuzzing every route", () => {
       if (r.chance(0.5)) fields.push(["_csrf", tokenValue()]);
       if (r.chance(0.1)) fields.push(["_csrf", tokenValue()]);
       if (r.chance(0.3)) fields.push([r.pick(["owner", "offset", "sort", "__proto__", "constructor", "x[y]"]), labelValue()]);
+      // The bulk routes' fields: all matching a query, the whole trash, the action to confirm, which list answers.
+      if (r.chance(0.08)) fields.push(["all_matching", r.pick(["1", "1", "0", "true", ""])]);
+      if (r.chance(0.1)) fields.push(["q", r.pick(["", "s", "<x>", "%", labelValue()])]);
+      if (r.chance(0.05)) fields.push(["all", r.pick(["1", "yes"])]);
+      if (r.chance(0.15)) fields.push(["intent", r.pick(["delete", "restore", "purge", "nope"])]);
+      if (r.chance(0.3)) fields.push(["view", r.pick(["trash", "sessions", "<x>"])]);
+      if (r.chance(0.05)) fields.push(["batch", r.pick(["00000000-0000-0000-0000-000000000000", "x", labelValue()])]);
+      if (r.chance(0.05)) for (let n = r.int(40); n > 0; n--) fields.push(["session_id", sessionIdValue()]);
       const encoded = new URLSearchParams(fields).toString();
       return Buffer.from(r.chance(0.1) ? encoded.replace(/%[0-9A-F]{2}/, "%G") : encoded);
     }

@@ -25,7 +25,7 @@ async function fixtureApp(options: Parameters<typeof buildApp>[0] extends infer 
 
 /** Every row of the flow, to prove a rejected request changed nothing. */
 async function snapshot(store: Awaited<ReturnType<typeof openStore>>) {
-  return store.listSessions(FLOW, {});
+  return [await store.listSessions(FLOW, {}), await store.listTrash(FLOW, { offset: 0, limit: 1000 })];
 }
 
 const POSTS: Array<[route: string, body: Record<string, string>]> = [
@@ -33,6 +33,9 @@ const POSTS: Array<[route: string, body: Record<string, string>]> = [
   ["rename", { session_id: NEWEST, label: "forged" }],
   ["delete", { session_id: NEWEST }],
   ["resume", { session_id: NEWEST }],
+  ["restore", { all_matching: "1", q: "", view: "trash" }],
+  ["purge", { all: "1", view: "trash" }],
+  ["confirm", { session_id: NEWEST }],
 ];
 
 describe("security", () => {
@@ -84,7 +87,8 @@ describe("security", () => {
         const { app } = await fixtureApp();
         const agent = visitor(app);
         const token = csrfTokenIn((await agent.get(P)).text);
-        await agent.post(`${P}/${route}`).type("form").send({ ...body, _csrf: token }).expect(303);
+        // confirm only renders the confirmation (200); the actions answer 303.
+        await agent.post(`${P}/${route}`).type("form").send({ ...body, _csrf: token }).expect(route === "confirm" ? 200 : 303);
       });
 
       it.each([

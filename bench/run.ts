@@ -18,6 +18,7 @@ import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { BENCH_FLOW, BROAD_SEARCH, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
+import { benchBulkDelete } from "./bulk-delete.js";
 import { loadPostgres, postgresBaselinePlan, postgresVersion, startPostgresCluster, type PostgresCluster } from "./postgres.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -442,6 +443,7 @@ async function main() {
   }
   console.log("");
   for (const t of targets) console.log(targetLine(t));
+  if (process.env.BENCH_BULK !== "0") await benchBulkDelete({ postgresUrl: DATABASES.includes("postgres") ? cluster?.url : undefined });
   const total = seconds(started);
   console.log(`\n${total.toFixed(0)} s in all`);
   writeFileSync(

@@ -23,6 +23,13 @@ export type {
   RenameDialogViewData,
   RowViewData,
   ToolbarViewData,
+  UndoForm,
+  BulkBarViewData,
+  BulkDialogViewData,
+  BulkDialogChoice,
+  TrashListViewData,
+  TrashPageViewData,
+  TrashRowViewData,
 } from "../views/view-data.js";
 export { withListState } from "./list-state.js";
 export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
@@ -40,6 +47,12 @@ export {
   type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
+  TRASH_CHUNK,
+  type PurgeTrashOptions,
+  type TrashMatch,
+  type TrashOptions,
+  type TrashWindow,
+  type TrashWindowOptions,
 } from "./store/workflow-store.js";
 export {
   DEFAULT_PREFIX,
@@ -47,6 +60,7 @@ export {
   DEFAULT_TITLE,
   DEFAULT_PAGE_SIZE,
   DEFAULT_ENRICH_CACHE_SIZE,
+  DEFAULT_TRASH_KEEP_DAYS,
   MAX_LABEL_LENGTH,
   type SessionManagerOptions,
   type ColumnSpec,
@@ -55,12 +69,13 @@ export {
 } from "./options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
-export type { SessionListItem, SessionPage } from "./session-types.js";
+export type { SessionListItem, SessionPage, TrashedSession, TrashListItem, TrashOrderBy, TrashPage, TrashQuery } from "./session-types.js";
 export {
   SessionManagerError,
   InvalidInputError,
   SessionNotFoundError,
   CorruptStateError,
+  RestoreConflictError,
   StoreUnavailableError,
   StoreUnreachableError,
   ConfigurationError,
@@ -74,4 +89,4 @@ export {
 } from "./errors.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStateTable } from "./store/workflow-state-table.js";
+export type { WorkflowStateDatabase, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

@@ -16,7 +16,7 @@ export function bulkDialogView(data: BulkDialogViewData) {
     <div class="modal-box">
       <h2 id="ews-bulk-question" class="text-lg font-semibold break-words" data-role="bulk-question">${data.question}</h2>
       <p id="ews-bulk-detail" class="mt-2" data-role="bulk-detail">${data.detail}</p>
-      <form method="post" action=${first?.url ?? nothing} hx-disabled-elt="find button">
+      <form id="ews-bulk-dialog-form" method="post" action=${first?.url ?? nothing} hx-disabled-elt="find button">
         ${csrfFieldView(data.csrfToken)}<input type="hidden" name="view" value=${data.view} />
         ${data.sessionIds.map((id) => html`<input type="hidden" name="session_id" value=${id} />`)}
         ${data.allMatching ? html`<input type="hidden" name="all_matching" value="1" /><input type="hidden" name="q" value=${data.search} />` : nothing}

@@ -28,6 +28,8 @@ export const IDS = {
   bulkBar: "ews-bulk-bar",
   /** The confirmation of a bulk action ("Move 12,345 sessions to the trash?"). */
   bulkDialog: "ews-bulk-dialog",
+  /** The form of the bulk confirmation: its hidden fields are what it acts on (`session_id`s, or `all_matching` and `q`). */
+  bulkDialogForm: "ews-bulk-dialog-form",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */

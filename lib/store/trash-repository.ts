@@ -217,7 +217,8 @@ export class TrashRepository {
         .execute(async (trx) => {
           const counted = await sql<{ total: number | string }>`SELECT count(*) AS total FROM ${sql.table(TRASH_TABLE)} t WHERE ${where}`.execute(trx);
           const total = Number(counted.rows[0]?.total ?? 0);
-          const offset = Math.max(0, Math.min(Math.floor(options.offset), total - limit));
+          const asked = Math.floor(options.offset);
+          const offset = asked < total ? asked : Math.max(0, total - limit);
           const { rows } = await sql<TrashRow>`SELECT t.flow_session_key, t.label, t.current_step, t.created_at, t.updated_at,
               ${this.dialect.byteLength(sql.ref("t.state_json"))} AS state_size, t.deleted_at, t.batch
             FROM ${sql.table(TRASH_TABLE)} t WHERE ${where}
