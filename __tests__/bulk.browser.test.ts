@@ -325,8 +325,8 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     await context.close();
   });
 
-  it("finds no serious or critical violations with a selection and the bulk bar shown", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  it.each(["light", "dark"] as const)("finds no serious or critical violations with a selection and the bulk bar shown (%s)", async (colorScheme) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
     const page = await context.newPage();
     await page.goto(base);
     await page.locator("#ews-list [data-role=select-window]").click();
