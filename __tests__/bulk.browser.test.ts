@@ -6,6 +6,9 @@ import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { launchBrowser, openPage } from "./browser-helpers.js";
 import { backends, buildApp, FLOW, type Backend } from "./helpers.js";
 
+// Chromium on a loaded machine: the flows wait for conditions, never for time, but may take a while.
+jest.setTimeout(90_000);
+
 const P = "/manage/sessions";
 const HOSTILE = `<img src=x onerror="window.__xss=1">`;
 const SESSIONS = 95;
@@ -337,7 +340,7 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     await page.locator("#ews-bulk-dialog[open]").waitFor();
     expect(await seriousViolations(page, "#ews-bulk-dialog")).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   it("finds no serious or critical violations on the trash page, its bulk bar and its confirmation", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -356,7 +359,7 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     await page.locator("#ews-bulk-dialog[open]").waitFor();
     expect(await seriousViolations(page, "#ews-bulk-dialog")).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 });
 
 describe("the Undo notice's countdown", () => {
