@@ -1,3 +1,4 @@
+import { jest } from "@jest/globals";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { AxeBuilder } from "@axe-core/playwright";
