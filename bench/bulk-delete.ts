@@ -129,7 +129,7 @@ export async function benchBulkDelete({ postgresUrl, sessions = SESSIONS }: { po
   await buildDatabase(file, sessions);
   const figures: Record<string, BulkDeleteFigures> = { sqlite: await measure(file, sessions) };
   if (postgresUrl) figures.postgres = await measure(await loadPostgres(postgresUrl, file, sessions), sessions);
-  console.log(`\nBulk delete (issue 12): all matching in chunks of 500 rows, one transaction each`);
+  console.log(`\nBulk delete (issue 12): all matching in chunks of at most 500 rows sized to take about 20 ms, one transaction each, with a pause as long after each`);
   for (const [name, f] of Object.entries(figures)) console.log(line(name === "sqlite" ? "SQLite" : "PostgreSQL", f));
   const target = (f: BulkDeleteFigures) => f.during.max <= 50;
   for (const [name, f] of Object.entries(figures)) {

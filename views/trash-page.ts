@@ -40,7 +40,7 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
         </form>
         <form method="post" action=${bulk.confirm}>
           ${csrfFieldView(csrfToken)}<input type="hidden" name="view" value="trash" /><input type="hidden" name="intent" value="purge" /><input type="hidden" name="all" value="1" />
-          <button type="submit" class="btn btn-outline btn-error btn-sm" data-action="empty-trash" ?disabled=${page.total === 0 && page.search === ""}>Empty trash</button>
+          <button type="submit" class="btn btn-ghost btn-sm ews-danger" data-action="empty-trash" ?disabled=${page.total === 0 && page.search === ""}>Empty trash</button>
         </form>
       </div>
       ${noticesView({ notice: data.notice }, context)}

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
@@ -66,6 +66,32 @@ export interface PurgeTrashOptions extends TrashMatch {
  */
 export const TRASH_CHUNK = 500;
 
+/**
+ * The time one chunk aims to take, in ms: each chunk's size follows the pace of the one before (between 10 and
+ * {@link TRASH_CHUNK} rows), so a loaded machine gets smaller chunks, and after each chunk the work pauses as long as
+ * it took (at most this long), leaving the database and the event loop to other requests at least half the time.
+ */
+export const CHUNK_TARGET_MS = 20;
+
+const MIN_CHUNK = 10;
+const FIRST_CHUNK = 100;
+
+/**
+ * Runs `step` with a row limit until it handles fewer rows than that limit, sizing each chunk by the last one's pace
+ * and pausing between chunks (see {@link CHUNK_TARGET_MS}).
+ */
+async function inChunks(step: (limit: number) => Promise<number>): Promise<void> {
+  let limit = FIRST_CHUNK;
+  for (;;) {
+    const started = performance.now();
+    const handled = await step(limit);
+    if (handled < limit) return;
+    const took = Math.max(1, performance.now() - started);
+    limit = Math.min(TRASH_CHUNK, Math.max(MIN_CHUNK, Math.round((limit * CHUNK_TARGET_MS) / took)));
+    await sleep(Math.min(took, CHUNK_TARGET_MS));
+  }
+}
+
 type Db = Kysely<WorkflowStateDatabase>;
 
 const columns = sql.join(SESSION_COLUMNS.map((name) => sql.ref(name)));
@@ -107,14 +133,13 @@ export class TrashRepository {
     const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
     let after: string | undefined;
     let moved = 0;
-    for (;;) {
-      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after);
-      if (keys.length === 0) return moved;
-      moved += await runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
+    await inChunks(async (limit) => {
+      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
+      if (keys.length > 0) moved += await runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
       after = keys.at(-1);
-      if (keys.length < TRASH_CHUNK) return moved;
-      await nextTurn();
-    }
+      return keys.length;
+    });
+    return moved;
   }
 
   /** See `WorkflowStore.deleteSessions()`. */
@@ -135,17 +160,18 @@ export class TrashRepository {
   async deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
     let after: string | undefined;
     let deleted = 0;
-    for (;;) {
-      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after);
-      if (keys.length === 0) return deleted;
-      const result = await runQuery(() =>
-        sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(this.db),
-      );
-      deleted += Number(result.numAffectedRows ?? 0n);
+    await inChunks(async (limit) => {
+      const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
+      if (keys.length > 0) {
+        const result = await runQuery(() =>
+          sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(this.db),
+        );
+        deleted += Number(result.numAffectedRows ?? 0n);
+      }
       after = keys.at(-1);
-      if (keys.length < TRASH_CHUNK) return deleted;
-      await nextTurn();
-    }
+      return keys.length;
+    });
+    return deleted;
   }
 
   /** Moves sessions idle since before `updatedBefore` into the trash: at most `limit`, in one transaction. */
@@ -189,14 +215,13 @@ export class TrashRepository {
     if (conflicts.rows.length > 0) throw new RestoreConflictError(flowId, conflicts.rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
     let after: string | undefined;
     let restored = 0;
-    for (;;) {
-      const keys = await this.matchingKeys(TRASH_TABLE, flowId, match, scope, after);
-      if (keys.length === 0) return restored;
-      restored += await this.restoring(flowId, (trx) => this.moveBack(trx, flowId, keys, scope));
+    await inChunks(async (limit) => {
+      const keys = await this.matchingKeys(TRASH_TABLE, flowId, match, scope, after, limit);
+      if (keys.length > 0) restored += await this.restoring(flowId, (trx) => this.moveBack(trx, flowId, keys, scope));
       after = keys.at(-1);
-      if (keys.length < TRASH_CHUNK) return restored;
-      await nextTurn();
-    }
+      return keys.length;
+    });
+    return restored;
   }
 
   /** See `WorkflowStore.listTrash()`. */
@@ -258,18 +283,21 @@ export class TrashRepository {
       );
     }
     const where = this.matchWhere(flowId, options, scope, olderThan);
-    const chunk = options.limit === undefined ? TRASH_CHUNK : Math.max(1, Math.floor(options.limit));
-    let purged = 0;
-    for (;;) {
+    const purgeAtMost = async (limit: number) => {
       const result = await runQuery(() =>
         sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
-            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${chunk})`.execute(this.db),
+            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})`.execute(this.db),
       );
-      const count = Number(result.numAffectedRows ?? 0n);
+      return Number(result.numAffectedRows ?? 0n);
+    };
+    if (options.limit !== undefined) return purgeAtMost(Math.max(1, Math.floor(options.limit)));
+    let purged = 0;
+    await inChunks(async (limit) => {
+      const count = await purgeAtMost(limit);
       purged += count;
-      if (count < chunk || options.limit !== undefined) return purged;
-      await nextTurn();
-    }
+      return count;
+    });
+    return purged;
   }
 
   // Copies the rows to the trash (a key already there is replaced by its newer deletion) and deletes them, in `trx`.
@@ -313,12 +341,14 @@ export class TrashRepository {
   }
 
   // The next chunk of keys of `table` that match, after `after` in key order.
-  private async matchingKeys(table: string, flowId: string, match: TrashMatch, scope: SessionScope, after: string | undefined): Promise<string[]> {
-    const key = this.dialect.keyColumn();
+  private async matchingKeys(table: string, flowId: string, match: TrashMatch, scope: SessionScope, after: string | undefined, limit: number): Promise<string[]> {
+    // workflow_state walks its byte-ordered key index (PostgreSQL's is COLLATE "C"); the trash walks its primary key,
+    // or, for one batch, its (batch, key) index, in the column's own order, which `>` then follows too.
+    const key = table === WORKFLOW_STATE_TABLE ? this.dialect.keyColumn() : sql.ref("t.flow_session_key");
     const { rows } = await runQuery(() =>
       sql<{ flow_session_key: string }>`SELECT t.flow_session_key FROM ${sql.table(table)} t
         WHERE ${this.matchWhere(flowId, match, scope)}${after === undefined ? sql`` : sql` AND ${key} > ${after}`}
-        ORDER BY ${key} LIMIT ${TRASH_CHUNK}`.execute(this.db),
+        ORDER BY ${key} LIMIT ${limit}`.execute(this.db),
     );
     return rows.map((row) => row.flow_session_key);
   }

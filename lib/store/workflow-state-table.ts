@@ -45,8 +45,8 @@ export const TRASH_TABLE = "workflow_state_trash";
 /** The trash's index on `deleted_at`, for its list's default order and for retention. */
 export const TRASH_DELETED_INDEX = "idx_workflow_state_trash_deleted";
 
-/** The trash's index on `batch`, for Undo of a delete of all matching. */
-export const TRASH_BATCH_INDEX = "idx_workflow_state_trash_batch";
+/** The trash's index on `(batch, flow_session_key)`, for Undo of a delete of all matching, walked in key order. */
+export const TRASH_BATCH_INDEX = "idx_workflow_state_trash_batch_key";
 
 /** The columns `workflow_state` and the trash share, in the order they are copied between them. */
 export const SESSION_COLUMNS = ["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label", "owner"] as const;

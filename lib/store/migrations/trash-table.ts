@@ -19,5 +19,5 @@ export async function createTrashTable(db: Kysely<any>, timestampType: "TIMESTAM
       deleted_at TEXT NOT NULL,
       batch TEXT)`.execute(db);
   await db.schema.createIndex(TRASH_DELETED_INDEX).ifNotExists().on(TRASH_TABLE).column("deleted_at").execute();
-  await db.schema.createIndex(TRASH_BATCH_INDEX).ifNotExists().on(TRASH_TABLE).column("batch").execute();
+  await db.schema.createIndex(TRASH_BATCH_INDEX).ifNotExists().on(TRASH_TABLE).columns(["batch", "flow_session_key"]).execute();
 }
