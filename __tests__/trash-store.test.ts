@@ -1,7 +1,9 @@
 import { sql } from "kysely";
 import { RestoreConflictError, SessionNotFoundError } from "../lib/errors.js";
+import { StoreUnavailableError } from "../lib/errors.js";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import { TRASH_CHUNK, type WorkflowStore } from "../lib/store/workflow-store.js";
-import { backends, FLOW } from "./helpers.js";
+import { backends, copyFixture, FLOW } from "./helpers.js";
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;
 
@@ -146,5 +148,15 @@ describe.each(backends)("the trash on $name", (backend) => {
       expect(moved).toBe(ids.length);
       expect(await store.sessionExists(FLOW, fresh)).toBe(true);
     });
+  });
+});
+
+describe("the trash of a file opened read-only before the trash existed", () => {
+  it("answers StoreUnavailableError (503), naming the fix, instead of failing on the missing table", async () => {
+    const store = await createWorkflowStore({ filename: copyFixture("workflow_state.db"), readonly: true });
+    const error = await store.listTrash(FLOW, { offset: 0, limit: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain("Open it writable once");
+    await store.close();
   });
 });

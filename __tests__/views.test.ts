@@ -109,7 +109,7 @@ describe("views", () => {
     const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: true, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));
 
     it("is cut by CSS only: the whole text stays in the cell, in its title and in the buttons' names", () => {
-      expect(html).toContain(`<th scope="row" class="ews-label font-medium">`);
+      expect(html).toContain(`<th scope="row" class="ews-label ps-2 font-medium">`);
       expect(html).toContain(`<span class="truncate" title="${label}">${label}</span>`);
       expect(html).toContain(`aria-label="Delete ${label}"`);
     });

@@ -20,11 +20,11 @@ export function bulkBarView({ kind, total, capped, search, confirmUrl, state, cs
       <span data-role="selected-count" aria-live="polite" data-needs-script hidden>0 selected</span>
       ${kind === "trash"
         ? html`<button type="submit" name="intent" value="restore" class="btn btn-sm" data-action="bulk-restore">Restore</button>
-            <button type="submit" name="intent" value="purge" class="btn btn-sm btn-error btn-outline" data-action="bulk-purge">Delete forever</button>`
-        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-error btn-outline" data-action="bulk-delete">Delete</button>`}
+            <button type="submit" name="intent" value="purge" class="btn btn-sm btn-ghost ews-danger" data-action="bulk-purge">Delete forever</button>`
+        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-ghost ews-danger" data-action="bulk-delete">Delete</button>`}
       <button type="reset" class="btn btn-sm btn-ghost" data-action="clear-selection">Clear</button>
       ${total > 0
-        ? html`<button type="submit" name="all_matching" value="1" class="btn btn-sm btn-link" data-action="select-all-matching" data-matching=${total}>Select all ${formatCount(total, capped)} matching</button>`
+        ? html`<button type="submit" name="all_matching" value="1" class="btn btn-sm btn-ghost" data-action="select-all-matching" data-matching=${total}>Select all ${formatCount(total, capped)} matching</button>`
         : ""}
     </div>
   </form>`;

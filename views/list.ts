@@ -60,8 +60,8 @@ export function listView(data: ListViewData, context: ViewContext) {
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>
               <thead>
                 <tr aria-rowindex="1">
-                  <th scope="col" class="w-0"><input type="checkbox" class="checkbox checkbox-sm" data-role="select-window" aria-label="Select the sessions shown" data-needs-script hidden /></th>
-                  ${sortHeaderView({ label: "Session", sort: "label", page, urls })}
+                  <th scope="col" class="w-0 ps-3 pe-0"><input type="checkbox" class="checkbox checkbox-sm" data-role="select-window" aria-label="Select the sessions shown" data-needs-script hidden /></th>
+                  ${sortHeaderView({ label: "Session", sort: "label", page, urls, className: "ps-2" })}
                   ${sortHeaderView({ label: "Step", sort: "step", page, urls, className: "hidden sm:table-cell" })}
                   ${columns.map((column) => html`<th scope="col" class=${`hidden md:table-cell ${column.className ?? ""}`}>${column.header}</th>`)}
                   ${sortHeaderView({ label: "Updated", sort: "updated", page, urls, className: "hidden sm:table-cell" })}

@@ -58,8 +58,8 @@ export function trashListView({ page, urls, csrfToken, now }: TrashListViewData)
             <table class="table table-pin-rows" role="grid" aria-label="Trash" aria-rowcount=${page.total + 1}>
               <thead>
                 <tr aria-rowindex="1">
-                  <th scope="col" class="w-0"><input type="checkbox" class="checkbox checkbox-sm" data-role="select-window" aria-label="Select the sessions shown" data-needs-script hidden /></th>
-                  ${header("Session", "label")}
+                  <th scope="col" class="w-0 ps-3 pe-0"><input type="checkbox" class="checkbox checkbox-sm" data-role="select-window" aria-label="Select the sessions shown" data-needs-script hidden /></th>
+                  ${header("Session", "label", "ps-2")}
                   ${header("Step", "step", "hidden sm:table-cell")}
                   ${header("Deleted", "deleted")}
                   <th scope="col" class="hidden md:table-cell">Purged on</th>

@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_SEARCH_LENGTH, trashSortParamOf } from "../lib/list-state.js";
-import { bulkDialogView } from "./bulk-dialog.js";
+import { bulkDialogView, closedBulkDialog } from "./bulk-dialog.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
@@ -13,7 +13,7 @@ import type { ViewContext } from "./view-types.js";
 /**
  * The trash page body: a link back to the sessions, the retention rule, the search, Empty trash (a form that asks
  * `confirm` first), the notices and the trash's list, and the confirmation (open when the page answers
- * `POST {prefix}/confirm`). `#ews-main` and `#ews-alerts` are those of the manager page.
+ * `POST {prefix}/confirm`; closed otherwise, for the client to fill). `#ews-main` and `#ews-alerts` are those of the manager page.
  */
 export function trashPageView(data: TrashPageViewData, context: ViewContext) {
   const { urls, page, csrfToken } = data;
@@ -40,12 +40,12 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
         </form>
         <form method="post" action=${bulk.confirm}>
           ${csrfFieldView(csrfToken)}<input type="hidden" name="view" value="trash" /><input type="hidden" name="intent" value="purge" /><input type="hidden" name="all" value="1" />
-          <button type="submit" class="btn btn-outline btn-error btn-sm" data-action="empty-trash" ?disabled=${page.total === 0 && page.search === ""}>Empty trash</button>
+          <button type="submit" class="btn btn-ghost btn-sm ews-danger" data-action="empty-trash" ?disabled=${page.total === 0 && page.search === ""}>Empty trash</button>
         </form>
       </div>
       ${noticesView({ notice: data.notice }, context)}
       ${trashListView(data)}
     </main>
-    ${data.dialog ? bulkDialogView(data.dialog) : ""}
+    ${bulkDialogView(data.dialog ?? { ...closedBulkDialog({ urls, csrfToken }), view: "trash", cancelUrl: bulk.trash })}
   </div>`;
 }

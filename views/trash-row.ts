@@ -15,8 +15,8 @@ export function trashRowView({ item, index, urls, csrfToken, now }: TrashRowView
   const bulk = bulkUrlsOf(urls);
   const label = item.displayLabel;
   return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${label} aria-rowindex=${index + 2} aria-selected="false">
-<td class="w-0"><input type="checkbox" class="checkbox checkbox-sm" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" aria-label=${`Select ${label}`} /></td>
-<th scope="row" class="ews-label font-medium"><span class="truncate" title=${label}>${label}</span></th>
+<td class="w-0 ps-3 pe-0"><input type="checkbox" class="checkbox checkbox-sm" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" aria-label=${`Select ${label}`} /></td>
+<th scope="row" class="ews-label ps-2 font-medium"><span class="truncate" title=${label}>${label}</span></th>
 <td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 <td class="whitespace-nowrap"><time datetime=${item.deletedAt ? item.deletedAt.toISOString() : ""} title=${formatAbsoluteTime(item.deletedAt)}>${formatRelativeTime(item.deletedAt, now)}</time></td>
 <td class="hidden whitespace-nowrap md:table-cell"><time datetime=${item.purgeAt ? item.purgeAt.toISOString() : ""}>${formatAbsoluteTime(item.purgeAt)}</time></td>

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
-import { RestoreConflictError, SessionNotFoundError } from "../errors.js";
-import { runQuery } from "./database-errors.js";
+import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
+import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { prefixUpperBound } from "./search-predicates.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
@@ -100,6 +100,22 @@ async function inChunks(step: (limit: number) => Promise<number>): Promise<void>
 }
 
 type Db = Kysely<WorkflowStateDatabase>;
+
+// A read-only file from before the trash has no trash table (nothing is migrated read-only): that answers 503, as
+// any other write to a read-only file does, rather than an unexplained 500.
+async function runQuery<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await runDatabaseQuery(query);
+  } catch (error) {
+    if (/no such table: workflow_state_trash|relation "workflow_state_trash" does not exist/.test(String((error as Error)?.message))) {
+      throw new StoreUnavailableError(
+        "The workflow-state database has no workflow_state_trash table: it was opened read-only before the trash existed. Open it writable once to create it.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 const columns = sql.join(SESSION_COLUMNS.map((name) => sql.ref(name)));
 
