@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { ROOT, tempDir } from "./helpers.js";
@@ -112,9 +112,43 @@ describe("npm pack on a fresh clone", () => {
 });
 
 describe("the tarball installed in a CommonJS app on Express 4", () => {
+  let host: string | undefined;
+  // The tarball is unpacked into one host, shared by this block's tests.
+  const installed = () => (host ??= express4Host(packed));
+
+  it("has the serve command as its bin, compiled, which prints its help and serves a file on the host's Express 4", async () => {
+    const bin = (packed.manifest as { bin?: Record<string, string> }).bin?.["express-workflow-sessions"];
+    expect(bin).toBe("dist/lib/cli/main.js");
+    expect(packed.files).toContain(bin);
+    const script = join(installed(), "node_modules", "express-workflow-sessions", bin!);
+    expect(readFileSync(script, "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(execFileSync(process.execPath, [script, "--help"], { cwd: installed(), encoding: "utf8" })).toMatch(/^Usage: express-workflow-sessions serve <database>/);
+    const file = join(tempDir(), "workflow_state.db");
+    copyFileSync(join(ROOT, "__tests__", "fixtures", "workflow_state.db"), file);
+    const child = spawn(process.execPath, [script, "serve", file, "--port", "0"], { cwd: installed(), stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = / at (http:\/\/\S+)\/\n/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited (${code}) before printing its URL: ${out}`)));
+      });
+      const page = await fetch(`${url}/flows/structure_decomposition`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('data-session-id="');
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 60_000);
+
   it("is required by name, mounts on the host's Express 4, and lists, creates, resumes, renames and deletes, and an action that fails (a vanished session) answers its error", () => {
-    const host = express4Host(packed);
-    const out = execFileSync(process.execPath, [join(host, "host.cjs")], { cwd: host, encoding: "utf8" });
+    const out = execFileSync(process.execPath, [join(installed(), "host.cjs")], { cwd: installed(), encoding: "utf8" });
     const result = JSON.parse(out.trim().split("\n").pop()!);
     expect(result).toEqual(expectedHostRun(4));
   });

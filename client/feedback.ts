@@ -1,7 +1,7 @@
 // Feedback from requests: error answers are alert fragments, shown in the open dialog that sent the request (the
 // rest of the page is inert behind a modal) or else in the notices area, never in place of the list; a request that
 // cannot reach the server says so; notices fade out after a few seconds, errors stay until the next action.
-import { IDS, ROLES } from "../views/dom-contract.js";
+import { ATTRS, IDS, ROLES } from "../views/dom-contract.js";
 import { byRole } from "./dom.js";
 
 const NOTICE_LIFETIME_MS = 4000;
@@ -39,7 +39,9 @@ export function initFeedback(): void {
     alerts.replaceChildren(box);
   });
   document.addEventListener("htmx:afterSettle", () => {
-    document.querySelectorAll(".ews-notice[data-kind=success], .ews-notice[data-kind=info]").forEach((notice) => {
+    // A notice that offers Undo keeps its own countdown (undo-notice.ts).
+    const undo = `:not([${ATTRS.noticeTimeout}])`;
+    document.querySelectorAll(`.ews-notice[data-kind=success]${undo}, .ews-notice[data-kind=info]${undo}`).forEach((notice) => {
       setTimeout(() => notice.remove(), NOTICE_LIFETIME_MS);
     });
   });

@@ -8,7 +8,7 @@ interface HtmxResponseHandling {
 }
 
 interface HtmxApi {
-  ajax(verb: string, path: string, context: { source: Element; target: string; swap: string; values: Record<string, string>; headers: Record<string, string> }): Promise<void>;
+  ajax(verb: string, path: string, context: { source: Element; target: string; swap: string; values?: Record<string, string>; headers?: Record<string, string> }): Promise<void>;
   config: { responseHandling: HtmxResponseHandling[] };
 }
 

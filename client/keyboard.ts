@@ -1,15 +1,33 @@
-// The keyboard shortcuts. They never fire while typing in a field, while a dialog is open, or with a modifier held.
+// The keyboard shortcuts. They never fire while typing in a field or while a dialog is open; of the modified keys,
+// only Shift+↑/↓ and Ctrl/Cmd+A are theirs.
 import { ACTIONS } from "../views/dom-contract.js";
 import { byAction, list, listNumber, searchBox, selectedRow } from "./dom.js";
-import type { Dialogs } from "./dialogs.js";
+import { bulkButtons, type Dialogs } from "./dialogs.js";
 import type { ListWindow } from "./list-window.js";
+import { CHECKED, type Selection } from "./selection.js";
 
+// A checkbox takes no typing: the shortcuts go on working after a row's checkbox is clicked (Space stays its own).
 function isTyping(target: Element): boolean {
-  return (target instanceof HTMLElement && target.isContentEditable) || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  if (target instanceof HTMLInputElement) return !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+  return (target instanceof HTMLElement && target.isContentEditable) || /^(TEXTAREA|SELECT)$/.test(target.tagName);
 }
 
-/** Starts the shortcuts over the list window and the dialogs. */
-export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs): void {
+/**
+ * Starts the shortcuts over the list window, the dialogs and the selection: Space toggles the cursor's row,
+ * Shift+↑/↓ move the cursor and extend the selection, Ctrl/Cmd+A selects all matching, Escape empties it.
+ */
+export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection: Selection): void {
+  const extend = (step: number) => {
+    const cursor = listNumber("cursor");
+    const next = Math.max(0, Math.min(listNumber("total") - 1, cursor + step));
+    if (selection.target() === null || !selectedRow()?.hasAttribute(CHECKED)) selection.toggle(cursor);
+    listWindow.setCursor(next);
+    selection.extendTo(next);
+  };
+  const shifted: Record<string, () => void> = {
+    ArrowDown: () => extend(1),
+    ArrowUp: () => extend(-1),
+  };
   const move = (to: () => number) => () => listWindow.setCursor(to());
   const keys: Record<string, () => void> = {
     ArrowDown: move(() => listNumber("cursor") + 1),
@@ -23,8 +41,15 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs): void {
       if (row) byAction(ACTIONS.resume, row)?.click();
     },
     F2: () => dialogs.rename(selectedRow()),
-    Delete: () => dialogs.delete(selectedRow()),
+    // With a selection, Delete is the bulk bar's last action (Delete, or Delete forever in the trash).
+    Delete: () => {
+      const bulk = bulkButtons().pop();
+      if (selection.target() && bulk) dialogs.bulk(bulk);
+      else dialogs.delete(selectedRow());
+    },
     n: () => byAction(ACTIONS.create)?.click(),
+    " ": () => selection.toggle(listNumber("cursor")),
+    Escape: () => selection.clear(),
     "/": () => {
       const search = searchBox();
       if (!search) return;
@@ -34,15 +59,24 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs): void {
   };
 
   document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (event.defaultPrevented || event.altKey || event.isComposing) return;
     const target = event.target instanceof Element ? event.target : document.body;
+    if (event.ctrlKey || event.metaKey) {
+      if (event.key.toLowerCase() !== "a" || event.shiftKey || document.querySelector("dialog[open]") || isTyping(target) || !list()) return;
+      event.preventDefault();
+      selection.selectAllMatching();
+      return;
+    }
     if (event.key === "Escape" && target === searchBox()) {
       (target as HTMLElement).blur();
       return;
     }
     if (document.querySelector("dialog[open]") || isTyping(target)) return;
+    // Enter on a control and Space on a control or a checkbox do what the control does.
     if (event.key === "Enter" && target.closest("a, button, summary")) return;
-    const action = Object.prototype.hasOwnProperty.call(keys, event.key) ? keys[event.key] : undefined;
+    if (event.key === " " && target.closest("a, button, summary, input")) return;
+    const own = (table: Record<string, () => void>) => Object.prototype.hasOwnProperty.call(table, event.key);
+    const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;
     if (!action || !list()) return;
     event.preventDefault();
     action();

@@ -52,7 +52,9 @@ function loadWindow(offset: number, cursor: number | null): void {
   if (!element || !htmx || !element.dataset.listUrl) return;
   const values = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor) };
   // The list is the source, so the request syncs as its hx-sync says: the newest read of the list wins.
-  void htmx.ajax("GET", element.dataset.listUrl, { source: element, target: `#${IDS.list}`, swap: "outerHTML", values, headers: { [WINDOW_HEADER]: WINDOW_SCROLL } });
+  // A newer read aborts this one (hx-sync replace), which rejects htmx's promise: expected, and feedback.ts reports
+  // real failures from htmx's events.
+  htmx.ajax("GET", element.dataset.listUrl, { source: element, target: `#${IDS.list}`, swap: "outerHTML", values, headers: { [WINDOW_HEADER]: WINDOW_SCROLL } }).catch(() => undefined);
 }
 
 /** Lays out the list as on load: spacers sized, the window's first row (or the cursor's row) in view. */

@@ -6,9 +6,12 @@ import { initFeedback } from "./feedback.js";
 import { initKeyboard } from "./keyboard.js";
 import { initListWindow } from "./list-window.js";
 import { initRequestState } from "./request-state.js";
+import { initSelection } from "./selection.js";
+import { initUndoNotices } from "./undo-notice.js";
 import { initTheme } from "./theme.js";
 
-// The theme toggle and the shortcuts legend work only with this script: the page sends them hidden.
+// The theme toggle, the shortcuts legend and the selection's controls work only with this script: the page sends
+// them hidden.
 function showScriptOnlyControls(): void {
   document.querySelectorAll<HTMLElement>(`[${ATTRS.needsScript}]`).forEach((element) => {
     element.hidden = false;
@@ -17,10 +20,14 @@ function showScriptOnlyControls(): void {
 
 initTheme();
 const listWindow = initListWindow();
-const dialogs = initDialogs(listWindow);
-initKeyboard(listWindow, dialogs);
+const selection = initSelection();
+const dialogs = initDialogs(listWindow, selection);
+initKeyboard(listWindow, dialogs, selection);
 initRequestState();
 initFeedback();
+initUndoNotices();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
 else showScriptOnlyControls();
 document.addEventListener("htmx:historyRestore", showScriptOnlyControls);
+// A swapped-in list brings its own script-only controls (the header checkbox, "N selected").
+document.addEventListener("htmx:afterSwap", showScriptOnlyControls);

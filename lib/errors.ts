@@ -6,6 +6,7 @@ export type SessionManagerErrorCode =
   | "invalid_input"
   | "not_signed_in"
   | "forbidden"
+  | "read_only"
   | "session_not_found"
   | "session_exists"
   | "method_not_allowed"
@@ -66,6 +67,16 @@ export class ForbiddenRequestError extends SessionManagerError {
    */
   constructor(message: string, publicMessage?: string) {
     super("forbidden", message, publicMessage);
+  }
+}
+
+/** Thrown for every POST when the manager was set up with `readonly: true`; nothing is changed. */
+export class ReadOnlyError extends SessionManagerError {
+  override name = "ReadOnlyError";
+
+  /** @param method - the method of the refused request */
+  constructor(method: string) {
+    super("read_only", `The session manager is read-only (readonly: true), so this ${method} was refused.`);
   }
 }
 
@@ -311,6 +322,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   invalid_input: { status: 400, message: "The request was not valid." },
   not_signed_in: { status: 401, message: "Sign in to manage your sessions." },
   forbidden: { status: 403, message: "This request could not be verified as coming from this page, so nothing was changed. Reload the page and try again." },
+  read_only: { status: 403, message: "These sessions are read-only here, so nothing was changed." },
   session_not_found: { status: 404, message: "That session does not exist. It may have been deleted." },
   session_exists: { status: 409, message: "A session with that id already exists, so nothing was imported." },
   method_not_allowed: { status: 405, message: "This address does not answer that kind of request." },

@@ -48,6 +48,7 @@ export {
   type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
+  type FlowCount,
   type SessionRecord,
   type SessionSnapshot,
   sessionVersion,
@@ -85,6 +86,7 @@ export {
   type ColumnSpec,
   type EnrichedFields,
   type SessionManagerLogger,
+  type SignInHandler,
 } from "./options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
@@ -102,6 +104,7 @@ export {
   ConfigurationError,
   ForbiddenRequestError,
   NotSignedInError,
+  ReadOnlyError,
   MethodNotAllowedError,
   UnsupportedMediaTypeError,
   PreconditionFailedError,

@@ -1,5 +1,5 @@
 import { ConfigurationError } from "./errors.js";
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import type { ColumnSpec, EnrichedFields, SessionListItem, SessionSummary, WorkflowState } from "./session-types.js";
 import type { WorkflowStore } from "./store/workflow-store.js";
 import type { ViewOverrides } from "../views/view-types.js";
@@ -11,6 +11,12 @@ export interface SessionManagerLogger {
   warn(message: string, ...details: unknown[]): void;
   error(message: string, ...details: unknown[]): void;
 }
+
+/**
+ * The function form of {@link SessionManagerOptions.signIn}: answers a signed-out visitor's request, e.g. with a
+ * redirect to the host's sign-in. `returnTo` is the path (with its query) of the page to come back to afterwards.
+ */
+export type SignInHandler = (req: Request, res: Response, returnTo: string) => void;
 
 /**
  * What every lifecycle hook receives: the request, the flow, the caller's owner (with the `owner` option), the ids
@@ -157,6 +163,22 @@ export interface SessionManagerOptions {
    */
   owner?: (req: Request) => string | undefined;
   /**
+   * Where a signed-out visitor goes (a request for which `owner` returns no owner), instead of the 401 page. A URL
+   * (`"/login"`, `"https://id.example.com/sign-in"`): a page request is redirected (303) to it with the path to come
+   * back to as `return_to` (`/login?return_to=%2Fmanage%2Fsessions%3Fq%3Dx`), and an htmx request gets an
+   * `HX-Redirect` to the same address, so the whole page goes; JSON requests still get 401. Or a function, called
+   * with `(req, res, returnTo)`, that answers the request itself (e.g. `res.redirect(...)` with your own parameter).
+   * `returnTo` is a path on this server, never another site's address.
+   * @default none: a signed-out visitor gets the 401 page
+   */
+  signIn?: string | SignInHandler;
+  /**
+   * Shows the sessions but changes nothing: the page leaves out New Session, Resume, Rename and Delete, and every
+   * POST answers 403 `read_only` (through the error table) before its body is read.
+   * @default false
+   */
+  readonly?: boolean;
+  /**
    * The app's public origin(s), as a browser's address bar shows them, e.g. `["https://app.example.com"]`. When set,
    * a POST is accepted only when its `Origin` header is one of them (or, without an `Origin` header, its `Host` is
    * one of theirs), which defeats DNS rebinding: a rebinding page controls both `Origin` and `Host`, but not the
@@ -226,6 +248,8 @@ export interface ResolvedOptions {
   readonly title: string;
   readonly pageSize: number;
   readonly owner: SessionManagerOptions["owner"];
+  readonly signIn: SessionManagerOptions["signIn"];
+  readonly readonly: boolean;
   /** The accepted origins (`URL.origin` form), or `undefined` to compare `Origin` with `Host`. */
   readonly origins: readonly string[] | undefined;
   readonly logger: SessionManagerLogger;
@@ -308,6 +332,12 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (!Number.isInteger(enrichCacheSize) || enrichCacheSize < 0) {
     throw new ConfigurationError(`The \`enrichCacheSize\` option must be a whole number (0 turns the cache off); got ${enrichCacheSize}.`);
   }
+  if (options.signIn !== undefined && typeof options.signIn !== "function" && (typeof options.signIn !== "string" || options.signIn.trim() === "")) {
+    throw new ConfigurationError(`The \`signIn\` option must be the sign-in page's URL, such as "/login", or a function (req, res, returnTo) => void; got ${JSON.stringify(options.signIn)}.`);
+  }
+  if (options.readonly !== undefined && typeof options.readonly !== "boolean") {
+    throw new ConfigurationError(`The \`readonly\` option must be true or false; got ${JSON.stringify(options.readonly)}.`);
+  }
   const views = resolveViewsOption(options.views);
   const hooks = resolveHooks(options.hooks);
   const hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
@@ -336,6 +366,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     title: options.title ?? DEFAULT_TITLE,
     pageSize,
     owner: options.owner,
+    signIn: options.signIn,
+    readonly: options.readonly ?? false,
     origins: resolveOrigins(options.origins, "createSessionManager()"),
     logger: options.logger ?? console,
     views,

@@ -17,6 +17,9 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
   ["Del", "delete"],
   ["n", "new"],
   ["/", "search"],
+  ["Space", "select"],
+  [html`Shift ↑ ↓`, "select a range"],
+  ["Ctrl A", "select all matching"],
 ];
 
 /**

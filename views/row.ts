@@ -33,13 +33,13 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap sm:table-cell"><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></td>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
 <td class="hidden whitespace-nowrap tabular-nums xl:table-cell">${formatBytes(item.stateSizeBytes)}</td>
-<td class="whitespace-nowrap"><div class="flex justify-end gap-1">
+<td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">
 <form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden xl:inline">Resume</span></button></form>
 <a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
 <form method="post" action=${withListState(urls.duplicate, urls.state)} hx-post=${urls.duplicate} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm btn-square" data-action="duplicate" aria-label=${`Duplicate ${item.displayLabel}`} title="Duplicate"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-copy"></use></svg></button></form>
 ${urls.export ? exportLink(urls.export, item.sessionId, item.displayLabel) : ""}
 <a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
-</div></td>
+</div>`}</td>
 </tr>`;
 }
 

@@ -35,11 +35,11 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
         <kbd class="ews-shortcuts kbd kbd-sm" aria-hidden="true">/</kbd>
       </label>
     </form>
-    ${urls.import ? importForm(urls.import, csrfToken) : ""}
-    <form method="post" action=${urls.create} hx-post=${urls.create} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
+    ${urls.import && !urls.readonly ? importForm(urls.import, csrfToken) : ""}
+    ${urls.readonly ? "" : html`<form method="post" action=${urls.create} hx-post=${urls.create} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button">
       ${csrfFieldView(csrfToken)}
       <button type="submit" class="btn btn-primary btn-sm" data-action=${ACTIONS.create} aria-keyshortcuts="n">${icons.plus()} New Session</button>
-    </form>
+    </form>`}
   </div>`;
 }
 

@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { MAX_SEARCH_LENGTH, trashSortParamOf } from "../lib/list-state.js";
-import { bulkDialogView } from "./bulk-dialog.js";
+import { bulkDialogView, closedBulkDialog } from "./bulk-dialog.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
@@ -13,7 +13,7 @@ import type { ViewContext } from "./view-types.js";
 /**
  * The trash page body: a link back to the sessions, the retention rule, the search, Empty trash (a form that asks
  * `confirm` first), the notices and the trash's list, and the confirmation (open when the page answers
- * `POST {prefix}/confirm`). `#ews-main` and `#ews-alerts` are those of the manager page.
+ * `POST {prefix}/confirm`; closed otherwise, for the client to fill). `#ews-main` and `#ews-alerts` are those of the manager page.
  */
 export function trashPageView(data: TrashPageViewData, context: ViewContext) {
   const { urls, page, csrfToken } = data;
@@ -46,6 +46,6 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
       ${noticesView({ notice: data.notice }, context)}
       ${trashListView(data)}
     </main>
-    ${data.dialog ? bulkDialogView(data.dialog) : ""}
+    ${bulkDialogView(data.dialog ?? { ...closedBulkDialog({ urls, csrfToken }), view: "trash", cancelUrl: bulk.trash })}
   </div>`;
 }

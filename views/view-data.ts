@@ -43,6 +43,11 @@ export interface ManagerUrls {
    * JavaScript carry it (see `withListState()`), so Rename, Delete and Cancel come back to the same list.
    */
   state: string;
+  /**
+   * True when the manager was set up with `readonly: true`: it refuses every change, so the views leave out New
+   * Session, Resume, Rename and Delete.
+   */
+  readonly?: boolean | undefined;
 }
 
 /** The content-hashed URLs of the manager's assets, e.g. `/sessions/assets/app.3f2a9c1b0d.css`. */

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { BUILT_IN_CONTEXT, builtInViews } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
-import { ConfigurationError, MethodNotAllowedError } from "../errors.js";
+import { ConfigurationError, MethodNotAllowedError, ReadOnlyError } from "../errors.js";
 import { listParamsFrom } from "../list-state.js";
 import { resolveOptions, type ResolvedOptions, type SessionManagerOptions } from "../options.js";
 import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverrides } from "../render/view-overrides.js";
@@ -106,10 +106,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   // Each route of the manager, and only those, carries the security headers and needs express-session and the
   // views: with `prefix: ""` a prefix-wide `router.use("/")` would reach every route of the host.
   const route = (path: string, method: "get" | "post", ...handlers: Array<Handler | Handler[]>): void => {
+    // With `readonly: true`, every POST is refused before its body is read.
+    const guard = method === "post" && config.readonly ? [refuseChange] : [];
     router
       .route(path)
       .all(headers, requireExpressSession, views.ready)
-      [method](handlers.flat().map(forwardRejection))
+      [method]([...guard, ...handlers.flat()].map(forwardRejection))
       .all(methodNotAllowed(method === "get" ? "GET, HEAD" : "POST"));
   };
 
@@ -236,6 +238,10 @@ const requireExpressSession: RequestHandler = function requireExpressSession(req
       "express-session is not mounted: add app.use(session({ store, secret, resave: false, saveUninitialized: false })) before app.use(createSessionManager(...)).",
     ),
   );
+};
+
+const refuseChange: RequestHandler = function refuseChange(req, _res, next) {
+  next(new ReadOnlyError(req.method));
 };
 
 function methodNotAllowed(allow: string): RequestHandler {

@@ -8,6 +8,7 @@ import type { ResolvedOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
 import { asPreconditionFailure } from "./conditional-requests.js";
 import { setSecurityHeaders } from "./security-headers.js";
+import { redirectToSignIn } from "./sign-in.js";
 
 /** An error as the client sees it. */
 export interface ErrorReply {
@@ -73,6 +74,10 @@ export function createErrorHandler(
   return function sessionManagerErrorHandler(error, req, res, next) {
     if (res.headersSent) return next(error);
     const reply = toErrorReply(asPreconditionFailure(error, req));
+    if (reply.code === "not_signed_in" && options.signIn !== undefined) {
+      setSecurityHeaders(res);
+      if (redirectToSignIn(options, req, res, urlsFor(req).page, wantsJson(req))) return;
+    }
     if (reply.code === "store_unavailable" || reply.code === "store_unreachable") options.logger.warn(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`);
     else if (reply.code === "misconfigured") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`, error);
     else if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);

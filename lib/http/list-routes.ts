@@ -53,8 +53,9 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
   };
 
   // Without JavaScript, Rename and Delete are links to the page with `?rename=<id>` or `?delete=<id>`, which renders
-  // that dialog open. An id that is malformed or not the caller's opens nothing.
+  // that dialog open. An id that is malformed or not the caller's opens nothing; nor does any with `readonly`.
   const openDialogFor = async (req: Request): Promise<OpenDialog | undefined> => {
+    if (config.readonly) return undefined;
     for (const kind of ["rename", "delete"] as const) {
       const sessionId = req.query[kind];
       if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;

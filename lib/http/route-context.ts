@@ -54,6 +54,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       assets: `${base}/assets`,
       assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",
+      readonly: config.readonly,
     };
   };
   const ownerOf = (req: Request): string | undefined => {

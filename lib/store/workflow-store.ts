@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { SqlDialect } from "./dialects/dialect.js";
+import { listFlows, type FlowCount } from "./flow-list.js";
 import { SessionCounts } from "./session-counts.js";
 import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
@@ -32,6 +33,7 @@ import {
 } from "./trash-repository.js";
 
 export * from "./session-types.js";
+export type { FlowCount } from "./flow-list.js";
 export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, TrashOrderBy, TrashWindow, TrashWindowOptions } from "./trash-repository.js";
 export { TRASH_CHUNK } from "./trash-repository.js";
 export { isWellFormedText } from "./session-keys.js";
@@ -132,6 +134,14 @@ export class WorkflowStore {
    */
   countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
     return this.counts.countSessions(flowId, options);
+  }
+
+  /**
+   * Every flow of the table that has sessions, with its session count (of every owner), ordered by flow id. It reads
+   * every key once: for an overview such as the `serve` command's flows page, not for each request of a busy page.
+   */
+  listFlows(): Promise<FlowCount[]> {
+    return listFlows(this.db, this.dialect);
   }
 
   /**
