@@ -39,6 +39,13 @@ export interface CountSessionsOptions extends SessionScope {
  */
 export const SEARCH_MATCH_CAP = 1000;
 
+/**
+ * How far a search's count goes before its landmarks are built: past it the window says `10,000+`
+ * ({@link SessionWindow.capped}) and stays within the first 10,000 matches, until one background walk of the order's
+ * index has counted them all and marked landmarks among them (see docs/large-lists.md).
+ */
+export const SEARCH_COUNT_BOUND = 10_000;
+
 /** Options of `WorkflowStore.listWindow()`: the order, the filter, and where the window starts. */
 export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "offset"> {
   /** The first row of the window, 0-based; past the end, the last full window is returned. */
@@ -50,6 +57,23 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    * @default false
    */
   withStates?: boolean;
+  /**
+   * Seek the window by key instead of by offset: the window starts just after this row (the last row of the window
+   * before it, in the list's order) and `offset` is where that is. A session that no longer exists, or whose sort
+   * value changed, falls back to `offset`. See docs/large-lists.md.
+   */
+  after?: ListAnchor;
+  /** As {@link after}, for the window before: it ends just before this row (the first row of the window after it). */
+  before?: ListAnchor;
+}
+
+/**
+ * A row of the list as a keyset seek needs it: its session id and its sort value exactly as the order's index holds
+ * it (the raw text of `updated_at`, `created_at` or `current_step`, or the label with ASCII case folded).
+ */
+export interface ListAnchor {
+  sessionId: string;
+  value: string | null;
 }
 
 /** One window of a flow's sessions, with the number of sessions that match. */
@@ -57,15 +81,20 @@ export interface SessionWindow {
   sessions: SessionSummary[];
   /**
    * Sessions that match the search (all of the flow's without one); with {@link capped}, the first
-   * {@link SEARCH_MATCH_CAP} of more.
+   * {@link SEARCH_MATCH_CAP} or {@link SEARCH_COUNT_BOUND} of more.
    */
   total: number;
-  /** True when more sessions match the search than {@link total} (which is then {@link SEARCH_MATCH_CAP}). */
+  /**
+   * True when more sessions match the search than {@link total}, which is then {@link SEARCH_MATCH_CAP} or, while
+   * the search's landmarks are being built, {@link SEARCH_COUNT_BOUND}: the page says `10,000+`.
+   */
   capped: boolean;
   /** Where the window actually starts, after clamping to the sessions that exist. */
   offset: number;
   /** The raw `state_json` of each session in the window, by session id; only with {@link ListWindowOptions.withStates}. */
   states?: Map<string, string | null>;
+  /** The window's first and last rows as anchors, for seeking the windows next to it; absent when it is empty. */
+  anchors?: { first: ListAnchor; last: ListAnchor };
 }
 
 /** Options of `WorkflowStore.createSession()`. */

@@ -70,6 +70,12 @@ export interface SqlDialect {
    */
   changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
   /**
+   * A token that moves when the table changes, perhaps a second or so late (PostgreSQL's statistics, which lag a
+   * commit by up to a second): for the list's landmarks, which may be stale by the rows changed since their walk.
+   * {@link changeToken} where there is one.
+   */
+  statsToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+  /**
    * The number of sessions whose key starts with `flowPrefix` (and whose owner is `owner`, when given), read from a
    * count the database keeps up to date as rows come and go; `undefined` when it keeps none (then the store counts
    * the index, and caches the count by {@link changeToken}).

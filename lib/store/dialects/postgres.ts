@@ -46,6 +46,12 @@ export const postgresDialect: SqlDialect = {
   // NULL for a key without ":", like SQLite's expression gives "" for one.
   flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
   changeToken: async () => undefined,
+  async statsToken(db) {
+    // Rows inserted, updated and deleted, as the statistics count them; a backend reports its counts within a second or so.
+    const { rows } = await sql<{ token: string | null }>`SELECT n_tup_ins || '.' || n_tup_upd || '.' || n_tup_del AS token
+        FROM pg_stat_user_tables WHERE relid = to_regclass('workflow_state')`.execute(db);
+    return rows[0]?.token ?? undefined;
+  },
   async keptCount(db, flowPrefix, owner) {
     const { rows } = await sql<{ sessions: string }>`SELECT sessions FROM ${sql.table(PG_COUNTS_TABLE)}
         WHERE flow_prefix = ${flowPrefix} AND owner_key = ${owner ?? ""}`.execute(db);

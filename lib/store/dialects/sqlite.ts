@@ -37,5 +37,6 @@ export const sqliteDialect: SqlDialect = {
     const { rows } = await sql<{ token: string }>`SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS token`.execute(db);
     return rows[0]?.token;
   },
+  statsToken: (db) => sqliteDialect.changeToken(db),
   keptCount: async () => undefined,
 };
