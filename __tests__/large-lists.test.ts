@@ -68,10 +68,21 @@ describe.each(backends)("large lists on $name", (backend) => {
     it("seek by the anchor, not by the offset, when the anchor still holds", async () => {
       const expected = await reference(store, "label", false);
       const first = await store.listWindow(FLOW, { orderBy: "label", descending: false, offset: 0, limit: LIMIT });
-      // The offset names another place; the rows are those after the anchor, the offset is reported as given.
-      const next = await store.listWindow(FLOW, { orderBy: "label", descending: false, offset: 700, limit: LIMIT, after: first.anchors!.last });
+      // Without the anchor's own offset, the window starts right after it, whatever the offset says (reported as given).
+      const next = await store.listWindow(FLOW, { orderBy: "label", descending: false, offset: 700, limit: LIMIT, after: { ...first.anchors!.last, offset: undefined } });
       expect(ids(next)).toEqual(expected.slice(LIMIT, 2 * LIMIT));
       expect(next.offset).toBe(700);
+    });
+
+    it("seek a window near the anchor (scrolling, the same window again) by skipping the rows between", async () => {
+      const expected = await reference(store, "updated_at", true);
+      const shown = await store.listWindow(FLOW, { offset: 1600, limit: LIMIT });
+      const { first, last } = shown.anchors!;
+      expect([first.offset, last.offset]).toEqual([1600, 1649]);
+      for (const [offset, anchor] of [[1600, { after: first }], [1625, { after: first }], [1680, { after: last }], [1570, { before: first }], [1590, { before: last }], [1560, { before: first }]] as const) {
+        const window = await store.listWindow(FLOW, { offset, limit: LIMIT, ...anchor });
+        expect({ offset, ids: ids(window) }).toEqual({ offset, ids: expected.slice(offset, offset + LIMIT) });
+      }
     });
 
     it("fall back to the offset when the anchor's session was deleted, or its sort value changed", async () => {
@@ -85,7 +96,7 @@ describe.each(backends)("large lists on $name", (backend) => {
       expect(ids(afterDelete)).toEqual((await reference(own, "label", false)).slice(120, 120 + LIMIT));
       const renamed = first.anchors!.first;
       expect(await own.setSessionLabel(FLOW, renamed.sessionId, "zzz moved")).toBe(true);
-      const afterRename = await own.listWindow(FLOW, { orderBy: "label", descending: false, offset: 1, limit: LIMIT, before: renamed });
+      const afterRename = await own.listWindow(FLOW, { orderBy: "label", descending: false, offset: 1, limit: LIMIT, after: { ...renamed, offset: undefined } });
       expect(ids(afterRename)).toEqual((await reference(own, "label", false)).slice(1, 1 + LIMIT));
     });
 
@@ -93,8 +104,8 @@ describe.each(backends)("large lists on $name", (backend) => {
       const window = await store.listWindow(FLOW, { orderBy: "label", descending: false, offset: 2000, limit: LIMIT });
       const last = window.sessions[window.sessions.length - 1]!;
       expect(window.anchors).toEqual({
-        first: { sessionId: window.sessions[0]!.sessionId, value: window.sessions[0]!.label?.toLowerCase() ?? null },
-        last: { sessionId: last.sessionId, value: last.label?.toLowerCase() ?? null },
+        first: { sessionId: window.sessions[0]!.sessionId, value: window.sessions[0]!.label?.toLowerCase() ?? null, offset: 2000 },
+        last: { sessionId: last.sessionId, value: last.label?.toLowerCase() ?? null, offset: 2000 + LIMIT - 1 },
       });
       expect((await store.listWindow(FLOW, { offset: 0, limit: LIMIT })).anchors!.first.value).toMatch(/^2026-02-07 10:00:00/);
     });

@@ -6,7 +6,7 @@ import { LANDMARK_SPACING, landmarkAt, ListLandmarks, type LandmarkSet } from ".
 import { searchPredicates, type BranchCounts } from "./search-predicates.js";
 import { searchMatches } from "./search-matches.js";
 import type { SessionCounts } from "./session-counts.js";
-import { checkOrder, sessionKey, whereOwner } from "./session-keys.js";
+import { checkOrder, isWellFormedText, whereOwner } from "./session-keys.js";
 import {
   SEARCH_COUNT_BOUND,
   SEARCH_MATCH_CAP,
@@ -85,22 +85,25 @@ export class SessionList {
     const window = (sessions: SessionSummary[], at: number): SessionWindow => {
       const result: SessionWindow = { sessions, total, capped, offset: at, ...(states ? { states } : {}) };
       if (sessions.length > 0) {
-        const anchor = (summary: SessionSummary): ListAnchor => ({ sessionId: summary.sessionId, value: values.get(summary.sessionId) ?? null });
-        result.anchors = { first: anchor(sessions[0]!), last: anchor(sessions[sessions.length - 1]!) };
+        const anchor = (summary: SessionSummary, offset: number): ListAnchor => ({ sessionId: summary.sessionId, value: values.get(summary.sessionId) ?? null, offset });
+        result.anchors = { first: anchor(sessions[0]!, at), last: anchor(sessions[sessions.length - 1]!, at + sessions.length - 1) };
       }
       return result;
     };
     const byIndexRows = async (rows: IndexRow[], at: number) => window(await this.summariesByKey(flowId, rows.map((row) => row.key), orderBy, values, states), at);
     if (count <= 0) return window([], 0);
 
-    // The window next to one shown: seek from its boundary row, if that row is still where it was.
+    // A window near one shown: seek from its boundary row, if that row is still where it was.
     const anchor = after ?? before;
-    if (matches === undefined && anchor !== undefined) {
-      const row: IndexRow = { key: sessionKey(flowId, anchor.sessionId), value: anchor.value };
+    const anchorKey = anchor && isWellFormedText(anchor.sessionId) && anchor.sessionId !== "" ? `${flowId}:${anchor.sessionId}` : undefined;
+    // Rows between the anchor and the window: `after` from the row after the anchor, `before` back from the one before it.
+    const skip = anchor?.offset === undefined ? 0 : after !== undefined ? start - anchor.offset - 1 : anchor.offset - (start + count);
+    if (matches === undefined && anchor !== undefined && anchorKey !== undefined && skip >= -1 && skip <= LANDMARK_SPACING) {
+      const row: IndexRow = { key: anchorKey, value: anchor.value };
       if (await anchorHolds(this.db, this.dialect, spec, row)) {
         // The list's order is the index's ascending order when the list ascends; "before" walks the other way.
         const ascending = after !== undefined ? !descending : descending;
-        const rows = await seekIndex(this.db, this.dialect, spec, row, { ascending, take: count });
+        const rows = await seekIndex(this.db, this.dialect, spec, row, { ascending, inclusive: skip === -1, skip: Math.max(0, skip), take: count });
         if (rows.length === count) return byIndexRows(after !== undefined ? rows : rows.reverse(), start);
       }
     }

@@ -1,7 +1,7 @@
-import type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
+import type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
+export type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {
@@ -58,23 +58,19 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    */
   withStates?: boolean;
   /**
-   * Seek the window by key instead of by offset: the window starts just after this row (the last row of the window
-   * before it, in the list's order) and `offset` is where that is. A session that no longer exists, or whose sort
-   * value changed, falls back to `offset`. See docs/large-lists.md.
+   * Seek the window by key instead of by offset: the window starts just after this row (e.g. the last row of the
+   * window before it, in the list's order), or, when the anchor has an `offset`, `offset - anchor.offset - 1` rows
+   * after it (`-1`: at the row itself), up to {@link LANDMARK_SPACING}. A session that no longer exists, whose sort
+   * value changed, or that is too far from `offset` falls back to `offset`. See docs/large-lists.md.
    */
-  after?: ListAnchor;
-  /** As {@link after}, for the window before: it ends just before this row (the first row of the window after it). */
-  before?: ListAnchor;
+  after?: ListAnchor | undefined;
+  /**
+   * As {@link after}, for a window before the row: it ends just before it (e.g. the first row of the window after
+   * it), or `anchor.offset - (offset + limit)` rows before it.
+   */
+  before?: ListAnchor | undefined;
 }
 
-/**
- * A row of the list as a keyset seek needs it: its session id and its sort value exactly as the order's index holds
- * it (the raw text of `updated_at`, `created_at` or `current_step`, or the label with ASCII case folded).
- */
-export interface ListAnchor {
-  sessionId: string;
-  value: string | null;
-}
 
 /** One window of a flow's sessions, with the number of sessions that match. */
 export interface SessionWindow {
