@@ -67,6 +67,17 @@ export class ListLandmarks {
     return set;
   }
 
+  /**
+   * As {@link get}, but when no set exists yet, waits for the build it starts (its chunks leave the event loop free)
+   * instead of answering `undefined`; `undefined` only if that build failed or the store closed.
+   */
+  async whenBuilt(spec: WalkSpec, cacheKey: string): Promise<LandmarkSet | undefined> {
+    const set = await this.get(spec, cacheKey);
+    if (set) return set;
+    await this.builds.get(cacheKey);
+    return this.sets.get(cacheKey);
+  }
+
   /** Resolves once the builds under way have ended (for tests and the bench, which wait for a condition). */
   async settled(): Promise<void> {
     while (this.builds.size > 0) await Promise.all([...this.builds.values()]);

@@ -20,6 +20,12 @@ import {
 import { selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
+/**
+ * The largest list whose deep windows may walk their offset while its first landmark walk runs: at 20,000 rows such
+ * a window costs a few milliseconds; in a larger list it waits for the walk instead.
+ */
+const WALK_OFFSET_UP_TO = 20_000;
+
 /** Keys per `IN (…)` list, well within every database's limit on bound parameters. */
 const KEYS_PER_QUERY = 500;
 
@@ -59,7 +65,12 @@ export class SessionList {
     let landmarks: LandmarkSet | undefined;
     if (search === "") {
       total = await this.counts.countSessions(flowId, { owner: rest.owner });
-      if (total > 2 * LANDMARK_SPACING) landmarks = await this.landmarks.get(spec, JSON.stringify([flowId, rest.owner ?? null, orderBy]));
+      if (total > 2 * LANDMARK_SPACING) {
+        const key = JSON.stringify([flowId, rest.owner ?? null, orderBy]);
+        const deep = Math.min(offset, total - offset - limit) > LANDMARK_SPACING;
+        // A deep window in a large list waits for the first walk rather than walk its offset in one blocking query.
+        landmarks = deep && total > WALK_OFFSET_UP_TO ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
+      }
     } else {
       counts = await this.counts.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1);
       if (counts.ids <= SEARCH_MATCH_CAP && counts.labels <= SEARCH_MATCH_CAP) {
@@ -69,7 +80,9 @@ export class SessionList {
       } else {
         const { ids, labels } = searchPredicates(this.dialect, flowId, search);
         spec.filter = (eb) => eb.or([ids.walk(eb), labels.walk(eb)]);
-        landmarks = await this.landmarks.get(spec, JSON.stringify([flowId, rest.owner ?? null, orderBy, search]));
+        const key = JSON.stringify([flowId, rest.owner ?? null, orderBy, search]);
+        // A deep window waits for the walk that counts the matches and marks landmarks among them, as above.
+        landmarks = offset > LANDMARK_SPACING ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
         if (landmarks) total = landmarks.total;
         else {
           // Until the walk has counted them all: a count that stops past the bound, so it never costs the matches.
