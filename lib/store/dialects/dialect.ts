@@ -25,7 +25,9 @@ export interface SqlDialect {
    * in one transaction that holds the write lock from its start; with `wait`, that lock is awaited without blocking
    * the event loop (see `migrateInImmediateTransaction()`).
    */
-  migrate(db: Kysely<WorkflowStateDatabase>, wait?: SqliteLockWait): Promise<void>;
+  migrate(db: Kysely<WorkflowStateDatabase>, wait?: SqliteLockWait, progress?: (message: string) => void): Promise<void>;
+  /** True when the index `name` exists (in the current schema). */
+  indexExists(db: Kysely<WorkflowStateDatabase>, name: string): Promise<boolean>;
   /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
   keyColumn(): RawBuilder<string>;
   /**
