@@ -44,10 +44,19 @@ export async function seekIndex(
   const notNull = sql<SqlBool>`${sort} IS NOT NULL`;
   // The ranges of the index that follow `from`, in walk order.
   let parts: Array<Expression<SqlBool>>;
+  // The parts that hold only NULL sort values, which some planners walk in order only when ordered by the key alone.
+  const nullRuns = new Set<Expression<SqlBool>>([isNull]);
   if (from === undefined) parts = ascending ? [isNull, notNull] : [notNull, isNull];
-  else if (from.value === null) parts = ascending ? [sql<SqlBool>`${sort} IS NULL AND ${key} ${op} ${from.key}`, notNull] : [sql<SqlBool>`${sort} IS NULL AND ${key} ${op} ${from.key}`];
+  else if (from.value === null) {
+    const run = sql<SqlBool>`${sort} IS NULL AND ${key} ${op} ${from.key}`;
+    nullRuns.add(run);
+    parts = ascending ? [run, notNull] : [run];
+  }
   else {
-    const range = sql<SqlBool>`(${sort}, ${key}) ${op} (${from.value}, ${from.key})`;
+    // The bound on the value alone is what makes SQLite seek an expression index (`lower(label)`) rather than walk
+    // the flow's part of it: it uses a row-value comparison as a range only on plain columns.
+    const bound = sql.raw(ascending ? ">=" : "<=");
+    const range = sql<SqlBool>`${sort} ${bound} ${from.value} AND (${sort}, ${key}) ${op} (${from.value}, ${from.key})`;
     parts = ascending ? [range] : [range, isNull];
   }
   const direction = dialect.orderDirection(!ascending);
@@ -60,7 +69,8 @@ export async function seekIndex(
         .select((eb) => [sql<string>`flow_session_key`.as("k"), sort.as("v"), (hit ? sql<number>`CASE WHEN ${hit(eb)} THEN 1 ELSE 0 END` : sql<number>`1`).as("h")])
         .where(part);
       if (spec.filter) query = query.where(spec.filter);
-      return query.orderBy(sort, direction).orderBy(key, direction).limit(wanted).execute();
+      if (!(dialect.orderNullRunByKey && nullRuns.has(part))) query = query.orderBy(sort, direction);
+      return query.orderBy(key, direction).limit(wanted).execute();
     };
     // A filtered walk must walk the index, never sort the matches (see `SqlDialect.inOrderedWalk`).
     const found = await runQuery(() => (spec.filter ? dialect.inOrderedWalk(db, read) : read(db)));

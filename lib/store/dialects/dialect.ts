@@ -41,6 +41,12 @@ export interface SqlDialect {
    * indexes serve), on every database.
    */
   orderDirection(descending: boolean): OrderByModifiers;
+  /**
+   * Order a run of rows whose sort value is NULL by the key alone (the same order): SQLite's planner walks the index
+   * for `ORDER BY key` under `lower(label) IS NULL`, but sorts for `ORDER BY lower(label), key`; PostgreSQL walks it
+   * for the full ORDER BY.
+   */
+  readonly orderNullRunByKey: boolean;
   /** How the list indexes order NULLs, appended to each of their expressions: `""` where the default is the list's. */
   readonly indexNulls: string;
   /** The bytes of a text column, as stored, so two reads of it compare exactly (whatever the collation or encoding). */

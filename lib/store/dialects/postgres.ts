@@ -45,6 +45,7 @@ export const postgresDialect: SqlDialect = {
   // PostgreSQL sorts NULLs last ascending: spelled out, as the list indexes hold them.
   orderDirection: (descending) => (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst()),
   indexNulls: " NULLS FIRST",
+  orderNullRunByKey: false,
   bytesOf: (column) => sql<Uint8Array>`convert_to(${column}, 'UTF8')`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   // NULL for a key without ":", like SQLite's expression gives "" for one.
@@ -52,8 +53,8 @@ export const postgresDialect: SqlDialect = {
   changeToken: async () => undefined,
   async statsToken(db) {
     // Rows inserted, updated and deleted, as the statistics count them; a backend reports its counts within a second or so.
-    const { rows } = await sql<{ token: string | null }>`SELECT n_tup_ins || '.' || n_tup_upd || '.' || n_tup_del AS token
-        FROM pg_stat_user_tables WHERE relid = to_regclass('workflow_state')`.execute(db);
+    const { rows } = await sql<{ token: string | null }>`SELECT pg_stat_get_tuples_inserted(t.oid) || '.' || pg_stat_get_tuples_updated(t.oid) || '.'
+        || pg_stat_get_tuples_deleted(t.oid) AS token FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t`.execute(db);
     return rows[0]?.token ?? undefined;
   },
   async keptCount(db, flowPrefix, owner) {

@@ -28,6 +28,7 @@ export const sqliteDialect: SqlDialect = {
   // SQLite's own default (NULLS FIRST ascending, last descending), which its indexes serve.
   orderDirection: (descending) => (descending ? "desc" : "asc"),
   indexNulls: "",
+  orderNullRunByKey: true,
   bytesOf: (column) => sql<Uint8Array>`CAST(${column} AS BLOB)`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   // Literal text only: SQLite matches an indexed expression by its parse tree, and a bound parameter never matches.
