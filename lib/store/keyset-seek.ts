@@ -72,8 +72,8 @@ export async function seekIndex(
       if (!(dialect.orderNullRunByKey && nullRuns.has(part))) query = query.orderBy(sort, direction);
       return query.orderBy(key, direction).limit(wanted).execute();
     };
-    // A filtered walk must walk the index, never sort the matches (see `SqlDialect.inOrderedWalk`).
-    const found = await runQuery(() => (spec.filter ? dialect.inOrderedWalk(db, read) : read(db)));
+    // A filtered walk, and a landmark walk's long chunks, must walk the index, never sort (`SqlDialect.inOrderedWalk`).
+    const found = await runQuery(() => (spec.filter || hit ? dialect.inOrderedWalk(db, read) : read(db)));
     for (const row of found) rows.push(hit ? { key: row.k, value: row.v ?? null, hit: Number(row.h) === 1 } : { key: row.k, value: row.v ?? null });
     wanted -= found.length;
   }
