@@ -1,4 +1,7 @@
 import { CompiledQuery } from "kysely";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
+import { anchorFromParam, anchorParam, listParamsFrom, listStateQuery } from "../lib/list-state.js";
+import { LIST_INDEXES, OWNER_LIST_INDEXES } from "../lib/store/migrations/list-indexes.js";
 import { LANDMARK_SPACING, SEARCH_COUNT_BOUND, type SessionOrderBy, type SessionWindow, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, buildApp, decoded, FLOW, rowIds, visitor } from "./helpers.js";
 
@@ -31,6 +34,26 @@ async function reference(store: WorkflowStore, orderBy: SessionOrderBy, descendi
 }
 
 const ids = (window: SessionWindow) => window.sessions.map((s) => s.sessionId);
+
+describe("the list state's anchors", () => {
+  it("travel in the URL as [offset, sessionId, value] next to the offset, and read back the same", () => {
+    const anchor = { sessionId: "abc-1", value: "2026-02-01 10:00:00", offset: 49 };
+    expect(anchorParam(anchor)).toBe('[49,"abc-1","2026-02-01 10:00:00"]');
+    const query = listStateQuery({ orderBy: "updated_at", descending: true, search: "", offset: 50, after: anchor });
+    expect(query).toBe(new URLSearchParams({ offset: "50", after: '[49,"abc-1","2026-02-01 10:00:00"]' }).toString());
+    const read = listParamsFrom(Object.fromEntries(new URLSearchParams(query)), 50).query;
+    expect(read).toMatchObject({ offset: 50, after: anchor });
+    expect(anchorFromParam('[null,"x",null]')).toEqual({ sessionId: "x", value: null });
+  });
+
+  it.each(["", "nope", "[1,2,3]", '[-1,"x",null]', '[1,"",null]', '[1,"x",5]', '{"a":1}', `[1,"${"x".repeat(1000)}",null]`])(
+    "ignore a malformed anchor (%j), so the offset serves",
+    (text) => {
+      expect(anchorFromParam(text)).toBeUndefined();
+      expect(listParamsFrom({ offset: "7", after: text, before: text }, 50).query).not.toHaveProperty("after");
+    },
+  );
+});
 
 describe.each(backends)("large lists on $name", (backend) => {
   let store: WorkflowStore;
@@ -174,6 +197,47 @@ describe.each(backends)("large lists on $name", (backend) => {
         }
       }
     });
+  });
+
+  describe("GET /list", () => {
+    it("links Next and Previous by key, and answers a window sought from an anchor", async () => {
+      const agent = visitor(buildApp({ store, pageSize: LIMIT }));
+      const res = await agent.get("/manage/sessions/list?offset=1500").expect(200);
+      const last = /data-anchor-last="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"');
+      const link = (text: string) => decoded(res.text).match(new RegExp(`href="([^"]*)"[^>]*>${text}<`))![1]!.replace(/&amp;/g, "&");
+      const next = new URLSearchParams(link("Next").split("?")[1]);
+      expect([next.get("offset"), next.get("after")]).toEqual(["1550", last]);
+      const first = /data-anchor-first="([^"]*)"/.exec(res.text)![1]!.replace(/&quot;/g, '"');
+      const previous = new URLSearchParams(link("Previous").split("?")[1]);
+      expect([previous.get("offset"), previous.get("before")]).toEqual(["1450", first]);
+      const sought = await agent.get(`/manage/sessions/list?offset=1550&after=${encodeURIComponent(last)}`).expect(200);
+      expect(rowIds(sought.text)).toEqual((await reference(store, "updated_at", true)).slice(1550, 1600));
+      expect(decoded(sought.text)).toContain("Rows 1,551–1,600 of");
+    });
+  });
+
+  describe("startup on a big database", () => {
+    it("logs building the list indexes: what, how far, and that it happens once", async () => {
+      const database = await backend.database();
+      const own = await database.open();
+      await fill(own, Array.from({ length: 10_050 }, (_, i) => row(i)));
+      for (const name of [...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)]) await own.db.executeQuery(CompiledQuery.raw(`DROP INDEX ${name}`));
+      const lines: string[] = [];
+      const logger = { info: (line: string) => void lines.push(line), warn: (line: string) => void lines.push(`warn: ${line}`) };
+      const options = backend.name === "sqlite" ? { filename: database.location, logger } : { connectionString: database.location, logger };
+      await (await createWorkflowStore(options)).close();
+      expect(lines[0]).toBe("express-workflow-sessions: building 8 list indexes on workflow_state (10,000+ rows); this happens once per database, later starts skip it");
+      expect(lines.slice(1, 9).map((line) => line.replace(/, [\d.]+ s\)$/, ")"))).toEqual(
+        [...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)]
+          .sort((a, b) => lines.findIndex((l) => l.includes(`(${a},`)) - lines.findIndex((l) => l.includes(`(${b},`)))
+          .map((name, i) => `express-workflow-sessions: list index ${i + 1} of 8 built (${name})`),
+      );
+      expect(lines[9]).toMatch(/^express-workflow-sessions: list indexes built in [\d.]+ s$/);
+      expect(lines).toHaveLength(10);
+      // Once: the next start finds them and says nothing.
+      await (await createWorkflowStore(options)).close();
+      expect(lines).toHaveLength(10);
+    }, 60_000);
   });
 
   describe("the bounded count", () => {
