@@ -31,19 +31,24 @@ export const LIST_STATE_PARAMS = Object.freeze({
 const MAX_ANCHOR_LENGTH = 1000;
 
 /**
- * An anchor as a URL carries it: `[offset, sessionId, value]` as JSON, e.g. `[49,"abc","2026-02-01 10:00:00"]`.
+ * An anchor as a URL carries it: `[offset, sessionId, value]` as JSON, in base64url of its UTF-8 bytes (so the
+ * session id never appears as such in the page or the URL), e.g. `WzQ5LCJhYmMiLCIyMDI2LTAyLTAxIDEwOjAwOjAwIl0`.
  * Opaque to the visitor; the server checks it still holds before seeking from it.
  */
 export function anchorParam(anchor: ListAnchor): string {
-  return JSON.stringify([anchor.offset ?? null, anchor.sessionId, anchor.value]);
+  const bytes = new TextEncoder().encode(JSON.stringify([anchor.offset ?? null, anchor.sessionId, anchor.value]));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** The anchor of an {@link anchorParam} value, or `undefined` for anything malformed. */
 export function anchorFromParam(text: string | undefined): ListAnchor | undefined {
-  if (text === undefined || text.length > MAX_ANCHOR_LENGTH) return undefined;
+  if (text === undefined || text.length > MAX_ANCHOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
   } catch {
     return undefined;
   }

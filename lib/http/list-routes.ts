@@ -34,8 +34,8 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
       // Only the rows of this page can carry the Active badge, and the page holds only the caller's own rows.
       activeSessionId: req.session.activeSessionId,
       columns: config.columns,
-      // Forms come back to this window seeking from its first row, so a rename or delete elsewhere does not shift it.
-      urls: { ...urls, state: listStateQuery({ ...page, after: page.anchors?.first, before: undefined }) },
+      // Forms come back to this window by its offset (the client adds its first row as `after`, docs/large-lists.md).
+      urls: { ...urls, state: listStateQuery({ ...page, after: undefined, before: undefined }) },
       csrfToken: csrfTokenFor(req),
       now: new Date(),
     };
