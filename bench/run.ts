@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
-import { BENCH_FLOW, BROAD_SEARCH, buildDatabase } from "./build-database.js";
+import { BENCH_FLOW, BROAD_SEARCH, benchLabel, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
 import { benchExport, exportTable, type ExportFigures } from "./export.js";
 import { benchBulkDelete } from "./bulk-delete.js";
@@ -25,7 +25,7 @@ import { loadPostgres, postgresBaselinePlan, postgresVersion, startPostgresClust
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, "..", "..");
 const DATA = join(ROOT, "bench", "data");
-const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000,1000000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const DATABASE_NAMES = { sqlite: "SQLite", postgres: "PostgreSQL" } as const;
 type DatabaseKind = keyof typeof DATABASE_NAMES;
@@ -54,6 +54,29 @@ interface Figures {
   rps: number;
   /** Sequential requests behind p50 and p99. */
   samples: number;
+  /** The longest the server's event loop was blocked during the warm-up and sequential phases (monitorEventLoopDelay). */
+  loopMaxMs?: number;
+}
+
+/** The rows of issue 15, each measured for latency only (sequential requests), after the list's landmarks are built. */
+const FIRST = "list";
+const NEXT_BY_KEY = "next window by key (at 50 %)";
+const JUMPS = [0.25, 0.5, 0.75] as const;
+const jumpName = (share: number) => `jump to ${share * 100} %`;
+const SEARCH_SHARES = [0.001, 0.05, 0.5] as const;
+const searchName = (share: number) => `search ${share * 100} %, deep`;
+/** Label prefixes of the bench's labels (`Lecture <i>`, `Seminar <i>`); each size uses those whose share is nearest. */
+const SEARCH_CANDIDATES = ["lecture", "seminar", "lecture 1", "seminar 1", "lecture 2", "lecture 10", "seminar 10", "lecture 12", "lecture 100", "seminar 100", "lecture 1000", "lecture 10000", "lecture 100000"];
+
+/** For each wanted share, the candidate search whose share of the bench flow is nearest (by ratio), and its matches. */
+function searchesFor(size: number): Array<{ share: number; search: string; matches: number }> {
+  const labels = Array.from({ length: size }, (_, i) => benchLabel(i)?.toLowerCase() ?? null);
+  const counted = SEARCH_CANDIDATES.map((search) => ({ search, matches: labels.reduce((n, label) => n + (label !== null && label.startsWith(search) ? 1 : 0), 0) }));
+  return SEARCH_SHARES.map((share) => {
+    const distance = (matches: number) => Math.abs(Math.log(Math.max(matches, 1) / (share * size)));
+    const best = counted.reduce((a, b) => (distance(b.matches) < distance(a.matches) ? b : a));
+    return { share, ...best };
+  });
 }
 
 interface DatabaseResult {
@@ -190,7 +213,8 @@ function visitorCookie(port: number, path: string): Promise<Record<string, strin
   });
 }
 
-async function measure(port: number, path: string, headers: Record<string, string> = {}): Promise<Figures> {
+async function measure(port: number, path: string, headers: Record<string, string> = {}, { latencyOnly = false } = {}): Promise<Figures> {
+  await loopMax(port); // resets the server's maximum
   // A fresh keep-alive connection per target: one left idle during autocannon would be closed by the server.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   // Warm-up and sequential phase each stop early after a few seconds, so a slow endpoint cannot stretch the run.
@@ -205,7 +229,58 @@ async function measure(port: number, path: string, headers: Record<string, strin
   }
   agent.destroy();
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), rps: await throughput(port, path, headers, SECONDS), samples: times.length };
+  const loopMaxMs = await loopMax(port);
+  const rps = latencyOnly ? 0 : await throughput(port, path, headers, SECONDS);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), rps, samples: times.length, ...(loopMaxMs === undefined ? {} : { loopMaxMs }) };
+}
+
+/** The server's longest event-loop block since the last call (which resets it); `undefined` for the baseline. */
+async function loopMax(port: number): Promise<number | undefined> {
+  const text = await getText(port, "/bench/loop").catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as { maxMs: number }).maxMs;
+}
+
+function getText(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path} answered ${res.statusCode}`))));
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * Issue 15's rows: jumps, the next window by key, deep searches of three shares. Each path is requested once and
+ * the server's landmark walks awaited first, so the figures are the steady state (the first deep request of a path
+ * waits for its walk once; its event-loop blocks count in the first row measured after it).
+ */
+async function measureLargeListRows(port: number, size: number, headers: Record<string, string>): Promise<Record<string, Figures & { path: string }>> {
+  const figures: Record<string, Figures & { path: string }> = {};
+  const paths: Array<[string, string]> = JUMPS.map((share) => [jumpName(share), `${P}/list?offset=${Math.floor(size * share)}`]);
+  for (const { share, search, matches } of searchesFor(size)) {
+    paths.push([searchName(share), `${P}/list?q=${encodeURIComponent(search)}&offset=${Math.floor(matches / 2)}`]);
+  }
+  await loopMax(port);
+  for (const [, path] of paths) await getText(port, path, headers);
+  await getText(port, "/bench/landmarks");
+  const buildLoopMax = await loopMax(port);
+  process.stderr.write(`  landmarks built; event loop max meanwhile ${buildLoopMax?.toFixed(1)} ms\n`);
+  // The next window after the 50 % jump, by the anchor that window's HTML carries, as the client sends it.
+  const half = Math.floor(size * 0.5);
+  const html = await getText(port, `${P}/list?offset=${half}`, headers);
+  const anchor = /data-anchor-last="([^"]*)"/.exec(html)?.[1];
+  const rows: Array<[string, string]> = [...paths.slice(0, JUMPS.length)];
+  if (anchor) rows.splice(1, 0, [NEXT_BY_KEY, `${P}/list?offset=${half + 50}&after=${encodeURIComponent(anchor)}`]);
+  rows.push(...paths.slice(JUMPS.length));
+  for (const [name, path] of rows) {
+    figures[name] = { path, ...(await measure(port, path, headers, { latencyOnly: true })) };
+    process.stderr.write(`  ${name}: p50 ${figures[name]!.p50.toFixed(2)} ms, loop max ${figures[name]!.loopMaxMs?.toFixed(1)} ms\n`);
+  }
+  return figures;
 }
 
 /** Requests per second from autocannon with {@link CONNECTIONS} connections, after a 1 s warm-up. */
@@ -265,6 +340,7 @@ async function benchDatabase(database: string, size: number, plan: string, loadS
         figures[name] = { path, ...(await measure(ours.port, path, cookie)) };
         process.stderr.write(`  ${name}: p50 ${figures[name]!.p50.toFixed(2)} ms\n`);
       }
+      Object.assign(figures, await measureLargeListRows(ours.port, size, cookie));
       const under = await measureUnderSearches(ours.port, size, cookie);
       figures[UNDER_SEARCHES] = { path: `${P}/list`, ...under };
       process.stderr.write(`  ${UNDER_SEARCHES}: p50 ${under.p50.toFixed(2)} ms, p99 ${under.p99.toFixed(2)} ms (${under.searches} searches meanwhile)\n`);
@@ -320,7 +396,7 @@ async function benchSize(size: number): Promise<SizeResult> {
 /** One database's rows; for PostgreSQL also each figure's ratio to SQLite's when SQLite was measured. */
 function table(results: SizeResult[], kind: DatabaseKind): string {
   const compare = kind === "postgres" && results.some((r) => r.sqlite);
-  const header = ["sessions", "endpoint", "p50 ms", "p99 ms", "req/s", "p50 ×base", "req/s ×base", ...(compare ? ["p50 ×SQLite", "req/s ×SQLite"] : []), "RSS MB"];
+  const header = ["sessions", "endpoint", "p50 ms", "p99 ms", "req/s", "p50 ×base", "req/s ×base", "p50 ×first", "loop max ms", ...(compare ? ["p50 ×SQLite", "req/s ×SQLite"] : []), "RSS MB"];
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : "");
   const rows: string[][] = [];
   for (const r of results) {
@@ -335,6 +411,8 @@ function table(results: SizeResult[], kind: DatabaseKind): string {
       d.baseline.rps.toFixed(0),
       "1.00",
       "1.00",
+      "",
+      "",
       ...(compare ? [ratio(d.baseline.p50, sqlite?.baseline.p50), ratio(d.baseline.rps, sqlite?.baseline.rps)] : []),
       d.rssMb.baseline.toFixed(0),
     ]);
@@ -347,6 +425,8 @@ function table(results: SizeResult[], kind: DatabaseKind): string {
         f.rps ? f.rps.toFixed(0) : "",
         (f.p50 / d.baseline.p50).toFixed(2),
         f.rps ? (f.rps / d.baseline.rps).toFixed(2) : "",
+        (f.p50 / d.ours[FIRST]!.p50).toFixed(2),
+        f.loopMaxMs === undefined ? "" : f.loopMaxMs.toFixed(1),
         ...(compare ? [ratio(f.p50, sqlite?.ours[name]?.p50), ratio(f.rps, sqlite?.ours[name]?.rps)] : []),
         name === "list search" ? d.rssMb.ours.toFixed(0) : "",
       ]);
@@ -409,6 +489,39 @@ function checks(results: SizeResult[]): Target[] {
     if (!small || !large) return undefined;
     const growth = large.rssMb.ours - small.rssMb.ours;
     return { value: `${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`, ok: growth <= 30 };
+  });
+  const million = (kind: DatabaseKind) => results.find((r) => r.sessions === 1_000_000)?.[kind];
+  for (const share of JUMPS) {
+    add(`${jumpName(share)} ≤ 3× the first window at 1,000,000 (p50)`, (kind) => {
+      const d = million(kind);
+      const f = d?.ours[jumpName(share)];
+      return d && f ? { value: `${(f.p50 / d.ours[FIRST]!.p50).toFixed(2)}×`, ok: f.p50 <= 3 * d.ours[FIRST]!.p50 } : undefined;
+    });
+  }
+  add(`${NEXT_BY_KEY} ≤ 3× the first window at 1,000,000 (p50)`, (kind) => {
+    const d = million(kind);
+    const f = d?.ours[NEXT_BY_KEY];
+    return d && f ? { value: `${(f.p50 / d.ours[FIRST]!.p50).toFixed(2)}×`, ok: f.p50 <= 3 * d.ours[FIRST]!.p50 } : undefined;
+  });
+  for (const share of SEARCH_SHARES) {
+    add(`${searchName(share)} ≤ 2× the first window at 1,000,000 (p50)`, (kind) => {
+      const d = million(kind);
+      const f = d?.ours[searchName(share)];
+      return d && f ? { value: `${(f.p50 / d.ours[FIRST]!.p50).toFixed(2)}× (${f.path.replace(`${P}/list?`, "")})`, ok: f.p50 <= 2 * d.ours[FIRST]!.p50 } : undefined;
+    });
+  }
+  add("no list request blocks the event loop > 50 ms at 1,000,000 (max over the rows)", (kind) => {
+    const d = million(kind);
+    if (!d) return undefined;
+    const max = Math.max(...Object.values(d.ours).map((f) => f.loopMaxMs ?? 0));
+    return { value: `${max.toFixed(1)} ms`, ok: max <= 50 };
+  });
+  add("server RSS at 1,000,000 ≤ 50 MB above 1,000", (kind) => {
+    const small = at(kind, 1000);
+    const large = million(kind);
+    if (!small || !large) return undefined;
+    const growth = large.rssMb.ours - small.rssMb.ours;
+    return { value: `${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`, ok: growth <= 50 };
   });
   for (const r of results) {
     add(`GET /list throughput ≥ 0.5× baseline at ${r.sessions.toLocaleString("en-US")} (median of ${PAIRED_ROUNDS} paired rounds)`, (kind) => {

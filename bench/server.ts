@@ -2,6 +2,7 @@
 // a SQLite file or a `postgres://` URL and <mode> is `ours` (the session manager over that database),
 // `ours-uncached` (the same with enrichCacheSize: 0) or `baseline` (a bare Express route that answers the first
 // window's 50 rows as JSON from one better-sqlite3 or `pg` query). Prints `{"port":N}` once it listens.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import express from "express";
 import session from "express-session";
@@ -39,6 +40,18 @@ async function main() {
     });
   } else {
     const store = await createWorkflowStore(postgres ? { connectionString: database } : { filename: database, fileMustExist: true });
+    // For bench/run.ts: the longest the event loop was blocked since the last read (then reset), and a wait for the
+    // list's background landmark walks, so steady-state windows are measured once those are built.
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    app.get("/bench/loop", (_req, res) => {
+      res.json({ maxMs: loop.max / 1e6 });
+      loop.reset();
+    });
+    app.get("/bench/landmarks", async (_req, res) => {
+      await store.listLandmarksSettled();
+      res.json({ settled: true });
+    });
     app.use(session({ secret: "bench", resave: false, saveUninitialized: false }));
     app.use(
       createSessionManager({

@@ -46,11 +46,27 @@ function markSelected(row: HTMLElement): void {
   row.setAttribute("aria-selected", "true");
 }
 
+/**
+ * The keyset anchor for the window at `offset`, from the window shown: a window after it seeks from its last row (or
+ * its first, when they overlap), one before it from its first row (or its last); the server skips the rows between
+ * and falls back to the offset when the anchor has moved or is too far (docs/large-lists.md).
+ */
+function anchorFor(offset: number): Record<string, string> {
+  const element = list();
+  const first = element?.dataset.anchorFirst;
+  const last = element?.dataset.anchorLast;
+  if (!first || !last) return {};
+  const shown = listNumber("offset");
+  const count = listNumber("count");
+  if (offset >= shown) return { after: offset >= shown + count ? last : first };
+  return { before: offset + listNumber("limit") <= shown ? first : last };
+}
+
 function loadWindow(offset: number, cursor: number | null): void {
   const element = list();
   const htmx = window.htmx;
   if (!element || !htmx || !element.dataset.listUrl) return;
-  const values = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor) };
+  const values: Record<string, string> = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor), ...anchorFor(offset) };
   // The list is the source, so the request syncs as its hx-sync says: the newest read of the list wins.
   // A newer read aborts this one (hx-sync replace), which rejects htmx's promise: expected, and feedback.ts reports
   // real failures from htmx's events.

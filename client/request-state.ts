@@ -20,5 +20,9 @@ export function initRequestState(): void {
     if (detail.verb !== "post" || isCreate) return;
     if (!("offset" in parameters) && element.dataset.offset !== undefined) parameters.offset = element.dataset.offset;
     if (!("cursor" in parameters) && element.dataset.cursor !== undefined) parameters.cursor = element.dataset.cursor;
+    // The same window again, sought from its first row by key (docs/large-lists.md); the offset serves if that row went.
+    if (!("after" in parameters || "before" in parameters || inUrl.has("after") || inUrl.has("before")) && element.dataset.anchorFirst) {
+      parameters.after = element.dataset.anchorFirst;
+    }
   });
 }

@@ -32,13 +32,16 @@ export type {
   TrashPageViewData,
   TrashRowViewData,
 } from "../views/view-data.js";
-export { withListState } from "./list-state.js";
+export { withListState, anchorParam, anchorFromParam } from "./list-state.js";
 export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
-export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
+export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type StoreLogger, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,
   stepStateKey,
   SEARCH_MATCH_CAP,
+  SEARCH_COUNT_BOUND,
+  LANDMARK_SPACING,
+  type ListAnchor,
   type WorkflowState,
   type SessionSummary,
   type SessionOrderBy,

@@ -1,9 +1,9 @@
 /**
  * The list's URL state, in one place: which window, order and search a URL or form asks for (`offset`, `sort`, `dir`,
- * `q`, `cursor`), read from a request's query and written into links. Pure functions of plain values, no `req`/`res`:
+ * `q`, `cursor`, and the keyset anchors `after` and `before`), read from a request's query and written into links. Pure functions of plain values, no `req`/`res`:
  * the routes, the views and the client all go through it.
  */
-import { CONTROL_CHARACTERS, type ListQuery, type SessionOrderBy, type TrashOrderBy, type TrashQuery } from "./session-types.js";
+import { CONTROL_CHARACTERS, type ListAnchor, type ListQuery, type SessionOrderBy, type TrashOrderBy, type TrashQuery } from "./session-types.js";
 
 /** The `sort` values the list accepts in its URLs, and the store order each one means. */
 export const SORT_PARAMS = Object.freeze({
@@ -23,7 +23,41 @@ export const LIST_STATE_PARAMS = Object.freeze({
   dir: "dir",
   search: "q",
   cursor: "cursor",
+  after: "after",
+  before: "before",
 } as const);
+
+/** The longest anchor a URL may carry, in characters; a longer one is ignored (the offset serves). */
+const MAX_ANCHOR_LENGTH = 1000;
+
+/**
+ * An anchor as a URL carries it: `[offset, sessionId, value]` as JSON, in base64url of its UTF-8 bytes (so the
+ * session id never appears as such in the page or the URL), e.g. `WzQ5LCJhYmMiLCIyMDI2LTAyLTAxIDEwOjAwOjAwIl0`.
+ * Opaque to the visitor; the server checks it still holds before seeking from it.
+ */
+export function anchorParam(anchor: ListAnchor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([anchor.offset ?? null, anchor.sessionId, anchor.value]));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The anchor of an {@link anchorParam} value, or `undefined` for anything malformed. */
+export function anchorFromParam(text: string | undefined): ListAnchor | undefined {
+  if (text === undefined || text.length > MAX_ANCHOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  let parsed: unknown;
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
+  const [offset, sessionId, value] = parsed as unknown[];
+  if (!(offset === null || (Number.isSafeInteger(offset) && (offset as number) >= 0))) return undefined;
+  if (typeof sessionId !== "string" || sessionId === "" || !(value === null || typeof value === "string")) return undefined;
+  return { sessionId, value, ...(offset === null ? {} : { offset: offset as number }) };
+}
 
 /** The longest search the list accepts, in characters; longer ones are cut. */
 export const MAX_SEARCH_LENGTH = 200;
@@ -49,7 +83,7 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
  * The list state a URL carries: order, search and window. An empty search and offset 0 are left out of URLs, and so
  * is the default order unless it is asked for explicitly.
  */
-export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search"> & { offset?: number };
+export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search" | "after" | "before"> & { offset?: number };
 
 /**
  * The query string that asks for a window of the list, without its defaults: `""` for the first window newest first,
@@ -57,7 +91,7 @@ export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search"> 
  * `explicitOrder`, `sort` and `dir` are always there (the list's own links, which the client completes).
  */
 export function listStateQuery(
-  { orderBy, descending, search, offset = 0 }: ListUrlState,
+  { orderBy, descending, search, offset = 0, after, before }: ListUrlState,
   { explicitOrder = false } = {},
 ): string {
   const params = new URLSearchParams();
@@ -67,11 +101,13 @@ export function listStateQuery(
   }
   if (search !== "") params.set(LIST_STATE_PARAMS.search, search);
   if (offset > 0) params.set(LIST_STATE_PARAMS.offset, String(offset));
+  if (after) params.set(LIST_STATE_PARAMS.after, anchorParam(after));
+  else if (before) params.set(LIST_STATE_PARAMS.before, anchorParam(before));
   return params.toString();
 }
 
 /**
- * Reads `offset`, `sort`, `dir`, `q` and `cursor` from a request's query or form. Every state of the list travels
+ * Reads `offset`, `sort`, `dir`, `q`, `cursor`, `after` and `before` from a request's query or form. Every state of the list travels
  * this way; nothing is kept on the server. A missing, repeated or malformed value falls back to its default, so a
  * hand-edited URL never fails.
  */
@@ -88,6 +124,7 @@ export function listParamsFrom(source: Record<string, unknown>, pageSize: number
       orderBy,
       descending: dir === "asc" ? false : dir === "desc" ? true : defaultDescending(orderBy),
       search: [...(text(LIST_STATE_PARAMS.search) ?? "").replace(CONTROL_CHARACTERS, "").trim()].slice(0, MAX_SEARCH_LENGTH).join(""),
+      ...anchors(text(LIST_STATE_PARAMS.after), text(LIST_STATE_PARAMS.before)),
     },
     cursor,
   };
@@ -107,6 +144,13 @@ export function withListState(base: string, state: string, extra: Record<string,
   let query = state;
   for (const name of Object.keys(extra)) query += `${query === "" ? "" : "&"}${encodeURIComponent(name)}=${encodeURIComponent(extra[name]!)}`;
   return query === "" ? base : `${base}?${query}`;
+}
+
+function anchors(after: string | undefined, before: string | undefined): Pick<ListQuery, "after" | "before"> {
+  const anchor = anchorFromParam(after);
+  if (anchor) return { after: anchor };
+  const earlier = anchorFromParam(before);
+  return earlier ? { before: earlier } : {};
 }
 
 function nonNegativeInteger(value: string | undefined): number | undefined {

@@ -74,6 +74,25 @@ export interface ListQuery {
   descending: boolean;
   /** Label or session-id prefix; empty for every session. */
   search: string;
+  /** Seek the window by key: it starts after this row of a window shown (see `ListWindowOptions.after`). */
+  after?: ListAnchor | undefined;
+  /** Seek the window by key: it ends before this row of a window shown (see `ListWindowOptions.before`). */
+  before?: ListAnchor | undefined;
+}
+
+/**
+ * A row of the list as a keyset seek needs it: its session id, its sort value exactly as the order's index holds it
+ * (the raw text of `updated_at`, `created_at` or `current_step`, or the label with ASCII case folded), and where it
+ * was in the list when it was shown.
+ */
+export interface ListAnchor {
+  sessionId: string;
+  value: string | null;
+  /**
+   * The row's 0-based position in the list when it was shown. With it, a window up to `LANDMARK_SPACING` rows away
+   * seeks from this row too (skipping the rows between); without it, only the window right next to the row does.
+   */
+  offset?: number | undefined;
 }
 
 /** One window of the list, with the number of sessions that match. `offset` is where the window really starts. */
@@ -83,6 +102,8 @@ export interface SessionPage extends ListQuery {
   total: number;
   /** True when more sessions match the search than `total`: the count stopped at the cap. @default false */
   capped?: boolean;
+  /** The window's first and last rows as anchors (with their offsets), for seeking the windows near it. */
+  anchors?: { first: ListAnchor; last: ListAnchor } | undefined;
 }
 
 /** The longest label accepted, in characters: the service refuses longer ones, the rename dialog's input stops there. */

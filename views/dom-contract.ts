@@ -157,6 +157,16 @@ export const LIST_DATA = {
   q: "data-q",
 } as const;
 
+/**
+ * Optional `data-*` attributes of `#ews-list`: the window's first and last rows as keyset anchors (`anchorParam()`),
+ * which the client sends as `after` or `before` so that a window near this one seeks by key. Without them (a list
+ * override that leaves them out), windows seek by offset, which is exact too, only slower deep in a large list.
+ */
+export const LIST_ANCHOR_DATA = {
+  anchorFirst: "data-anchor-first",
+  anchorLast: "data-anchor-last",
+} as const;
+
 /** The class of the two spacer rows around the window. */
 export const SPACER_CLASS = "ews-spacer";
 

@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { formatCount, formatSessionCount } from "./format.js";
-import { listUrl, sortParamOf } from "../lib/list-state.js";
+import { anchorParam, listUrl, sortParamOf, type ListUrlState } from "../lib/list-state.js";
 import { sortHeaderView } from "./sort-header.js";
 import type { ListViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
@@ -28,8 +28,9 @@ export function listView(data: ListViewData, context: ViewContext) {
   const previous = Math.max(0, page.offset - page.limit);
   const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
   const columnCount = columns.length + 7;
-  const pageLink = (offset: number, text: string) =>
-    html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, offset })} hx-get=${listUrl(urls.list, { ...state, offset })} hx-target=${SELECTORS.list} hx-swap="outerHTML">${text}</a>`;
+  // Next and Previous seek by key from the window's last or first row (docs/large-lists.md).
+  const pageLink = (target: ListUrlState, text: string) =>
+    html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, ...target })} hx-get=${listUrl(urls.list, { ...state, ...target })} hx-target=${SELECTORS.list} hx-swap="outerHTML">${text}</a>`;
   return html`<section id=${IDS.list}
     class="card bg-base-100 shadow-sm"
     hx-sync=${`${SELECTORS.main}:replace`}
@@ -45,6 +46,8 @@ export function listView(data: ListViewData, context: ViewContext) {
     data-q=${page.search}
     data-cursor=${data.cursor}
     data-list-kind="sessions"
+    data-anchor-first=${page.anchors ? anchorParam(page.anchors.first) : ""}
+    data-anchor-last=${page.anchors ? anchorParam(page.anchors.last) : ""}
   >
     <div class="flex items-center gap-2 px-4 pt-4 text-sm">
       <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total, page.capped === true)}${page.search === ""
@@ -93,8 +96,8 @@ export function listView(data: ListViewData, context: ViewContext) {
                 ? html`<span data-role="capped">: only the first ${number(page.total)} matches are listed; a longer search narrows them</span>`
                 : ""}</span>
             <nav class="join" aria-label="Pages">
-              ${page.offset > 0 ? pageLink(previous, "Previous") : ""}
-              ${last < page.total ? pageLink(last, "Next") : ""}
+              ${page.offset > 0 ? pageLink({ ...state, offset: previous, before: page.anchors?.first }, "Previous") : ""}
+              ${last < page.total ? pageLink({ ...state, offset: last, after: page.anchors?.last }, "Next") : ""}
             </nav>
           </footer>`}
   </section>`;

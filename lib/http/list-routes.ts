@@ -46,7 +46,8 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
       // Only the rows of this page can carry the Active badge, and the page holds only the caller's own rows.
       activeSessionId: req.session.activeSessionId,
       columns: config.columns,
-      urls: { ...urls, state: listStateQuery(page) },
+      // Forms come back to this window by its offset (the client adds its first row as `after`, docs/large-lists.md).
+      urls: { ...urls, state: listStateQuery({ ...page, after: undefined, before: undefined }) },
       csrfToken: csrfTokenFor(req),
       now: new Date(),
     };

@@ -38,6 +38,6 @@ export class ListPages {
     const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, withStates: true });
     const window = await (query.search === "" ? read() : this.searches.run(read));
     const items = await this.enrichment.enrichAll(window.sessions, scope, window.states);
-    return { ...query, offset: window.offset, items, total: window.total, capped: window.capped };
+    return { ...query, offset: window.offset, items, total: window.total, capped: window.capped, anchors: window.anchors };
   }
 }

@@ -42,6 +42,19 @@ export interface WorkflowStoreOptions {
    * @default false
    */
   readonly?: boolean;
+  /**
+   * Where startup says what takes long: building the list indexes of a large table for the first time (e.g. a file
+   * the Python library wrote) logs what it builds, how far it is, and that it happens once. `info` is used when the
+   * logger has it, else `warn`. The manager's own `logger` option is separate, since the store is opened first.
+   * @default console
+   */
+  logger?: StoreLogger;
+}
+
+/** A logger for the store's startup lines. */
+export interface StoreLogger {
+  info?(message: string): void;
+  warn(message: string): void;
 }
 
 /** The default SQLite file name, the one `cjm-workflow-state` uses. */
@@ -63,14 +76,16 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  */
 export async function createWorkflowStore(options: WorkflowStoreOptions = {}): Promise<WorkflowStore> {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const logger = options.logger ?? console;
+  const progress = (message: string) => (logger.info ?? logger.warn).call(logger, `express-workflow-sessions: ${message}`);
   if (options.db) {
     const db = options.db as Kysely<WorkflowStateDatabase>;
     const dialect = await duringStartup(() => detectDialect(db), "the database behind the Kysely instance you passed");
-    await duringStartup(() => dialect.migrate(db), `the ${dialect.name} database`);
+    await duringStartup(() => dialect.migrate(db, undefined, progress), `the ${dialect.name} database`);
     return new WorkflowStore(db, dialect);
   }
 
-  if (options.connectionString) return openPostgres(options.connectionString, busyTimeoutMs);
+  if (options.connectionString) return openPostgres(options.connectionString, busyTimeoutMs, progress);
 
   const filename = options.filename ?? DEFAULT_FILENAME;
   if (options.fileMustExist && filename !== ":memory:" && !existsSync(filename)) {
@@ -94,7 +109,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
       sqlite.pragma("busy_timeout = 0");
       try {
         await enableWal(sqlite, wait.deadline);
-        await dialect.migrate(db, wait);
+        await dialect.migrate(db, wait, progress);
       } catch (error) {
         // A file this process may only read keeps its schema as it is: serve it read-only when the table is there.
         if (!/readonly|read-only/i.test(String((error as Error).message))) throw error;
@@ -111,7 +126,7 @@ export async function createWorkflowStore(options: WorkflowStoreOptions = {}): P
   return new WorkflowStore(db, dialect, () => db.destroy());
 }
 
-async function openPostgres(connectionString: string, lockTimeoutMs: number): Promise<WorkflowStore> {
+async function openPostgres(connectionString: string, lockTimeoutMs: number, progress: (message: string) => void): Promise<WorkflowStore> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString, lock_timeout: lockTimeoutMs });
   // A connection that breaks (server restart, network) emits 'error', which would crash the process without a
@@ -123,7 +138,7 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number): Pr
   const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
   const dialect = await detectDialect(db);
   try {
-    await duringStartup(() => dialect.migrate(db), `at ${redact(connectionString)}`);
+    await duringStartup(() => dialect.migrate(db, undefined, progress), `at ${redact(connectionString)}`);
   } catch (error) {
     await db.destroy();
     throw error;

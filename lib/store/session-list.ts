@@ -1,24 +1,45 @@
 import type { Kysely } from "kysely";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
-import type { BranchCounts } from "./search-predicates.js";
+import { anchorHolds, seekIndex, type IndexRow, type WalkSpec } from "./keyset-seek.js";
+import { LANDMARK_SPACING, landmarkAt, ListLandmarks, type LandmarkSet } from "./list-landmarks.js";
+import { searchPredicates, type BranchCounts } from "./search-predicates.js";
 import { searchMatches } from "./search-matches.js";
 import type { SessionCounts } from "./session-counts.js";
-import { checkOrder, whereOwner } from "./session-keys.js";
-import { SEARCH_MATCH_CAP, type ListSessionsOptions, type ListWindowOptions, type SessionSummary, type SessionWindow } from "./session-types.js";
+import { checkOrder, isWellFormedText, whereOwner } from "./session-keys.js";
+import {
+  SEARCH_COUNT_BOUND,
+  SEARCH_MATCH_CAP,
+  type ListAnchor,
+  type ListSessionsOptions,
+  type ListWindowOptions,
+  type SessionOrderBy,
+  type SessionSummary,
+  type SessionWindow,
+} from "./session-types.js";
 import { selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/**
+ * The largest list whose deep windows may walk their offset while its first landmark walk runs: at 20,000 rows such
+ * a window costs a few milliseconds; in a larger list it waits for the walk instead.
+ */
+const WALK_OFFSET_UP_TO = 20_000;
 
 /** Keys per `IN (…)` list, well within every database's limit on bound parameters. */
 const KEYS_PER_QUERY = 500;
 
 /** Lists a flow's sessions: pages, windows and searches, each by an index walk or index ranges, never a sort of the flow. */
 export class SessionList {
+  private readonly landmarks: ListLandmarks;
+
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
     private readonly dialect: SqlDialect,
     private readonly counts: SessionCounts,
-  ) {}
+  ) {
+    this.landmarks = new ListLandmarks(db, dialect);
+  }
 
   /** See `WorkflowStore.listSessions()`. */
   async listSessions(flowId: string, options: ListSessionsOptions = {}): Promise<SessionSummary[]> {
@@ -26,54 +47,117 @@ export class SessionList {
     const { limit, offset = 0 } = options;
     const end = limit === undefined ? Infinity : offset + limit;
     const counts = await this.counts.branchCounts(flowId, options.search, options.owner, SEARCH_MATCH_CAP + 1);
-    return this.summariesByKey(flowId, await this.searchMatches(flowId, { ...options, search: options.search }, offset, end, counts));
+    return this.summariesByKey(flowId, await this.searchMatches(flowId, { ...options, search: options.search }, offset, end, counts), options.orderBy);
   }
 
   /** See `WorkflowStore.listWindow()`. */
   async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
-    const { offset, limit, descending = true, withStates = false, ...rest } = options;
+    const { offset, limit, descending = true, withStates = false, after, before, ...rest } = options;
+    const orderBy = rest.orderBy ?? "updated_at";
+    checkOrder(orderBy);
     const states = withStates ? new Map<string, string | null>() : undefined;
     const search = rest.search ?? "";
+    const spec: WalkSpec = { flowId, owner: rest.owner, orderBy };
     let total: number;
     let capped = false;
     let matches: string[] | undefined;
     let counts: BranchCounts | undefined;
+    let landmarks: LandmarkSet | undefined;
     if (search === "") {
       total = await this.counts.countSessions(flowId, { owner: rest.owner });
+      if (total > 2 * LANDMARK_SPACING) {
+        const key = JSON.stringify([flowId, rest.owner ?? null, orderBy]);
+        const deep = Math.min(offset, total - offset - limit) > LANDMARK_SPACING;
+        // A deep window in a large list waits for the first walk rather than walk its offset in one blocking query.
+        landmarks = deep && total > WALK_OFFSET_UP_TO ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
+      }
     } else {
-      checkOrder(rest.orderBy ?? "updated_at");
       counts = await this.counts.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1);
       if (counts.ids <= SEARCH_MATCH_CAP && counts.labels <= SEARCH_MATCH_CAP) {
         matches = await this.searchMatches(flowId, { ...rest, descending, search }, 0, Infinity, counts);
         total = Math.min(matches.length, SEARCH_MATCH_CAP);
         capped = matches.length > SEARCH_MATCH_CAP;
       } else {
-        total = SEARCH_MATCH_CAP;
-        capped = true;
+        const { ids, labels } = searchPredicates(this.dialect, flowId, search);
+        spec.filter = (eb) => eb.or([ids.walk(eb), labels.walk(eb)]);
+        const key = JSON.stringify([flowId, rest.owner ?? null, orderBy, search]);
+        // A deep window waits for the walk that counts the matches and marks landmarks among them, as above.
+        landmarks = offset > LANDMARK_SPACING ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
+        if (landmarks) total = landmarks.total;
+        else {
+          // Until the walk has counted them all: a count that stops past the bound, so it never costs the matches.
+          const bounded = await this.counts.countSessions(flowId, { owner: rest.owner, search, limit: SEARCH_COUNT_BOUND + 1 });
+          total = Math.min(bounded, SEARCH_COUNT_BOUND);
+          capped = bounded > SEARCH_COUNT_BOUND;
+        }
       }
     }
     const start = offset >= total ? Math.max(0, total - limit) : Math.max(0, offset);
     const count = Math.min(limit, total - start);
-    const window = (sessions: SessionSummary[], at: number): SessionWindow => ({ sessions, total, capped, offset: at, ...(states ? { states } : {}) });
+    const values = new Map<string, string | null>();
+    const window = (sessions: SessionSummary[], at: number): SessionWindow => {
+      const result: SessionWindow = { sessions, total, capped, offset: at, ...(states ? { states } : {}) };
+      if (sessions.length > 0) {
+        const anchor = (summary: SessionSummary, offset: number): ListAnchor => ({ sessionId: summary.sessionId, value: values.get(summary.sessionId) ?? null, offset });
+        result.anchors = { first: anchor(sessions[0]!, at), last: anchor(sessions[sessions.length - 1]!, at + sessions.length - 1) };
+      }
+      return result;
+    };
+    const byIndexRows = async (rows: IndexRow[], at: number) => window(await this.summariesByKey(flowId, rows.map((row) => row.key), orderBy, values, states), at);
     if (count <= 0) return window([], 0);
-    if (search !== "") {
-      const keys = matches ? matches.slice(start, start + count) : await this.searchMatches(flowId, { ...rest, descending, search }, start, start + count, counts!);
-      return window(await this.summariesByKey(flowId, keys, states), start);
+
+    // A window near one shown: seek from its boundary row, if that row is still where it was.
+    const anchor = after ?? before;
+    const anchorKey = anchor && isWellFormedText(anchor.sessionId) && anchor.sessionId !== "" ? `${flowId}:${anchor.sessionId}` : undefined;
+    // Rows between the anchor and the window: `after` from the row after the anchor, `before` back from the one before it.
+    const skip = anchor?.offset === undefined ? 0 : after !== undefined ? start - anchor.offset - 1 : anchor.offset - (start + count);
+    if (matches === undefined && anchor !== undefined && anchorKey !== undefined && skip >= -1 && skip <= LANDMARK_SPACING) {
+      const row: IndexRow = { key: anchorKey, value: anchor.value };
+      if (await anchorHolds(this.db, this.dialect, spec, row)) {
+        // The list's order is the index's ascending order when the list ascends; "before" walks the other way.
+        const ascending = after !== undefined ? !descending : descending;
+        const rows = await seekIndex(this.db, this.dialect, spec, row, { ascending, inclusive: skip === -1, skip: Math.max(0, skip), take: count });
+        if (rows.length === count) return byIndexRows(after !== undefined ? rows : rows.reverse(), start);
+      }
     }
+    if (matches !== undefined) return window(await this.summariesByKey(flowId, matches.slice(start, start + count), orderBy, values, states), start);
+
+    // A jump far from both ends: seek from the nearest landmark, then walk at most LANDMARK_SPACING rows.
     const fromEnd = total - start - count;
-    if (fromEnd >= start) {
-      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, states), start);
+    if (landmarks && Math.min(start, fromEnd) > LANDMARK_SPACING) {
+      const ascendingStart = descending ? fromEnd : start;
+      const mark = landmarkAt(landmarks, ascendingStart);
+      const rows = await seekIndex(this.db, this.dialect, spec, mark.row, { ascending: true, inclusive: true, skip: ascendingStart - mark.position, take: count });
+      return byIndexRows(descending ? rows.reverse() : rows, start);
     }
-    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, states);
+    if (search !== "") {
+      const keys = await this.searchMatches(flowId, { ...rest, descending, search }, start, start + count, counts!);
+      return window(await this.summariesByKey(flowId, keys, orderBy, values, states), start);
+    }
+    if (fromEnd >= start) {
+      return window(await this.selectPage(flowId, { ...rest, descending, limit: count, offset: start }, states, values), start);
+    }
+    const reversed = await this.selectPage(flowId, { ...rest, descending: !descending, limit: count, offset: fromEnd }, states, values);
     return window(reversed.reverse(), start);
   }
 
+  /** Resolves once the landmark walks under way have ended (see `ListLandmarks.settled()`). */
+  landmarksSettled(): Promise<void> {
+    return this.landmarks.settled();
+  }
+
+  /** Stops the landmark walks under way. */
+  close(): void {
+    this.landmarks.close();
+  }
+
   /** One page of summaries without a search; with `states`, each row's raw `state_json` is read too and put there by session id. */
-  private async selectPage(flowId: string, options: ListSessionsOptions, states?: Map<string, string | null>): Promise<SessionSummary[]> {
+  private async selectPage(flowId: string, options: ListSessionsOptions, states?: Map<string, string | null>, values?: Map<string, string | null>): Promise<SessionSummary[]> {
     const { orderBy = "updated_at", descending = true, limit, offset = 0 } = options;
     checkOrder(orderBy);
     const direction = this.dialect.orderDirection(descending);
-    let query = whereOwner(whereFlow(selectSummaries(this.db, this.dialect, states !== undefined), this.dialect, flowId), options)
+    const sort = this.dialect.listSort(orderBy);
+    let query = whereOwner(whereFlow(selectSummaries(this.db, this.dialect, states !== undefined).select(sort.as("sort_value")), this.dialect, flowId), options)
       .orderBy(this.dialect.listSort(orderBy), direction)
       .orderBy(this.dialect.listSort("flow_session_key"), direction);
     if (limit !== undefined) query = query.limit(limit).offset(offset);
@@ -82,6 +166,7 @@ export class SessionList {
     return rows.map((row) => {
       const summary = toSummary(flowId, row);
       states?.set(summary.sessionId, row.state_json ?? null);
+      values?.set(summary.sessionId, row.sort_value ?? null);
       return summary;
     });
   }
@@ -91,11 +176,18 @@ export class SessionList {
   }
 
   /** The summaries of these keys (of one flow), in the order given; with `states`, their raw states too. */
-  private async summariesByKey(flowId: string, keys: readonly string[], states?: Map<string, string | null>): Promise<SessionSummary[]> {
-    const rows = new Map<string, SummaryRow & { state_json: string | null }>();
+  private async summariesByKey(
+    flowId: string,
+    keys: readonly string[],
+    orderBy?: SessionOrderBy,
+    values?: Map<string, string | null>,
+    states?: Map<string, string | null>,
+  ): Promise<SessionSummary[]> {
+    const rows = new Map<string, SummaryRow & { state_json: string | null; sort_value: string | null }>();
+    const sort = this.dialect.listSort(orderBy ?? "updated_at");
     for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
       const chunk = keys.slice(i, i + KEYS_PER_QUERY);
-      const found = await runQuery(() => selectSummaries(this.db, this.dialect, states !== undefined).where("flow_session_key", "in", chunk).execute());
+      const found = await runQuery(() => selectSummaries(this.db, this.dialect, states !== undefined).select(sort.as("sort_value")).where("flow_session_key", "in", chunk).execute());
       for (const row of found) rows.set(row.flow_session_key, row);
     }
     const summaries: SessionSummary[] = [];
@@ -104,6 +196,7 @@ export class SessionList {
       if (!row) continue; // deleted since the matches were read
       const summary = toSummary(flowId, row);
       states?.set(summary.sessionId, row.state_json ?? null);
+      values?.set(summary.sessionId, row.sort_value ?? null);
       summaries.push(summary);
     }
     return summaries;

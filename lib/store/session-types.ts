@@ -1,7 +1,7 @@
-import type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
+import type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
+export type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {
@@ -39,6 +39,13 @@ export interface CountSessionsOptions extends SessionScope {
  */
 export const SEARCH_MATCH_CAP = 1000;
 
+/**
+ * How far a search's count goes before its landmarks are built: past it the window says `10,000+`
+ * ({@link SessionWindow.capped}) and stays within the first 10,000 matches, until one background walk of the order's
+ * index has counted them all and marked landmarks among them (see docs/large-lists.md).
+ */
+export const SEARCH_COUNT_BOUND = 10_000;
+
 /** Options of `WorkflowStore.listWindow()`: the order, the filter, and where the window starts. */
 export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "offset"> {
   /** The first row of the window, 0-based; past the end, the last full window is returned. */
@@ -50,22 +57,40 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    * @default false
    */
   withStates?: boolean;
+  /**
+   * Seek the window by key instead of by offset: the window starts just after this row (e.g. the last row of the
+   * window before it, in the list's order), or, when the anchor has an `offset`, `offset - anchor.offset - 1` rows
+   * after it (`-1`: at the row itself), up to {@link LANDMARK_SPACING}. A session that no longer exists, whose sort
+   * value changed, or that is too far from `offset` falls back to `offset`. See docs/large-lists.md.
+   */
+  after?: ListAnchor | undefined;
+  /**
+   * As {@link after}, for a window before the row: it ends just before it (e.g. the first row of the window after
+   * it), or `anchor.offset - (offset + limit)` rows before it.
+   */
+  before?: ListAnchor | undefined;
 }
+
 
 /** One window of a flow's sessions, with the number of sessions that match. */
 export interface SessionWindow {
   sessions: SessionSummary[];
   /**
    * Sessions that match the search (all of the flow's without one); with {@link capped}, the first
-   * {@link SEARCH_MATCH_CAP} of more.
+   * {@link SEARCH_MATCH_CAP} or {@link SEARCH_COUNT_BOUND} of more.
    */
   total: number;
-  /** True when more sessions match the search than {@link total} (which is then {@link SEARCH_MATCH_CAP}). */
+  /**
+   * True when more sessions match the search than {@link total}, which is then {@link SEARCH_MATCH_CAP} or, while
+   * the search's landmarks are being built, {@link SEARCH_COUNT_BOUND}: the page says `10,000+`.
+   */
   capped: boolean;
   /** Where the window actually starts, after clamping to the sessions that exist. */
   offset: number;
   /** The raw `state_json` of each session in the window, by session id; only with {@link ListWindowOptions.withStates}. */
   states?: Map<string, string | null>;
+  /** The window's first and last rows as anchors, for seeking the windows next to it; absent when it is empty. */
+  anchors?: { first: ListAnchor; last: ListAnchor };
 }
 
 /** Options of `WorkflowStore.createSession()`. */

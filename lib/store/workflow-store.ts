@@ -4,6 +4,7 @@ import { listFlows, type FlowCount } from "./flow-list.js";
 import { SessionCounts } from "./session-counts.js";
 import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
+import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -41,6 +42,7 @@ export { sessionVersion, versionDifference, type VersionDifference, type Version
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
+export { LANDMARK_SPACING } from "./list-landmarks.js";
 
 /**
  * The workflow-state repository: every read and write of the `workflow_state` table goes through here, scoped to one
@@ -112,15 +114,23 @@ export class WorkflowStore {
 
   /**
    * One window of the list and the number of matching sessions. An offset past the end gives the last full window.
-   * Without a search, a window past the middle is read from the other end of the index, so the last window costs
-   * what the first does.
+   * Every window costs about what the first does, at any offset and in every order (docs/large-lists.md):
+   *
+   * - Next to a window shown ({@link ListWindowOptions.after} / `before`): a keyset seek from its boundary row's sort
+   *   value and key. A boundary row that was deleted or moved falls back to the offset.
+   * - Within {@link LANDMARK_SPACING} rows of either end: the index walked from that end.
+   * - Anywhere else: a seek from the nearest landmark, keys the store keeps every 1,000 rows of each order from one
+   *   walk of its index, done in the background in short chunks on first use and again after changes. Exact while
+   *   nothing has changed since that walk; while writes happen, off by at most the rows changed since it. Until the
+   *   first walk is done, such a window walks its offset.
    *
    * With a search, no query sorts the matches. The matches are two sets, sessions whose id starts with the search
    * and sessions whose label does, each counted first through its own index, up to {@link SEARCH_MATCH_CAP} + 1
-   * (index entries only). A set within the cap is read whole, by its index range (at most 1,000 rows), and ordered
-   * here; a larger one is found by walking the order's index, which holds the key and the label, until the window's
-   * end: a cost of the window's end over the share of sessions that match. The two are merged. A search with more
-   * matches than the cap reaches only its first 1,000 ({@link SessionWindow.capped}).
+   * (index entries only). When both are within the cap they are read whole by their index ranges and ordered here.
+   * Otherwise the window walks the order's index, keeping the rows either filter accepts, from the nearest of the
+   * search's own landmarks (built as above, in a walk that also counts the matches exactly); until that walk is
+   * done, the count stops at {@link SEARCH_COUNT_BOUND} ({@link SessionWindow.capped}, `10,000+`) and the window
+   * stays within the first 10,000 matches.
    */
   listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
     return this.list.listWindow(flowId, options);
@@ -349,8 +359,18 @@ export class WorkflowStore {
     return this.transfer.importSessions(flowId, sessions, options, scope);
   }
 
+  /**
+   * Resolves once the list's background landmark walks under way have ended, so that windows far from both ends
+   * seek from landmarks (see {@link listWindow}); for tests and benchmarks that wait for that condition.
+   */
+  listLandmarksSettled(): Promise<void> {
+    return this.list.landmarksSettled();
+  }
+
   /** Closes the connection if the store opened it; a Kysely instance the host passed is left open. */
   async close(): Promise<void> {
+    this.list.close();
+    await this.list.landmarksSettled();
     await this.onClose();
   }
 }

@@ -25,7 +25,9 @@ export interface SqlDialect {
    * in one transaction that holds the write lock from its start; with `wait`, that lock is awaited without blocking
    * the event loop (see `migrateInImmediateTransaction()`).
    */
-  migrate(db: Kysely<WorkflowStateDatabase>, wait?: SqliteLockWait): Promise<void>;
+  migrate(db: Kysely<WorkflowStateDatabase>, wait?: SqliteLockWait, progress?: (message: string) => void): Promise<void>;
+  /** True when the index `name` exists (in the current schema). */
+  indexExists(db: Kysely<WorkflowStateDatabase>, name: string): Promise<boolean>;
   /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
   keyColumn(): RawBuilder<string>;
   /**
@@ -39,6 +41,12 @@ export interface SqlDialect {
    * indexes serve), on every database.
    */
   orderDirection(descending: boolean): OrderByModifiers;
+  /**
+   * Order a run of rows whose sort value is NULL by the key alone (the same order): SQLite's planner walks the index
+   * for `ORDER BY key` under `lower(label) IS NULL`, but sorts for `ORDER BY lower(label), key`; PostgreSQL walks it
+   * for the full ORDER BY.
+   */
+  readonly orderNullRunByKey: boolean;
   /** How the list indexes order NULLs, appended to each of their expressions: `""` where the default is the list's. */
   readonly indexNulls: string;
   /** The bytes of a text column, as stored, so two reads of it compare exactly (whatever the collation or encoding). */
@@ -69,6 +77,12 @@ export interface SqlDialect {
    * the database offers no cheap one (then nothing is cached).
    */
   changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+  /**
+   * A token that moves when the table changes, perhaps a second or so late (PostgreSQL's statistics, which lag a
+   * commit by up to a second): for the list's landmarks, which may be stale by the rows changed since their walk.
+   * {@link changeToken} where there is one.
+   */
+  statsToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
   /**
    * The number of sessions whose key starts with `flowPrefix` (and whose owner is `owner`, when given), read from a
    * count the database keeps up to date as rows come and go; `undefined` when it keeps none (then the store counts

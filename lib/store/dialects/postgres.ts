@@ -29,7 +29,11 @@ export const PG_UNAVAILABLE_MESSAGES = /^timeout exceeded when trying to connect
 /** The statements of PostgreSQL (node-postgres, or any Kysely adapter that extends `PostgresAdapter`). */
 export const postgresDialect: SqlDialect = {
   name: "postgres",
-  migrate: (db) => migratePostgresSchema(db, postgresDialect),
+  migrate: (db, _wait, progress) => migratePostgresSchema(db, postgresDialect, progress),
+  async indexExists(db, name) {
+    const { rows } = await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(db);
+    return rows[0]?.found === true;
+  },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
   startsWith: (column, prefix) => sql<SqlBool>`starts_with(${column}, ${prefix})`,
   inOrderedWalk: (db, query) =>
@@ -41,11 +45,18 @@ export const postgresDialect: SqlDialect = {
   // PostgreSQL sorts NULLs last ascending: spelled out, as the list indexes hold them.
   orderDirection: (descending) => (ob: OrderByItemBuilder) => (descending ? ob.desc().nullsLast() : ob.asc().nullsFirst()),
   indexNulls: " NULLS FIRST",
+  orderNullRunByKey: false,
   bytesOf: (column) => sql<Uint8Array>`convert_to(${column}, 'UTF8')`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   // NULL for a key without ":", like SQLite's expression gives "" for one.
   flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
   changeToken: async () => undefined,
+  async statsToken(db) {
+    // Rows inserted, updated and deleted, as the statistics count them; a backend reports its counts within a second or so.
+    const { rows } = await sql<{ token: string | null }>`SELECT pg_stat_get_tuples_inserted(t.oid) || '.' || pg_stat_get_tuples_updated(t.oid) || '.'
+        || pg_stat_get_tuples_deleted(t.oid) AS token FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t`.execute(db);
+    return rows[0]?.token ?? undefined;
+  },
   async keptCount(db, flowPrefix, owner) {
     const { rows } = await sql<{ sessions: string }>`SELECT sessions FROM ${sql.table(PG_COUNTS_TABLE)}
         WHERE flow_prefix = ${flowPrefix} AND owner_key = ${owner ?? ""}`.execute(db);

@@ -18,8 +18,8 @@ export const SQLITE_UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|
 /** The statements of SQLite (better-sqlite3, or any Kysely adapter that extends `SqliteAdapter`). */
 export const sqliteDialect: SqlDialect = {
   name: "sqlite",
-  migrate(db, wait) {
-    return migrateInImmediateTransaction(db, (connection) => migrateSqliteSchema(connection, sqliteDialect), wait);
+  migrate(db, wait, progress) {
+    return migrateInImmediateTransaction(db, (connection) => migrateSqliteSchema(connection, sqliteDialect, progress), wait);
   },
   keyColumn: () => sql<string>`flow_session_key`,
   startsWith: (column, prefix) => sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`,
@@ -28,6 +28,7 @@ export const sqliteDialect: SqlDialect = {
   // SQLite's own default (NULLS FIRST ascending, last descending), which its indexes serve.
   orderDirection: (descending) => (descending ? "desc" : "asc"),
   indexNulls: "",
+  orderNullRunByKey: true,
   bytesOf: (column) => sql<Uint8Array>`CAST(${column} AS BLOB)`,
   byteLength: (column) => sql<number>`octet_length(${column})`,
   // Literal text only: SQLite matches an indexed expression by its parse tree, and a bound parameter never matches.
@@ -37,5 +38,10 @@ export const sqliteDialect: SqlDialect = {
     const { rows } = await sql<{ token: string }>`SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS token`.execute(db);
     return rows[0]?.token;
   },
+  async indexExists(db, name) {
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name = ${name}`.execute(db);
+    return Number(rows[0]?.n ?? 0) > 0;
+  },
+  statsToken: (db) => sqliteDialect.changeToken(db),
   keptCount: async () => undefined,
 };

@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import type { SqlDialect } from "../dialects/dialect.js";
 import { OWNER_INDEX, TRASH_BATCH_INDEX, TRASH_DELETED_INDEX, TRASH_TABLE, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
 import { createTrashTable } from "./trash-table.js";
-import { createListIndexes, LIST_INDEXES, OWNER_LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "./list-indexes.js";
+import { createListIndexes, type StartupProgress, LIST_INDEXES, OWNER_LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "./list-indexes.js";
 
 /** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
 const PG_MIGRATION_LOCK = sql`pg_advisory_xact_lock(hashtext('express-workflow-sessions:migrate'))`;
@@ -94,7 +94,7 @@ async function createCountTriggers(trx: Kysely<WorkflowStateDatabase>): Promise<
  * nothing to do. Timestamps stay text in SQLite's CURRENT_TIMESTAMP form, so rows and summaries match the SQLite
  * store's exactly.
  */
-export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect): Promise<void> {
+export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, progress?: StartupProgress): Promise<void> {
   const current = await sql<{ ready: boolean }>`SELECT
       to_regclass(${WORKFLOW_STATE_TABLE}) IS NOT NULL
       AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND attname = 'label' AND NOT attisdropped)
@@ -131,7 +131,7 @@ export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, d
     await trx.schema.createIndex(OWNER_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).column("owner").execute();
     await trx.schema.createIndex(UPDATED_AT_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).column("updated_at").execute();
     await trx.schema.createIndex(PG_KEY_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).expression(sql`(flow_session_key COLLATE "C")`).execute();
-    await createListIndexes(trx, dialect);
+    await createListIndexes(trx, dialect, progress);
     await createTrashTable(trx, "TEXT");
     // Writers wait until the counts are rebuilt and the triggers are in place, so no row is missed or counted twice
     // (the ALTER TABLEs above already hold a stronger lock until the migration commits; this says why it matters).

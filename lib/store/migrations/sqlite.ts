@@ -2,14 +2,14 @@ import { sql, type Kysely } from "kysely";
 import type { SqlDialect } from "../dialects/dialect.js";
 import { retryWhileBusy, type SqliteLockWait } from "../sqlite-startup.js";
 import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
-import { createListIndexes } from "./list-indexes.js";
+import { createListIndexes, type StartupProgress } from "./list-indexes.js";
 import { createTrashTable } from "./trash-table.js";
 
 /**
  * Creates `cjm-workflow-state`'s table and index if missing, adds the `label` and `owner` columns that older files
  * lack, and creates the list indexes of `dialect` and the trash (`workflow_state_trash`). Idempotent; run it through {@link migrateInImmediateTransaction}.
  */
-export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect): Promise<void> {
+export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, progress?: StartupProgress): Promise<void> {
   await db.schema
     .createTable(WORKFLOW_STATE_TABLE)
     .ifNotExists()
@@ -29,7 +29,7 @@ export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dia
   }
   await db.schema.createIndex(OWNER_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).column("owner").execute();
   await db.schema.createIndex(UPDATED_AT_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).column("updated_at").execute();
-  await createListIndexes(db, dialect);
+  await createListIndexes(db, dialect, progress);
   await createTrashTable(db, "TIMESTAMP");
 }
 
