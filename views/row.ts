@@ -1,4 +1,5 @@
 import { html } from "@lit-labs/ssr";
+import { ACTIONS } from "./dom-contract.js";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "./format.js";
 import { csrfFieldView } from "./csrf-field.js";
 import { withListState } from "../lib/list-state.js";
@@ -12,8 +13,9 @@ import type { RowViewData } from "./view-data.js";
  * binding and a window renders 50 rows per request, so this is one flat template with as few bindings as the row
  * needs, and the icons are `<use>` references (see `iconSpriteView()`). A long label is cut with an ellipsis by CSS
  * only (`.ews-label`): the whole text stays in the DOM, so it is in the buttons' names and in the `title` on hover.
- * The `data-action` values are written out, not bound to `ACTIONS` of `dom-contract.ts`: three more bindings per
- * row made a 50-row window render about 50 % slower. The contract test (`checkViewContract()`) keeps them in step.
+ * The `data-action` values are bound to `ACTIONS` of `dom-contract.ts`, as the client reads them: in the string
+ * renderer a binding costs one escape test and one concatenation, three per row are within the noise of a 50-row
+ * window (an earlier note put them at 50 %; interleaved runs in one process do not show it, see docs/benchmark.md).
  */
 export function rowView({ item, active, index, selected, columns, urls, csrfToken, now }: RowViewData) {
   const { updatedAt, createdAt } = item;
@@ -29,9 +31,9 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
 <td class="hidden whitespace-nowrap tabular-nums md:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap"><div class="flex justify-end gap-1">
-<form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
-<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
-<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
+<form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action=${ACTIONS.resume} aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden md:inline">Resume</span></button></form>
+<a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm" data-action=${ACTIONS.rename} aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
+<a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm ews-danger" data-action=${ACTIONS.delete} aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div></td>
 </tr>`;
 }
