@@ -14,8 +14,8 @@ import type { RowViewData } from "./view-data.js";
  * binding and a window renders 50 rows per request, so this is one flat template with as few bindings as the row
  * needs, and the icons are `<use>` references (see `iconSpriteView()`). A long label is cut with an ellipsis by CSS
  * only (`.ews-label`): the whole text stays in the DOM, so it is in the buttons' names and in the `title` on hover.
- * The `data-action` values are written out, not bound to `ACTIONS` of `dom-contract.ts`: three more bindings per
- * row made a 50-row window render about 50 % slower. The contract test (`checkViewContract()`) keeps them in step.
+ * The `data-action` values are written out rather than bound to `ACTIONS` of `dom-contract.ts` (a binding costs
+ * little in the string renderer, see docs/benchmark.md); the contract test (`checkViewContract()`) keeps them in step.
  * The first cell is the row's checkbox (`data-role="select-row"`), named "Select <label>", which belongs to the
  * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids.
  */

@@ -34,6 +34,10 @@ export interface AttributeOp {
   readonly name: string;
   /** The static text around the bindings, decoded by the parse, then escaped as @lit-labs/ssr escapes it. */
   readonly strings: readonly string[];
+  /** True when the whole value is one binding (`name=${v}`), the common case, rendered without a loop. */
+  readonly single: boolean;
+  /** `name="`: what the attribute's output starts with, joined once here rather than on every render. */
+  readonly open: string;
 }
 export type Op = string | ChildOp | AttributeOp;
 
@@ -173,7 +177,9 @@ export function compile(strings: TemplateStringsArray, hydratable: boolean): Op[
         op = new UnsupportedTemplateError("A boolean attribute with text or several bindings in its value.");
       } else {
         const strings = parts.map((part) => oneByte(toAsciiReferences(escapeHtml(part))));
-        op = prefix === "?" ? { kind: "boolean", name: written.slice(1), strings } : { kind: "attribute", name: written, strings };
+        const name = prefix === "?" ? written.slice(1) : written;
+        const single = strings.length === 2 && strings[0] === "" && strings[1] === "";
+        op = { kind: prefix === "?" ? "boolean" : "attribute", name, strings, single, open: oneByte(`${name}="`) };
       }
       cuts.push({ start: at.startOffset, end: at.endOffset, markers: parts.length - 1, op });
     }

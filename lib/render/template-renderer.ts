@@ -72,17 +72,20 @@ function compiled(strings: TemplateStringsArray, hydratable: boolean): readonly 
 }
 
 function renderTemplate(template: LitTemplate): string {
-  const ops = compiled(template.strings, isHydratable(template));
+  const hydratable = isHydratable(template);
+  const ops = compiled(template.strings, hydratable);
   if (ops instanceof Error) throw ops;
   const { values } = template;
-  const hydratable = isHydratable(template);
   let html = "";
   let index = 0;
-  for (const op of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
     if (typeof op === "string") {
       html += op;
     } else if (op.kind === "child") {
-      html += renderChild(values[index++], hydratable);
+      const value = values[index++];
+      // Text, the most common value, without a call.
+      html += typeof value === "string" ? escapeHtml(value) : renderChild(value, hydratable);
     } else {
       html += (op.kind === "boolean" ? booleanAttribute(op, values[index]) : attributeValue(op, values, index)) ?? "";
       index += op.strings.length - 1;
@@ -101,6 +104,12 @@ function renderChild(value: unknown, inHydratable: boolean): string {
     return renderTemplate(value);
   }
   if (isSpecial(value)) throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
+  if (Array.isArray(value)) {
+    // An array (a view's `items.map(...)`) by index, without an iterator object.
+    let html = "";
+    for (let i = 0; i < value.length; i++) html += renderChild(value[i], inHydratable);
+    return html;
+  }
   if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") {
     let html = "";
     for (const item of value as Iterable<unknown>) html += renderChild(item, inHydratable);
@@ -120,13 +129,13 @@ function refuseSpecial(value: unknown): void {
 
 function attributeValue(op: AttributeOp, values: readonly unknown[], index: number): string | undefined {
   const { strings, name } = op;
-  if (strings.length === 2 && strings[0] === "" && strings[1] === "") {
+  if (op.single) {
     // The whole value is one binding, as lit-html's AttributePart commits it.
     const value = values[index];
+    if (typeof value === "string") return op.open + escapeHtml(value) + '"';
     if (value === nothing || value === noChange) return undefined;
     refuseSpecial(value);
-    const text = typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
-    return `${name}="${escapeHtml(text)}"`;
+    return op.open + escapeHtml(value === null || value === undefined ? "" : String(value)) + '"';
   }
   // Several bindings in one value, concatenated as lit-html's AttributePart does; `nothing` in any removes it.
   let text = strings[0]!;
