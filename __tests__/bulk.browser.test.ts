@@ -139,6 +139,40 @@ describe.each(backends)("selecting and bulk actions in Chromium (%s)", (backend:
     await context.close();
   });
 
+  it("exports the whole selection from the bulk bar: ids from windows scrolled away, then all matching", async () => {
+    const { context, page, problems } = await openPage(browser, { acceptDownloads: true });
+    await page.goto(base);
+    const exported = async () => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#ews-bulk-bar [data-action=bulk-export]").click()]);
+      const text = await new Promise<string>((resolve, reject) => {
+        void download.createReadStream().then((stream) => {
+          let body = "";
+          stream.on("data", (chunk: Buffer) => void (body += chunk.toString()));
+          stream.on("end", () => resolve(body));
+          stream.on("error", reject);
+        }, reject);
+      });
+      return (JSON.parse(text) as { sessions: { label: string }[] }).sessions.map((session) => session.label).sort();
+    };
+    await rowBox(page, label(1)).click();
+    await page.keyboard.press("End");
+    await waitForCursor(page, SESSIONS - 1);
+    await rowBox(page, label(SESSIONS - 1)).click();
+    await waitForBar(page, "2 selected");
+    // Label 1's row is in a window no longer on screen; it is exported all the same.
+    expect(await exported()).toEqual([label(1), label(SESSIONS - 1)]);
+    await page.keyboard.press("Home");
+    await waitForCursor(page, 0);
+    await page.locator("#ews-list [data-role=select-window]").click();
+    await page.locator("#ews-bulk-bar [data-action=select-all-matching]").click();
+    await waitForBar(page, `All ${SESSIONS} matching selected`);
+    expect(await exported()).toEqual(Array.from({ length: SESSIONS }, (_, i) => label(i)));
+    // The checkboxes are back in the bulk form once the export was sent.
+    expect(await page.locator("#ews-list input[data-role=select-row]:disabled").count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("moves the selection to the trash after the confirmation, and Undo restores exactly those sessions", async () => {
     const { context, page, problems } = await openPage(browser);
     await page.goto(base);
@@ -298,6 +332,8 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     expect(await page.getByRole("toolbar").getAttribute("id")).toBe("ews-bulk-bar");
     // Tab moves through the toolbar's buttons.
     await page.locator("#ews-bulk-bar [data-action=bulk-delete]").focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("bulk-export");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("clear-selection");
     await page.keyboard.press("Enter");

@@ -59,8 +59,9 @@ async function startApp(connectionString: string) {
       body: new URLSearchParams({ label }),
       redirect: "manual",
     });
-    const body = res.status === 303 ? undefined : ((await res.json()) as { error: { code: string; message: string } });
-    return { status: res.status, code: body?.error.code, message: body?.error.message };
+    // A create answers 201 with the session (JSON, since the request accepts it); a failure, `{ error }`.
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    return { status: res.status, code: body.error?.code, message: body.error?.message };
   };
   return { child, exited, stderr: () => stderr, base, cookie, create };
 }
@@ -111,26 +112,26 @@ describe("createWorkflowStore({ connectionString })", () => {
       const app = await startApp(cluster.url);
       const load = runLoad(app.create, app.exited.then((code) => `the app died (exit code ${code}):\n${app.stderr()}`));
       try {
-        await load.until((answer) => answer.status === 303 && answers303(load.answers) >= 20);
+        await load.until((answer) => answer.status === 201 && answersCreated(load.answers) >= 20);
         await cluster.kill();
         load.enter("killed");
         await load.until((answer) => answer.phase === "killed" && answer.status === 503);
         await cluster.restart();
         load.enter("restarted");
-        await load.until((answer) => answer.phase === "restarted" && answer.status === 303);
+        await load.until((answer) => answer.phase === "restarted" && answer.status === 201);
       } finally {
         await load.stop();
       }
 
       expect({ exitCode: app.child.exitCode, signal: app.child.signalCode, stderr: app.stderr() }).toEqual({ exitCode: null, signal: null, stderr: "" });
-      const unexpected = load.answers.filter((answer) => answer.status !== 303 && answer.status !== 503);
+      const unexpected = load.answers.filter((answer) => answer.status !== 201 && answer.status !== 503);
       expect(unexpected).toEqual([]);
       const outage = load.answers.filter((answer) => answer.status === 503);
       expect(outage.length).toBeGreaterThan(0);
       for (const answer of outage) expect(answer).toMatchObject({ code: "store_unreachable", message: ERROR_TABLE.store_unreachable.message });
       expect(ERROR_TABLE.store_unreachable.message).toContain("cannot be reached");
 
-      const acknowledged = load.answers.filter((answer) => answer.status === 303).map((answer) => answer.label);
+      const acknowledged = load.answers.filter((answer) => answer.status === 201).map((answer) => answer.label);
       const client = new pg.Client({ connectionString: cluster.url });
       await client.connect();
       try {
@@ -147,6 +148,6 @@ describe("createWorkflowStore({ connectionString })", () => {
   });
 });
 
-function answers303(answers: readonly Answer[]): number {
-  return answers.filter((answer) => answer.status === 303).length;
+function answersCreated(answers: readonly Answer[]): number {
+  return answers.filter((answer) => answer.status === 201).length;
 }

@@ -219,6 +219,7 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
   document.addEventListener("click", (event) => {
     const button = elementOf(event.target)?.closest<HTMLElement>(`[${ATTRS.action}]`);
     const action = button?.dataset.action;
+    if (action === ACTIONS.bulkExport && button instanceof HTMLButtonElement) return exportSelection(button, selection.target());
     const bulk = action !== undefined && Object.prototype.hasOwnProperty.call(INTENTS, action);
     if (!button || (action !== ACTIONS.rename && action !== ACTIONS.delete && action !== ACTIONS.closeDialog && !bulk)) return;
     event.preventDefault();
@@ -277,4 +278,31 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     delete: (row) => open(IDS.deleteDialog, row),
     bulk: openBulk,
   };
+}
+
+/**
+ * The bulk bar's Export submits the bulk form itself (a download, not an htmx swap), but the form holds only the
+ * checkboxes of the window on screen. For the click's submission, the whole selection goes as hidden fields instead:
+ * every selected id (from windows scrolled away too), or `all_matching=1` with the search; the checkboxes step aside
+ * and everything is put back once the submission has been built.
+ */
+function exportSelection(button: HTMLButtonElement, target: SelectionTarget | null): void {
+  const form = button.form;
+  if (!form || !target) return;
+  const fields: [string, string][] = target.kind === "all-matching" ? [["all_matching", "1"], ["q", target.query]] : target.ids.map((id) => ["session_id", id]);
+  const boxes = Array.from(document.querySelectorAll<HTMLInputElement>(`input[form="${form.id}"][name="session_id"]:not([disabled])`));
+  for (const box of boxes) box.disabled = true;
+  const added = fields.map(([name, value]) => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.append(input);
+    return input;
+  });
+  // The browser builds the form's data when the click's default action runs, after this listener.
+  setTimeout(() => {
+    for (const input of added) input.remove();
+    for (const box of boxes) box.disabled = false;
+  });
 }
