@@ -107,8 +107,19 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       const { app, store } = await readonlyApp();
       const res = await visitor(app).get(P).expect(200);
       expect(rowIds(res.text).length).toBe(Math.min(50, await store.countSessions(FLOW)));
-      expect(res.text).not.toMatch(/data-action="(create|resume|rename|delete)"/);
+      expect(res.text).not.toMatch(/data-action="(create|resume|rename|delete|duplicate|import|bulk-delete)"/);
       expect(res.text).not.toContain(`action="${P}/create"`);
+      // The bulk bar keeps what reads: Export of the selection, and Clear.
+      expect(res.text).toMatch(/data-action="bulk-export"/);
+    });
+
+    it("shows the trash without Restore or Delete forever", async () => {
+      const { app, store } = await readonlyApp();
+      const [first] = await store.listSessions(FLOW, { limit: 1 });
+      await store.trashSessions(FLOW, [first!.sessionId]);
+      const res = await visitor(app).get(`${P}/trash`).expect(200);
+      expect(res.text).toContain(`data-session-id="${first!.sessionId}"`);
+      expect(res.text).not.toMatch(/data-action="(restore|purge|bulk-restore|bulk-purge|empty-trash)"/);
     });
 
     it("opens no rename or delete dialog for ?rename= and ?delete= (the page without JavaScript)", async () => {

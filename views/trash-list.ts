@@ -53,7 +53,7 @@ export function trashListView({ page, urls, csrfToken, now }: TrashListViewData)
     </div>
     ${page.total === 0
       ? html`<p class="p-8 text-center opacity-70" data-role="trash-empty">${page.search === "" ? "The trash is empty." : "No trashed session matches this search."}</p>`
-      : html`${bulkBarView({ kind: "trash", total: page.total, capped: false, search: page.search, confirmUrl: bulk.confirm, state: urls.state, csrfToken })}
+      : html`${bulkBarView({ kind: "trash", total: page.total, capped: false, search: page.search, confirmUrl: bulk.confirm, state: urls.state, csrfToken, readonly: urls.readonly })}
           <div id="ews-viewport" class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Trash" aria-rowcount=${page.total + 1}>
               <thead>

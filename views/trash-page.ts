@@ -38,10 +38,10 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
               hx-get=${bulk.trashList} hx-trigger="input changed delay:250ms, search" hx-target="#ews-list" hx-swap="outerHTML" />
           </label>
         </form>
-        <form method="post" action=${bulk.confirm}>
+        ${urls.readonly ? "" : html`<form method="post" action=${bulk.confirm}>
           ${csrfFieldView(csrfToken)}<input type="hidden" name="view" value="trash" /><input type="hidden" name="intent" value="purge" /><input type="hidden" name="all" value="1" />
           <button type="submit" class="btn btn-ghost btn-sm ews-danger" data-action="empty-trash" ?disabled=${page.total === 0 && page.search === ""}>Empty trash</button>
-        </form>
+        </form>`}
       </div>
       ${noticesView({ notice: data.notice }, context)}
       ${trashListView(data)}

@@ -20,9 +20,9 @@ export function trashRowView({ item, index, urls, csrfToken, now }: TrashRowView
 <td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 <td class="whitespace-nowrap"><time datetime=${item.deletedAt ? item.deletedAt.toISOString() : ""} title=${formatAbsoluteTime(item.deletedAt)}>${formatRelativeTime(item.deletedAt, now)}</time></td>
 <td class="hidden whitespace-nowrap md:table-cell"><time datetime=${item.purgeAt ? item.purgeAt.toISOString() : ""}>${formatAbsoluteTime(item.purgeAt)}</time></td>
-<td class="whitespace-nowrap"><div class="flex justify-end gap-1">
+<td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">
 <form method="post" action=${withListState(bulk.restore, urls.state)} class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="view" value="trash" /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="restore" aria-label=${`Restore ${label}`}>Restore</button></form>
 <form method="post" action=${withListState(bulk.confirm, urls.state)} class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="view" value="trash" /><input type="hidden" name="intent" value="purge" /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm ews-danger" data-action="purge" aria-label=${`Delete ${label} forever`}>Delete forever</button></form>
-</div></td>
+</div>`}</td>
 </tr>`;
 }

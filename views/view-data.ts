@@ -219,6 +219,8 @@ export interface BulkBarViewData {
   /** The list state the form carries in its action's query, so the answer comes back to the same list. */
   state: string;
   csrfToken: string;
+  /** True with `readonly: true`: the bar keeps Export and Clear, and leaves out what would change sessions. */
+  readonly?: boolean | undefined;
 }
 
 /** Everything the trash's list fragment shows. */
