@@ -203,6 +203,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
       check("post", route, await refused.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": refused.token }).send({ session_id: NEWEST })); // 422
     }
+    const refusingRestore = await agentOf(buildApp({ store, hooks: { beforeRestore: refuse } }));
+    const trashedId = await store.createSession(FLOW, { label: "Restore refused" });
+    await store.trashSessions(FLOW, [trashedId]);
+    check("post", "/restore", await refusingRestore.agent.post(`${P}/restore`).set({ ...JSON_ACCEPT, "X-CSRF-Token": refusingRestore.token }).send({ session_id: trashedId })); // 422
+    await store.purgeTrash(FLOW, { ids: [trashedId] });
     check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: "bad id!" })); // 400
     for (const route of ["/restore", "/purge", "/confirm"]) {
       check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token

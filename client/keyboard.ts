@@ -7,8 +7,9 @@ import type { ListWindow } from "./list-window.js";
 import { CHECKED, type Selection } from "./selection.js";
 
 // A checkbox takes no typing: the shortcuts go on working after a row's checkbox is clicked (Space stays its own).
+// Nor does Import's file input, which Tab reaches right after the search box (Enter and Space open its picker).
 function isTyping(target: Element): boolean {
-  if (target instanceof HTMLInputElement) return !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+  if (target instanceof HTMLInputElement) return !/^(checkbox|radio|button|submit|reset|file)$/.test(target.type);
   return (target instanceof HTMLElement && target.isContentEditable) || /^(TEXTAREA|SELECT)$/.test(target.tagName);
 }
 
@@ -73,7 +74,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     }
     if (document.querySelector("dialog[open]") || isTyping(target)) return;
     // Enter on a control and Space on a control or a checkbox do what the control does.
-    if (event.key === "Enter" && target.closest("a, button, summary")) return;
+    if (event.key === "Enter" && target.closest("a, button, summary, input[type=file]")) return;
     if (event.key === " " && target.closest("a, button, summary, input")) return;
     const own = (table: Record<string, () => void>) => Object.prototype.hasOwnProperty.call(table, event.key);
     const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;

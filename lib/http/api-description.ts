@@ -415,6 +415,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     body: bulkBody({ batch: { type: "string", description: "A delete's `batch`: restores all it moved." } }),
     csrf: true,
     trashOnly: true,
+    hooked: true,
     responses: { "200": { description: "How many were restored.", json: ref("Restored"), html: true }, "303": backToList },
     errors: ["session_not_found", "restore_conflict"],
   },
