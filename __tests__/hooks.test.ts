@@ -5,7 +5,7 @@ import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { SessionService } from "../lib/service/session-service.js";
 import { VersionConflictError } from "../lib/errors.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { activeOf, backends, buildApp, csrfAgent, decoded, FLOW, recordingLogger, type FixtureName } from "./helpers.js";
+import { activeOf, backends, buildApp, csrfAgent, decoded, FLOW, recordingLogger, visitor, type FixtureName } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -461,6 +461,44 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
         ["afterRestore", [a], [a]],
         ["afterPurge", [b], []],
       ]);
+    });
+
+    it("an Undo (a restore by batch) gives afterRestore every id restored, and Empty trash gives afterPurge every id purged", async () => {
+      const restored: Array<[string[], string[]]> = [];
+      const purged: string[][] = [];
+      const { agent, store } = await fixtureApp({
+        hooks: {
+          afterRestore: async ({ sessionIds, items }) => void restored.push([[...sessionIds].sort(), items.map((i) => i.sessionId).sort()]),
+          afterPurge: async ({ sessionIds }) => void purged.push([...sessionIds].sort()),
+        },
+      });
+      const ids = (await store.listSessions(FLOW, { limit: 4 })).map((s) => s.sessionId).sort();
+      const deleted = await agent.post(`${P}/delete`).set("Accept", "application/json").type("form").send(ids.map((id) => `session_id=${id}`).join("&")).expect(200);
+      const { batch } = deleted.body as { batch: string };
+      await agent.post(`${P}/restore`).set(HTMX).type("form").send({ batch }).expect(200);
+      expect(restored).toEqual([[ids, ids]]);
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send(ids.map((id) => `session_id=${id}`).join("&")).expect(200);
+      await agent.post(`${P}/purge`).set(HTMX).type("form").send({ all: "1", view: "trash" }).expect(200);
+      expect(purged).toEqual([ids]);
+      for (const id of ids) expect(await store.sessionExists(FLOW, id)).toBe(false);
+    });
+
+    it("the lazy purge gives afterPurge the ids it purged, with the request of the visit that started it and no owner", async () => {
+      let seen: (value: { sessionIds: string[]; owner: string | undefined; path: unknown }) => void;
+      const called = new Promise<{ sessionIds: string[]; owner: string | undefined; path: unknown }>((resolve) => (seen = resolve));
+      const store = await backend.openStore("workflow_state.db");
+      const [old, recent] = (await store.listSessions(FLOW, { limit: 2 })).map((s) => s.sessionId);
+      await store.trashSessions(FLOW, [old!], {}, { deletedAt: new Date(Date.now() - 2 * 86_400_000) });
+      await store.trashSessions(FLOW, [recent!]);
+      const app = buildApp({
+        store,
+        trash: { keepDays: 1 },
+        hooks: { afterPurge: async ({ sessionIds, owner, req }) => seen({ sessionIds: [...sessionIds].sort(), owner, path: (req as { path?: unknown }).path }) },
+      });
+      // The first visit starts the lazy purge (it runs at most once a minute), without waiting for it.
+      await visitor(app).get(P).expect(200);
+      expect(await called).toEqual({ sessionIds: [old], owner: undefined, path: P });
+      expect(await store.getTrashed(FLOW, recent!)).toBeDefined();
     });
 
     it("a delete of one id with a stale version answers 409 and moves nothing to the trash", async () => {

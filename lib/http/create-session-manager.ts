@@ -93,8 +93,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   // The bulk routes take up to 1,000 session_id fields (MAX_BULK_IDS), plus the list state and the CSRF token.
   const bulkForm = formBody({ limit: MAX_BULK_BODY_BYTES, parameterLimit: 1_020 });
   // The lazy purge of the trash and the idle expiry: started (at most once a minute) by a visit, never awaited.
-  const purgeLazily: Handler = function purgeLazily(_req, _res, next) {
-    void trash.maintain();
+  const purgeLazily: Handler = function purgeLazily(req, _res, next) {
+    void trash.maintain(new Date(), req);
     next();
   };
   const csrf = verifyCsrf({ origins: config.origins });

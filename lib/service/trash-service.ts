@@ -52,6 +52,9 @@ export const MAINTENANCE_BATCH = TRASH_CHUNK;
 
 const DAY_MS = 86_400_000;
 
+/** The most sessions whose items `afterRestore` gets (their ids come whatever the count). */
+const MAX_HOOK_ITEMS = 1_000;
+
 /**
  * The trash's rules: delete (into the trash, or for good with `trash: false`) with the active-session rule,
  * restore, purge, the trash's list, and the lazy purge and idle expiry. One method per action, each taking its
@@ -113,17 +116,19 @@ export class TrashService {
    */
   async restore(target: TrashTarget, scope: SessionScope = {}, options: ActionOptions = {}): Promise<number> {
     const { store, flowId, sessions } = this.options;
-    // The hooks get the ids of a restore by ids; for a batch or a search, none (`sessionIds` is empty).
-    const ids = "ids" in target ? target.ids : [];
+    // `beforeRestore` gets the ids of a restore by ids; for a batch or a search, none yet (`sessionIds` is empty).
+    // `afterRestore` gets every id restored, and their items when there are at most MAX_HOOK_ITEMS of them.
+    const before = "ids" in target ? target.ids : [];
     const runner = sessions?.hookRunner;
-    if (runner?.has("beforeRestore")) await runner.before("beforeRestore", sessions!.hookContext(options, scope, [], ids));
+    if (runner?.has("beforeRestore")) await runner.before("beforeRestore", sessions!.hookContext(options, scope, [], before));
+    const restored: string[] = "ids" in target ? [...target.ids] : [];
     const count =
       "ids" in target
         ? await store.restoreSessions(flowId, target.ids, scope)
-        : await store.restoreMatching(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+        : await store.restoreMatching(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope, (ids) => restored.push(...ids));
     if (runner?.has("afterRestore")) {
-      const items: SessionListItem[] = await sessions!.getItems(ids, scope);
-      await runner.after("afterRestore", sessions!.hookContext(options, scope, items, ids));
+      const items: SessionListItem[] = restored.length <= MAX_HOOK_ITEMS ? await sessions!.getItems(restored, scope) : [];
+      await runner.after("afterRestore", sessions!.hookContext(options, scope, items, restored));
     }
     return count;
   }
@@ -131,13 +136,15 @@ export class TrashService {
   /** Deletes the target's trashed sessions for good; `{ search: "" }` empties the trash (for the scope). */
   async purge(target: TrashTarget, scope: SessionScope = {}, options: ActionOptions = {}): Promise<number> {
     const { store, flowId, sessions } = this.options;
+    // `afterPurge` gets the id of every session purged, whatever the target (a batch, a search, the whole trash).
+    const purged: string[] = [];
+    const onPurged = (ids: string[]) => void purged.push(...ids);
     const count =
       "ids" in target
-        ? await store.purgeTrash(flowId, { ids: target.ids }, scope)
-        : await store.purgeTrash(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope);
+        ? await store.purgeTrash(flowId, { ids: target.ids, onPurged }, scope)
+        : await store.purgeTrash(flowId, "batch" in target ? { batch: target.batch, onPurged } : { search: target.search, onPurged }, scope);
     const runner = sessions?.hookRunner;
-    // The ids of a purge by ids; for a batch, a search or the whole trash, none (`sessionIds` is empty).
-    if (runner?.has("afterPurge")) await runner.after("afterPurge", sessions!.hookContext(options, scope, [], "ids" in target ? target.ids : []));
+    if (runner?.has("afterPurge")) await runner.after("afterPurge", sessions!.hookContext(options, scope, [], purged));
     return count;
   }
 
@@ -158,12 +165,14 @@ export class TrashService {
    * Starts the lazy purge (sessions trashed more than `keepDays` ago) and idle expiry (`expireIdleAfterDays`), at
    * most once a {@link MAINTENANCE_INTERVAL_MS} and one run at a time, in batches of {@link MAINTENANCE_BATCH} with
    * a turn of the event loop between them. Returns at once: the caller never waits for it. Failures are logged.
-   * The returned promise (for tests) settles when the run it started, or the one under way, is done.
+   * The returned promise (for tests) settles when the run it started, or the one under way, is done. What it purges
+   * reaches the `afterPurge` hook once per run, with every purged id, the visit's `request` and no owner (the purge
+   * is flow-wide).
    */
-  maintain(now: Date = new Date()): Promise<void> {
+  maintain(now: Date = new Date(), request?: unknown): Promise<void> {
     if (this.maintenance || now.getTime() - this.lastMaintenance < MAINTENANCE_INTERVAL_MS) return this.maintenance ?? Promise.resolve();
     this.lastMaintenance = now.getTime();
-    this.maintenance = this.runMaintenance(now)
+    this.maintenance = this.runMaintenance(now, request)
       .catch((error: unknown) => this.options.logger.warn("express-workflow-sessions: the lazy purge of the trash failed; it is tried again in a minute.", error))
       .finally(() => {
         this.maintenance = undefined;
@@ -171,21 +180,33 @@ export class TrashService {
     return this.maintenance;
   }
 
-  private async runMaintenance(now: Date): Promise<void> {
+  private async runMaintenance(now: Date, request: unknown): Promise<void> {
+    const { sessions } = this.options;
+    const purged: string[] = [];
+    const onPurged = (ids: string[]) => void purged.push(...ids);
+    try {
+      await this.expireAndPurge(now, onPurged);
+    } finally {
+      const runner = sessions?.hookRunner;
+      if (purged.length > 0 && runner?.has("afterPurge")) await runner.after("afterPurge", sessions!.hookContext({ request }, {}, [], purged));
+    }
+  }
+
+  private async expireAndPurge(now: Date, onPurged: (ids: string[]) => void): Promise<void> {
     const { store, flowId, trashKeepDays, expireIdleAfterDays } = this.options;
     if (expireIdleAfterDays !== undefined) {
       const cutoff = new Date(now.getTime() - expireIdleAfterDays * DAY_MS);
       for (;;) {
         const batch = randomUUID();
         const moved = await store.trashIdle(flowId, cutoff, MAINTENANCE_BATCH, { batch, deletedAt: now });
-        if (trashKeepDays === false && moved > 0) await store.purgeTrash(flowId, { batch });
+        if (trashKeepDays === false && moved > 0) await store.purgeTrash(flowId, { batch, onPurged });
         if (moved < MAINTENANCE_BATCH) break;
         await nextTurn();
       }
     }
     if (trashKeepDays !== false) {
       const olderThan = new Date(now.getTime() - trashKeepDays * DAY_MS);
-      while ((await store.purgeTrash(flowId, { olderThan, limit: MAINTENANCE_BATCH })) === MAINTENANCE_BATCH) await nextTurn();
+      while ((await store.purgeTrash(flowId, { olderThan, limit: MAINTENANCE_BATCH, onPurged })) === MAINTENANCE_BATCH) await nextTurn();
     }
   }
 

@@ -65,6 +65,8 @@ export interface PurgeTrashOptions extends TrashMatch {
   olderThan?: Date;
   /** Purges at most this many (one statement), for a bounded batch. @default all, in chunks of {@link TRASH_CHUNK} */
   limit?: number;
+  /** Called with the ids of the sessions purged, once per chunk as it commits (e.g. to clean up their files). */
+  onPurged?: (sessionIds: string[]) => void;
 }
 
 /**
@@ -229,7 +231,7 @@ export class TrashRepository {
    * `workflow_state` (then it throws {@link RestoreConflictError} and restores nothing), then moves the rows back in
    * chunks of {@link TRASH_CHUNK}, one transaction each.
    */
-  async restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}): Promise<number> {
+  async restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}, onRestored?: (sessionIds: string[]) => void): Promise<number> {
     checkFlowId(flowId);
     const conflicts = await runQuery(() =>
       sql<{ flow_session_key: string }>`SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t
@@ -241,7 +243,10 @@ export class TrashRepository {
     let restored = 0;
     await inChunks(async (limit) => {
       const keys = await this.matchingKeys(TRASH_TABLE, flowId, match, scope, after, limit);
-      if (keys.length > 0) restored += await this.restoring(flowId, (trx) => this.moveBack(trx, flowId, keys, scope));
+      if (keys.length > 0) {
+        restored += await this.restoring(flowId, (trx) => this.moveBack(trx, flowId, keys, scope));
+        onRestored?.(keys.map((key) => key.slice(flowId.length + 1)));
+      }
       after = keys.at(-1);
       return keys.length;
     });
@@ -299,20 +304,25 @@ export class TrashRepository {
       if (keys.length === 0) return 0;
       return runQuery(() =>
         this.db.transaction().execute(async (trx) => {
-          const result = await sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}`.execute(trx);
-          const purged = Number(result.numAffectedRows ?? 0n);
-          if (purged < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
-          return purged;
+          const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}
+            RETURNING flow_session_key`.execute(trx);
+          if (result.rows.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
+          return result.rows;
         }),
-      );
+      ).then((rows) => {
+        options.onPurged?.(rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
+        return rows.length;
+      });
     }
     const where = this.matchWhere(flowId, options, scope, olderThan);
     const purgeAtMost = async (limit: number) => {
       const result = await runQuery(() =>
-        sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
-            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})`.execute(this.db),
+        sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
+            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
+          RETURNING flow_session_key`.execute(this.db),
       );
-      return Number(result.numAffectedRows ?? 0n);
+      if (result.rows.length > 0) options.onPurged?.(result.rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
+      return result.rows.length;
     };
     if (options.limit !== undefined) return purgeAtMost(Math.max(1, Math.floor(options.limit)));
     let purged = 0;

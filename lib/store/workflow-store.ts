@@ -229,10 +229,10 @@ export class WorkflowStore {
   /**
    * Restores every trashed session that matches (by `search`, by the `batch` of one delete, or all), in chunks as
    * {@link trashMatching} moves them. Throws {@link RestoreConflictError}, restoring nothing, when one of their keys
-   * is taken again.
+   * is taken again. `onRestored` is called with the ids of each chunk as it commits.
    */
-  restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}): Promise<number> {
-    return this.trash.restoreMatching(flowId, match, scope);
+  restoreMatching(flowId: string, match: TrashMatch, scope: SessionScope = {}, onRestored?: (sessionIds: string[]) => void): Promise<number> {
+    return this.trash.restoreMatching(flowId, match, scope, onRestored);
   }
 
   /**
