@@ -6,6 +6,7 @@ import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { prefixUpperBound } from "./search-predicates.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
+import { toSummary, type SummaryRow } from "./summary-rows.js";
 import type { SessionScope, SessionSnapshot } from "./session-types.js";
 import type { TrashedSession, TrashOrderBy } from "../session-types.js";
 
@@ -423,29 +424,14 @@ class TakenKeys extends Error {
   }
 }
 
-interface TrashRow {
-  flow_session_key: string;
-  label: string | null;
-  current_step: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-  state_size: number | string | null;
+/** A trash row: the summary's columns, and when and by which delete it was trashed. */
+interface TrashRow extends SummaryRow {
   deleted_at: string | null;
   batch: string | null;
 }
 
 function toTrashed(flowId: string, row: TrashRow): TrashedSession {
-  return {
-    flowId,
-    sessionId: row.flow_session_key.slice(flowId.length + 1),
-    label: row.label,
-    currentStep: row.current_step,
-    createdAt: parseTimestamp(row.created_at),
-    updatedAt: parseTimestamp(row.updated_at),
-    stateSizeBytes: Number(row.state_size ?? 0),
-    deletedAt: parseTimestamp(row.deleted_at),
-    batch: row.batch,
-  };
+  return { ...toSummary(flowId, row), deletedAt: parseTimestamp(row.deleted_at), batch: row.batch };
 }
 
 function uniqueKeys(flowId: string, sessionIds: readonly string[]): string[] {
