@@ -8,12 +8,17 @@ import { startPostgresCluster, type PostgresCluster } from "./postgres-cluster.j
 // A cluster of its own, since this file stops and restarts it. synchronous_commit is on (the server's default), so
 // a commit is in the WAL before it is acknowledged and `pg_ctl -m immediate` cannot take it back.
 let cluster: PostgresCluster;
+/** Apps still running, killed after the tests: an app a failed test left behind would keep jest from exiting. */
+const apps = new Set<ChildProcess>();
 
 beforeAll(async () => {
   cluster = await startPostgresCluster({ settings: { synchronous_commit: "on" } });
 }, 180_000);
 
-afterAll(() => cluster?.stop());
+afterAll(() => {
+  for (const child of apps) child.kill("SIGKILL");
+  cluster?.stop();
+});
 
 /** The whole load, however slow the machine: the test fails, instead of hanging, when it runs out. */
 const MAX_REQUESTS = 20_000;
@@ -36,9 +41,11 @@ async function startApp(connectionString: string) {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
+  apps.add(child);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  void exited.then(() => apps.delete(child));
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
