@@ -72,7 +72,7 @@ export class Enrichment {
     return items;
   }
 
-  private listItem(summary: SessionSummary, { fields, generatedLabel }: HostResults, problems: string[], rawState: string | null | undefined): SessionListItem {
+  private listItem(summary: SessionSummary, { fields, generatedLabel, version }: HostResults, problems: string[], rawState: string | null | undefined): SessionListItem {
     const { columns, stepTitle } = this.options;
     let title: string | null = null;
     if (summary.currentStep) {
@@ -97,7 +97,8 @@ export class Enrichment {
       displayLabel: displayLabelOf(summary.label, generatedLabel, summary.createdAt),
       stepTitle: title,
       fields: shown,
-      version: sessionVersion(summary, rawState),
+      // A cached result stands for exactly this row (its state, label, step and times), so its version does too.
+      version: version ?? sessionVersion(summary, rawState),
     };
   }
 
@@ -146,7 +147,7 @@ export class Enrichment {
       }
     }
 
-    const results = { fields, generatedLabel };
+    const results = { fields, generatedLabel, version: sessionVersion(summary, rawState) };
     // lru-cache evicts the least recently used entries past either bound, and skips a row over `maxEntrySize`.
     if (problems.length === 0) this.cache?.set(summary.sessionId, { ...rowIdentity(summary, rawState), results });
     else allProblems.push(...problems);
@@ -158,6 +159,8 @@ export class Enrichment {
 interface HostResults {
   readonly fields: Readonly<Record<string, unknown>>;
   readonly generatedLabel: string | undefined;
+  /** The row's version, hashed once with the results it is cached with; absent when no callback ran. */
+  readonly version?: string;
 }
 
 const NO_HOST_RESULTS: HostResults = Object.freeze({ fields: Object.freeze({}), generatedLabel: undefined });
