@@ -3,11 +3,11 @@
 // every 10 ms. Prints the time, the bytes and sessions written, and the RSS growth during the export. Called from
 // bench/run.ts for each size and database; run alone (`node dist/bench/export.js`), it measures the 100,000-session
 // SQLite file (BENCH_SIZES narrows it, as for run.ts).
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rssMb, startBenchServer } from "./bench-server.js";
 import { buildDatabase } from "./build-database.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,23 +27,10 @@ export interface ExportFigures {
   rssGrowthMb: number;
 }
 
-function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-}
-
 /** Exports every session of `database` (a SQLite file or a `postgres://` URL) through the manager's route, once warmed up. */
 export async function benchExport(name: string, database: string, sessions: number): Promise<ExportFigures> {
-  const child = spawn(process.execPath, [join(here, "server.js"), "ours", database], { stdio: ["ignore", "pipe", "inherit"] });
+  const { child, port } = await startBenchServer("ours", database);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (chunk) => {
-        out += chunk;
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve(JSON.parse(line).port);
-      });
-      child.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
-    });
     // A small export first, so the RSS measured after it is the server's warm size, not its cold one.
     await download(port, `${P}/export?all_matching=1&q=s-0000`, () => {});
     const before = rssMb(child.pid!);

@@ -4,13 +4,13 @@
 // connections for BENCH_SECONDS (default 6) after a 1 s warm-up, stops it with SIGTERM so it writes its profile, and
 // sorts every sample into one part of a request by the innermost frame that names one (PARTS, in order). Prints one
 // table of shares of the busy samples (idle and module loading left out), as in docs/benchmark.md.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { startBenchServer } from "./bench-server.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DATA = join(here, "..", "..", "bench", "data");
@@ -91,17 +91,8 @@ function cookieOf(port: number): Promise<Record<string, string>> {
 /** Profiles one server (`ours` or `baseline`) over `file` under load; gives its shares and its requests a second. */
 async function profile(mode: "ours" | "baseline", file: string): Promise<{ shares: Map<string, number>; rps: number }> {
   const dir = mkdtempSync(join(os.tmpdir(), "ews-profile-"));
-  const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, join(here, "server.js"), mode, file], { stdio: ["ignore", "pipe", "inherit"] });
+  const { child, port } = await startBenchServer(mode, file, ["--cpu-prof", "--cpu-prof-dir", dir]);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (chunk) => {
-        out += chunk;
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve(JSON.parse(line).port);
-      });
-      child.once("exit", (code) => reject(new Error(`the ${mode} server exited with ${code}`)));
-    });
     const headers = mode === "ours" ? await cookieOf(port) : {};
     const path = mode === "ours" ? `${P}/list` : "/baseline";
     const result = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: 8, duration: SECONDS, headers, warmup: { connections: 8, duration: 1 } });

@@ -8,13 +8,14 @@
 // browser's do; the first window is also measured with the enrichment cache off. The throughput target is judged on
 // paired rounds (the baseline, then the list, three times), since the machine's load drifts between measurements. Prints a table per database and writes the same
 // figures to bench/results.json. BENCH_SIZES, BENCH_SECONDS and BENCH_DATABASES (default `sqlite,postgres`) narrow it.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { rssMb, startBenchServer, type BenchServer } from "./bench-server.js";
 import Database from "better-sqlite3";
 import { BENCH_FLOW, BROAD_SEARCH, benchLabel, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
@@ -160,25 +161,11 @@ async function measureUnderSearches(port: number, size: number, headers: Record<
   return { p50: percentile(times, 50), p99: percentile(times, 99), rps: 0, samples: times.length, searches };
 }
 
-async function startServer(mode: "ours" | "ours-uncached" | "baseline", database: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(here, "server.js"), mode, database], { stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk) => {
-      out += chunk;
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve(JSON.parse(line).port);
-    });
-    child.once("exit", (code) => reject(new Error(`the ${mode} server exited with ${code}`)));
-  });
-  return { child, port };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+async function startServer(mode: "ours" | "ours-uncached" | "baseline", database: string): Promise<BenchServer> {
+  const server = await startBenchServer(mode, database);
+  children.add(server.child);
+  server.child.once("exit", () => children.delete(server.child));
+  return server;
 }
 
 function get(agent: http.Agent, port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
