@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import session from "express-session";
 import { CONTENT_SECURITY_POLICY, createSessionManager, type SessionManagerLogger, type SessionManagerRouter, type WorkflowStore } from "../index.js";
@@ -112,13 +112,7 @@ function setPageHeaders(res: Response): void {
   res.set({ "Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" });
 }
 
+/** The package's own folder, found as a host finds it: through its `package.json` export (a self-reference). */
 function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "express-workflow-sessions") return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("express-workflow-sessions could not find its own package.json.");
-    dir = parent;
-  }
+  return dirname(createRequire(import.meta.url).resolve("express-workflow-sessions/package.json"));
 }
