@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { RejectedError } from "../lib/errors.js";
+import { ERROR_TABLE, RejectedError } from "../lib/errors.js";
 import type { HookContext, SessionHooks, SessionManagerOptions } from "../lib/options.js";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { SessionService } from "../lib/service/session-service.js";
@@ -177,6 +177,53 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
       await agent.post(`${P}/delete`).set(HTMX).type("form").send({ session_id: NEWEST }).expect(500);
       expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
       expect(logger.errors).toHaveLength(1);
+    });
+  });
+
+  describe("a before* hook that never settles", () => {
+    const never = () => new Promise<void>(() => {});
+
+    it.each([
+      ["beforeCreate", "create", { label: "Nope" }],
+      ["beforeRename", "rename", { session_id: NEWEST, label: "Nope" }],
+      ["beforeDelete", "delete", { session_id: NEWEST }],
+      ["beforeResume", "resume", { session_id: NEWEST }],
+      ["beforeCreate", "duplicate", { session_id: NEWEST }],
+    ] as const)("%s refuses POST /%s after hookTimeoutMs with 503 hook_timeout, writing nothing", async (hook, route, body) => {
+      const { agent, store, logger } = await fixtureApp({ hookTimeoutMs: 20, hooks: { [hook]: never } });
+      const before = await store.countSessions(FLOW);
+      const label = await labelOf(store, NEWEST);
+      const res = await agent.post(`${P}/${route}`).set(HTMX).type("form").send(body).expect(503);
+      expect(decoded(res.text)).toContain(ERROR_TABLE.hook_timeout.message);
+      const json = await agent.post(`${P}/${route}`).set("Accept", "application/json").type("form").send(body).expect(503);
+      expect(json.body).toEqual({ error: { code: "hook_timeout", message: ERROR_TABLE.hook_timeout.message } });
+      expect(await store.countSessions(FLOW)).toBe(before);
+      expect(await labelOf(store, NEWEST)).toBe(label);
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(true);
+      expect(await activeOf(agent)).toBeNull();
+      expect(logger.warnings.filter((line) => line.includes(`${hook} hook`) && line.includes("still running after 20 ms"))).toHaveLength(2);
+      expect(logger.errors).toEqual([]);
+    });
+
+    it("beforeRestore refuses POST /restore with 503 hook_timeout, leaving the session in the trash", async () => {
+      const { agent, store } = await fixtureApp({ hookTimeoutMs: 20, hooks: { beforeRestore: never } });
+      await agent.post(`${P}/delete`).set(HTMX).type("form").send({ session_id: NEWEST }).expect(200);
+      const res = await agent.post(`${P}/restore`).set("Accept", "application/json").type("form").send({ session_id: NEWEST }).expect(503);
+      expect(res.body.error.code).toBe("hook_timeout");
+      expect(await store.sessionExists(FLOW, NEWEST)).toBe(false);
+    });
+
+    it("beforeDelete refuses a delete of several ids, moving none of them", async () => {
+      const { agent, store } = await fixtureApp({ hookTimeoutMs: 20, hooks: { beforeDelete: never } });
+      const ids = (await store.listSessions(FLOW, { limit: 3 })).map((s) => s.sessionId);
+      await agent.post(`${P}/delete`).set("Accept", "application/json").type("form").send(`session_id=${ids.join("&session_id=")}`).expect(503);
+      for (const id of ids) expect(await store.sessionExists(FLOW, id)).toBe(true);
+    });
+
+    it("a hook that answers within hookTimeoutMs is waited for as before", async () => {
+      const { agent, store } = await fixtureApp({ hookTimeoutMs: 60_000, hooks: { beforeRename: () => Promise.resolve() } });
+      await agent.post(`${P}/rename`).set(HTMX).type("form").send({ session_id: NEWEST, label: "In time" }).expect(200);
+      expect(await labelOf(store, NEWEST)).toBe("In time");
     });
   });
 

@@ -17,6 +17,7 @@ export type SessionManagerErrorCode =
   | "store_unavailable"
   | "store_unreachable"
   | "rejected"
+  | "hook_timeout"
   | "version_conflict"
   | "precondition_failed"
   | "misconfigured";
@@ -270,6 +271,25 @@ export class RejectedError extends SessionManagerError {
 }
 
 /**
+ * Thrown when a host's `before*` hook has not settled after `hookTimeoutMs`: the action is refused (503) and nothing
+ * is written. The hook is left running; what it does later has no effect on the action.
+ */
+export class HookTimeoutError extends SessionManagerError {
+  override name = "HookTimeoutError";
+
+  /**
+   * @param hook - the hook that did not settle, e.g. `"beforeDelete"`
+   * @param timeoutMs - the `hookTimeoutMs` it was given
+   */
+  constructor(
+    readonly hook: string,
+    readonly timeoutMs: number,
+  ) {
+    super("hook_timeout", `The ${hook} hook did not settle within hookTimeoutMs (${timeoutMs} ms), so the action was refused and nothing was written.`);
+  }
+}
+
+/**
  * Thrown when an action names the `version` of a session as it was shown, and the session has changed since: its
  * label, its step or its state. Nothing is changed; `message` says what changed and how to see it.
  */
@@ -336,6 +356,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
   rejected: { status: 422, message: "The action was refused." },
+  hook_timeout: { status: 503, message: "The server took too long to check this action, so nothing was changed. Please try again." },
   version_conflict: { status: 409, message: "The session changed since the list was shown, so nothing was done. Reload the list and try again." },
   precondition_failed: { status: 412, message: "The session changed since its ETag was read, so nothing was done. Read it again and retry." },
   misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },

@@ -112,6 +112,7 @@ export {
   UnsupportedMediaTypeError,
   PreconditionFailedError,
   RejectedError,
+  HookTimeoutError,
   VersionConflictError,
   type RejectedErrorOptions,
   ERROR_TABLE,

@@ -541,7 +541,7 @@ function operation(route: ApiRoute): Record<string, unknown> {
           ...(route.errors ?? []),
           ...(route.csrf ? POST_ERRORS : []),
           ...(route.versioned ? (["version_conflict", "precondition_failed"] as const) : []),
-          ...(route.hooked ? (["rejected"] as const) : []),
+          ...(route.hooked ? (["rejected", "hook_timeout"] as const) : []),
           ...COMMON_ERRORS,
         ];
   for (const [status, codes] of byStatus(errors)) responses[status] = errorResponse(codes);

@@ -80,7 +80,8 @@ export function createErrorHandler(
     }
     if (reply.code === "store_unavailable" || reply.code === "store_unreachable") options.logger.warn(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`);
     else if (reply.code === "misconfigured") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`, error);
-    else if (reply.status >= 500) options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
+    // The hook runner has already logged a timeout, naming the hook.
+    else if (reply.status >= 500 && reply.code !== "hook_timeout") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
     res.status(reply.status);
     setSecurityHeaders(res);
     res.set("Cache-Control", "no-store");
