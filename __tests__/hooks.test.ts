@@ -137,18 +137,21 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
     });
   });
 
+  /** Each `before*` hook with a route that runs it, and a body for that route. */
+  const BEFORE_HOOK_ROUTES = [
+    ["beforeCreate", "create", { label: "Nope" }],
+    ["beforeRename", "rename", { session_id: NEWEST, label: "Nope" }],
+    ["beforeDelete", "delete", { session_id: NEWEST }],
+    ["beforeResume", "resume", { session_id: NEWEST }],
+    ["beforeCreate", "duplicate", { session_id: NEWEST }],
+  ] as const;
+
   describe("a before* hook that throws RejectedError", () => {
     const veto = () => {
       throw new RejectedError("Not today.");
     };
 
-    it.each([
-      ["beforeCreate", "create", { label: "Nope" }],
-      ["beforeRename", "rename", { session_id: NEWEST, label: "Nope" }],
-      ["beforeDelete", "delete", { session_id: NEWEST }],
-      ["beforeResume", "resume", { session_id: NEWEST }],
-      ["beforeCreate", "duplicate", { session_id: NEWEST }],
-    ] as const)("%s refuses POST /%s with 422 and its message, writing nothing", async (hook, route, body) => {
+    it.each(BEFORE_HOOK_ROUTES)("%s refuses POST /%s with 422 and its message, writing nothing", async (hook, route, body) => {
       const { agent, store } = await fixtureApp({ hooks: { [hook]: veto } });
       const before = await store.countSessions(FLOW);
       const label = await labelOf(store, NEWEST);
@@ -183,13 +186,7 @@ describe.each(backends)("lifecycle hooks, duplicate and versions on $name", (bac
   describe("a before* hook that never settles", () => {
     const never = () => new Promise<void>(() => {});
 
-    it.each([
-      ["beforeCreate", "create", { label: "Nope" }],
-      ["beforeRename", "rename", { session_id: NEWEST, label: "Nope" }],
-      ["beforeDelete", "delete", { session_id: NEWEST }],
-      ["beforeResume", "resume", { session_id: NEWEST }],
-      ["beforeCreate", "duplicate", { session_id: NEWEST }],
-    ] as const)("%s refuses POST /%s after hookTimeoutMs with 503 hook_timeout, writing nothing", async (hook, route, body) => {
+    it.each(BEFORE_HOOK_ROUTES)("%s refuses POST /%s after hookTimeoutMs with 503 hook_timeout, writing nothing", async (hook, route, body) => {
       const { agent, store, logger } = await fixtureApp({ hookTimeoutMs: 20, hooks: { [hook]: never } });
       const before = await store.countSessions(FLOW);
       const label = await labelOf(store, NEWEST);
