@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import { varyOnAnswerForm } from "./vary-answer-form.js";
 import type { SessionListItem, SessionPage, TrashListItem, TrashPage } from "../session-types.js";
 
 /**
@@ -126,7 +127,10 @@ export function trashListJson(page: TrashPage, csrfToken: string): TrashListJson
   };
 }
 
-/** Sends a JSON answer of the API, never cached (it carries the visitor's data and token). */
+/**
+ * Sends a JSON answer of the API, never cached (it carries the visitor's data and token), varying on `Accept` and
+ * `HX-Request`, which chose this form of the answer.
+ */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status).set("Cache-Control", "no-store").json(body);
+  varyOnAnswerForm(res).status(status).set("Cache-Control", "no-store").json(body);
 }
