@@ -9,7 +9,6 @@ import type { RouteContext } from "./route-context.js";
 import { csrfTokenFor, CSRF_FIELD } from "./csrf.js";
 import { etagOf, ifMatchVersion } from "./conditional-requests.js";
 import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 
 /**
  * The handlers of the manager's POST actions; each runs after the body (a form or JSON) is parsed and the CSRF check
@@ -60,7 +59,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
     await saveSession(req);
     if (isHtmx(req)) await list.sendList(req, res, notice);
     // Without JavaScript, back to the list as it was: the dialog's form carries its state in the action's query.
-    else varyOnAnswerForm(res).redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
+    else res.redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
   };
 
   return {
@@ -97,8 +96,8 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
         },
       });
       if (wantsJson(req)) sendJson(res, 200, { activeSessionId: req.session.activeSessionId, redirect: config.workflowUrl });
-      else if (isHtmx(req)) varyOnAnswerForm(res).set("HX-Redirect", config.workflowUrl).status(204).end();
-      else varyOnAnswerForm(res).redirect(303, config.workflowUrl);
+      else if (isHtmx(req)) res.set("HX-Redirect", config.workflowUrl).status(204).end();
+      else res.redirect(303, config.workflowUrl);
     },
 
     async duplicateSession(req, res) {

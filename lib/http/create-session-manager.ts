@@ -12,6 +12,7 @@ import { actionRoutes } from "./action-routes.js";
 import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
+import { varyOnAnswerForm } from "./vary-answer-form.js";
 import { verifyCsrf } from "./csrf.js";
 import { createErrorHandler } from "./error-handler.js";
 import { formBody, MAX_BULK_BODY_BYTES } from "./form-body.js";
@@ -110,7 +111,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const guard = method === "post" && config.readonly ? [refuseChange] : [];
     router
       .route(path)
-      .all(headers, requireExpressSession, views.ready)
+      .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)
       [method]([...guard, ...handlers.flat()].map(forwardRejection))
       .all(methodNotAllowed(method === "get" ? "GET, HEAD" : "POST"));
   };
@@ -149,7 +150,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   route(`${prefix}/duplicate`, "post", form, csrf, actions.duplicateSession);
   router
     .route(`${prefix}/export`)
-    .all(headers, requireExpressSession, views.ready)
+    .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)
     .get(forwardRejection(transfers.exportSessions))
     .post([...bulkForm, csrf, transfers.exportSessions].map(forwardRejection))
     .all(methodNotAllowed("GET, HEAD, POST"));

@@ -9,7 +9,6 @@ import { renderView } from "../render/render-view.js";
 import { asPreconditionFailure } from "./conditional-requests.js";
 import { setSecurityHeaders } from "./security-headers.js";
 import { redirectToSignIn } from "./sign-in.js";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 
 /** An error as the client sees it. */
 export interface ErrorReply {
@@ -83,7 +82,7 @@ export function createErrorHandler(
     else if (reply.code === "misconfigured") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl}: ${String(error?.message ?? error)}`, error);
     // The hook runner has already logged a timeout, naming the hook.
     else if (reply.status >= 500 && reply.code !== "hook_timeout") options.logger.error(`express-workflow-sessions: ${req.method} ${req.originalUrl} failed`, error);
-    varyOnAnswerForm(res).status(reply.status);
+    res.status(reply.status);
     setSecurityHeaders(res);
     res.set("Cache-Control", "no-store");
     if (error instanceof MethodNotAllowedError) res.set("Allow", error.allow);

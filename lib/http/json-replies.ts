@@ -1,5 +1,4 @@
 import type { Response } from "express";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 import type { SessionListItem, SessionPage, TrashListItem, TrashPage } from "../session-types.js";
 
 /**
@@ -127,10 +126,7 @@ export function trashListJson(page: TrashPage, csrfToken: string): TrashListJson
   };
 }
 
-/**
- * Sends a JSON answer of the API, never cached (it carries the visitor's data and token), varying on `Accept` and
- * `HX-Request`, which chose this form of the answer.
- */
+/** Sends a JSON answer of the API, never cached (it carries the visitor's data and token). */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  varyOnAnswerForm(res).status(status).set("Cache-Control", "no-store").json(body);
+  res.status(status).set("Cache-Control", "no-store").json(body);
 }

@@ -1,6 +1,5 @@
 import type { Request, Response } from "express";
 import type { ResolvedOptions } from "../options.js";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 
 /** The query parameter that carries the path to come back to, added to a `signIn` URL. */
 export const RETURN_TO_PARAM = "return_to";
@@ -20,7 +19,6 @@ export function redirectToSignIn(config: ResolvedOptions, req: Request, res: Res
   }
   const location = withReturnTo(signIn, returnTo);
   res.set("Cache-Control", "no-store");
-  varyOnAnswerForm(res);
   if (req.get("HX-Request") === "true") res.set("HX-Redirect", location).status(401).end();
   else res.redirect(303, location);
   return true;

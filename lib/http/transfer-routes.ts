@@ -10,7 +10,6 @@ import { importedFileOf } from "./import-body.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
 import { saveSession } from "./session-data.js";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 
 /** The most `session_id`s one export names; past it, export `all_matching=1` with a search instead. */
 export const MAX_EXPORT_IDS = 1000;
@@ -72,7 +71,7 @@ export function transferRoutes({ config, service, urlsFor, scopeOf }: RouteConte
       if (isHtmx(req)) return list.sendList(req, res, notice);
       req.session.workflowSessionsFlash = notice;
       await saveSession(req);
-      varyOnAnswerForm(res).redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
+      res.redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
     },
   };
 }

@@ -17,7 +17,6 @@ import { sendHtml } from "./html-response.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
 import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
-import { varyOnAnswerForm } from "./vary-answer-form.js";
 
 /** The handlers of the trash and of the actions on many sessions; the POSTs run after the form body and the CSRF check. */
 export interface TrashRoutes {
@@ -91,7 +90,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       return;
     }
     const urls = urlsFor(req);
-    varyOnAnswerForm(res).redirect(
+    res.redirect(
       303,
       view === "trash"
         ? withListState(urls.trash!, trashStateQuery(trashParamsFrom(req.query, config.pageSize)))
