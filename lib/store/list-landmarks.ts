@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
+import type { BulkMoves } from "./bulk-moves.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { seekIndex, type IndexRow, type WalkSpec } from "./keyset-seek.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
@@ -37,8 +38,9 @@ export interface LandmarkSet {
  * Landmark keys of the list's orders, so a window at any offset seeks from the nearest landmark and walks at most
  * {@link LANDMARK_SPACING} rows, instead of walking its offset. Built in the background, by a walk in chunks of
  * {@link LANDMARK_CHUNK} index entries (the event loop runs between them), on first use; rebuilt the same way when
- * the database's change token moves, the old set serving meanwhile. A set is exact while nothing changed; after
- * changes, a position it gives is off by at most the number of rows inserted, deleted or moved since its walk.
+ * the database's change token moves, the old set serving meanwhile (and, while a move of many sessions of the flow
+ * runs, until it is over: see `BulkMoves`). A set is exact while nothing changed; after changes, a position it gives
+ * is off by at most the number of rows inserted, deleted or moved since its walk.
  */
 export class ListLandmarks {
   private readonly sets = new LRUCache<string, LandmarkSet>({ max: MAX_LANDMARK_SETS });
@@ -48,6 +50,7 @@ export class ListLandmarks {
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
     private readonly dialect: SqlDialect,
+    private readonly moves?: BulkMoves,
   ) {}
 
   /**
@@ -58,7 +61,9 @@ export class ListLandmarks {
     const token = await this.dialect.statsToken(this.db);
     const set = this.sets.get(cacheKey);
     const fresh = set !== undefined && (token === undefined ? Date.now() - set.builtAt < UNTOKENED_MAX_AGE_MS : set.token === token);
-    if (!fresh && !this.builds.has(cacheKey) && !this.closed) {
+    // While a move of many sessions changes the flow chunk by chunk, a set it has serves until the move is over.
+    const held = set !== undefined && this.moves?.active(spec.flowId) === true;
+    if (!fresh && !held && !this.builds.has(cacheKey) && !this.closed) {
       const build = this.build(spec, cacheKey, token)
         .catch(() => {}) // a failed walk (the store closing, the database gone) leaves the old set; the next use tries again
         .finally(() => this.builds.delete(cacheKey));

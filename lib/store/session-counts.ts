@@ -65,6 +65,23 @@ export class SessionCounts {
     };
   }
 
+  /**
+   * Keeps the remembered count of the flow's sessions (all owners', and `owner`'s when given) right across one
+   * change this store made: `delta` sessions added (negative: removed) by a transaction during which the change
+   * token moved from `before` to `after` and nothing else wrote. A count remembered at `before` becomes the count at
+   * `after`, so a list shown during a move of many sessions does not recount the flow after every chunk. Any other
+   * remembered count is left to go stale as usual.
+   */
+  followChange(flowId: string, owner: string | undefined, before: string | undefined, after: string | undefined, delta: number): void {
+    if (before === undefined || after === undefined) return;
+    const owners = owner === undefined ? [null] : [null, owner];
+    for (const who of owners) {
+      const cacheKey = JSON.stringify(["count", flowId, "", who, null]);
+      const cached = this.counts.get(cacheKey);
+      if (cached?.token === before) this.counts.set(cacheKey, { token: after, count: Math.max(0, cached.count + delta) });
+    }
+  }
+
   /** A count, remembered until the table changes where the database offers a change token. */
   private async cachedCount(cacheKey: string, count: () => Promise<number>): Promise<number> {
     const token = await runQuery(() => this.dialect.changeToken(this.db));

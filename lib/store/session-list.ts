@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { BulkMoves } from "./bulk-moves.js";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { anchorHolds, seekIndex, type IndexRow, type WalkSpec } from "./keyset-seek.js";
@@ -37,8 +38,9 @@ export class SessionList {
     private readonly db: Kysely<WorkflowStateDatabase>,
     private readonly dialect: SqlDialect,
     private readonly counts: SessionCounts,
+    moves?: BulkMoves,
   ) {
-    this.landmarks = new ListLandmarks(db, dialect);
+    this.landmarks = new ListLandmarks(db, dialect, moves);
   }
 
   /** See `WorkflowStore.listSessions()`. */

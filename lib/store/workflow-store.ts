@@ -1,4 +1,6 @@
 import type { Kysely } from "kysely";
+import { BulkMoves } from "./bulk-moves.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { listFlows, type FlowCount } from "./flow-list.js";
 import { SessionCounts } from "./session-counts.js";
@@ -70,10 +72,11 @@ export class WorkflowStore {
   ) {
     this.sessions = new SessionRepository(db, dialect);
     this.counts = new SessionCounts(db, dialect);
-    this.list = new SessionList(db, dialect, this.counts);
+    const moves = new BulkMoves(dialect.checkpointsOnLoop ? new WalCheckpointer(db) : undefined);
+    this.list = new SessionList(db, dialect, this.counts, moves);
     this.states = new StateRepository(db, dialect);
     this.transfer = new SessionTransfer(db, dialect);
-    this.trash = new TrashRepository(db, dialect);
+    this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
   }
 
   /**

@@ -21,6 +21,12 @@ export interface SqlDialect {
   /** The dialect's name, for messages only: code never branches on it. */
   readonly name: "sqlite" | "postgres";
   /**
+   * True where the driver runs each statement on the event loop and a commit can checkpoint the write-ahead log
+   * there (SQLite through better-sqlite3): a move of many sessions then hands its checkpoints to a worker thread
+   * (`WalCheckpointer`).
+   */
+  readonly checkpointsOnLoop: boolean;
+  /**
    * Creates the table and indexes if missing and adds columns that older files lack. Idempotent. On SQLite it runs
    * in one transaction that holds the write lock from its start; with `wait`, that lock is awaited without blocking
    * the event loop (see `migrateInImmediateTransaction()`).
@@ -30,6 +36,11 @@ export interface SqlDialect {
   indexExists(db: Kysely<WorkflowStateDatabase>, name: string): Promise<boolean>;
   /** `flow_session_key`, compared byte-wise so that a key range selects exactly one flow. */
   keyColumn(): RawBuilder<string>;
+  /**
+   * `expression`, kept from choosing an index: SQLite's unary `+`, for a query whose best index SQLite's planner
+   * cannot see without statistics (PostgreSQL's planner has them: the expression as is).
+   */
+  notIndexed<T>(expression: RawBuilder<T>): RawBuilder<T>;
   /**
    * The ORDER BY expression of a list sort (or of the tie-break, `flow_session_key`), exactly as the list index
    * holds it. Text sorts byte-wise and labels fold ASCII case only, on both databases, so they list sessions in one

@@ -29,12 +29,14 @@ export const PG_UNAVAILABLE_MESSAGES = /^timeout exceeded when trying to connect
 /** The statements of PostgreSQL (node-postgres, or any Kysely adapter that extends `PostgresAdapter`). */
 export const postgresDialect: SqlDialect = {
   name: "postgres",
+  checkpointsOnLoop: false,
   migrate: (db, _wait, progress) => migratePostgresSchema(db, postgresDialect, progress),
   async indexExists(db, name) {
     const { rows } = await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(db);
     return rows[0]?.found === true;
   },
   keyColumn: () => sql<string>`(flow_session_key COLLATE "C")`,
+  notIndexed: (expression) => expression,
   startsWith: (column, prefix) => sql<SqlBool>`starts_with(${column}, ${prefix})`,
   inOrderedWalk: (db, query) =>
     db.transaction().execute(async (trx) => {

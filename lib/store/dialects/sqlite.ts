@@ -18,10 +18,12 @@ export const SQLITE_UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|
 /** The statements of SQLite (better-sqlite3, or any Kysely adapter that extends `SqliteAdapter`). */
 export const sqliteDialect: SqlDialect = {
   name: "sqlite",
+  checkpointsOnLoop: true,
   migrate(db, wait, progress) {
     return migrateInImmediateTransaction(db, (connection) => migrateSqliteSchema(connection, sqliteDialect, progress), wait);
   },
   keyColumn: () => sql<string>`flow_session_key`,
+  notIndexed: (expression) => sql`+${expression}`,
   startsWith: (column, prefix) => sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`,
   inOrderedWalk: (db, query) => query(db),
   listSort: (column) => sql.raw(SORT_EXPRESSIONS[column]),
