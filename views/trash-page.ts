@@ -25,7 +25,7 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
       <a href=${urls.page} class="btn btn-ghost btn-sm ms-auto">Back to ${data.title}</a>
       <span class="htmx-indicator loading loading-spinner loading-sm" id="ews-indicator" role="status" aria-label="Loading"></span>
     </header>
-    <main id="ews-main" class="flex flex-col gap-4">
+    <main id="ews-main" class="flex flex-col gap-4" ?data-readonly=${urls.readonly === true}>
       <p class="text-sm opacity-80" data-role="retention-rule">Deleted sessions are kept here for ${data.keepDays} ${data.keepDays === 1 ? "day" : "days"}, then deleted forever.</p>
       <div class="flex flex-wrap items-center justify-between gap-3">
         <form role="search" method="get" action=${bulk.trash} class="min-w-0 grow" hx-get=${bulk.trashList} hx-target="#ews-list" hx-swap="outerHTML" hx-sync="#ews-main:replace">
