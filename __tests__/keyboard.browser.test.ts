@@ -172,3 +172,47 @@ describe("the session list in Chromium", () => {
     await page.close();
   });
 });
+
+describe("the read-only session list in Chromium", () => {
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const store = await createWorkflowStore({ filename: `${tempDir()}/workflow_state.db` });
+    for (const label of ["First", "Second", "Third"]) await store.createSession(FLOW, { label });
+    server = buildApp({ store, readonly: true }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  // After `keys`, ArrowDown: the shortcuts ignore it while a dialog is open, so the cursor reaching row 1 shows
+  // that none opened; a dialog that did open ends the wait at once.
+  async function pressThenMove(page: Page, keys: string[]) {
+    for (const key of keys) await page.keyboard.press(key);
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(() => document.querySelector("dialog[open]") !== null || document.querySelector('#ews-list tr[aria-selected="true"][aria-rowindex="3"]') !== null);
+    return page.evaluate(() => Array.from(document.querySelectorAll("dialog[open]"), (dialog) => dialog.id));
+  }
+
+  it("opens no dialog for F2 or Delete, with or without a selection, since the server refuses every change", async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.waitForSelector("[data-role=shortcuts]:not([hidden])", { state: "attached" });
+    expect(await pressThenMove(page, ["F2"])).toEqual([]);
+    await page.keyboard.press("ArrowUp");
+    await waitForCursor(page, 0);
+    expect(await pressThenMove(page, ["Delete"])).toEqual([]);
+    await page.keyboard.press("ArrowUp");
+    await waitForCursor(page, 0);
+    expect(await pressThenMove(page, [" ", "Delete"])).toEqual([]);
+    expect(await page.textContent("[data-role=shortcuts]")).not.toMatch(/rename|delete/);
+    await page.close();
+  });
+});

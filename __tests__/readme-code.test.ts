@@ -164,3 +164,29 @@ describe("the view overrides in docs/customising-views.md", () => {
     }
   }, 60_000);
 });
+
+describe("the bulk limits in docs/hooks.md", () => {
+  const docs = readFileSync(join(ROOT, "docs", "hooks.md"), "utf8");
+  const section = docs.slice(docs.indexOf("### Bulk limits"), docs.indexOf("### `before*` hooks"));
+  const number = (n: number) => n.toLocaleString("en-US");
+
+  it("state the limits the code enforces", async () => {
+    const { MAX_BULK_IDS } = await import("../views/dom-contract.js");
+    const { KEYS_PER_STATEMENT } = await import("../lib/store/key-chunks.js");
+    const { TRASH_CHUNK, CHUNK_TARGET_MS } = await import("../lib/store/trash-repository.js");
+    const { MAINTENANCE_BATCH, MAINTENANCE_INTERVAL_MS } = await import("../lib/service/trash-service.js");
+    const { MAX_EXPORT_IDS } = await import("../lib/http/transfer-routes.js");
+    const { EXPORT_BATCH_ROWS } = await import("../lib/store/session-transfer.js");
+    const { MAX_BULK_BODY_BYTES } = await import("../lib/http/form-body.js");
+    expect(section).toContain(`at most ${number(MAX_BULK_IDS)} ids`);
+    expect(section).toContain(`at most ${KEYS_PER_STATEMENT} keys (\`KEYS_PER_STATEMENT\`)`);
+    expect(section).toContain(`chunks of 10 to ${TRASH_CHUNK} rows (\`TRASH_CHUNK\`)`);
+    expect(section).toContain(`about ${CHUNK_TARGET_MS} ms`);
+    expect(section).toContain(`batches of ${MAINTENANCE_BATCH} rows (\`MAINTENANCE_BATCH\`)`);
+    expect(MAINTENANCE_INTERVAL_MS).toBe(60_000);
+    expect(section).toContain("at most once a minute");
+    expect(section).toContain(`at most ${number(MAX_EXPORT_IDS)} ids (\`MAX_EXPORT_IDS\`)`);
+    expect(section).toContain(`batches of ${EXPORT_BATCH_ROWS} rows (\`EXPORT_BATCH_ROWS\`)`);
+    expect(section).toContain(`capped at ${MAX_BULK_BODY_BYTES.replace("kb", " KB")}`);
+  });
+});

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import express from "express";
@@ -6,7 +7,8 @@ import request from "supertest";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { ConfigurationError } from "../lib/errors.js";
 import { loadViewOverrides } from "../lib/render/view-overrides.js";
-import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, recordingLogger, ROOT, rowIds, visitor, decoded } from "./helpers.js";
+import { html } from "@lit-labs/ssr";
+import { buildApp, csrfAgent, csrfTokenIn, FLOW, openStore, recordingLogger, ROOT, rowIds, tempDir, visitor, decoded } from "./helpers.js";
 
 const FOLDERS = join(ROOT, "__tests__", "view-overrides");
 const HOST = join(FOLDERS, "host");
@@ -101,6 +103,34 @@ describe("the views option", () => {
       const res = await visitor(app).get("/manage/sessions").expect(200);
       expect(res.text).toContain("<title>Sessions (custom)</title>");
       expect(res.text).toContain("Nothing &lt;here&gt; yet");
+    });
+
+    it("renders the trash page, its list and its rows with trashPage, trashList and trashRow, each wrapping the built-in", async () => {
+      const store = await openStore("workflow_state.db");
+      const [trashed] = await store.listSessions(FLOW, { limit: 1 });
+      await store.trashSessions(FLOW, [trashed!.sessionId]);
+      const app = buildApp({
+        store,
+        views: {
+          trashPage: (data, context) => html`<p data-host="trash-page">${data.title}</p>${context.builtIn.trashPage(data, context)}`,
+          trashList: (data, context) => html`<div data-host="trash-list">${data.page.total}</div>${context.builtIn.trashList(data, context)}`,
+          trashRow: (data, context) => html`<!-- host row -->${context.builtIn.trashRow({ ...data, item: { ...data.item, displayLabel: `Host ${data.item.sessionId}` } }, context)}`,
+        },
+      });
+      const agent = visitor(app);
+      const page = (await agent.get("/manage/sessions/trash").expect(200)).text;
+      expect(page).toContain('<p data-host="trash-page">Sessions</p>');
+      expect(page).toContain('<div data-host="trash-list">1</div>');
+      expect(page).toContain(`data-session-label="Host ${trashed!.sessionId}"`);
+      const fragment = (await agent.get("/manage/sessions/trash/list").expect(200)).text;
+      expect(fragment).toContain('<div data-host="trash-list">1</div>');
+      expect(fragment).toContain(`data-session-label="Host ${trashed!.sessionId}"`);
+    });
+
+    it("loads trash-page.js, trash-list.js and trash-row.js from a views folder", async () => {
+      const folder = tempDir();
+      for (const file of ["trash-page", "trash-list", "trash-row"]) writeFileSync(join(folder, `${file}.js`), `export default () => "${file}";\n`);
+      expect(Object.keys(await loadViewOverrides(folder)).sort()).toEqual(["trashList", "trashPage", "trashRow"]);
     });
 
     it("uses an overridden notice for the toast after an action and for the alert of an htmx error", async () => {

@@ -150,6 +150,28 @@ describe("views", () => {
       expect(html).toMatch(/data-action="toggle-theme" data-needs-script hidden/);
       expect(html).toMatch(/data-role="shortcuts" data-needs-script hidden/);
     });
+
+    const legendOf = (markup: string) => [...(/data-role="shortcuts"[^>]*>([\s\S]*?)<\/p>/.exec(markup)?.[1] ?? "").matchAll(/<kbd[^>]*>(?:<!--[^>]*-->)*([^<]*)/g)].map((match) => match[1]);
+
+    it("lists every shortcut in the legend, the ones that change something included", () => {
+      expect(legendOf(html)).toEqual(expect.arrayContaining(["Enter", "F2", "Del", "n", "/", "Space", "Ctrl A"]));
+      expect(html).not.toContain("data-readonly");
+    });
+
+    describe("when read-only", () => {
+      const readonly = renderView(pageView({ title: "T", page, cursor: 0, activeSessionId: undefined, columns: [], urls: { ...urls, readonly: true }, csrfToken: TOKEN, now: NOW }, BUILT_IN_CONTEXT));
+
+      it("leaves out of the legend the keys that would change something (Enter, F2, Del, n), and keeps the others", () => {
+        const legend = legendOf(readonly);
+        for (const key of ["Enter", "F2", "Del", "n"]) expect(legend).not.toContain(key);
+        for (const key of ["PgUp PgDn", "Home End", "/", "Space", "Ctrl A"]) expect(legend).toContain(key);
+        expect(readonly).not.toMatch(/> (resume|rename|delete|new)<\/span>/);
+      });
+
+      it("marks #ews-main data-readonly, for the client's shortcuts", () => {
+        expect(readonly).toMatch(/<main id="ews-main"[^>]*data-readonly/);
+      });
+    });
   });
 
   describe("through the router", () => {

@@ -7,6 +7,11 @@ export function list(): HTMLElement | null {
   return document.getElementById(IDS.list);
 }
 
+/** True on a read-only page (`data-readonly` on `#ews-main`): every change is refused. */
+export function isReadonly(): boolean {
+  return document.getElementById(IDS.main)?.hasAttribute(ATTRS.readonly) === true;
+}
+
 export function viewport(): HTMLElement | null {
   return document.getElementById(IDS.viewport);
 }

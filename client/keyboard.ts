@@ -1,7 +1,7 @@
 // The keyboard shortcuts. They never fire while typing in a field or while a dialog is open; of the modified keys,
 // only Shift+↑/↓ and Ctrl/Cmd+A are theirs.
 import { ACTIONS } from "../views/dom-contract.js";
-import { byAction, list, listNumber, searchBox, selectedRow } from "./dom.js";
+import { byAction, isReadonly, list, listNumber, searchBox, selectedRow } from "./dom.js";
 import { bulkButtons, type Dialogs } from "./dialogs.js";
 import type { ListWindow } from "./list-window.js";
 import { CHECKED, type Selection } from "./selection.js";
@@ -12,6 +12,9 @@ function isTyping(target: Element): boolean {
   if (target instanceof HTMLInputElement) return !/^(checkbox|radio|button|submit|reset|file)$/.test(target.type);
   return (target instanceof HTMLElement && target.isContentEditable) || /^(TEXTAREA|SELECT)$/.test(target.tagName);
 }
+
+// The keys that change something: on a read-only page (the server refuses every change) they do nothing.
+const CHANGES = new Set(["Enter", "F2", "Delete", "n"]);
 
 /**
  * Starts the shortcuts over the list window, the dialogs and the selection: Space toggles the cursor's row,
@@ -78,7 +81,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     if (event.key === " " && target.closest("a, button, summary, input")) return;
     const own = (table: Record<string, () => void>) => Object.prototype.hasOwnProperty.call(table, event.key);
     const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;
-    if (!action || !list()) return;
+    if (!action || !list() || (CHANGES.has(event.key) && isReadonly())) return;
     event.preventDefault();
     action();
   });

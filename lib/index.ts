@@ -62,6 +62,7 @@ export {
   type ImportedSession,
   type ImportSessionsOptions,
   TRASH_CHUNK,
+  KEYS_PER_STATEMENT,
   type PurgeTrashOptions,
   type TrashMatch,
   type TrashOptions,

@@ -121,6 +121,11 @@ export const ATTRS = {
   listKind: "data-list-kind",
   /** On a notice: how many seconds it stays before it dismisses itself (the Undo notice: 10). */
   noticeTimeout: "data-timeout",
+  /**
+   * On `#ews-main`, when the manager is `readonly`: the keys that would change something (F2, Delete, n, Enter)
+   * do nothing, since the server refuses every change.
+   */
+  readonly: "data-readonly",
 } as const;
 
 /** The form field names of the bulk routes (`delete`, `restore`, `purge`, `confirm`). */

@@ -8,14 +8,15 @@ import { ACTIONS, IDS } from "./dom-contract.js";
 import { bulkUrlsOf } from "./manager-urls.js";
 import { bulkDialogView, closedBulkDialog } from "./bulk-dialog.js";
 
-const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string]> = [
+/** The keyboard legend; `changes` marks the keys that change something, which a read-only page leaves out. */
+const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string, changes?: true]> = [
   [html`↑ ↓`, "move"],
   ["PgUp PgDn", "by a window"],
   ["Home End", "first, last"],
-  ["Enter", "resume"],
-  ["F2", "rename"],
-  ["Del", "delete"],
-  ["n", "new"],
+  ["Enter", "resume", true],
+  ["F2", "rename", true],
+  ["Del", "delete", true],
+  ["n", "new", true],
   ["/", "search"],
   ["Space", "select"],
   [html`Shift ↑ ↓`, "select a range"],
@@ -27,7 +28,9 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
  * `context.views`, so their overrides apply. The theme toggle and the shortcuts legend need the client script:
  * they are `hidden` (marked `data-needs-script`) until it runs, and the legend stays hidden on touch screens (CSS).
  * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped. The header links to the
- * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list.
+ * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list. With
+ * `urls.readonly`, `#ews-main` carries `data-readonly` (the client's F2, Delete, n and Enter then do nothing) and
+ * the legend leaves those keys out.
  */
 export function pageView(data: PageViewData, context: ViewContext) {
   const { views } = context;
@@ -41,7 +44,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
         ${icons.theme()}
       </button>
     </header>
-    <main id=${IDS.main} class="flex flex-col gap-4">
+    <main id=${IDS.main} class="flex flex-col gap-4" ?data-readonly=${data.urls.readonly === true}>
       ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
       ${data.expireIdleAfterDays
         ? html`<p class="text-sm opacity-80" data-role="expiry-rule">Sessions not updated for ${data.expireIdleAfterDays} ${data.expireIdleAfterDays === 1 ? "day" : "days"} move to the trash${data.trashKeepDays === false ? " and are deleted" : ""}.</p>`
@@ -49,7 +52,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
       ${noticesView({ notice: data.notice }, context)}
       ${views.list(data, context)}
       <p class="ews-shortcuts flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts" data-needs-script hidden>
-        ${SHORTCUTS.map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
+        ${SHORTCUTS.filter(([, , changes]) => !(changes && data.urls.readonly)).map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
       </p>
     </main>
     ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined }, context)}

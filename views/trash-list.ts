@@ -4,8 +4,8 @@ import type { TrashPage } from "../lib/session-types.js";
 import { bulkBarView } from "./bulk-bar.js";
 import { formatSessionCount } from "./format.js";
 import { bulkUrlsOf } from "./manager-urls.js";
-import { trashRowView } from "./trash-row.js";
 import type { TrashListViewData } from "./view-data.js";
+import type { ViewContext } from "./view-types.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 const SELECTOR = "#ews-list";
@@ -21,8 +21,9 @@ function trashUrl(base: string, state: Pick<TrashPage, "orderBy" | "descending" 
  * form and bar (Restore, Delete forever, Clear, Select all N matching), then one window of the trash (label, step,
  * when deleted, when it will be purged) between the two spacer rows, sortable by its headers, and the pages. Its
  * `data-*` attributes are those of the session list, so the client's selection and windows work on it the same way.
+ * Rows come from `context.views.trashRow`, so its override applies.
  */
-export function trashListView({ page, urls, csrfToken, now }: TrashListViewData) {
+export function trashListView({ page, urls, csrfToken, now }: TrashListViewData, context: ViewContext) {
   const bulk = bulkUrlsOf(urls);
   const first = page.items.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.items.length;
@@ -68,7 +69,7 @@ export function trashListView({ page, urls, csrfToken, now }: TrashListViewData)
               </thead>
               <tbody>
                 <tr class="ews-spacer" data-rows=${page.offset} aria-hidden="true"><td class="p-0" colspan="6"></td></tr>
-                ${page.items.map((item, i) => trashRowView({ item, index: page.offset + i, urls, csrfToken, now }))}
+                ${page.items.map((item, i) => context.views.trashRow({ item, index: page.offset + i, urls, csrfToken, now }, context))}
                 <tr class="ews-spacer" data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan="6"></td></tr>
               </tbody>
             </table>

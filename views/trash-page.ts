@@ -6,14 +6,14 @@ import { iconSpriteView } from "./icon-sprite.js";
 import { icons } from "./icons.js";
 import { bulkUrlsOf } from "./manager-urls.js";
 import { noticesView } from "./notice.js";
-import { trashListView } from "./trash-list.js";
 import type { TrashPageViewData } from "./view-data.js";
 import type { ViewContext } from "./view-types.js";
 
 /**
  * The trash page body: a link back to the sessions, the retention rule, the search, Empty trash (a form that asks
  * `confirm` first), the notices and the trash's list, and the confirmation (open when the page answers
- * `POST {prefix}/confirm`; closed otherwise, for the client to fill). `#ews-main` and `#ews-alerts` are those of the manager page.
+ * `POST {prefix}/confirm`; closed otherwise, for the client to fill). `#ews-main` and `#ews-alerts` are those of the
+ * manager page. The list comes from `context.views.trashList`, so its override applies.
  */
 export function trashPageView(data: TrashPageViewData, context: ViewContext) {
   const { urls, page, csrfToken } = data;
@@ -25,7 +25,7 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
       <a href=${urls.page} class="btn btn-ghost btn-sm ms-auto">Back to ${data.title}</a>
       <span class="htmx-indicator loading loading-spinner loading-sm" id="ews-indicator" role="status" aria-label="Loading"></span>
     </header>
-    <main id="ews-main" class="flex flex-col gap-4">
+    <main id="ews-main" class="flex flex-col gap-4" ?data-readonly=${urls.readonly === true}>
       <p class="text-sm opacity-80" data-role="retention-rule">Deleted sessions are kept here for ${data.keepDays} ${data.keepDays === 1 ? "day" : "days"}, then deleted forever.</p>
       <div class="flex flex-wrap items-center justify-between gap-3">
         <form role="search" method="get" action=${bulk.trash} class="min-w-0 grow" hx-get=${bulk.trashList} hx-target="#ews-list" hx-swap="outerHTML" hx-sync="#ews-main:replace">
@@ -44,7 +44,7 @@ export function trashPageView(data: TrashPageViewData, context: ViewContext) {
         </form>`}
       </div>
       ${noticesView({ notice: data.notice }, context)}
-      ${trashListView(data)}
+      ${context.views.trashList(data, context)}
     </main>
     ${bulkDialogView(data.dialog ?? { ...closedBulkDialog({ urls, csrfToken }), view: "trash", cancelUrl: bulk.trash })}
   </div>`;

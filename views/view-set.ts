@@ -9,6 +9,9 @@ import { pageView } from "./page.js";
 import { renameDialogView } from "./rename-dialog.js";
 import { rowView } from "./row.js";
 import { toolbarView } from "./toolbar.js";
+import { trashListView } from "./trash-list.js";
+import { trashPageView } from "./trash-page.js";
+import { trashRowView } from "./trash-row.js";
 import type { ViewContext, ViewSet } from "./view-types.js";
 
 export type { View, ViewContext, ViewName, ViewOverrides, ViewResult, ViewSet } from "./view-types.js";
@@ -26,6 +29,9 @@ export const builtInViews: ViewSet = Object.freeze({
   renameDialog: renameDialogView,
   deleteDialog: deleteDialogView,
   errorPage: errorPageView,
+  trashPage: trashPageView,
+  trashList: trashListView,
+  trashRow: trashRowView,
 });
 
 /** The context the built-in views render with when nothing is overridden. */

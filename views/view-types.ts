@@ -11,6 +11,9 @@ import type {
   RenameDialogViewData,
   RowViewData,
   ToolbarViewData,
+  TrashListViewData,
+  TrashPageViewData,
+  TrashRowViewData,
 } from "./view-data.js";
 
 // What a view is, apart from any view: the views import these types and their data types (view-data.ts), and only
@@ -60,6 +63,12 @@ export interface ViewSet {
   readonly deleteDialog: View<DeleteDialogViewData>;
   /** The body of the error page shown outside htmx; file `error-page.js`. */
   readonly errorPage: View<ErrorPageViewData>;
+  /** The trash page body: retention rule, search, Empty trash, the trash's list, the confirmation; file `trash-page.js`. */
+  readonly trashPage: View<TrashPageViewData>;
+  /** The trash's list fragment `#ews-list` (`data-list-kind="trash"`) that htmx swaps whole; file `trash-list.js`. */
+  readonly trashList: View<TrashListViewData>;
+  /** One row of the trash's table; file `trash-row.js`. */
+  readonly trashRow: View<TrashRowViewData>;
 }
 
 /** The name of a view, as a key of {@link ViewSet}. */

@@ -46,7 +46,7 @@ export function transferRoutes({ config, service, urlsFor, scopeOf }: RouteConte
         if (!ids.every((id) => SESSION_ID_PATTERN.test(id))) throw new InvalidInputError("A session_id is not a valid session id.");
         // Every id must be one of the caller's sessions; another owner's answers 404 exactly like a missing one.
         const first = await service.getItem(ids[0]!, scope);
-        for (const id of ids.slice(1)) await service.requireSession(id, scope);
+        await service.requireSessions(ids.slice(1), scope);
         selection = { sessionIds: ids };
         name = ids.length === 1 ? first.displayLabel : `${config.flowId} ${ids.length} sessions`;
       }

@@ -2,8 +2,6 @@ import type { Request, Response } from "express";
 import { bulkDialogView } from "../../views/bulk-dialog.js";
 import { MAX_BULK_IDS } from "../../views/dom-contract.js";
 import { noticesView } from "../../views/notice.js";
-import { trashListView } from "../../views/trash-list.js";
-import { trashPageView } from "../../views/trash-page.js";
 import type { BulkDialogChoice, BulkDialogViewData, ManagerUrls, Notice, TrashListViewData } from "../../views/view-data.js";
 import { InvalidInputError, SessionNotFoundError } from "../errors.js";
 import { listParamsFrom, listStateQuery, searchFrom, trashParamsFrom, trashStateQuery, withListState } from "../list-state.js";
@@ -62,14 +60,14 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
   const sendTrashList = async (req: Request, res: Response, notice?: Notice): Promise<void> => {
     const data = await trashData(req, { ...req.query, ...req.body });
     const viewContext = views.context();
-    sendHtml(res, renderView(trashListView(data)) + (notice ? renderView(noticesView({ notice, oob: true }, viewContext)) : ""));
+    sendHtml(res, renderView(viewContext.views.trashList(data, viewContext)) + (notice ? renderView(noticesView({ notice, oob: true }, viewContext)) : ""));
   };
 
   const sendTrashPage = async (req: Request, res: Response, source: Record<string, unknown>, extra: { notice?: Notice | undefined; dialog?: BulkDialogViewData | undefined }) => {
     const data = await trashData(req, source);
     const viewContext = views.context();
     const keepDays = config.trashKeepDays === false ? 0 : config.trashKeepDays;
-    const content = trashPageView({ ...data, title: config.title, keepDays, ...extra }, viewContext);
+    const content = viewContext.views.trashPage({ ...data, title: config.title, keepDays, ...extra }, viewContext);
     sendHtml(res, renderView(viewContext.views.layout({ title: `Trash · ${config.title}`, urls: data.urls, content, csrfToken: data.csrfToken }, viewContext)));
   };
 

@@ -19,6 +19,9 @@ export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze
   renameDialog: "rename-dialog",
   deleteDialog: "delete-dialog",
   errorPage: "error-page",
+  trashPage: "trash-page",
+  trashList: "trash-list",
+  trashRow: "trash-row",
 });
 
 const NAME_OF_FILE: ReadonlyMap<string, ViewName> = new Map(

@@ -93,6 +93,18 @@ export class SessionService {
   }
 
   /**
+   * The summaries of these sessions, in the order given (each once), read in statements of a bounded number of ids;
+   * throws {@link SessionNotFoundError} for the first id that is not a session of this flow (for the scope).
+   */
+  async requireSessions(sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionSummary[]> {
+    const summaries = await this.store.getSessionSummaries(this.flowId, sessionIds, scope);
+    const found = new Set(summaries.map((summary) => summary.sessionId));
+    const missing = sessionIds.find((id) => !found.has(id));
+    if (missing !== undefined) throw new SessionNotFoundError(this.flowId, missing);
+    return summaries;
+  }
+
+  /**
    * Checks that the session may be resumed (it is one of the caller's sessions of this flow, at `expectedVersion`
    * when given), runs `beforeResume`, `activate` and `afterResume`, and returns the id to make active. Throws
    * {@link SessionNotFoundError} or {@link VersionConflictError} otherwise.
@@ -170,8 +182,7 @@ export class SessionService {
    * exist (for the scope) are left out.
    */
   async getItems(sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionListItem[]> {
-    const records = await Promise.all(sessionIds.map((id) => this.store.getSessionRecord(this.flowId, id, scope)));
-    const found = records.filter((record): record is SessionRecord => record !== undefined);
+    const found = await this.store.getSessionRecords(this.flowId, sessionIds, scope);
     if (found.length === 0) return [];
     return this.enrichment.enrichAll(found.map((record) => record.summary), scope, new Map(found.map((record) => [record.summary.sessionId, record.state])));
   }

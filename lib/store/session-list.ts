@@ -7,6 +7,7 @@ import { LANDMARK_SPACING, landmarkAt, ListLandmarks, type LandmarkSet } from ".
 import { searchPredicates, type BranchCounts } from "./search-predicates.js";
 import { searchMatches } from "./search-matches.js";
 import type { SessionCounts } from "./session-counts.js";
+import { keyChunks } from "./key-chunks.js";
 import { checkOrder, isWellFormedText, whereOwner } from "./session-keys.js";
 import {
   SEARCH_COUNT_BOUND,
@@ -26,9 +27,6 @@ import type { WorkflowStateDatabase } from "./workflow-state-table.js";
  * a window costs a few milliseconds; in a larger list it waits for the walk instead.
  */
 const WALK_OFFSET_UP_TO = 20_000;
-
-/** Keys per `IN (…)` list, well within every database's limit on bound parameters. */
-const KEYS_PER_QUERY = 500;
 
 /** Lists a flow's sessions: pages, windows and searches, each by an index walk or index ranges, never a sort of the flow. */
 export class SessionList {
@@ -187,8 +185,7 @@ export class SessionList {
   ): Promise<SessionSummary[]> {
     const rows = new Map<string, SummaryRow & { state_json: string | null; sort_value: string | null }>();
     const sort = this.dialect.listSort(orderBy ?? "updated_at");
-    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-      const chunk = keys.slice(i, i + KEYS_PER_QUERY);
+    for (const chunk of keyChunks(keys)) {
       const found = await runQuery(() => selectSummaries(this.db, this.dialect, states !== undefined).select(sort.as("sort_value")).where("flow_session_key", "in", chunk).execute());
       for (const row of found) rows.set(row.flow_session_key, row);
     }

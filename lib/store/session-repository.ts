@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { InvalidInputError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
+import { keyChunks } from "./key-chunks.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { CreateSessionOptions, SessionRecord, SessionScope, SessionSnapshot, SessionSummary } from "./session-types.js";
 import { sessionVersion } from "./session-version.js";
 import { stringifyStateJson } from "./state-json-merge.js";
 import { parseStateJson } from "./state-json.js";
-import { selectSummaries, toSummary } from "./summary-rows.js";
+import { selectSummaries, toSummary, type SummaryRow } from "./summary-rows.js";
 import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** A session's row as a whole: creating it, reading its metadata, labelling, handing over and deleting it. */
@@ -63,15 +64,24 @@ export class SessionRepository {
     return row && toSummary(flowId, row);
   }
 
+  /** See `WorkflowStore.getSessionSummaries()`. */
+  async getSessionSummaries(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionSummary[]> {
+    const rows = await this.rowsByKey(flowId, sessionIds, scope, false);
+    return rows.map((row) => toSummary(flowId, row));
+  }
+
   /** See `WorkflowStore.getSessionRecord()`. */
   async getSessionRecord(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionRecord | undefined> {
     const row = await runQuery(() =>
       whereOwner(selectSummaries(this.db, this.dialect, true).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope).executeTakeFirst(),
     );
-    if (!row) return undefined;
-    const summary = toSummary(flowId, row);
-    const snapshot: SessionSnapshot = { label: row.label, currentStep: row.current_step, updatedAt: row.updated_at, state: row.state_json };
-    return { summary, state: row.state_json, version: sessionVersion(summary, row.state_json), snapshot };
+    return row && toRecord(flowId, row);
+  }
+
+  /** See `WorkflowStore.getSessionRecords()`. */
+  async getSessionRecords(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionRecord[]> {
+    const rows = await this.rowsByKey(flowId, sessionIds, scope, true);
+    return rows.map((row) => toRecord(flowId, row));
   }
 
   /** See `WorkflowStore.setSessionLabel()`. */
@@ -98,6 +108,18 @@ export class SessionRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  // The rows of these ids that exist (for the scope), each once, in the order of their first mention; read in
+  // statements of at most KEYS_PER_STATEMENT keys.
+  private async rowsByKey(flowId: string, sessionIds: readonly string[], scope: SessionScope, withState: boolean): Promise<(SummaryRow & { state_json: string | null })[]> {
+    const keys = [...new Set(sessionIds.map((id) => sessionKey(flowId, id)))];
+    const rows = new Map<string, SummaryRow & { state_json: string | null }>();
+    for (const chunk of keyChunks(keys)) {
+      const found = await runQuery(() => whereOwner(selectSummaries(this.db, this.dialect, withState).where("flow_session_key", "in", chunk), scope).execute());
+      for (const row of found) rows.set(row.flow_session_key, row);
+    }
+    return keys.flatMap((key) => rows.get(key) ?? []);
+  }
+
   /** See `WorkflowStore.deleteSession()`. */
   async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
     const result = await runQuery(() =>
@@ -106,6 +128,13 @@ export class SessionRepository {
     );
     return result.numDeletedRows > 0n;
   }
+}
+
+/** A session's row with its state, as a {@link SessionRecord}. */
+function toRecord(flowId: string, row: SummaryRow & { state_json: string | null }): SessionRecord {
+  const summary = toSummary(flowId, row);
+  const snapshot: SessionSnapshot = { label: row.label, currentStep: row.current_step, updatedAt: row.updated_at, state: row.state_json };
+  return { summary, state: row.state_json, version: sessionVersion(summary, row.state_json), snapshot };
 }
 
 /** A builder that can filter on the columns a {@link SessionSnapshot} holds. */

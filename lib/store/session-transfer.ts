@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { InvalidInputError, SessionExistsError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
+import { keyChunks, KEYS_PER_STATEMENT } from "./key-chunks.js";
 import { prefixUpperBound, searchPredicates } from "./search-predicates.js";
 import { checkedOwner, checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { SessionScope, SessionSummary } from "./session-types.js";
@@ -78,8 +79,7 @@ export class SessionTransfer {
   async *exportSessions(flowId: string, selection: ExportSelection, scope: SessionScope = {}): AsyncGenerator<ExportedSession, void, undefined> {
     if (selection.sessionIds !== undefined) {
       const keys = [...new Set(selection.sessionIds.map((id) => sessionKey(flowId, id)))].sort(compareKeys);
-      for (let i = 0; i < keys.length; i += EXPORT_BATCH_ROWS) {
-        const chunk = keys.slice(i, i + EXPORT_BATCH_ROWS);
+      for (const chunk of keyChunks(keys, Math.min(EXPORT_BATCH_ROWS, KEYS_PER_STATEMENT))) {
         const rows = await runQuery(() =>
           whereOwner(selectSummaries(this.db, this.dialect, true).where("flow_session_key", "in", chunk), scope)
             .orderBy(this.dialect.keyColumn())
@@ -159,8 +159,7 @@ export class SessionTransfer {
       }),
     );
     const summaries = new Map<string, SessionSummary>();
-    for (let i = 0; i < keys.length; i += IMPORT_BATCH_ROWS) {
-      const chunk = keys.slice(i, i + IMPORT_BATCH_ROWS);
+    for (const chunk of keyChunks(keys)) {
       const found = await runQuery(() => whereFlow(selectSummaries(this.db, this.dialect), this.dialect, flowId).where("flow_session_key", "in", chunk).execute());
       for (const row of found) summaries.set(row.flow_session_key, toSummary(flowId, row));
     }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { CorruptStateError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
+import { keyChunks } from "./key-chunks.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { checkedOwner, sessionKey, whereOwner } from "./session-keys.js";
 import type { SessionScope, WorkflowState } from "./session-types.js";
@@ -33,18 +34,15 @@ export class StateRepository {
 
   /** See `WorkflowStore.getRawStates()`. */
   async getRawStates(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string | null>> {
-    if (sessionIds.length === 0) return new Map();
-    const rows = await runQuery(() =>
-      whereOwner(
-        this.db
-          .selectFrom(WORKFLOW_STATE_TABLE)
-          .select(["flow_session_key", "state_json"])
-          .where("flow_session_key", "in", sessionIds.map((id) => sessionKey(flowId, id))),
-        scope,
-      ).execute(),
-    );
+    const states = new Map<string, string | null>();
     const prefix = flowId.length + 1;
-    return new Map(rows.map((row) => [row.flow_session_key.slice(prefix), row.state_json]));
+    for (const chunk of keyChunks([...new Set(sessionIds.map((id) => sessionKey(flowId, id)))])) {
+      const rows = await runQuery(() =>
+        whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(["flow_session_key", "state_json"]).where("flow_session_key", "in", chunk), scope).execute(),
+      );
+      for (const row of rows) states.set(row.flow_session_key.slice(prefix), row.state_json);
+    }
+    return states;
   }
 
   /** See `WorkflowStore.getCurrentStep()`. */

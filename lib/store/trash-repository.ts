@@ -5,6 +5,7 @@ import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } fro
 import type { BulkMoves } from "./bulk-moves.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
+import { keyChunks } from "./key-chunks.js";
 import { prefixUpperBound } from "./search-predicates.js";
 import type { SessionCounts } from "./session-counts.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
@@ -205,8 +206,11 @@ export class TrashRepository {
     const extra = unchangedCondition(options.unchanged);
     return runQuery(() =>
       this.db.transaction().execute(async (trx) => {
-        const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`.execute(trx);
-        const deleted = Number(result.numAffectedRows ?? 0n);
+        let deleted = 0;
+        for (const chunk of keyChunks(keys)) {
+          const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`.execute(trx);
+          deleted += Number(result.numAffectedRows ?? 0n);
+        }
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
         return deleted;
       }),
@@ -341,10 +345,14 @@ export class TrashRepository {
       if (keys.length === 0) return 0;
       return runQuery(() =>
         this.db.transaction().execute(async (trx) => {
-          const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}
-            RETURNING flow_session_key`.execute(trx);
-          if (result.rows.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
-          return result.rows;
+          const purged: { flow_session_key: string }[] = [];
+          for (const chunk of keyChunks(keys)) {
+            const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}
+              RETURNING flow_session_key`.execute(trx);
+            purged.push(...result.rows);
+          }
+          if (purged.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
+          return purged;
         }),
       ).then((rows) => {
         options.onPurged?.(rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
@@ -378,29 +386,39 @@ export class TrashRepository {
     return purged;
   }
 
-  // Copies the rows to the trash (a key already there is replaced by its newer deletion) and deletes them, in `trx`.
+  // Copies the rows to the trash (a key already there is replaced by its newer deletion) and deletes them, in `trx`,
+  // in statements of at most KEYS_PER_STATEMENT keys.
   private async moveToTrash(trx: Db, keys: readonly string[], scope: SessionScope, deletedAt: string, batch: string, extra?: RawBuilder<SqlBool>): Promise<number> {
-    const where = sql`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`;
     const updates = sql.join(
       [...SESSION_COLUMNS.slice(1), "deleted_at", "batch"].map((name) => sql`${sql.ref(name)} = excluded.${sql.ref(name)}`),
     );
-    await sql`INSERT INTO ${sql.table(TRASH_TABLE)} (${columns}, deleted_at, batch)
-        SELECT ${columns}, ${deletedAt}, ${batch} FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}
-        ON CONFLICT (flow_session_key) DO UPDATE SET ${updates}`.execute(trx);
-    const deleted = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
-    return Number(deleted.numAffectedRows ?? 0n);
+    let moved = 0;
+    for (const chunk of keyChunks(keys)) {
+      const where = sql`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`;
+      await sql`INSERT INTO ${sql.table(TRASH_TABLE)} (${columns}, deleted_at, batch)
+          SELECT ${columns}, ${deletedAt}, ${batch} FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}
+          ON CONFLICT (flow_session_key) DO UPDATE SET ${updates}`.execute(trx);
+      const deleted = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
+      moved += Number(deleted.numAffectedRows ?? 0n);
+    }
+    return moved;
   }
 
-  // Copies the rows back to workflow_state and deletes them from the trash, in `trx`; a taken key throws (rolling back).
+  // Copies the rows back to workflow_state and deletes them from the trash, in `trx`, in statements of at most
+  // KEYS_PER_STATEMENT keys; a taken key throws (rolling back).
   private async moveBack(trx: Db, flowId: string, keys: readonly string[], scope: SessionScope): Promise<number> {
-    const where = sql`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`;
-    const inserted = await sql`INSERT INTO ${sql.table(WORKFLOW_STATE_TABLE)} (${columns})
-        SELECT ${columns} FROM ${sql.table(TRASH_TABLE)} WHERE ${where}
-        ON CONFLICT (flow_session_key) DO NOTHING`.execute(trx);
-    const deleted = await sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE ${where}`.execute(trx);
-    const restored = Number(deleted.numAffectedRows ?? 0n);
-    // A taken key: roll back, then name the taken ones (after the rollback, so the rows just copied do not count).
-    if (Number(inserted.numAffectedRows ?? 0n) < restored) throw new TakenKeys(keys);
+    let restored = 0;
+    for (const chunk of keyChunks(keys)) {
+      const where = sql`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}`;
+      const inserted = await sql`INSERT INTO ${sql.table(WORKFLOW_STATE_TABLE)} (${columns})
+          SELECT ${columns} FROM ${sql.table(TRASH_TABLE)} WHERE ${where}
+          ON CONFLICT (flow_session_key) DO NOTHING`.execute(trx);
+      const deleted = await sql`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE ${where}`.execute(trx);
+      const moved = Number(deleted.numAffectedRows ?? 0n);
+      // A taken key: roll back, then name the taken ones (after the rollback, so the rows just copied do not count).
+      if (Number(inserted.numAffectedRows ?? 0n) < moved) throw new TakenKeys(keys);
+      restored += moved;
+    }
     return restored;
   }
 
@@ -410,11 +428,15 @@ export class TrashRepository {
       return await runQuery(() => this.chunk(flowId, scope, 1, run));
     } catch (error) {
       if (!(error instanceof TakenKeys)) throw error;
-      const { rows } = await runQuery(() =>
-        sql<{ flow_session_key: string }>`SELECT flow_session_key FROM ${sql.table(WORKFLOW_STATE_TABLE)}
-          WHERE flow_session_key IN (${sql.join(error.keys)}) ORDER BY flow_session_key`.execute(this.db),
-      );
-      throw new RestoreConflictError(flowId, rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
+      const taken: string[] = [];
+      for (const chunk of keyChunks(error.keys)) {
+        const { rows } = await runQuery(() =>
+          sql<{ flow_session_key: string }>`SELECT flow_session_key FROM ${sql.table(WORKFLOW_STATE_TABLE)}
+            WHERE flow_session_key IN (${sql.join(chunk)})`.execute(this.db),
+        );
+        taken.push(...rows.map((row) => row.flow_session_key));
+      }
+      throw new RestoreConflictError(flowId, taken.sort().map((key) => key.slice(flowId.length + 1)));
     }
   }
 

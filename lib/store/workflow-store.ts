@@ -39,6 +39,7 @@ export * from "./session-types.js";
 export type { FlowCount } from "./flow-list.js";
 export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, TrashOrderBy, TrashWindow, TrashWindowOptions } from "./trash-repository.js";
 export { TRASH_CHUNK } from "./trash-repository.js";
+export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -104,6 +105,19 @@ export class WorkflowStore {
    */
   getSessionRecord(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<SessionRecord | undefined> {
     return this.sessions.getSessionRecord(flowId, sessionId, scope);
+  }
+
+  /**
+   * The summaries of several sessions, in the order of the ids given (each once); ids that do not exist (for the
+   * scope) are left out. Read in statements of at most {@link KEYS_PER_STATEMENT} keys, so any number of ids is safe.
+   */
+  getSessionSummaries(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionSummary[]> {
+    return this.sessions.getSessionSummaries(flowId, sessionIds, scope);
+  }
+
+  /** As {@link getSessionSummaries}, but each session whole, as {@link getSessionRecord} reads it. */
+  getSessionRecords(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<SessionRecord[]> {
+    return this.sessions.getSessionRecords(flowId, sessionIds, scope);
   }
 
   /**
@@ -271,8 +285,9 @@ export class WorkflowStore {
   }
 
   /**
-   * The raw `state_json` of several sessions of one flow in one query, keyed by session id. Sessions that do not
-   * exist are absent from the map. Used to read state only for the rows a page shows.
+   * The raw `state_json` of several sessions of one flow, keyed by session id, read in statements of at most
+   * {@link KEYS_PER_STATEMENT} keys. Sessions that do not exist are absent from the map. Used to read state only for
+   * the rows a page shows.
    */
   getRawStates(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string | null>> {
     return this.states.getRawStates(flowId, sessionIds, scope);
