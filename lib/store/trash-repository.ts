@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
+import { removePinsOfRemoved } from "./pin-repository.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { prefixUpperBound } from "./search-predicates.js";
@@ -178,6 +179,7 @@ export class TrashRepository {
         const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`.execute(trx);
         const deleted = Number(result.numAffectedRows ?? 0n);
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+        await removePinsOfRemoved(trx, keys);
         return deleted;
       }),
     );
@@ -191,7 +193,11 @@ export class TrashRepository {
       const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
       if (keys.length > 0) {
         const result = await runQuery(() =>
-          sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(this.db),
+          this.db.transaction().execute(async (trx) => {
+            const chunk = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
+            await removePinsOfRemoved(trx, keys);
+            return chunk;
+          }),
         );
         deleted += Number(result.numAffectedRows ?? 0n);
       }
@@ -308,6 +314,7 @@ export class TrashRepository {
           const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}
             RETURNING flow_session_key`.execute(trx);
           if (result.rows.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
+          await removePinsOfRemoved(trx, keys);
           return result.rows;
         }),
       ).then((rows) => {
@@ -318,9 +325,13 @@ export class TrashRepository {
     const where = this.matchWhere(flowId, options, scope, olderThan);
     const purgeAtMost = async (limit: number) => {
       const result = await runQuery(() =>
-        sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
-            SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
-          RETURNING flow_session_key`.execute(this.db),
+        this.db.transaction().execute(async (trx) => {
+          const purged = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
+              SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
+            RETURNING flow_session_key`.execute(trx);
+          await removePinsOfRemoved(trx, purged.rows.map((row) => row.flow_session_key));
+          return purged;
+        }),
       );
       if (result.rows.length > 0) options.onPurged?.(result.rows.map((row) => row.flow_session_key.slice(flowId.length + 1)));
       return result.rows.length;
