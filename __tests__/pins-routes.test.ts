@@ -39,7 +39,7 @@ describe.each(backends)("pins over HTTP on $name", (backend) => {
       const token = (await agent.get(P)).text.match(/name="_csrf" value="([^"]+)"/)![1]!;
       const res = await agent.post(`${P}/pin?sort=label&dir=asc`).type("form").send({ session_id: a, _csrf: token }).expect(303);
       expect(res.headers.location).toBe(`${P}?sort=label&dir=asc`);
-      const page = await agent.get(res.headers.location).expect(200);
+      const page = await agent.get(res.headers.location!).expect(200);
       expect(pinnedIds(page.text)).toEqual([a]);
       expect(decoded(page.text)).toContain("Pinned “Kept”.");
     });
