@@ -84,6 +84,8 @@ describe("pins in Chromium", () => {
     for (const id of ids.slice(0, 2)) await demo.store.pinSession(FLOW, id);
     const { page } = await open();
     await page.waitForSelector("[data-role=pinned]");
+    // The labels are shown, not squeezed to nothing beside the buttons.
+    for (const box of await page.locator(`${pinned} span[title]`).evaluateAll((spans) => spans.map((span) => span.getBoundingClientRect().width))) expect(box).toBeGreaterThan(40);
     const results = await new AxeBuilder({ page }).analyze();
     const serious = results.violations
       .filter((violation) => violation.impact === "serious" || violation.impact === "critical")

@@ -16,7 +16,7 @@ export interface PinnedViewData {
 
 /**
  * The Pinned section above the list (`data-role="pinned"`), nothing when no session is pinned: one item per pinned
- * session in pin order, with its label (the whole text, cut by CSS), the Active badge, and Resume and Unpin buttons
+ * session in pin order, with its label (the whole text, cut by CSS, in full in its `title`), the Active badge, and Resume and Unpin buttons
  * named after the session. Its forms post like the row's Duplicate: htmx swaps the list, and without JavaScript the
  * form posts and the 303 comes back to the same list.
  */
@@ -25,10 +25,10 @@ export function pinnedView({ items, activeSessionId, urls, csrfToken }: PinnedVi
   const { unpin } = pinUrlsOf(urls);
   return html`<section class="px-4 pt-3" data-role="pinned" aria-labelledby="ews-pinned-heading">
     <h2 id="ews-pinned-heading" class="text-sm font-semibold">Pinned</h2>
-    <ul class="mt-1 flex flex-col gap-1">
+    <ul class="mt-1 flex flex-col gap-1 border-b border-base-200 pb-2">
       ${items.map(
         (item) => html`<li class="flex items-center gap-2 min-w-0" data-pinned-id=${item.sessionId}>
-          <span class="ews-label truncate font-medium" title=${item.displayLabel}>${item.displayLabel}</span>${item.sessionId === activeSessionId
+          <span class="min-w-0 truncate font-medium" title=${item.displayLabel}>${item.displayLabel}</span>${item.sessionId === activeSessionId
             ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>`
             : ""}${urls.readonly
             ? ""
