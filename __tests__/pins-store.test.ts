@@ -77,6 +77,42 @@ describe.each(backends)("pins on $name", (backend) => {
       expect(await store.pinSession(FLOW, bobs, { owner: "bob" })).toBe(true);
     });
 
+    (backend.name === "postgres" ? it : it.skip)("counts the pins only after another instance's pin of the same owner and flow has committed", async () => {
+      const database = await backend.database();
+      const [here, there] = [await database.open(), await database.open()];
+      const ids: string[] = [];
+      for (let i = 0; i <= MAX_PINS; i++) ids.push(await here.createSession(FLOW));
+      for (const id of ids.slice(0, MAX_PINS - 1)) await here.pinSession(FLOW, id);
+      let waiting: Promise<boolean> | undefined;
+      await there.db.transaction().execute(async (trx) => {
+        // Another instance pins the 50th, holding the owner's pin lock until it commits.
+        await there.dialect.lockFor(trx, `pins:${FLOW}:`);
+        await trx.insertInto("workflow_state_pins").values({ flow_session_key: `${FLOW}:${ids[MAX_PINS - 1]}`, flow_id: FLOW, owner: "", pinned_at: "2026-01-01 00:00:00", pin_order: MAX_PINS }).execute();
+        waiting = here.pinSession(FLOW, ids[MAX_PINS]!);
+        let settled = false;
+        waiting.then(() => (settled = true), () => (settled = true));
+        // Until this transaction commits, the pin waits on the lock (a condition, polled; no timing); a pin that
+        // took no lock settles instead, and the expectation below fails.
+        while (!settled) {
+          const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()`.execute(there.db);
+          if (rows[0]!.n > 0) break;
+        }
+      });
+      await expect(waiting).rejects.toBeInstanceOf(PinLimitError);
+      expect(await here.listPins(FLOW)).toHaveLength(MAX_PINS);
+    });
+
+    it("holds when the last free pin is asked for by several requests at once: one wins, the others get PinLimitError", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < MAX_PINS + 4; i++) ids.push(await store.createSession(FLOW));
+      for (const id of ids.slice(0, MAX_PINS - 1)) await store.pinSession(FLOW, id);
+      const results = await Promise.allSettled(ids.slice(MAX_PINS - 1).map((id) => store.pinSession(FLOW, id)));
+      expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+      for (const result of results.filter((result) => result.status === "rejected")) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PinLimitError);
+      const pins = await store.listPins(FLOW);
+      expect(pins).toHaveLength(MAX_PINS);
+    });
+
     it("does not count pins whose session another writer removed for good", async () => {
       const ids: string[] = [];
       for (let i = 0; i <= MAX_PINS; i++) ids.push(await store.createSession(FLOW));

@@ -62,6 +62,8 @@ export class PinRepository {
     const pinOwner = owner ?? "";
     return runQuery(() =>
       this.db.transaction().execute(async (trx) => {
+        // One owner's pins of one flow are counted and added to one transaction at a time, so the limit holds.
+        await this.dialect.lockFor(trx, `pins:${flowId}:${pinOwner}`);
         let exists = trx.selectFrom(WORKFLOW_STATE_TABLE).select("flow_session_key").where("flow_session_key", "=", key);
         if (owner !== undefined) exists = exists.where("owner", "=", owner);
         if (!(await exists.executeTakeFirst())) throw new SessionNotFoundError(flowId, sessionId);
