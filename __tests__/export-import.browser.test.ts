@@ -36,7 +36,8 @@ describe("export and import in Chromium", () => {
     await page.goto(base);
     const rename = page.locator('[data-action="rename"][aria-label="Rename Lecture 1"]');
     await rename.focus();
-    // Rename, then Duplicate, then Export.
+    // Rename, then Duplicate, then Pin, then Export.
+    await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Export Lecture 1");

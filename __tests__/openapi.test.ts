@@ -6,7 +6,7 @@ import request from "supertest";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
 import { API_ROUTES } from "../lib/http/api-description.js";
 import { RejectedError, StoreUnavailableError } from "../lib/errors.js";
-import type { WorkflowStore } from "../lib/store/workflow-store.js";
+import { MAX_PINS, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, buildApp, csrfTokenIn, FLOW, recordingLogger } from "./helpers.js";
 
 const P = "/manage/sessions";
@@ -59,6 +59,8 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/delete`,
         `POST ${P}/resume`,
         `POST ${P}/duplicate`,
+        `POST ${P}/pin`,
+        `POST ${P}/unpin`,
         `POST ${P}/restore`,
         `POST ${P}/purge`,
         `POST ${P}/confirm`,
@@ -136,7 +138,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/create", await agent.post(`${P}/create`).set(HTMX).set("X-CSRF-Token", token));
     check("post", "/create", await agent.post(`${P}/create`).type("form").send({ _csrf: token }));
     const id = created.body.sessionId as string;
-    for (const route of ["/duplicate"]) {
+    for (const route of ["/duplicate", "/pin", "/unpin"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: id }));
       check("post", route, await agent.post(`${P}${route}`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id }));
       check("post", route, await agent.post(`${P}${route}`).type("form").send({ session_id: id, _csrf: token }));
@@ -198,6 +200,10 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/import", await agent.post(`${P}/import`).set(JSON_ACCEPT).send(file)); // 403
     check("post", "/import", await agent.post(`${P}/import`).set(json).send({ ...file, padding: "x".repeat(5000) })); // 413
     check("post", "/import", await agent.post(`${P}/import`).set(json).set("Content-Type", "text/plain").send("x")); // 415
+    const pinned = await Promise.all(Array.from({ length: MAX_PINS + 1 }, () => store.createSession(FLOW)));
+    for (const sessionId of pinned.slice(0, MAX_PINS)) await store.pinSession(FLOW, sessionId);
+    check("post", "/pin", await agent.post(`${P}/pin`).set(json).send({ session_id: pinned[MAX_PINS] })); // 409: the limit
+    await store.deleteSessions(FLOW, pinned);
     const refusing = buildApp({ store, hooks: Object.fromEntries(HOOKS.map((name) => [name, refuse])) });
     const refused = await agentOf(refusing);
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
@@ -220,7 +226,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     await agent.post(`${P}/delete`).set(json).send({ session_id: victim }).expect(200);
     await store.createSession(FLOW, { sessionId: victim });
     check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: victim })); // 409: the id is taken again
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin"]) {
       check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: ["a", "b"], label: ["x", "y"] })); // 400
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(route === "/delete" ? 200_000 : 20_000) })); // 413
@@ -238,7 +244,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm", "/export"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
     for (const path of ["/trash", "/trash/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
@@ -253,7 +259,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
     for (const path of ["/trash", "/trash/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/restore", "/purge", "/confirm", "/export"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
 
@@ -262,7 +268,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     for (const path of ["/trash", "/trash/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {
@@ -276,7 +282,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 /** The store, with every read and write it is asked for failing as a busy database does, once `fail()` is called. */
 function failingStore(store: WorkflowStore) {
   let failing = false;
-  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions", "listTrash", "getTrashed", "restoreSessions", "purgeTrash", "trashSessions", "countSessions"] as const;
+  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions", "listTrash", "getTrashed", "restoreSessions", "purgeTrash", "trashSessions", "countSessions", "pinSession", "unpinSession", "listPins"] as const;
   const wrapped = Object.create(store) as WorkflowStore;
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);

@@ -170,6 +170,7 @@ describe("express-workflow-sessions serve on a SQLite file", () => {
         "ews_serve_settings",
         "ews_visitor_sessions",
         "workflow_state",
+        "workflow_state_pins",
         "workflow_state_trash",
       ]);
     } finally {

@@ -14,6 +14,7 @@ export type SessionManagerErrorCode =
   | "unsupported_media_type"
   | "corrupt_state"
   | "restore_conflict"
+  | "pin_limit"
   | "store_unavailable"
   | "store_unreachable"
   | "rejected"
@@ -329,6 +330,22 @@ export class PreconditionFailedError extends SessionManagerError {
   }
 }
 
+/** Thrown when an owner who has pinned the most sessions allowed in a flow pins one more. Nothing is pinned. */
+export class PinLimitError extends SessionManagerError {
+  override name = "PinLimitError";
+
+  /**
+   * @param flowId - the flow pinned in
+   * @param limit - the most pins an owner may have in one flow
+   */
+  constructor(
+    readonly flowId: string,
+    readonly limit: number,
+  ) {
+    super("pin_limit", `At most ${limit} sessions can be pinned in flow "${flowId}".`);
+  }
+}
+
 /** One row of {@link ERROR_TABLE}. */
 export interface ErrorResponse {
   /** The HTTP status sent for this code. */
@@ -353,6 +370,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
     status: 409,
     message: "A session with the same id has been created again since it was deleted, so nothing was restored. Delete or rename the new one first.",
   },
+  pin_limit: { status: 409, message: "You have pinned 50 sessions, the most allowed, so this one was not pinned. Unpin one first." },
   store_unavailable: { status: 503, message: "The session database is busy or read-only right now. Nothing was changed; please try again." },
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
   rejected: { status: 422, message: "The action was refused." },

@@ -63,6 +63,7 @@ export {
   type ImportSessionsOptions,
   TRASH_CHUNK,
   KEYS_PER_STATEMENT,
+  MAX_PINS,
   type PurgeTrashOptions,
   type TrashMatch,
   type TrashOptions,
@@ -103,6 +104,7 @@ export {
   PayloadTooLargeError,
   CorruptStateError,
   RestoreConflictError,
+  PinLimitError,
   StoreUnavailableError,
   StoreUnreachableError,
   ConfigurationError,
@@ -123,4 +125,4 @@ export {
 export type { SessionJson, SessionListJson, TrashListJson, TrashedSessionJson } from "./http/json-replies.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";
+export type { WorkflowStateDatabase, WorkflowStatePinsTable, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

@@ -7,6 +7,7 @@ import type { ViewContext } from "./view-types.js";
 import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
 import { bulkBarView } from "./bulk-bar.js";
 import { bulkUrlsOf } from "./manager-urls.js";
+import { pinnedView } from "./pinned.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -18,7 +19,8 @@ const number = (n: number) => n.toLocaleString("en-US");
  * (sort, pages, the windows the client fetches) sync on `#ews-main` with `replace`, as the search does, so the
  * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
  * says `1,000+` and lists (and scrolls through) the first 1,000 matches. Above the table, the bulk form and its bar
- * (`bulkBarView()`); each row's checkbox belongs to that form.
+ * (`bulkBarView()`); each row's checkbox belongs to that form. Between the count and the table, the Pinned section
+ * (`pinnedView()`), in pin order.
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -28,6 +30,8 @@ export function listView(data: ListViewData, context: ViewContext) {
   const previous = Math.max(0, page.offset - page.limit);
   const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
   const columnCount = columns.length + 7;
+  const pinned = data.pinned ?? [];
+  const pinnedIds = new Set(pinned.map((item) => item.sessionId));
   // Next and Previous seek by key from the window's last or first row (docs/large-lists.md).
   const pageLink = (target: ListUrlState, text: string) =>
     html`<a class="join-item btn btn-sm" href=${listUrl(urls.page, { ...state, ...target })} hx-get=${listUrl(urls.list, { ...state, ...target })} hx-target=${SELECTORS.list} hx-swap="outerHTML">${text}</a>`;
@@ -54,6 +58,7 @@ export function listView(data: ListViewData, context: ViewContext) {
           ? ""
           : html` matching “<span class="break-all">${page.search}</span>”`}</p>
     </div>
+    ${pinnedView({ items: pinned, activeSessionId: data.activeSessionId, urls, csrfToken: data.csrfToken })}
     ${page.total === 0
       ? page.search === ""
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
@@ -85,6 +90,7 @@ export function listView(data: ListViewData, context: ViewContext) {
                     urls,
                     csrfToken: data.csrfToken,
                     now: data.now,
+                    pinned: pinnedIds.has(item.sessionId),
                   }, context),
                 )}
                 <tr class=${SPACER_CLASS} data-rows=${page.total - last} aria-hidden="true"><td class="p-0" colspan=${columnCount}></td></tr>

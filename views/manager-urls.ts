@@ -20,3 +20,9 @@ export function bulkUrlsOf(urls: ManagerUrls): BulkUrls {
     confirm: urls.confirm ?? `${base}/confirm`,
   };
 }
+
+/** The pin URLs of `urls`, each defaulting to its name under `urls.page` when a host's object lacks them. */
+export function pinUrlsOf(urls: ManagerUrls): { pin: string; unpin: string } {
+  const base = urls.page === "/" ? "" : urls.page;
+  return { pin: urls.pin ?? `${base}/pin`, unpin: urls.unpin ?? `${base}/unpin` };
+}

@@ -16,6 +16,10 @@ export interface ManagerUrls {
   resume: string;
   /** POST: duplicate a session (`session_id`). */
   duplicate: string;
+  /** POST: pin a session (`session_id`); default `{page}/pin`. */
+  pin?: string | undefined;
+  /** POST: unpin a session (`session_id`); default `{page}/unpin`. */
+  unpin?: string | undefined;
   /** GET: download sessions as an export file (`session_id`, repeatable, or `all_matching=1&q=…`); no Export action without it. */
   export?: string | undefined;
   /** POST: import an export file (multipart, field `file`; `keep_ids=1`); no Import button without it. */
@@ -103,6 +107,8 @@ export interface ListViewData {
   csrfToken: string;
   /** The reference time for relative times. */
   now: Date;
+  /** The caller's pinned sessions, in pin order, shown in the Pinned section above the list. @default none */
+  pinned?: readonly SessionListItem[] | undefined;
 }
 
 /** Everything one table row shows. */
@@ -117,6 +123,8 @@ export interface RowViewData {
   urls: ManagerUrls;
   csrfToken: string;
   now: Date;
+  /** True when the session is pinned: the row offers Unpin instead of Pin. @default false */
+  pinned?: boolean | undefined;
 }
 
 /** Everything the full page shows. */

@@ -1,14 +1,13 @@
 import type { Request, Response } from "express";
-import type { Notice } from "../../views/view-data.js";
-import { InvalidInputError } from "../errors.js";
-import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
+import { listStateQuery, withListState } from "../list-state.js";
+import { actionAnswer, sessionIdFrom, singleField } from "./action-answer.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
 import { sendJson, sessionJson } from "./json-replies.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
 import { csrfTokenFor, CSRF_FIELD } from "./csrf.js";
 import { etagOf, ifMatchVersion } from "./conditional-requests.js";
-import { saveSession, SESSION_ID_PATTERN } from "./session-data.js";
+import { saveSession } from "./session-data.js";
 
 /**
  * The handlers of the manager's POST actions; each runs after the body (a form or JSON) is parsed and the CSRF check
@@ -28,13 +27,6 @@ export interface ActionRoutes {
   duplicateSession(req: Request, res: Response): Promise<void>;
 }
 
-/** What an action answers a JSON client: a status, a body, and headers such as `Location`. */
-interface JsonAnswer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
 /**
  * Builds the action handlers over one manager's {@link RouteContext}. Under htmx an action answers with the list and
  * its notice; without JavaScript, with a 303 back to the list as it was, the notice waiting in the session; with
@@ -47,20 +39,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
   const listLocationOf = (req: Request, sessionId: string) =>
     withListState(urlsFor(req).page, listStateQuery({ orderBy: "updated_at", descending: true, search: sessionId }));
 
-  const finish = async (req: Request, res: Response, notice: Notice, json: () => JsonAnswer) => {
-    if (wantsJson(req)) {
-      await saveSession(req);
-      const { status, body, headers = {} } = json();
-      res.set(headers);
-      return sendJson(res, status, body);
-    }
-    // Without JavaScript the notice waits in the session for the page the 303 leads to, which shows it once.
-    if (!isHtmx(req)) req.session.workflowSessionsFlash = notice;
-    await saveSession(req);
-    if (isHtmx(req)) await list.sendList(req, res, notice);
-    // Without JavaScript, back to the list as it was: the dialog's form carries its state in the action's query.
-    else res.redirect(303, withListState(urlsFor(req).page, listStateQuery(listParamsFrom(req.query, config.pageSize).query)));
-  };
+  const finish = actionAnswer({ config, urlsFor }, list);
 
   return {
     async createSession(req, res) {
@@ -124,18 +103,4 @@ function actionOptions(req: Request): { request: Request; expectedVersion: strin
   if (ifMatch !== undefined) return { request: req, expectedVersion: ifMatch };
   const version = singleField(req.body, "version")?.trim();
   return { request: req, expectedVersion: version === undefined || version === "" ? undefined : version };
-}
-
-function singleField(body: unknown, name: string): string | undefined {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new InvalidInputError(`Send the field "${name}" once, as text.`);
-  return value;
-}
-
-function sessionIdFrom(req: Request): string {
-  const sessionId = singleField(req.body, "session_id")?.trim();
-  if (!sessionId) throw new InvalidInputError("The field session_id is required.");
-  if (!SESSION_ID_PATTERN.test(sessionId)) throw new InvalidInputError("The field session_id is not a valid session id.");
-  return sessionId;
 }

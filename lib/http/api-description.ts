@@ -65,9 +65,8 @@ export interface ApiRoute {
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string): JsonSchema => ({ type: [type, "null"] });
 
-/** The schemas the routes share, as `components.schemas`. */
-export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
-  Session: {
+/** A session as the list shows it. */
+const SESSION_SCHEMA: JsonSchema = {
     type: "object",
     description: "A session as the list shows it.",
     required: ["sessionId", "label", "displayLabel", "currentStep", "stepTitle", "fields", "createdAt", "updatedAt", "stateSizeBytes", "version", "active"],
@@ -85,6 +84,16 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       version: { type: "string", description: "Opaque; changes whenever the label, step or state change. The item's `ETag`; send it back as `If-Match`." },
       active: { type: "boolean", description: "True for the visitor's active session." },
     },
+  };
+
+/** The schemas the routes share, as `components.schemas`. */
+export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
+  Session: SESSION_SCHEMA,
+  PinnedSession: {
+    ...SESSION_SCHEMA,
+    description: "A session as the list shows it, and whether it is now pinned.",
+    required: [...(SESSION_SCHEMA.required as string[]), "pinned"],
+    properties: { ...(SESSION_SCHEMA.properties as JsonSchema), pinned: { type: "boolean", description: "True after a pin, false after an unpin." } },
   },
   SessionList: {
     type: "object",
@@ -358,6 +367,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
     },
     errors: ["session_not_found"],
   },
+  ...(["pin", "unpin"] as const).map(
+    (action): ApiRoute => ({
+      method: "post",
+      path: `/${action}`,
+      operationId: `${action}Session`,
+      summary: action === "pin" ? "Pin a session" : "Unpin a session",
+      description:
+        action === "pin"
+          ? "Pins the session for the visitor (their owner), last in the Pinned section above the list; one already pinned keeps its place. At most 50 per owner and flow: one more answers 409 `pin_limit`."
+          : "Unpins the session for the visitor; one not pinned stays so.",
+      body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, [CSRF_FIELD]: csrfField } },
+      csrf: true,
+      responses: { "200": { description: action === "pin" ? "The session, pinned." : "The session, unpinned.", json: ref("PinnedSession"), html: true, ...jsonItem }, "303": backToList },
+      errors: action === "pin" ? ["session_not_found", "pin_limit"] : ["session_not_found"],
+    }),
+  ),
   {
     method: "get",
     path: "/export",

@@ -8,7 +8,9 @@ import { folderPath, loadViewOverrides, validateViewOverrides, type ViewOverride
 import { SessionService } from "../service/session-service.js";
 import { SessionTransfer } from "../service/session-transfer.js";
 import { TrashService } from "../service/trash-service.js";
+import { PinService } from "../service/pin-service.js";
 import { actionRoutes } from "./action-routes.js";
+import { pinRoutes } from "./pin-routes.js";
 import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
@@ -84,7 +86,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const service = new SessionService({ store, flowId, columns, enrich, label, enrichCacheSize, stepTitle, logger, hooks, hookTimeoutMs });
   const assets = loadAssets();
   const views = viewLoader(config);
-  const context = createRouteContext(config, service, views, assets);
+  const pins = new PinService({ store, flowId, sessions: service });
+  const context = createRouteContext(config, service, pins, views, assets);
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
   const transfers = transferRoutes(context, list, new SessionTransfer(store, flowId, service));
@@ -148,6 +151,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
   route(`${prefix}/resume`, "post", form, csrf, actions.resumeSession);
   route(`${prefix}/duplicate`, "post", form, csrf, actions.duplicateSession);
+  const pinning = pinRoutes(context, list, pins);
+  route(`${prefix}/pin`, "post", form, csrf, pinning.pinSession);
+  route(`${prefix}/unpin`, "post", form, csrf, pinning.unpinSession);
   router
     .route(`${prefix}/export`)
     .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)

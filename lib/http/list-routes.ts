@@ -35,11 +35,12 @@ export interface ListRoutes {
 }
 
 /** Builds the list's handlers over one manager's {@link RouteContext}. */
-export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }: RouteContext): ListRoutes {
+export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scopeOf }: RouteContext): ListRoutes {
   // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
   const listData = async (req: Request, source: Record<string, unknown>, urls: ManagerUrls = urlsFor(req)): Promise<ListViewData> => {
     const { query, cursor } = listParamsFrom(source, config.pageSize);
-    const page = await service.listPage(query, scopeOf(req));
+    const scope = scopeOf(req);
+    const [page, pinned] = await Promise.all([service.listPage(query, scope), pins.pinnedItems(scope)]);
     return {
       page,
       cursor: cursorWithin(page, cursor),
@@ -50,6 +51,7 @@ export function listRoutes({ config, service, views, urlsAt, urlsFor, scopeOf }:
       urls: { ...urls, state: listStateQuery({ ...page, after: undefined, before: undefined }) },
       csrfToken: csrfTokenFor(req),
       now: new Date(),
+      pinned,
     };
   };
 

@@ -3,6 +3,7 @@ import type { ManagerUrls } from "../../views/view-data.js";
 import type { ViewContext } from "../../views/view-set.js";
 import { NotSignedInError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
+import type { PinService } from "../service/pin-service.js";
 import type { SessionService } from "../service/session-service.js";
 import type { SessionScope } from "../session-types.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
@@ -20,6 +21,8 @@ export interface ViewLoader {
 export interface RouteContext {
   readonly config: ResolvedOptions;
   readonly service: SessionService;
+  /** Pins and the Pinned section. */
+  readonly pins: PinService;
   readonly views: ViewLoader;
   /** The manager's URLs as seen from a router mounted at `mountPath`. */
   urlsAt(mountPath: string): ManagerUrls;
@@ -32,7 +35,7 @@ export interface RouteContext {
 }
 
 /** Builds the {@link RouteContext} of one manager. */
-export function createRouteContext(config: ResolvedOptions, service: SessionService, views: ViewLoader, assets: AssetCatalog): RouteContext {
+export function createRouteContext(config: ResolvedOptions, service: SessionService, pins: PinService, views: ViewLoader, assets: AssetCatalog): RouteContext {
   const { prefix } = config;
   const urlsAt = (mountPath: string): ManagerUrls => {
     const base = `${mountPath}${prefix}`;
@@ -44,6 +47,8 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       delete: `${base}/delete`,
       resume: `${base}/resume`,
       duplicate: `${base}/duplicate`,
+      pin: `${base}/pin`,
+      unpin: `${base}/unpin`,
       export: `${base}/export`,
       import: `${base}/import`,
       trash: `${base}/trash`,
@@ -70,6 +75,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
   return {
     config,
     service,
+    pins,
     views,
     urlsAt,
     urlsFor: (req) => urlsAt(req.baseUrl),

@@ -1,3 +1,4 @@
+import { removePinsOfRemoved } from "./pin-repository.js";
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { InvalidInputError } from "../errors.js";
@@ -122,11 +123,15 @@ export class SessionRepository {
 
   /** See `WorkflowStore.deleteSession()`. */
   async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
-    const result = await runQuery(() =>
-      whereUnchanged(whereOwner(this.db.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope), unchanged)
-        .executeTakeFirst(),
+    const key = sessionKey(flowId, sessionId);
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await whereUnchanged(whereOwner(trx.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", key), scope), unchanged).executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await removePinsOfRemoved(trx, [key]);
+        return true;
+      }),
     );
-    return result.numDeletedRows > 0n;
   }
 }
 

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import type { BulkMoves } from "./bulk-moves.js";
+import { removePinsOfRemoved } from "./pin-repository.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks } from "./key-chunks.js";
@@ -212,6 +213,7 @@ export class TrashRepository {
           deleted += Number(result.numAffectedRows ?? 0n);
         }
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
+        await removePinsOfRemoved(trx, keys);
         return deleted;
       }),
     );
@@ -228,6 +230,7 @@ export class TrashRepository {
           deleted += await runQuery(() =>
             this.chunk(flowId, scope, -1, async (trx) => {
               const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
+              await removePinsOfRemoved(trx, keys);
               return Number(result.numAffectedRows ?? 0n);
             }),
           );
@@ -352,6 +355,7 @@ export class TrashRepository {
             purged.push(...result.rows);
           }
           if (purged.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
+          await removePinsOfRemoved(trx, keys);
           return purged;
         }),
       ).then((rows) => {
@@ -368,6 +372,7 @@ export class TrashRepository {
               SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
             RETURNING flow_session_key`.execute(trx);
           keys = result.rows.map((row) => row.flow_session_key);
+          await removePinsOfRemoved(trx, keys);
           return keys.length;
         }),
       );

@@ -33,11 +33,35 @@ export interface WorkflowStateTrashTable extends WorkflowStateTable {
   batch: string | null;
 }
 
+/**
+ * One row of `workflow_state_pins`: a session pinned by one owner (`''` without the `owner` option) in one flow, in
+ * a table of its own so that `workflow_state` stays exactly as `cjm-workflow-state` writes it.
+ */
+export interface WorkflowStatePinsTable {
+  /** The pinned session's `"<flowId>:<sessionId>"`, as in `workflow_state`. */
+  flow_session_key: string;
+  /** The flow, so one owner's pins of one flow are one range of the pins' index. */
+  flow_id: string;
+  /** Who pinned it: the scope's owner, or `''` for every owner. */
+  owner: string;
+  /** When it was pinned, `YYYY-MM-DD HH:MM:SS` in UTC. */
+  pinned_at: string;
+  /** The pin's place in the Pinned section: one more than the owner's last pin of the flow when it was pinned. */
+  pin_order: number;
+}
+
 /** The Kysely database type this package reads and writes. */
 export interface WorkflowStateDatabase {
   workflow_state: WorkflowStateTable;
   workflow_state_trash: WorkflowStateTrashTable;
+  workflow_state_pins: WorkflowStatePinsTable;
 }
+
+/** The pins: sessions an owner keeps at the top of the list, until unpinned or removed for good. */
+export const PINS_TABLE = "workflow_state_pins";
+
+/** The pins' index on `(flow_id, owner, pin_order)`: one owner's pins of one flow, in pin order. */
+export const PINS_ORDER_INDEX = "idx_workflow_state_pins_order";
 
 /** The trash: sessions deleted while the `trash` option is on, until they are restored or purged. */
 export const TRASH_TABLE = "workflow_state_trash";

@@ -7,6 +7,7 @@ import { SessionCounts } from "./session-counts.js";
 import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
 import { LANDMARK_SPACING } from "./list-landmarks.js";
+import { PinRepository } from "./pin-repository.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -40,6 +41,7 @@ export type { FlowCount } from "./flow-list.js";
 export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, TrashOrderBy, TrashWindow, TrashWindowOptions } from "./trash-repository.js";
 export { TRASH_CHUNK } from "./trash-repository.js";
 export { KEYS_PER_STATEMENT } from "./key-chunks.js";
+export { MAX_PINS } from "./pin-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -60,6 +62,7 @@ export class WorkflowStore {
   private readonly states: StateRepository;
   private readonly transfer: SessionTransfer;
   private readonly trash: TrashRepository;
+  private readonly pins: PinRepository;
 
   /**
    * @param db - the Kysely instance to query
@@ -78,6 +81,7 @@ export class WorkflowStore {
     this.states = new StateRepository(db, dialect);
     this.transfer = new SessionTransfer(db, dialect);
     this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
+    this.pins = new PinRepository(db, dialect);
   }
 
   /**
@@ -272,6 +276,30 @@ export class WorkflowStore {
    */
   purgeTrash(flowId: string, options: PurgeTrashOptions = {}, scope: SessionScope = {}): Promise<number> {
     return this.trash.purgeTrash(flowId, options, scope);
+  }
+
+  /**
+   * Pins the session for the scope's owner (or, without one, for every visitor), after the owner's other pins of the
+   * flow. Returns false when it was pinned already (its place is kept). Throws {@link SessionNotFoundError} when it
+   * is not a session of the flow for the scope, and {@link PinLimitError} when the owner has {@link MAX_PINS} pins in
+   * the flow. Pins live in `workflow_state_pins`; a pin is kept while its session is in the trash and removed with
+   * it for good.
+   */
+  pinSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
+    return this.pins.pinSession(flowId, sessionId, scope);
+  }
+
+  /** Unpins the session for the scope's owner. Idempotent: returns false when it was not pinned. */
+  unpinSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
+    return this.pins.unpinSession(flowId, sessionId, scope);
+  }
+
+  /**
+   * The scope owner's pinned sessions of the flow, in pin order, without state: at most {@link MAX_PINS}, read by key,
+   * so the cost does not grow with the flow's sessions. A pinned session in the trash is left out until restored.
+   */
+  listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
+    return this.pins.listPins(flowId, scope);
   }
 
   /**

@@ -100,4 +100,10 @@ export interface SqlDialect {
    * the index, and caches the count by {@link changeToken}).
    */
   keptCount(db: Kysely<WorkflowStateDatabase>, flowPrefix: string, owner: string | undefined): Promise<number | undefined>;
+  /**
+   * Holds, until the transaction `trx` ends, a lock named by `name`, so that transactions taking the same one run one
+   * after another (e.g. one owner's pins of one flow, counted and then added to). PostgreSQL takes a transaction-level
+   * advisory lock; SQLite does nothing, since the store's one connection runs its transactions one at a time.
+   */
+  lockFor(trx: Kysely<WorkflowStateDatabase>, name: string): Promise<void>;
 }

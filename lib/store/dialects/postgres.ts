@@ -59,6 +59,9 @@ export const postgresDialect: SqlDialect = {
         || pg_stat_get_tuples_deleted(t.oid) AS token FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t`.execute(db);
     return rows[0]?.token ?? undefined;
   },
+  async lockFor(trx, name) {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`express-workflow-sessions:${name}`}))`.execute(trx);
+  },
   async keptCount(db, flowPrefix, owner) {
     const { rows } = await sql<{ sessions: string }>`SELECT sessions FROM ${sql.table(PG_COUNTS_TABLE)}
         WHERE flow_prefix = ${flowPrefix} AND owner_key = ${owner ?? ""}`.execute(db);

@@ -46,4 +46,5 @@ export const sqliteDialect: SqlDialect = {
   },
   statsToken: (db) => sqliteDialect.changeToken(db),
   keptCount: async () => undefined,
+  lockFor: async () => {},
 };

@@ -4,10 +4,11 @@ import { retryWhileBusy, type SqliteLockWait } from "../sqlite-startup.js";
 import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
 import { createListIndexes, type StartupProgress } from "./list-indexes.js";
 import { createTrashTable } from "./trash-table.js";
+import { createPinsTable } from "./pins-table.js";
 
 /**
  * Creates `cjm-workflow-state`'s table and index if missing, adds the `label` and `owner` columns that older files
- * lack, and creates the list indexes of `dialect` and the trash (`workflow_state_trash`). Idempotent; run it through {@link migrateInImmediateTransaction}.
+ * lack, and creates the list indexes of `dialect` the trash (`workflow_state_trash`) and the pins (`workflow_state_pins`). Idempotent; run it through {@link migrateInImmediateTransaction}.
  */
 export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, progress?: StartupProgress): Promise<void> {
   await db.schema
@@ -31,6 +32,7 @@ export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dia
   await db.schema.createIndex(UPDATED_AT_INDEX).ifNotExists().on(WORKFLOW_STATE_TABLE).column("updated_at").execute();
   await createListIndexes(db, dialect, progress);
   await createTrashTable(db, "TIMESTAMP");
+  await createPinsTable(db);
 }
 
 /**

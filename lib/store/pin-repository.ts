@@ -1,0 +1,140 @@
+import { sql, type Kysely } from "kysely";
+import { PinLimitError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
+import { runQuery as runDatabaseQuery } from "./database-errors.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import { keyChunks } from "./key-chunks.js";
+import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
+import type { SessionScope, SessionSummary } from "./session-types.js";
+import { selectSummaries, toSummary } from "./summary-rows.js";
+import { formatTimestamp, PINS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/** The most sessions one owner may pin in one flow: 50. */
+export const MAX_PINS = 50;
+
+type Db = Kysely<WorkflowStateDatabase>;
+
+const MISSING_TABLE = /no such table: workflow_state_pins|relation "workflow_state_pins" does not exist/;
+
+// A read-only file from before the pins has no pins table (nothing is migrated read-only): reads find no pins, and
+// writes answer 503 as any other write to a read-only file does.
+async function runQuery<T>(query: () => Promise<T>, whenMissing?: () => T): Promise<T> {
+  try {
+    return await runDatabaseQuery(query);
+  } catch (error) {
+    if (!MISSING_TABLE.test(String((error as Error)?.message))) throw error;
+    if (whenMissing) return whenMissing();
+    throw new StoreUnavailableError(
+      "The workflow-state database has no workflow_state_pins table: it was opened read-only before pins existed. Open it writable once to create it.",
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Deletes, in `db` (a transaction's), the pins of those of `keys` whose session is gone for good: in neither
+ * `workflow_state` nor the trash. A pin of a session in the trash stays, so a restore brings it back pinned.
+ */
+export async function removePinsOfRemoved(db: Db, keys: readonly string[]): Promise<void> {
+  for (const chunk of keyChunks(keys)) {
+    await runQuery(
+      () =>
+        sql`DELETE FROM ${sql.table(PINS_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})
+          AND NOT EXISTS (SELECT 1 FROM ${sql.table(WORKFLOW_STATE_TABLE)} s WHERE s.flow_session_key = ${sql.table(PINS_TABLE)}.flow_session_key)
+          AND NOT EXISTS (SELECT 1 FROM ${sql.table(TRASH_TABLE)} t WHERE t.flow_session_key = ${sql.table(PINS_TABLE)}.flow_session_key)`.execute(db),
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * The pins, `workflow_state_pins`: one row per owner (`''` without an owner) and pinned session, with its place in
+ * pin order. Every read is one owner's pins of one flow through `(flow_id, owner, pin_order)`, at most
+ * {@link MAX_PINS} rows, so it costs the same however many sessions the flow has.
+ */
+export class PinRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** See `WorkflowStore.pinSession()`. */
+  async pinSession(flowId: string, sessionId: string, scope: SessionScope = {}, pinnedAt: Date = new Date()): Promise<boolean> {
+    const key = sessionKey(flowId, sessionId);
+    const owner = checkedOwner(scope.owner);
+    const pinOwner = owner ?? "";
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        // One owner's pins of one flow are counted and added to one transaction at a time, so the limit holds.
+        await this.dialect.lockFor(trx, `pins:${flowId}:${pinOwner}`);
+        let exists = trx.selectFrom(WORKFLOW_STATE_TABLE).select("flow_session_key").where("flow_session_key", "=", key);
+        if (owner !== undefined) exists = exists.where("owner", "=", owner);
+        if (!(await exists.executeTakeFirst())) throw new SessionNotFoundError(flowId, sessionId);
+        const pins = await this.pinRows(trx, flowId, pinOwner);
+        if (pins.some((pin) => pin.flow_session_key === key)) return false;
+        // Pins whose session another writer (the Python app) removed for good are forgotten before counting.
+        const gone = await this.goneKeys(trx, pins.map((pin) => pin.flow_session_key));
+        if (gone.length > 0) await trx.deleteFrom(PINS_TABLE).where("owner", "=", pinOwner).where("flow_session_key", "in", gone).execute();
+        if (pins.length - gone.length >= MAX_PINS) throw new PinLimitError(flowId, MAX_PINS);
+        const last = pins.reduce((max, pin) => Math.max(max, Number(pin.pin_order)), 0);
+        await trx
+          .insertInto(PINS_TABLE)
+          .values({ flow_session_key: key, flow_id: flowId, owner: pinOwner, pinned_at: formatTimestamp(pinnedAt), pin_order: last + 1 })
+          .onConflict((conflict) => conflict.columns(["flow_session_key", "owner"]).doNothing())
+          .execute();
+        return true;
+      }),
+    );
+  }
+
+  /** See `WorkflowStore.unpinSession()`. */
+  async unpinSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
+    const key = sessionKey(flowId, sessionId);
+    const owner = checkedOwner(scope.owner);
+    const result = await runQuery(() =>
+      this.db.deleteFrom(PINS_TABLE).where("flow_session_key", "=", key).where("owner", "=", owner ?? "").executeTakeFirst(),
+    );
+    return result.numDeletedRows > 0n;
+  }
+
+  /** See `WorkflowStore.listPins()`. */
+  async listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
+    checkFlowId(flowId);
+    const owner = checkedOwner(scope.owner);
+    const pins = await runQuery(() => this.pinRows(this.db, flowId, owner ?? ""), () => []);
+    if (pins.length === 0) return [];
+    let query = selectSummaries(this.db, this.dialect).where(
+      "flow_session_key",
+      "in",
+      pins.map((pin) => pin.flow_session_key),
+    );
+    if (owner !== undefined) query = query.where("owner", "=", owner);
+    const rows = await runDatabaseQuery(() => query.execute());
+    const byKey = new Map(rows.map((row) => [row.flow_session_key, row]));
+    // In pin order; a pinned session in the trash (or removed by another writer) is left out.
+    return pins.flatMap((pin) => {
+      const row = byKey.get(pin.flow_session_key);
+      return row ? [toSummary(flowId, row)] : [];
+    });
+  }
+
+  // One owner's pins of one flow, in pin order: one range of the pins' index.
+  private pinRows(db: Db, flowId: string, owner: string) {
+    return db
+      .selectFrom(PINS_TABLE)
+      .select(["flow_session_key", "pin_order"])
+      .where("flow_id", "=", flowId)
+      .where("owner", "=", owner)
+      .orderBy("pin_order")
+      .limit(MAX_PINS + 10)
+      .execute();
+  }
+
+  // Those of `keys` whose session is in neither workflow_state nor the trash.
+  private async goneKeys(db: Db, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const live = await db.selectFrom(WORKFLOW_STATE_TABLE).select("flow_session_key").where("flow_session_key", "in", keys).execute();
+    const trashed = await db.selectFrom(TRASH_TABLE).select("flow_session_key").where("flow_session_key", "in", keys).execute();
+    const kept = new Set([...live, ...trashed].map((row) => row.flow_session_key));
+    return keys.filter((key) => !kept.has(key));
+  }
+}
