@@ -49,6 +49,36 @@ function waitForCursor(page: Page, index: number) {
 
 const rowBox = (page: Page, name: string) => page.locator(`#ews-list tr[data-session-label="${name}"] input[data-role=select-row]`);
 
+/** The cursor's place in the whole list, or null while its row is not in the window. */
+function cursorIndex(page: Page) {
+  return page.evaluate(() => {
+    const row = document.querySelector('#ews-list tr[aria-selected="true"]');
+    return row ? Number(row.getAttribute("aria-rowindex")) - 2 : null;
+  });
+}
+
+/**
+ * Holds the list's window reads (the ones the cursor and scrolling send) at the network until `release()`.
+ * `arrived` resolves once one has reached the gate: keys pressed after it are pressed while a window is loading.
+ */
+async function holdWindows(page: Page) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  await page.route((url) => url.pathname.endsWith("/list") && url.searchParams.has("offset"), async (route) => {
+    arrive();
+    await released;
+    await route.continue().catch(() => undefined); // htmx may have replaced (aborted) it by now
+  });
+  return { arrived, release };
+}
+
+/** Resolves once no request is in flight and no swap is settling. */
+function settled(page: Page) {
+  return page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+}
+
 async function seriousViolations(page: Page, include?: string) {
   const builder = new AxeBuilder({ page });
   if (include) builder.include(include);
@@ -308,6 +338,66 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     await waitForBar(page, `All ${SESSIONS + 1} matching selected`);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  // Deterministic versions of what a loaded machine does at random: the next window's answer is held at the network
+  // while more keys are pressed, then let go. Each key must act once, in order, as it would without the wait.
+  describe("keys pressed while the next window loads", () => {
+    it("applies every Shift+↓, once and in order, to the window that arrives", async () => {
+      const { context, page, problems } = await openPage(browser);
+      await page.goto(base);
+      for (let i = 0; i < 18; i++) await page.keyboard.press("ArrowDown");
+      await waitForCursor(page, 18);
+      const windows = await holdWindows(page);
+      await page.keyboard.press("Shift+ArrowDown"); // 18–19, in the window (rows 1–20)
+      await page.keyboard.press("Shift+ArrowDown"); // to 20: the next window is asked for
+      await windows.arrived;
+      for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+ArrowDown");
+      windows.release();
+      await settled(page);
+      expect(await cursorIndex(page)).toBe(23);
+      expect(await checkedLabels(page)).toEqual([18, 19, 20, 21, 22, 23].map(label));
+      expect(await barText(page)).toBe("6 selected");
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("takes the cursor back with Shift+↑ pressed before the window arrives, and keeps the row it passed", async () => {
+      const { context, page } = await openPage(browser);
+      await page.goto(base);
+      for (let i = 0; i < 18; i++) await page.keyboard.press("ArrowDown");
+      await waitForCursor(page, 18);
+      const windows = await holdWindows(page);
+      await page.keyboard.press("Shift+ArrowDown");
+      await page.keyboard.press("Shift+ArrowDown");
+      await windows.arrived;
+      for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+ArrowUp"); // back to 17, inside the old window
+      windows.release();
+      await settled(page);
+      expect(await cursorIndex(page)).toBe(17);
+      expect(await checkedLabels(page)).toEqual([17, 18, 19, 20].map(label));
+      expect(await barText(page)).toBe("4 selected");
+      await context.close();
+    });
+
+    it("moves on from Home with the arrows and Space, even through rows the old window still shows", async () => {
+      const { context, page } = await openPage(browser);
+      await page.goto(base);
+      for (let i = 0; i < 21; i++) await page.keyboard.press("ArrowDown");
+      await waitForCursor(page, 21);
+      await settled(page);
+      const windows = await holdWindows(page);
+      await page.keyboard.press("Home");
+      await windows.arrived;
+      for (let i = 0; i < 12; i++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Space");
+      windows.release();
+      await settled(page);
+      expect(await cursorIndex(page)).toBe(12);
+      expect(await checkedLabels(page)).toEqual([label(12)]);
+      expect(await barText(page)).toBe("1 selected");
+      await context.close();
+    });
   });
 
   it("Shift-click extends a range from the last row checked", async () => {

@@ -26,7 +26,8 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     const next = Math.max(0, Math.min(listNumber("total") - 1, cursor + step));
     if (selection.target() === null || !selectedRow()?.hasAttribute(CHECKED)) selection.toggle(cursor);
     listWindow.setCursor(next);
-    selection.extendTo(next);
+    // Once the row is there: at once inside the window, after the next window has arrived past its edge.
+    listWindow.whenReady(() => selection.extendTo(next));
   };
   const shifted: Record<string, () => void> = {
     ArrowDown: () => extend(1),
@@ -68,7 +69,7 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     if (event.ctrlKey || event.metaKey) {
       if (event.key.toLowerCase() !== "a" || event.shiftKey || document.querySelector("dialog[open]") || isTyping(target) || !list()) return;
       event.preventDefault();
-      selection.selectAllMatching();
+      listWindow.whenReady(() => selection.selectAllMatching());
       return;
     }
     if (event.key === "Escape" && target === searchBox()) {
@@ -83,6 +84,11 @@ export function initKeyboard(listWindow: ListWindow, dialogs: Dialogs, selection
     const action = event.shiftKey && own(shifted) ? shifted[event.key] : own(keys) ? keys[event.key] : undefined;
     if (!action || !list() || (CHANGES.has(event.key) && isReadonly())) return;
     event.preventDefault();
-    action();
+    // "/" and n do not touch the cursor and act at once (typing goes on in the search box); every other key waits
+    // for the window the cursor asked for, and acts unless a dialog has opened meanwhile.
+    if (event.key === "/" || event.key === "n") action();
+    else listWindow.whenReady(() => {
+      if (!document.querySelector("dialog[open]") && list()) action();
+    });
   });
 }

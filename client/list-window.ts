@@ -10,6 +10,13 @@ export interface ListWindow {
   setCursor(index: number): void;
   /** After the next swap, put the cursor on this session's row (a rename can move it); null forgets it. */
   followSession(sessionId: string | null): void;
+  /**
+   * Runs `action` at once, or, while the window the cursor asked for is on its way, after that window has arrived
+   * and after every action asked for before it, in order. Whatever reads or moves the cursor goes through here, so a
+   * key pressed while a window loads acts exactly once, as it would have without the wait. A new list (a search, an
+   * order, a page) or a failed request drops the actions still waiting.
+   */
+  whenReady(action: () => void): void;
 }
 
 /** What the list looked like just before htmx replaced it, to keep the scroll position. */
@@ -17,6 +24,8 @@ interface BeforeSwap {
   offset: number;
   scrollTop: number;
   keep: boolean;
+  /** The cursor the client held: a window's answer echoes the cursor its request carried, which may be older. */
+  cursor: number;
 }
 
 const SCROLL_SETTLE_MS = 60;
@@ -89,7 +98,33 @@ export function initListWindow(): ListWindow {
   // Where the cursor should land once the window that holds it arrives, by index and (after a rename) by session.
   let pendingCursor: number | null = null;
   let pendingSessionId: string | null = null;
+  // Actions that wait for the cursor's window (whenReady), in the order they were asked for.
+  const waiting: Array<() => void> = [];
   let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function whenReady(action: () => void): void {
+    if (pendingCursor === null && waiting.length === 0) action();
+    else waiting.push(action);
+  }
+
+  // Runs the waiting actions until one sends the cursor out of the window again. What a running action asks for
+  // itself (the end of a Shift+↓ once its row is there) goes before the actions asked for after it.
+  function runWaiting(): void {
+    while (pendingCursor === null && waiting.length > 0) {
+      const action = waiting.shift()!;
+      const later = waiting.splice(0);
+      try {
+        action();
+      } finally {
+        waiting.push(...later);
+      }
+    }
+  }
+
+  function dropWaiting(): void {
+    pendingCursor = null;
+    waiting.length = 0;
+  }
 
   function setCursor(wanted: number): void {
     const element = list();
@@ -143,16 +178,19 @@ export function initListWindow(): ListWindow {
       if (renamed) element.dataset.cursor = String(indexOf(renamed));
       pendingSessionId = null;
     }
+    // Only a window read continues what the cursor was doing; another list is a new start.
+    if (!previous.keep) dropWaiting();
     const hadPending = pendingCursor !== null;
-    const cursor = pendingCursor ?? listNumber("cursor");
+    const cursor = pendingCursor ?? (previous.keep ? previous.cursor : listNumber("cursor"));
     pendingCursor = null;
+    element.dataset.cursor = String(cursor);
     const row = rowAt(cursor);
-    if (!row) return;
-    if (hadPending) setCursor(cursor);
-    else {
-      markSelected(row);
-      element.dataset.cursor = String(cursor);
+    if (row) {
+      if (hadPending) setCursor(cursor);
+      else markSelected(row);
     }
+    // After every afterSwap listener (the selection sets the new rows' checkboxes in its own), whatever their order.
+    if (waiting.length > 0) queueMicrotask(runWaiting);
   }
 
   document.addEventListener("scroll", (event) => {
@@ -169,12 +207,23 @@ export function initListWindow(): ListWindow {
     if (!detail.xhr || detail.xhr.status >= 400 || !detail.target || detail.target.id !== IDS.list) return;
     const box = viewport();
     const headers = detail.requestConfig?.headers ?? {};
-    before = { offset: listNumber("offset"), scrollTop: box ? box.scrollTop : 0, keep: headers[WINDOW_HEADER] === WINDOW_SCROLL };
+    before = { offset: listNumber("offset"), scrollTop: box ? box.scrollTop : 0, keep: headers[WINDOW_HEADER] === WINDOW_SCROLL, cursor: listNumber("cursor") };
   });
   document.addEventListener("htmx:afterSwap", afterSwap);
+  // A request that fails ends the wait (feedback.ts shows why): the keys go on working on the window shown. A
+  // request replaced by a newer read (hx-sync) is aborted, not failed: the newer one brings the window.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = (event as CustomEvent<HtmxEventDetail>).detail.xhr;
+    if (xhr && xhr.status >= 400) dropWaiting();
+  });
+  document.addEventListener("htmx:sendError", dropWaiting);
+  document.addEventListener("htmx:timeout", dropWaiting);
   window.addEventListener("resize", layout);
   // Back and Forward bring the page from the server again (htmx keeps no history cache): lay it out as on load.
-  document.addEventListener("htmx:historyRestore", start);
+  document.addEventListener("htmx:historyRestore", () => {
+    dropWaiting();
+    start();
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 
@@ -183,5 +232,6 @@ export function initListWindow(): ListWindow {
     followSession(sessionId) {
       pendingSessionId = sessionId;
     },
+    whenReady,
   };
 }

@@ -45,8 +45,6 @@ export function initSelection(): Selection {
   let allMatching = false;
   let query = list()?.dataset.q ?? "";
   let anchor: number | null = null;
-  // A range extended by the keyboard into a window that has not arrived yet: checked once its row is there.
-  let pendingExtend: number | null = null;
 
   const windowRows = () => Array.from(document.querySelectorAll<HTMLElement>(`#${IDS.list} ${ROW_SELECTOR}`));
   const isCapped = () => list()?.dataset.capped === "true";
@@ -119,7 +117,6 @@ export function initSelection(): Selection {
       const at = indexOf(row);
       if (at >= from && at <= to) set(row, true);
     }
-    pendingExtend = rowAt(index) ? null : index;
     render();
   }
 
@@ -127,7 +124,6 @@ export function initSelection(): Selection {
     chosen.clear();
     allMatching = false;
     anchor = null;
-    pendingExtend = null;
     render();
   }
 
@@ -190,7 +186,6 @@ export function initSelection(): Selection {
       clear();
       return;
     }
-    if (pendingExtend !== null && rowAt(pendingExtend)) extendTo(pendingExtend);
     render();
   });
   document.addEventListener("htmx:historyRestore", () => {
