@@ -148,6 +148,9 @@ export async function benchBulkDelete({ postgresUrl, sessions = SESSIONS }: { po
   const target = (f: BulkDeleteFigures) => f.during.max <= 50;
   for (const [name, f] of Object.entries(figures)) {
     console.log(`${target(f) ? "PASS" : "FAIL"}  no other request blocked > 50 ms during the delete of ${sessions.toLocaleString("en-US")} (${name}): worst ${ms(f.during.max)}, p99 ${ms(f.during.p99)}`);
+    // The visitor's worst wait also holds its own work and any wait for a core; the loop's block is the delete's alone.
+    const loop = Math.max(f.during.loopMaxMs, f.duringUndo.loopMaxMs);
+    console.log(`${loop <= 50 ? "PASS" : "FAIL"}  the server's event loop never blocked > 50 ms during the delete and its Undo (${name}): at most ${ms(loop)}`);
   }
   writeFileSync(join(ROOT, "bench", "bulk-delete-results.json"), `${JSON.stringify({ date: new Date().toISOString(), figures }, null, 2)}\n`);
   return figures;
