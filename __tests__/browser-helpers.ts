@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
@@ -29,12 +29,17 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** Serves `app` (an Express app, or any request listener) on a free loopback port; `origin` is its `http://127.0.0.1:PORT`. */
+export async function listenLocally(app?: RequestListener): Promise<{ server: Server; origin: string }> {
+  const server = (app ? createServer(app) : createServer()).listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 /** The demo app on a free loopback port, over a fresh copy of the fixture. */
 export async function startDemo() {
   // The demo answers only for its public origins, so the port is known before the app is built.
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, origin: url } = await listenLocally();
   const demo = await createDemoApp({ dataDir: tempDir(), origins: [url] });
   server.on("request", demo.app);
   return {

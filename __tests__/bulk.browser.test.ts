@@ -1,10 +1,9 @@
 import { jest } from "@jest/globals";
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { launchBrowser, openPage } from "./browser-helpers.js";
+import { launchBrowser, listenLocally, openPage } from "./browser-helpers.js";
 import { backends, buildApp, FLOW, type Backend } from "./helpers.js";
 
 // Chromium on a loaded machine: the flows wait for conditions, never for time, but may take a while.
@@ -107,9 +106,9 @@ describe.each(backends)("selecting and bulk actions in Chromium (%s)", (backend:
   beforeAll(async () => {
     store = await backend.openStore();
     for (let i = 0; i < SESSIONS; i++) await store.createSession(FLOW, { sessionId: `s${String(i).padStart(3, "0")}`, label: label(i) });
-    server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}?sort=label&dir=asc`;
+    const listening = await listenLocally(buildApp({ store, pageSize: 20 }));
+    server = listening.server;
+    base = `${listening.origin}${P}?sort=label&dir=asc`;
   }, 120_000);
 
   afterAll(async () => {
@@ -294,9 +293,9 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
     store = await backends[0]!.openStore();
     for (let i = 0; i < SESSIONS; i++) await store.createSession(FLOW, { sessionId: `s${String(i).padStart(3, "0")}`, label: label(i) });
     await store.createSession(FLOW, { sessionId: "zz-hostile", label: `~ ${HOSTILE}` });
-    server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}?sort=label&dir=asc`;
+    const listening = await listenLocally(buildApp({ store, pageSize: 20 }));
+    server = listening.server;
+    base = `${listening.origin}${P}?sort=label&dir=asc`;
   }, 120_000);
 
   afterAll(async () => {
@@ -497,9 +496,9 @@ describe("the Undo notice's countdown", () => {
   beforeAll(async () => {
     store = await backends[0]!.openStore();
     for (let i = 0; i < 3; i++) await store.createSession(FLOW, { sessionId: `s${i}`, label: label(i) });
-    server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    const listening = await listenLocally(buildApp({ store, pageSize: 20 }));
+    server = listening.server;
+    base = `${listening.origin}${P}`;
   }, 60_000);
 
   afterAll(async () => {

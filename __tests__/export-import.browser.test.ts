@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { launchBrowser, openPage } from "./browser-helpers.js";
+import { launchBrowser, listenLocally, openPage } from "./browser-helpers.js";
 import { buildApp, FLOW, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
@@ -19,9 +18,9 @@ describe("export and import in Chromium", () => {
   beforeAll(async () => {
     store = await createWorkflowStore({ filename: join(tempDir(), "workflow_state.db") });
     await store.importSessions(FLOW, [{ sessionId: "lecture-1", label: "Lecture 1", state: '{"n": 10000000000000000000001, "x": NaN}' }], { keepIds: true });
-    server = buildApp({ store }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    const listening = await listenLocally(buildApp({ store }));
+    server = listening.server;
+    base = `${listening.origin}${P}`;
     browser = await launchBrowser();
   }, 60_000);
 

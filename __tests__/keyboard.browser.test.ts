@@ -1,9 +1,8 @@
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Database from "better-sqlite3";
 import type { Browser, Page } from "playwright-core";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
-import { launchBrowser } from "./browser-helpers.js";
+import { launchBrowser, listenLocally } from "./browser-helpers.js";
 import { buildApp, FLOW, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
@@ -40,9 +39,9 @@ describe("the session list in Chromium", () => {
       }
     })();
     raw.close();
-    server = buildApp({ store, pageSize: 20 }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    const listening = await listenLocally(buildApp({ store, pageSize: 20 }));
+    server = listening.server;
+    base = `${listening.origin}${P}`;
     browser = await launchBrowser();
   });
 
@@ -181,9 +180,9 @@ describe("the read-only session list in Chromium", () => {
   beforeAll(async () => {
     const store = await createWorkflowStore({ filename: `${tempDir()}/workflow_state.db` });
     for (const label of ["First", "Second", "Third"]) await store.createSession(FLOW, { label });
-    server = buildApp({ store, readonly: true }).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}`;
+    const listening = await listenLocally(buildApp({ store, readonly: true }));
+    server = listening.server;
+    base = `${listening.origin}${P}`;
     browser = await launchBrowser();
   });
 

@@ -1,11 +1,10 @@
 import { jest } from "@jest/globals";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import session from "express-session";
 import type { Browser } from "playwright-core";
 import { createSessionManager } from "../lib/http/create-session-manager.js";
-import { launchBrowser, openPage } from "./browser-helpers.js";
+import { launchBrowser, listenLocally, openPage } from "./browser-helpers.js";
 import { FLOW, openStore, recordingLogger } from "./helpers.js";
 
 jest.setTimeout(90_000);
@@ -39,9 +38,9 @@ describe("the signIn option in Chromium", () => {
       res.type("html").send("<!doctype html><title>Sign in</title><h1>Sign in</h1>");
     });
     app.use(createSessionManager({ store, flowId: FLOW, owner: (req) => req.session.signInTestUser, signIn: "/login", logger: recordingLogger() }));
-    server = app.listen(0, "127.0.0.1");
-    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listening = await listenLocally(app);
+    server = listening.server;
+    base = `${listening.origin}`;
     browser = await launchBrowser();
   });
 
