@@ -32,7 +32,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
   }
 
   describe(`GET ${P} and ${P}/list`, () => {
-    it("answers { items, total, offset, limit, orderBy, descending, search } and the CSRF token", async () => {
+    it("answers { items, total, offset, limit, orderBy, descending, search, pinned } and the CSRF token", async () => {
       const { list } = await scriptClient();
       expect(list).toEqual({
         items: expect.any(Array),
@@ -43,6 +43,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
         orderBy: "updated_at",
         descending: true,
         search: "",
+        pinned: [],
         csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       });
       expect(list.items).toHaveLength(24);

@@ -56,6 +56,19 @@ describe.each(backends)("pins over HTTP on $name", (backend) => {
       expect(await store.listPins(FLOW)).toEqual([]);
     });
 
+    it("lists the pinned sessions in the list's JSON, in pin order, whatever the window and search", async () => {
+      const { store, app: built } = await app();
+      const a = await store.createSession(FLOW, { label: "Alpha" });
+      const b = await store.createSession(FLOW, { label: "Beta" });
+      const agent = request.agent(built).set(JSON_ACCEPT);
+      const token = (await agent.get(P).expect(200)).body.csrfToken;
+      for (const id of [b, a]) await agent.post(`${P}/pin`).set("X-CSRF-Token", token).send({ session_id: id }).expect(200);
+      const list = await agent.get(`${P}/list?q=zzz-nothing`).expect(200);
+      expect(list.body.items).toEqual([]);
+      expect(list.body.pinned.map((item: { sessionId: string }) => item.sessionId)).toEqual([b, a]);
+      expect(list.body.pinned[0]).toMatchObject({ label: "Beta", displayLabel: "Beta" });
+    });
+
     it("refuses a request without the CSRF token (403) and pins nothing", async () => {
       const { store, app: built } = await app();
       const a = await store.createSession(FLOW);

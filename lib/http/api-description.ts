@@ -98,10 +98,11 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
   SessionList: {
     type: "object",
     description: "One window of the list.",
-    required: ["items", "total", "capped", "offset", "limit", "orderBy", "descending", "search", "csrfToken"],
+    required: ["items", "total", "capped", "offset", "limit", "orderBy", "descending", "search", "pinned", "csrfToken"],
     additionalProperties: false,
     properties: {
       items: { type: "array", items: ref("Session") },
+      pinned: { type: "array", items: ref("Session"), maxItems: 50, description: "The visitor's pinned sessions, in pin order (the Pinned section above the list), whatever the window and search." },
       total: { type: "integer", minimum: 0, description: "Sessions that match the search." },
       capped: { type: "boolean", description: "True when more sessions match than `total` counts." },
       offset: { type: "integer", minimum: 0, description: "Where the window really starts." },

@@ -35,6 +35,8 @@ export interface SessionListJson {
   orderBy: SessionPage["orderBy"];
   descending: boolean;
   search: string;
+  /** The visitor's pinned sessions, in pin order (the Pinned section above the list), whatever the window and search. */
+  pinned: SessionJson[];
   /** The visitor's CSRF token, to send as `X-CSRF-Token` on every POST. */
   csrfToken: string;
 }
@@ -56,8 +58,8 @@ export function sessionJson(item: SessionListItem, activeSessionId: string | und
   };
 }
 
-/** Maps a window of the list to its JSON form. */
-export function sessionListJson(page: SessionPage, activeSessionId: string | undefined, csrfToken: string): SessionListJson {
+/** Maps a window of the list, and the caller's pinned sessions, to its JSON form. */
+export function sessionListJson(page: SessionPage, activeSessionId: string | undefined, csrfToken: string, pinned: readonly SessionListItem[] = []): SessionListJson {
   return {
     items: page.items.map((item) => sessionJson(item, activeSessionId)),
     total: page.total,
@@ -67,6 +69,7 @@ export function sessionListJson(page: SessionPage, activeSessionId: string | und
     orderBy: page.orderBy,
     descending: page.descending,
     search: page.search,
+    pinned: pinned.map((item) => sessionJson(item, activeSessionId)),
     csrfToken,
   };
 }

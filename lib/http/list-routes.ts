@@ -71,7 +71,7 @@ export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scop
   // The JSON API's list: the same window as the page's, with the token a script sends back as X-CSRF-Token.
   const sendListJson = async (req: Request, res: Response): Promise<void> => {
     const data = await listData(req, req.query);
-    sendJson(res, 200, sessionListJson(data.page, data.activeSessionId, data.csrfToken));
+    sendJson(res, 200, sessionListJson(data.page, data.activeSessionId, data.csrfToken, data.pinned));
   };
 
   async function sendList(req: Request, res: Response, notice?: Notice): Promise<void> {
