@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
@@ -72,6 +74,20 @@ describe("a move of many sessions on SQLite", () => {
     expect(plan.map((step) => step.detail).join("\n")).toContain(TRASH_DELETED_INDEX);
     await store.close();
     sqlite.close();
+  });
+
+  it("waits for another process's write lock, as any write does, instead of failing a chunk with SQLITE_BUSY", async () => {
+    const file = copyFixture("workflow_state.db");
+    const store = await createWorkflowStore({ filename: file });
+    const total = await store.countSessions(FLOW); // remembered, so each chunk carries it across
+    // Python takes the write lock and keeps it a moment, well within the store's busy timeout.
+    const holder = spawn("python3", ["-c", 'import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("BEGIN IMMEDIATE")\nprint("locked", flush=True)\ntime.sleep(0.3)\nc.execute("COMMIT")', file], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = once(holder, "exit");
+    await once(holder.stdout!, "data");
+    expect(await store.trashMatching(FLOW, { search: "" })).toBe(total);
+    expect(await store.countSessions(FLOW)).toBe(0);
+    await exited;
+    await store.close();
   });
 
   it("hands the WAL checkpoints back to the store's connection, as the host had set them, once the move ends", async () => {

@@ -87,6 +87,12 @@ export const TRASH_CHUNK = 500;
  */
 export const CHUNK_TARGET_MS = 5;
 
+/**
+ * The time one chunk aims to take where statements do not run on the event loop (PostgreSQL): 20 ms. Other requests
+ * run meanwhile, and each chunk costs several round trips, which a 5 ms target would leave room for little else.
+ */
+export const OFF_LOOP_CHUNK_TARGET_MS = 20;
+
 const MIN_CHUNK = 10;
 const FIRST_CHUNK = 20;
 
@@ -94,7 +100,7 @@ const FIRST_CHUNK = 20;
  * Runs `step` with a row limit until it handles fewer rows than that limit, sizing each chunk by the last one's pace
  * and pausing between chunks (see {@link CHUNK_TARGET_MS}).
  */
-async function inChunks(step: (limit: number) => Promise<number>): Promise<void> {
+async function inChunks(targetMs: number, step: (limit: number) => Promise<number>): Promise<void> {
   let limit = FIRST_CHUNK;
   for (;;) {
     const started = performance.now();
@@ -102,8 +108,8 @@ async function inChunks(step: (limit: number) => Promise<number>): Promise<void>
     if (handled < limit) return;
     const took = Math.max(1, performance.now() - started);
     // At most half again as many rows as the last chunk: one quick chunk (a cached page) must not size a slow one.
-    limit = Math.min(TRASH_CHUNK, Math.round(limit * 1.5), Math.max(MIN_CHUNK, Math.round((limit * CHUNK_TARGET_MS) / took)));
-    await sleep(Math.min(took, CHUNK_TARGET_MS));
+    limit = Math.min(TRASH_CHUNK, Math.round(limit * 1.5), Math.max(MIN_CHUNK, Math.round((limit * targetMs) / took)));
+    await sleep(Math.min(took, targetMs));
   }
 }
 
@@ -145,6 +151,11 @@ export class TrashRepository {
     private readonly follow?: { counts: SessionCounts; moves: BulkMoves },
   ) {}
 
+  // How long one chunk aims to take: short where each statement holds the event loop (SQLite).
+  private get chunkTargetMs(): number {
+    return this.dialect.checkpointsOnLoop ? CHUNK_TARGET_MS : OFF_LOOP_CHUNK_TARGET_MS;
+  }
+
   // Runs a move of many sessions (chunk by chunk) as one registered with the store's BulkMoves.
   private many<T>(flowId: string, work: () => Promise<T>): Promise<T> {
     return this.follow ? this.follow.moves.run(flowId, work) : work();
@@ -154,10 +165,12 @@ export class TrashRepository {
   // 0 for the trash alone); once it commits, the store's remembered count of the flow follows (SessionCounts.followChange).
   private async chunk(flowId: string, scope: SessionScope, sign: -1 | 0 | 1, run: (trx: Db) => Promise<number>): Promise<number> {
     const { count, before, after } = await this.db.transaction().execute(async (trx) => {
-      const before = this.follow ? await this.dialect.changeToken(trx) : undefined;
+      // Nothing before the writes reads a table: a read would open the transaction as a reader, and SQLite fails an
+      // upgrade to writer at once (SQLITE_BUSY) instead of waiting for another connection's write lock.
+      const changes = this.follow ? await this.dialect.ownChanges(trx) : undefined;
       const count = await run(trx);
-      const after = before === undefined ? undefined : await this.dialect.changeToken(trx);
-      return { count, before, after };
+      const after = changes === undefined ? undefined : await this.dialect.changeToken(trx);
+      return { count, after, before: after === undefined ? undefined : this.dialect.tokenBefore(after, changes!) };
     });
     this.follow?.counts.followChange(flowId, scope.owner, before, after, sign * count);
     this.follow?.moves.chunkCommitted();
@@ -190,7 +203,7 @@ export class TrashRepository {
     let after: string | undefined;
     let moved = 0;
     await this.many(flowId, () =>
-      inChunks(async (limit) => {
+      inChunks(this.chunkTargetMs, async (limit) => {
         const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
         if (keys.length > 0) moved += await runQuery(() => this.chunk(flowId, scope, -1, (trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
         after = keys.at(-1);
@@ -224,7 +237,7 @@ export class TrashRepository {
     let after: string | undefined;
     let deleted = 0;
     await this.many(flowId, () =>
-      inChunks(async (limit) => {
+      inChunks(this.chunkTargetMs, async (limit) => {
         const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
         if (keys.length > 0) {
           deleted += await runQuery(() =>
@@ -284,7 +297,7 @@ export class TrashRepository {
     let after: string | undefined;
     let restored = 0;
     await this.many(flowId, () =>
-      inChunks(async (limit) => {
+      inChunks(this.chunkTargetMs, async (limit) => {
         const keys = await this.matchingKeys(TRASH_TABLE, flowId, match, scope, after, limit);
         if (keys.length > 0) {
           restored += await this.restoring(flowId, scope, (trx) => this.moveBack(trx, flowId, keys, scope));
@@ -382,7 +395,7 @@ export class TrashRepository {
     if (options.limit !== undefined) return purgeAtMost(Math.max(1, Math.floor(options.limit)));
     let purged = 0;
     await this.many(flowId, () =>
-      inChunks(async (limit) => {
+      inChunks(this.chunkTargetMs, async (limit) => {
         const count = await purgeAtMost(limit);
         purged += count;
         return count;

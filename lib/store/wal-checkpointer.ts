@@ -49,8 +49,14 @@ export class WalCheckpointer {
         worker.once("message", () => resolve());
         worker.once("error", reject);
       });
-      worker.on("error", () => void this.end());
-      worker.on("message", () => {
+      // A worker that fails or stops hands the checkpoints back at once: with autocheckpoint off and no worker, the
+      // WAL would grow for the rest of the move. Events of a worker already ended change nothing.
+      const giveBack = () => void (this.worker === worker ? this.end() : undefined);
+      worker.on("error", giveBack);
+      worker.on("exit", giveBack);
+      worker.on("message", (message) => {
+        if (this.worker !== worker) return;
+        if (message === "failed") return giveBack();
         this.busy = false;
         if (this.pending) this.nudge();
       });

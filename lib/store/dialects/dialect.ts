@@ -27,6 +27,17 @@ export interface SqlDialect {
    */
   readonly checkpointsOnLoop: boolean;
   /**
+   * This connection's own row changes so far (SQLite's `total_changes()`), read without touching a table, so that a
+   * transaction it starts stays unopened until its first write (which then waits for the write lock, where a read
+   * first would fail at once with SQLITE_BUSY); `undefined` where the database offers no {@link changeToken}.
+   */
+  ownChanges(db: Kysely<WorkflowStateDatabase>): Promise<number | undefined>;
+  /**
+   * The {@link changeToken} as it was before a write transaction made its changes, from the token read at its end
+   * (while it held the write lock, so no other connection committed meanwhile) and {@link ownChanges} read at its start.
+   */
+  tokenBefore(after: string, ownChangesBefore: number): string;
+  /**
    * Creates the table and indexes if missing and adds columns that older files lack. Idempotent. On SQLite it runs
    * in one transaction that holds the write lock from its start; with `wait`, that lock is awaited without blocking
    * the event loop (see `migrateInImmediateTransaction()`).

@@ -53,6 +53,8 @@ export const postgresDialect: SqlDialect = {
   // NULL for a key without ":", like SQLite's expression gives "" for one.
   flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
   changeToken: async () => undefined,
+  ownChanges: async () => undefined,
+  tokenBefore: (after) => after,
   async statsToken(db) {
     // Rows inserted, updated and deleted, as the statistics count them; a backend reports its counts within a second or so.
     const { rows } = await sql<{ token: string | null }>`SELECT pg_stat_get_tuples_inserted(t.oid) || '.' || pg_stat_get_tuples_updated(t.oid) || '.'

@@ -45,6 +45,12 @@ export const sqliteDialect: SqlDialect = {
     return Number(rows[0]?.n ?? 0) > 0;
   },
   statsToken: (db) => sqliteDialect.changeToken(db),
+  async ownChanges(db) {
+    const { rows } = await sql<{ n: number }>`SELECT total_changes() AS n`.execute(db);
+    return rows[0] === undefined ? undefined : Number(rows[0].n);
+  },
+  // "<data_version>.<total_changes()>": data_version does not move for this connection's own commits.
+  tokenBefore: (after, ownChangesBefore) => `${after.slice(0, after.lastIndexOf("."))}.${ownChangesBefore}`,
   keptCount: async () => undefined,
   lockFor: async () => {},
 };
