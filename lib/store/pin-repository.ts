@@ -4,8 +4,7 @@ import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks } from "./key-chunks.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
-import type { SessionScope, SessionSummary } from "./session-types.js";
-import { selectSummaries, toSummary } from "./summary-rows.js";
+import type { SessionScope } from "./session-types.js";
 import { formatTimestamp, PINS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** The most sessions one owner may pin in one flow: 50. */
@@ -96,25 +95,14 @@ export class PinRepository {
     return result.numDeletedRows > 0n;
   }
 
-  /** See `WorkflowStore.listPins()`. */
-  async listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
+  /**
+   * The ids of the scope owner's pinned sessions of the flow, in pin order (at most {@link MAX_PINS} and a few pins
+   * whose session is gone); `WorkflowStore.listPins()` reads their sessions.
+   */
+  async pinnedIds(flowId: string, scope: SessionScope = {}): Promise<string[]> {
     checkFlowId(flowId);
-    const owner = checkedOwner(scope.owner);
-    const pins = await runQuery(() => this.pinRows(this.db, flowId, owner ?? ""), () => []);
-    if (pins.length === 0) return [];
-    let query = selectSummaries(this.db, this.dialect).where(
-      "flow_session_key",
-      "in",
-      pins.map((pin) => pin.flow_session_key),
-    );
-    if (owner !== undefined) query = query.where("owner", "=", owner);
-    const rows = await runDatabaseQuery(() => query.execute());
-    const byKey = new Map(rows.map((row) => [row.flow_session_key, row]));
-    // In pin order; a pinned session in the trash (or removed by another writer) is left out.
-    return pins.flatMap((pin) => {
-      const row = byKey.get(pin.flow_session_key);
-      return row ? [toSummary(flowId, row)] : [];
-    });
+    const pins = await runQuery(() => this.pinRows(this.db, flowId, checkedOwner(scope.owner) ?? ""), () => []);
+    return pins.map((pin) => pin.flow_session_key.slice(flowId.length + 1));
   }
 
   // One owner's pins of one flow, in pin order: one range of the pins' index.

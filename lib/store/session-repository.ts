@@ -1,9 +1,9 @@
-import { removePinsOfRemoved } from "./pin-repository.js";
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { InvalidInputError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
+import { removePinsOfRemoved } from "./pin-repository.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { CreateSessionOptions, SessionRecord, SessionScope, SessionSnapshot, SessionSummary } from "./session-types.js";

@@ -299,7 +299,8 @@ export class WorkflowStore {
    * so the cost does not grow with the flow's sessions. A pinned session in the trash is left out until restored.
    */
   listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
-    return this.pins.listPins(flowId, scope);
+    // In pin order; a pinned session in the trash (or removed by another writer) is left out.
+    return this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
   }
 
   /**
