@@ -42,15 +42,18 @@ const POSTS: Array<[route: string, body: Record<string, string>]> = [
 
 describe("security", () => {
   describe("CSRF", () => {
-    it('puts the token in <meta name="csrf-token">, in hx-headers on <body>, and in every POST form as _csrf', async () => {
+    it('puts the token in <meta name="csrf-token">, in hx-headers on <body>, and in every POST form as _csrf, the rows\' buttons in the one row form', async () => {
       const { app } = await fixtureApp();
       const res = await visitor(app).get(P).expect(200);
       const token = csrfTokenIn(res.text);
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(res.text).toContain(`hx-headers="{&quot;X-CSRF-Token&quot;:&quot;${token}&quot;}"`);
-      const forms = res.text.match(/<form method="post"[\s\S]*?<\/form>/g)!;
-      expect(forms.length).toBeGreaterThanOrEqual(24 + 3);
+      const forms = res.text.match(/<form (id="[\w-]+" )?method="post"[\s\S]*?<\/form>/g)!;
+      expect(forms.length).toBeGreaterThanOrEqual(4);
       for (const form of forms) expect(form).toContain(`<input type="hidden" name="_csrf" value="${token}"`);
+      // Every row's Resume, Duplicate and Pin posts through #ews-row-form, which carries the token once.
+      expect(res.text).toContain('<form id="ews-row-form" method="post"');
+      expect(res.text.match(/<button type="submit" form="ews-row-form" /g)!.length).toBeGreaterThanOrEqual(24 * 3);
     });
 
     it("gives each visitor its own token", async () => {

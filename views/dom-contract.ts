@@ -30,6 +30,12 @@ export const IDS = {
   bulkDialog: "ews-bulk-dialog",
   /** The form of the bulk confirmation: its hidden fields are what it acts on (`session_id`s, or `all_matching` and `q`). */
   bulkDialogForm: "ews-bulk-dialog-form",
+  /**
+   * The one form of the rows' own actions inside `#ews-list` (hidden: it holds only the CSRF field). Each row's
+   * Resume, Duplicate and Pin button belongs to it (`form="ews-row-form"`) and names its route in `formaction`, with
+   * the row's `version` in that URL's query, so 50 rows carry no form and no token of their own.
+   */
+  rowForm: "ews-row-form",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */

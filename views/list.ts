@@ -8,6 +8,7 @@ import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
 import { bulkBarView } from "./bulk-bar.js";
 import { bulkUrlsOf } from "./manager-urls.js";
 import { pinnedView } from "./pinned.js";
+import { csrfFieldView } from "./csrf-field.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -20,7 +21,7 @@ const number = (n: number) => n.toLocaleString("en-US");
  * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
  * says `1,000+` and lists (and scrolls through) the first 1,000 matches. Above the table, the bulk form and its bar
  * (`bulkBarView()`); each row's checkbox belongs to that form. Between the count and the table, the Pinned section
- * (`pinnedView()`), in pin order.
+ * (`pinnedView()`), in pin order. Beside it, the rows' action form (`rowFormView()`).
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -64,6 +65,7 @@ export function listView(data: ListViewData, context: ViewContext) {
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
         : views.noMatches({ search: page.search }, context)
       : html`${bulkBarView({ kind: "sessions", total: page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, exportUrl: urls.export, state: urls.state, csrfToken: data.csrfToken, readonly: urls.readonly })}
+          ${urls.readonly ? "" : rowFormView(urls.resume, data.csrfToken)}
           <div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>
               <thead>
@@ -107,4 +109,14 @@ export function listView(data: ListViewData, context: ViewContext) {
             </nav>
           </footer>`}
   </section>`;
+}
+
+/**
+ * The rows' one action form, `#ews-row-form`: hidden, it holds only the CSRF field. Resume, Duplicate and Pin of
+ * every row are its buttons (`form="ews-row-form"`), each with its route in `formaction`, so the browser posts the
+ * button's `session_id` and the token there, and htmx (which reads the button's `formaction`) swaps the list with the
+ * answer or follows a resume's `HX-Redirect`. `hx-sync="this:drop"` ignores a second click while one is on its way.
+ */
+export function rowFormView(action: string, csrfToken: string) {
+  return html`<form id=${IDS.rowForm} method="post" action=${action} hx-post=${action} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-sync="this:drop" hidden>${csrfFieldView(csrfToken)}</form>`;
 }

@@ -1,17 +1,19 @@
 import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "./format.js";
-import { csrfFieldView } from "./csrf-field.js";
 import { withListState } from "../lib/list-state.js";
 import { pinUrlsOf } from "./manager-urls.js";
 import type { RowViewData } from "./view-data.js";
 
 /**
  * One session row: label with the Active badge, step, host columns, updated and created times, size and the
- * actions (Resume, Rename, Duplicate, Pin or Unpin, Export, Delete). The row's `data-session-version` and the forms' `version` fields
- * carry the version the row was rendered with, so an action on a session changed since answers 409. The three
- * icon-only actions are square buttons, so the four fit a 1024 px table beside a long label. `aria-selected` marks the keyboard cursor; `aria-rowindex` is the row's place in the whole list, plus 2
- * (the header is row 1); `aria-current` marks the active session (styled in CSS). The resume form is sent by htmx
- * through the `hx-boost` of the table body, with the id as its button's value. Lit SSR pays for every attribute
+ * actions (Resume, Rename, Duplicate, Pin or Unpin, Export, Delete). The row's `data-session-version`, and the
+ * `version` in the Resume and Duplicate URLs, carry the version the row was rendered with, so an action on a session
+ * changed since answers 409. The three icon-only actions are square buttons, so the four fit a 1024 px table beside a
+ * long label. `aria-selected` marks the keyboard cursor; `aria-rowindex` is the row's place in the whole list, plus 2
+ * (the header is row 1); `aria-current` marks the active session (styled in CSS). Resume, Duplicate and Pin are
+ * buttons of the list's one row form (`form="ews-row-form"`, which holds the CSRF field), each naming its route in
+ * `formaction` and the session in its value: a row carries no form or token of its own, which halves its bytes.
+ * Lit SSR pays for every attribute
  * binding and a window renders 50 rows per request, so this is one flat template with as few bindings as the row
  * needs, and the icons are `<use>` references (see `iconSpriteView()`). A long label is cut with an ellipsis by CSS
  * only (`.ews-label`): the whole text stays in the DOM, so it is in the buttons' names and in the `title` on hover.
@@ -20,7 +22,7 @@ import type { RowViewData } from "./view-data.js";
  * The first cell is the row's checkbox (`data-role="select-row"`), named "Select <label>", which belongs to the
  * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids.
  */
-export function rowView({ item, active, index, selected, columns, urls, csrfToken, now, pinned = false }: RowViewData) {
+export function rowView({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData) {
   const { updatedAt, createdAt } = item;
   return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} data-session-version=${item.version} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
 <td class="w-0 ps-3 pe-0"><input type="checkbox" class="checkbox checkbox-sm" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" aria-label=${`Select ${item.displayLabel}`} /></td>
@@ -35,10 +37,10 @@ ${columns.map((column) =>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
 <td class="hidden whitespace-nowrap tabular-nums xl:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">
-<form method="post" action=${urls.resume} hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden xl:inline">Resume</span></button></form>
+<button type="submit" form="ews-row-form" formaction=${`${urls.resume}?version=${item.version}`} name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm" data-action="resume" aria-label=${`Resume ${item.displayLabel}`} title="Resume"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-play"></use></svg><span class="hidden xl:inline">Resume</span></button>
 <a href=${withListState(urls.page, urls.state, { rename: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square" data-action="rename" aria-label=${`Rename ${item.displayLabel}`} title="Rename"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-pencil"></use></svg></a>
-<form method="post" action=${withListState(urls.duplicate, urls.state)} hx-post=${urls.duplicate} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<input type="hidden" name="version" value=${item.version} /><button type="submit" name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm btn-square" data-action="duplicate" aria-label=${`Duplicate ${item.displayLabel}`} title="Duplicate"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-copy"></use></svg></button></form>
-${pinForm(urls, item.sessionId, item.displayLabel, pinned, csrfToken)}
+<button type="submit" form="ews-row-form" formaction=${withListState(urls.duplicate, urls.state, { version: item.version })} name="session_id" value=${item.sessionId} class="btn btn-ghost btn-sm btn-square" data-action="duplicate" aria-label=${`Duplicate ${item.displayLabel}`} title="Duplicate"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-copy"></use></svg></button>
+${pinButton(urls, item.sessionId, item.displayLabel, pinned)}
 ${urls.export ? exportLink(urls.export, item.sessionId, item.displayLabel) : ""}
 <a href=${withListState(urls.page, urls.state, { delete: item.sessionId })} hx-boost="false" class="btn btn-ghost btn-sm btn-square ews-danger" data-action="delete" aria-label=${`Delete ${item.displayLabel}`} title="Delete"><svg class="size-4" aria-hidden="true" focusable="false"><use href="#ews-icon-trash"></use></svg></a>
 </div>`}</td>
@@ -46,13 +48,12 @@ ${urls.export ? exportLink(urls.export, item.sessionId, item.displayLabel) : ""}
 }
 
 /**
- * The row's Pin (or, when pinned, Unpin): an icon button named after the session, with `aria-pressed` saying which,
- * that posts like Duplicate (htmx swaps the list; without JavaScript the 303 comes back to the same list).
+ * The row's Pin (or, when pinned, Unpin): an icon button named after the session that posts like Duplicate, through
+ * the list's row form (htmx swaps the list; without JavaScript the 303 comes back to the same list).
  */
-function pinForm(urls: RowViewData["urls"], sessionId: string, label: string, pinned: boolean, csrfToken: string) {
+function pinButton(urls: RowViewData["urls"], sessionId: string, label: string, pinned: boolean) {
   const { pin, unpin } = pinUrlsOf(urls);
-  const url = pinned ? unpin : pin;
-  return html`<form method="post" action=${withListState(url, urls.state)} hx-post=${url} hx-target="#ews-list" hx-swap="outerHTML" hx-disabled-elt="find button" class="inline">${csrfFieldView(csrfToken)}<button type="submit" name="session_id" value=${sessionId} class="btn btn-ghost btn-sm btn-square" data-action=${pinned ? "unpin" : "pin"} aria-label=${`${pinned ? "Unpin" : "Pin"} ${label}`} title=${pinned ? "Unpin" : "Pin"}><svg class="size-4" aria-hidden="true" focusable="false"><use href=${pinned ? "#ews-icon-pin-off" : "#ews-icon-pin"}></use></svg></button></form>`;
+  return html`<button type="submit" form="ews-row-form" formaction=${withListState(pinned ? unpin : pin, urls.state)} name="session_id" value=${sessionId} class="btn btn-ghost btn-sm btn-square" data-action=${pinned ? "unpin" : "pin"} aria-label=${`${pinned ? "Unpin" : "Pin"} ${label}`} title=${pinned ? "Unpin" : "Pin"}><svg class="size-4" aria-hidden="true" focusable="false"><use href=${pinned ? "#ews-icon-pin-off" : "#ews-icon-pin"}></use></svg></button>`;
 }
 
 /** The row's Export: a plain download link (no htmx), so it works without JavaScript and is reached by Tab. */

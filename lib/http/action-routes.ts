@@ -101,6 +101,7 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
 function actionOptions(req: Request): { request: Request; expectedVersion: string | undefined } {
   const ifMatch = ifMatchVersion(req);
   if (ifMatch !== undefined) return { request: req, expectedVersion: ifMatch };
-  const version = singleField(req.body, "version")?.trim();
+  // The form's field, or the `version` in the query of a row button's `formaction` (views/row.ts).
+  const version = (singleField(req.body, "version") ?? singleField(req.query, "version"))?.trim();
   return { request: req, expectedVersion: version === undefined || version === "" ? undefined : version };
 }

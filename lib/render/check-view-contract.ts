@@ -80,7 +80,9 @@ function checkRows(all: Element[], trash: boolean, report: Report): void {
 function checkSessionRowActions(within: Element[], report: Report): void {
   const resume = withAttr(within, ATTRS.action, ACTIONS.resume);
   if (!resume) report(`rows need ${ATTRS.action}=${ACTIONS.resume}`, "Enter does not resume");
-  else if (!inside(resume, "form")) report(`rows need their ${ATTRS.action}=${ACTIONS.resume} button inside the resume form`, "Resume and Enter send nothing");
+  else if (!inside(resume, "form") && attr(resume, "form") !== IDS.rowForm) {
+    report(`rows need their ${ATTRS.action}=${ACTIONS.resume} button inside the resume form, or in the list's row form (form=${IDS.rowForm})`, "Resume and Enter send nothing");
+  }
   if (!withAttr(within, ATTRS.action, ACTIONS.rename)) report(`rows need ${ATTRS.action}=${ACTIONS.rename}`, "the row has no Rename, and focus has nowhere to return after the rename dialog");
   if (!withAttr(within, ATTRS.action, ACTIONS.delete)) report(`rows need ${ATTRS.action}=${ACTIONS.delete}`, "the row has no Delete, and focus has nowhere to return after the delete dialog");
 }
@@ -144,6 +146,16 @@ function checkList(all: Element[], trash: boolean, report: Report): void {
     if (spacers.length !== 2) report(`the table needs two tr.${SPACER_CLASS} rows with ${ATTRS.spacerRows}, before and after the window`, "the scroll bar spans one window, not the whole list");
     checkBulkForm(listed, report);
     checkRows(listed, trash, report);
+    checkRowForm(listed, report);
+  }
+}
+
+// The rows' action form, when a row's button belongs to it (views/list.ts `rowFormView()`).
+function checkRowForm(listed: Element[], report: Report): void {
+  if (!listed.some((e) => attr(e, "form") === IDS.rowForm)) return;
+  const form = byId(listed, IDS.rowForm);
+  if (!form || form.tagName !== "form" || attr(form, "method") !== "post" || !elements(form).some((e) => attr(e, "name") === "_csrf")) {
+    report(`the list needs <form id=${IDS.rowForm} method=post> with the _csrf field, since rows' buttons belong to it`, "Resume, Duplicate and Pin send nothing, or are refused as forged");
   }
 }
 
