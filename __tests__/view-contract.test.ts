@@ -61,6 +61,18 @@ describe("checkViewContract()", () => {
       expect(messages(list)).toEqual(["rows need data-action=resume: Enter does not resume"]);
     });
 
+    it("accepts a resume button of the list's row form, and asks a list override for that form when its rows use it", async () => {
+      const rowForm = ({ item, index, urls }: RowViewData) => html`<tr data-session-id=${item.sessionId} data-session-label=${item.displayLabel} aria-rowindex=${index + 2}>
+          <td><input type="checkbox" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" /></td><th>${item.displayLabel}</th><td></td><td></td><td></td><td></td><td></td>
+          <td><button type="submit" form="ews-row-form" formaction=${urls.resume} name="session_id" value=${item.sessionId} data-action="resume">Resume</button>
+          <a data-action="rename" href="#">Rename</a><a data-action="delete" href="#">Delete</a></td></tr>`;
+      const { list } = await rendered({ row: rowForm });
+      expect(messages(list)).toEqual([]);
+      expect(messages(list.replace(/<form id="ews-row-form"[\s\S]*?<\/form>/, ""))).toEqual([
+        "the list needs <form id=ews-row-form method=post> with the _csrf field, since rows' buttons belong to it: Resume, Duplicate and Pin send nothing, or are refused as forged",
+      ]);
+    });
+
     it("says what breaks when it drops columns, ids and controls (today's README example)", async () => {
       const { list } = await rendered({
         row: ({ item, index, urls, csrfToken }: RowViewData) => html`<tr class="ews-row" data-session-id=${item.sessionId} aria-rowindex=${index + 2}>
