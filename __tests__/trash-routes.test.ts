@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { SessionManagerOptions } from "../lib/options.js";
+import { TrashService } from "../lib/service/trash-service.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { activeOf, backends, buildApp, csrfAgent, decoded, FLOW, rowIds, type Backend } from "./helpers.js";
 
@@ -237,6 +238,18 @@ describe.each(backends)("the trash routes on $name", (backend: Backend) => {
       await until(async () => (await trashedIds(store)).length === 1);
       expect(await trashedIds(store)).toEqual([ids[1]]);
       expect(app).toBeDefined();
+    });
+
+    it("runs neither for a readonly manager, which changes nothing", async () => {
+      const store = await backend.openStore("workflow_state.db");
+      const [first] = await store.listSessions(FLOW, { limit: 1 });
+      await store.trashSessions(FLOW, [first!.sessionId], {}, { deletedAt: new Date(Date.now() - 30 * 86_400_000) });
+      const options = { store, flowId: FLOW, trashKeepDays: 7, expireIdleAfterDays: 1, stepTitle: String, logger: console };
+      // maintain() settles when its run is done, so each outcome is known without waiting for a time.
+      await new TrashService({ ...options, readonly: true }).maintain();
+      expect(await trashedIds(store)).toEqual([first!.sessionId]);
+      await new TrashService(options).maintain();
+      expect(await trashedIds(store)).not.toContain(first!.sessionId);
     });
 
     it("moves sessions idle for expireIdleAfterDays into the trash, and the page states the rule", async () => {

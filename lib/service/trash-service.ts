@@ -42,6 +42,12 @@ export interface TrashServiceOptions {
    * @default none: no hooks, no version checks
    */
   sessions?: SessionService;
+  /**
+   * True for a `readonly` manager, which changes nothing: the lazy purge and idle expiry do not run (over a store
+   * opened read-only they could only fail, once a minute).
+   * @default false
+   */
+  readonly?: boolean;
 }
 
 /** The least time between two runs of the lazy purge and idle expiry: one minute. */
@@ -165,11 +171,13 @@ export class TrashService {
    * Starts the lazy purge (sessions trashed more than `keepDays` ago) and idle expiry (`expireIdleAfterDays`), at
    * most once a {@link MAINTENANCE_INTERVAL_MS} and one run at a time, in batches of {@link MAINTENANCE_BATCH} with
    * a turn of the event loop between them. Returns at once: the caller never waits for it. Failures are logged.
+   * With `readonly`, nothing runs.
    * The returned promise (for tests) settles when the run it started, or the one under way, is done. What it purges
    * reaches the `afterPurge` hook once per run, with every purged id, the visit's `request` and no owner (the purge
    * is flow-wide).
    */
   maintain(now: Date = new Date(), request?: unknown): Promise<void> {
+    if (this.options.readonly) return Promise.resolve();
     if (this.maintenance || now.getTime() - this.lastMaintenance < MAINTENANCE_INTERVAL_MS) return this.maintenance ?? Promise.resolve();
     this.lastMaintenance = now.getTime();
     this.maintenance = this.runMaintenance(now, request)
