@@ -50,6 +50,21 @@ describe("checkViewContract()", () => {
     });
   });
 
+  describe("given a readonly manager's views", () => {
+    it("asks for no New Session, Resume, Rename or Delete: on the page by its data-readonly, on a list or row by the option", async () => {
+      const store = await openStore("workflow_state.db");
+      const agent = visitor(buildApp({ store, readonly: true, columns: COLUMNS, pageSize: 10 }));
+      const page = (await agent.get(P).expect(200)).text;
+      const list = (await agent.get(`${P}/list`).expect(200)).text;
+      const row = /<tr class="ews-row"[\s\S]*?<\/tr>/.exec(list)![0];
+      expect(messages(page)).toEqual([]);
+      expect(checkViewContract(list, "list", { readonly: true })).toEqual([]);
+      expect(checkViewContract(row, "row", { readonly: true })).toEqual([]);
+      // Read as a full manager's, the same list lacks what a full manager's rows need.
+      expect(messages(list)).toContain("rows need data-action=resume: Enter does not resume");
+    });
+  });
+
   describe("given a row override", () => {
     it("says what breaks when its resume button lacks data-action=resume", async () => {
       const { list } = await rendered({

@@ -33,7 +33,7 @@ export type {
   TrashRowViewData,
 } from "../views/view-data.js";
 export { withListState, anchorParam, anchorFromParam } from "./list-state.js";
-export { checkViewContract, type ContractProblem, type ViewContractKind } from "./render/check-view-contract.js";
+export { checkViewContract, type ContractProblem, type ViewContractKind, type ViewContractOptions } from "./render/check-view-contract.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type StoreLogger, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {
   WorkflowStore,

@@ -12,6 +12,15 @@ export type ViewContractKind = "page" | "list" | "row" | "trashPage" | "trashLis
 
 type Report = (need: string, breaks: string) => void;
 
+/** How `checkViewContract()` reads the HTML it is given. */
+export interface ViewContractOptions {
+  /**
+   * The HTML is a `readonly` manager's: rows need no Resume, Rename or Delete, and the page no New Session.
+   * @default whether the page's `#ews-main` carries `data-readonly` (always false for a list or a row)
+   */
+  readonly?: boolean;
+}
+
 /** One thing the client needs that the rendered HTML lacks, and what breaks without it. */
 export interface ContractProblem {
   /** The view that was checked. */
@@ -50,7 +59,7 @@ function inside(element: Element, tagName: string): boolean {
   return false;
 }
 
-function checkRows(all: Element[], trash: boolean, report: Report): void {
+function checkRows(all: Element[], trash: boolean, report: Report, readonly = false): void {
   const rows = all.filter((e) => e.tagName === "tr" && !isSpacer(e) && !inside(e, "thead"));
   if (rows.length === 0) report("a row view renders a <tr>", "the list shows no sessions");
   const header = all.find((e) => e.tagName === "tr" && inside(e, "thead"));
@@ -69,7 +78,7 @@ function checkRows(all: Element[], trash: boolean, report: Report): void {
       for (const action of [ACTIONS.restore, ACTIONS.purge]) {
         if (!withAttr(within, ATTRS.action, action)) report(`trash rows need ${ATTRS.action}=${action}`, `the row has no ${action === ACTIONS.restore ? "Restore" : "Delete forever"}`);
       }
-    } else checkSessionRowActions(within, report);
+    } else if (!readonly) checkSessionRowActions(within, report);
     if (header && cellCount(row) !== cellCount(header)) {
       report(`rows need as many cells as the header has columns (${cellCount(header)}, not ${cellCount(row)})`, "the cells sit under the wrong headers");
     }
@@ -119,7 +128,7 @@ function checkBulkDialog(all: Element[], report: Report): void {
   }
 }
 
-function checkList(all: Element[], trash: boolean, report: Report): void {
+function checkList(all: Element[], trash: boolean, report: Report, readonly = false): void {
   const list = byId(all, IDS.list);
   if (!list) {
     report(`the list needs id=${IDS.list}`, "sorting, paging, searching and every action have nothing to replace");
@@ -145,7 +154,7 @@ function checkList(all: Element[], trash: boolean, report: Report): void {
     const spacers = listed.filter((e) => e.tagName === "tr" && isSpacer(e) && has(e, ATTRS.spacerRows));
     if (spacers.length !== 2) report(`the table needs two tr.${SPACER_CLASS} rows with ${ATTRS.spacerRows}, before and after the window`, "the scroll bar spans one window, not the whole list");
     checkBulkForm(listed, report);
-    checkRows(listed, trash, report);
+    checkRows(listed, trash, report, readonly);
     checkRowForm(listed, report);
   }
 }
@@ -177,17 +186,17 @@ function checkDialog(all: Element[], id: string, roles: string[], report: Report
   if (id === IDS.renameDialog && !within.some((e) => attr(e, "name") === "label")) report(`#${id} needs an input name=label`, "the new label cannot be typed");
 }
 
-function checkPage(all: Element[], document: boolean, trash: boolean, report: Report): void {
+function checkPage(all: Element[], document: boolean, trash: boolean, report: Report, readonly = false): void {
   if (!byId(all, IDS.main)) report(`the page needs id=${IDS.main} around the list`, "the list's reads do not sync, so a late window can overwrite a newer search");
   if (!byId(all, IDS.alerts)) report(`the page needs id=${IDS.alerts}`, "notices and error answers have nowhere to show");
   if (!withAttr(all, ATTRS.role, ROLES.search)) report(`the page needs ${ATTRS.role}=${ROLES.search}`, "/ does not focus the search, and requests lose the typed search");
   if (!trash) {
-    if (!withAttr(all, ATTRS.action, ACTIONS.create)) report(`the page needs ${ATTRS.action}=${ACTIONS.create}`, "n does not create a session");
+    if (!readonly && !withAttr(all, ATTRS.action, ACTIONS.create)) report(`the page needs ${ATTRS.action}=${ACTIONS.create}`, "n does not create a session");
     checkDialog(all, IDS.renameDialog, [ROLES.dialogError], report);
     checkDialog(all, IDS.deleteDialog, [ROLES.dialogError, ROLES.deleteName], report);
   }
   checkBulkDialog(all, report);
-  checkList(all, trash, report);
+  checkList(all, trash, report, readonly);
   if (!document) return;
   const scripts = all.filter((e) => e.tagName === "script").map((e) => attr(e, "src") ?? "");
   if (!scripts.some((src) => /\/htmx(\.min)?(\.[0-9a-f]+)?\.js$/.test(src))) report("the layout needs htmx's <script>", "nothing updates in place: every action reloads the page");
@@ -199,7 +208,8 @@ function checkPage(all: Element[], document: boolean, trash: boolean, report: Re
  * nothing is). Run it in your own test on your overrides' output: a whole page (`layout.js` and `page.js`), the
  * list fragment (`list.js`) or one row (`row.js`), or the trash's (`trash-page.js`, `trash-list.js`,
  * `trash-row.js`). Without `kind`, a document is a page, HTML with `#ews-list` a list, and anything else a row; a
- * page or list whose `#ews-list` has `data-list-kind="trash"` is the trash's. Each problem is reported once,
+ * page or list whose `#ews-list` has `data-list-kind="trash"` is the trash's. A `readonly` manager's page is read
+ * as such (its `#ews-main` says so); pass `{ readonly: true }` for its list or row. Each problem is reported once,
  * however many rows share it.
  *
  * @example
@@ -207,7 +217,7 @@ function checkPage(all: Element[], document: boolean, trash: boolean, report: Re
  * expect(checkViewContract(html).map((p) => p.message)).toEqual([]);
  * ```
  */
-export function checkViewContract(html: string, kind?: ViewContractKind): ContractProblem[] {
+export function checkViewContract(html: string, kind?: ViewContractKind, options: ViewContractOptions = {}): ContractProblem[] {
   const isDocument = /^\s*(<!doctype|<html[\s>])/i.test(html);
   const isRow = kind === "row" || kind === "trashRow" || (kind === undefined && !isDocument && !html.includes(`id="${IDS.main}"`) && !html.includes(`id="${IDS.list}"`));
   const all = elements(parse(isRow ? `<!doctype html><table><tbody>${html}</tbody></table>` : html));
@@ -221,8 +231,11 @@ export function checkViewContract(html: string, kind?: ViewContractKind): Contra
     const message = `${need}: ${breaks}`;
     if (!problems.some((problem) => problem.message === message)) problems.push({ view, need, breaks, message });
   };
-  if (shape === "row") checkRows(all, trash, report);
-  else if (shape === "list") checkList(all, trash, report);
-  else checkPage(all, isDocument, trash, report);
+  // A read-only page says so on #ews-main, as the client reads it; a list or row fragment, by the option.
+  const main = byId(all, IDS.main);
+  const readonly = options.readonly ?? (main !== undefined && has(main, ATTRS.readonly));
+  if (shape === "row") checkRows(all, trash, report, readonly);
+  else if (shape === "list") checkList(all, trash, report, readonly);
+  else checkPage(all, isDocument, trash, report, readonly);
   return problems;
 }
