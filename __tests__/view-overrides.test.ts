@@ -133,6 +133,20 @@ describe("the views option", () => {
       expect(Object.keys(await loadViewOverrides(folder)).sort()).toEqual(["trashList", "trashPage", "trashRow"]);
     });
 
+    it("renders the Pinned section with an overridden pinned view, in pin order, and loads pinned.js from a folder", async () => {
+      const store = await openStore("workflow_state.db");
+      const [a, b] = await store.listSessions(FLOW, { limit: 2 });
+      await store.pinSession(FLOW, b!.sessionId);
+      await store.pinSession(FLOW, a!.sessionId);
+      const app = buildApp({ store, views: { pinned: ({ items }) => html`<ol data-host="pinned">${items.map((item) => html`<li>${item.sessionId}</li>`)}</ol>` } });
+      const list = (await visitor(app).get("/manage/sessions/list").expect(200)).text;
+      expect(list).toContain(`<ol data-host="pinned"><li>${b!.sessionId}</li><li>${a!.sessionId}</li></ol>`);
+      expect(list).not.toContain('data-role="pinned"');
+      const folder = tempDir();
+      writeFileSync(join(folder, "pinned.js"), 'export default () => "pinned";\n');
+      expect(Object.keys(await loadViewOverrides(folder))).toEqual(["pinned"]);
+    });
+
     it("uses an overridden notice for the toast after an action and for the alert of an htmx error", async () => {
       const store = await openStore();
       const agent = await csrfAgent(buildApp({ store, views: { notice: ({ kind, message }) => `${kind.toUpperCase()}: ${message}` } }));

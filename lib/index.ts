@@ -31,6 +31,7 @@ export type {
   TrashListViewData,
   TrashPageViewData,
   TrashRowViewData,
+  PinnedViewData,
 } from "../views/view-data.js";
 export { withListState, anchorParam, anchorFromParam } from "./list-state.js";
 export { checkViewContract, type ContractProblem, type ViewContractKind, type ViewContractOptions } from "./render/check-view-contract.js";

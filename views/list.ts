@@ -7,7 +7,6 @@ import type { ViewContext } from "./view-types.js";
 import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
 import { bulkBarView } from "./bulk-bar.js";
 import { bulkUrlsOf } from "./manager-urls.js";
-import { pinnedView } from "./pinned.js";
 import { csrfFieldView } from "./csrf-field.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
@@ -21,7 +20,7 @@ const number = (n: number) => n.toLocaleString("en-US");
  * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
  * says `1,000+` and lists (and scrolls through) the first 1,000 matches. Above the table, the bulk form and its bar
  * (`bulkBarView()`); each row's checkbox belongs to that form. Between the count and the table, the Pinned section
- * (`pinnedView()`), in pin order. Beside it, the rows' action form (`rowFormView()`).
+ * (`context.views.pinned`), in pin order. Beside it, the rows' action form (`rowFormView()`).
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -59,7 +58,7 @@ export function listView(data: ListViewData, context: ViewContext) {
           ? ""
           : html` matching “<span class="break-all">${page.search}</span>”`}</p>
     </div>
-    ${pinnedView({ items: pinned, activeSessionId: data.activeSessionId, urls, csrfToken: data.csrfToken })}
+    ${views.pinned({ items: pinned, activeSessionId: data.activeSessionId, urls, csrfToken: data.csrfToken }, context)}
     ${page.total === 0
       ? page.search === ""
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)

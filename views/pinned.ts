@@ -2,17 +2,7 @@ import { html } from "@lit-labs/ssr";
 import { csrfFieldView } from "./csrf-field.js";
 import { withListState } from "../lib/list-state.js";
 import { pinUrlsOf } from "./manager-urls.js";
-import type { SessionListItem } from "../lib/session-types.js";
-import type { ManagerUrls } from "./view-data.js";
-
-/** What the Pinned section shows. */
-export interface PinnedViewData {
-  /** The caller's pinned sessions, in pin order. */
-  items: readonly SessionListItem[];
-  activeSessionId: string | undefined;
-  urls: ManagerUrls;
-  csrfToken: string;
-}
+import type { PinnedViewData } from "./view-data.js";
 
 /**
  * The Pinned section above the list (`data-role="pinned"`), nothing when no session is pinned: one item per pinned

@@ -293,3 +293,12 @@ export interface BulkDialogViewData {
   /** Rendered open (no JavaScript); closed, it is the client's to fill. */
   open: boolean;
 }
+
+/** What the Pinned section shows. */
+export interface PinnedViewData {
+  /** The caller's pinned sessions, in pin order. */
+  items: readonly SessionListItem[];
+  activeSessionId: string | undefined;
+  urls: ManagerUrls;
+  csrfToken: string;
+}

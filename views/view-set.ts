@@ -6,6 +6,7 @@ import { listView } from "./list.js";
 import { noMatchesView } from "./no-matches.js";
 import { noticeView } from "./notice.js";
 import { pageView } from "./page.js";
+import { pinnedView } from "./pinned.js";
 import { renameDialogView } from "./rename-dialog.js";
 import { rowView } from "./row.js";
 import { toolbarView } from "./toolbar.js";
@@ -32,6 +33,7 @@ export const builtInViews: ViewSet = Object.freeze({
   trashPage: trashPageView,
   trashList: trashListView,
   trashRow: trashRowView,
+  pinned: pinnedView,
 });
 
 /** The context the built-in views render with when nothing is overridden. */

@@ -7,6 +7,7 @@ import type {
   ListViewData,
   NoMatchesViewData,
   Notice,
+  PinnedViewData,
   PageViewData,
   RenameDialogViewData,
   RowViewData,
@@ -69,6 +70,8 @@ export interface ViewSet {
   readonly trashList: View<TrashListViewData>;
   /** One row of the trash's table; file `trash-row.js`. */
   readonly trashRow: View<TrashRowViewData>;
+  /** The Pinned section above the list (nothing when no session is pinned); file `pinned.js`. */
+  readonly pinned: View<PinnedViewData>;
 }
 
 /** The name of a view, as a key of {@link ViewSet}. */
