@@ -6,7 +6,7 @@ import { customElements, HTMLElement } from "@lit-labs/ssr-dom-shim";
 import { renderView } from "../lib/render/render-view.js";
 import type { SessionListItem } from "../lib/service/enrichment.js";
 import type { SessionPage } from "../lib/service/list-page.js";
-import { renderTemplateToString, UnreadableTemplateError, UnsupportedTemplateError } from "../lib/render/template-renderer.js";
+import { renderTemplateToChunks, renderTemplateToString, UnreadableTemplateError, UnsupportedTemplateError } from "../lib/render/template-renderer.js";
 import type { ListViewData, ManagerUrls } from "../views/view-data.js";
 import { BUILT_IN_CONTEXT, builtInViews } from "../views/view-set.js";
 import { litSsr, normalise, templateStrings } from "./lit-ssr-oracle.js";
@@ -71,6 +71,22 @@ describe("renderTemplateToString()", () => {
     ];
     it.each(cases)("%s", (_name, template) => {
       expectSameAsLitSsr(template());
+    });
+
+    it.each(cases)("%s, in chunks: the same bytes as the string's", (_name, template) => {
+      expect(Buffer.concat(renderTemplateToChunks(template())).equals(Buffer.from(renderTemplateToString(template())))).toBe(true);
+    });
+  });
+
+  describe("renderTemplateToChunks()", () => {
+    it("cuts a long output into several chunks, never between the two halves of a character outside the BMP", () => {
+      // 😀 is two UTF-16 units; here two adjacent values carry one each, the first ending past the chunk edge.
+      const template = html`<ul>${Array.from({ length: 10 }, () => html`<li>${`${"x".repeat(8_200)}\ud83d`}${"\ude00 y"}</li>`)}</ul>`;
+      const chunks = renderTemplateToChunks(template);
+      expect(chunks.length).toBeGreaterThanOrEqual(10);
+      expect(renderTemplateToString(template)).toContain("x😀 y");
+      expect(Buffer.concat(chunks).equals(Buffer.from(renderTemplateToString(template)))).toBe(true);
+      for (const chunk of chunks) expect(chunk.toString("utf8")).not.toContain("\uFFFD");
     });
   });
 
@@ -191,6 +207,10 @@ describe("renderTemplateToString()", () => {
     ];
     it.each(cases)("%s", (_name, template) => {
       expectSameAsLitSsr(template());
+    });
+
+    it.each(cases)("%s, in chunks: the same bytes as the string's", (_name, template) => {
+      expect(Buffer.concat(renderTemplateToChunks(template())).equals(Buffer.from(renderTemplateToString(template())))).toBe(true);
     });
   });
 

@@ -2,7 +2,7 @@ import type { Request, Response } from "express";
 import { noticesView } from "../../views/notice.js";
 import type { ListViewData, ManagerUrls, Notice, OpenDialog, PageViewData } from "../../views/view-data.js";
 import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
-import { renderView } from "../render/render-view.js";
+import { renderView, renderViewToChunks } from "../render/render-view.js";
 import type { SessionPage } from "../service/list-page.js";
 import { csrfTokenFor } from "./csrf.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
@@ -77,7 +77,8 @@ export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scop
   async function sendList(req: Request, res: Response, notice?: Notice): Promise<void> {
     const data = await listData(req, { ...req.query, ...req.body });
     const context = views.context();
-    sendHtml(res, renderView(context.views.list(data, context)) + (notice ? renderView(noticesView({ notice, oob: true }, context)) : ""));
+    const list = renderViewToChunks(context.views.list(data, context));
+    sendHtml(res, notice ? [...list, ...renderViewToChunks(noticesView({ notice, oob: true }, context))] : list);
   }
 
   async function sendPage(req: Request, res: Response, extra: Partial<Pick<PageViewData, "bulkDialog">> = {}): Promise<void> {
@@ -98,7 +99,7 @@ export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scop
       ...extra,
     };
     const content = context.views.page(page, context);
-    sendHtml(res, renderView(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
+    sendHtml(res, renderViewToChunks(context.views.layout({ title: config.title, urls: data.urls, content, csrfToken: data.csrfToken }, context)));
   }
 
   return {

@@ -5,7 +5,7 @@ import { noticesView } from "../../views/notice.js";
 import type { BulkDialogChoice, BulkDialogViewData, ManagerUrls, Notice, TrashListViewData } from "../../views/view-data.js";
 import { InvalidInputError, SessionNotFoundError } from "../errors.js";
 import { listParamsFrom, listStateQuery, searchFrom, trashParamsFrom, trashStateQuery, withListState } from "../list-state.js";
-import { renderView } from "../render/render-view.js";
+import { renderViewToChunks } from "../render/render-view.js";
 import type { SessionTarget, TrashService, TrashTarget } from "../service/trash-service.js";
 import { csrfTokenFor } from "./csrf.js";
 import { ifMatchVersion } from "./conditional-requests.js";
@@ -60,7 +60,8 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
   const sendTrashList = async (req: Request, res: Response, notice?: Notice): Promise<void> => {
     const data = await trashData(req, { ...req.query, ...req.body });
     const viewContext = views.context();
-    sendHtml(res, renderView(viewContext.views.trashList(data, viewContext)) + (notice ? renderView(noticesView({ notice, oob: true }, viewContext)) : ""));
+    const list = renderViewToChunks(viewContext.views.trashList(data, viewContext));
+    sendHtml(res, notice ? [...list, ...renderViewToChunks(noticesView({ notice, oob: true }, viewContext))] : list);
   };
 
   const sendTrashPage = async (req: Request, res: Response, source: Record<string, unknown>, extra: { notice?: Notice | undefined; dialog?: BulkDialogViewData | undefined }) => {
@@ -68,7 +69,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     const viewContext = views.context();
     const keepDays = config.trashKeepDays === false ? 0 : config.trashKeepDays;
     const content = viewContext.views.trashPage({ ...data, title: config.title, keepDays, ...extra }, viewContext);
-    sendHtml(res, renderView(viewContext.views.layout({ title: `Trash · ${config.title}`, urls: data.urls, content, csrfToken: data.csrfToken }, viewContext)));
+    sendHtml(res, renderViewToChunks(viewContext.views.layout({ title: `Trash · ${config.title}`, urls: data.urls, content, csrfToken: data.csrfToken }, viewContext)));
   };
 
   // Under htmx the answer is the list the form came from (`view`), with the notice; without JavaScript a 303 back to

@@ -1,6 +1,6 @@
 import { render } from "@lit-labs/ssr";
 import { collectResultSync } from "@lit-labs/ssr/lib/render-result.js";
-import { assertTemplatesReadable, renderTemplateToString, UnsupportedTemplateError } from "./template-renderer.js";
+import { assertTemplatesReadable, renderTemplateToChunks, renderTemplateToString, UnsupportedTemplateError } from "./template-renderer.js";
 
 /**
  * Renders a view's template to an HTML string. Templates from `html` of `@lit-labs/ssr` (as every built-in view is)
@@ -16,5 +16,19 @@ export function renderView(template: unknown): string {
     if (!(error instanceof UnsupportedTemplateError)) throw error;
     assertTemplatesReadable(template);
     return collectResultSync(render(template));
+  }
+}
+
+/**
+ * Renders a view's template as {@link renderView} does, to its UTF-8 bytes in chunks (what a response sends), without
+ * joining it into one string first: the way a page or list of many rows goes out.
+ */
+export function renderViewToChunks(template: unknown): Buffer[] {
+  try {
+    return renderTemplateToChunks(template);
+  } catch (error) {
+    if (!(error instanceof UnsupportedTemplateError)) throw error;
+    assertTemplatesReadable(template);
+    return [Buffer.from(collectResultSync(render(template)))];
   }
 }

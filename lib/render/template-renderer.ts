@@ -27,7 +27,57 @@ const hydratableOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>()
  */
 export function renderTemplateToString(template: unknown): string {
   if (!isLitTemplate(template)) throw new UnsupportedTemplateError("The top-level value is not a Lit html template.");
-  return renderTemplate(template);
+  const out = new TextOutput();
+  renderTemplate(template, out);
+  return out.text;
+}
+
+/**
+ * Renders a Lit template as {@link renderTemplateToString} does, straight to UTF-8 bytes, in chunks of about
+ * {@link CHUNK_CHARS} characters: the same bytes as `Buffer.from(renderTemplateToString(template))`, without ever
+ * joining the page into one string. A window of 50 rows is thousands of pieces; joined, V8 must flatten them into
+ * one 200 KB string before encoding it, which cost more than the rest of the encoding (docs/benchmark.md).
+ * Throws as {@link renderTemplateToString} does, having returned nothing.
+ */
+export function renderTemplateToChunks(template: unknown): Buffer[] {
+  if (!isLitTemplate(template)) throw new UnsupportedTemplateError("The top-level value is not a Lit html template.");
+  const out = new ChunkOutput();
+  renderTemplate(template, out);
+  return out.finish();
+}
+
+/** Where the renderer writes: one string, or UTF-8 chunks. */
+interface Output {
+  add(text: string): void;
+}
+
+class TextOutput implements Output {
+  text = "";
+  add(text: string): void {
+    this.text += text;
+  }
+}
+
+/** The characters a chunk of {@link renderTemplateToChunks} collects before it is encoded: small enough to stay young. */
+const CHUNK_CHARS = 8_192;
+
+class ChunkOutput implements Output {
+  private readonly chunks: Buffer[] = [];
+  private text = "";
+  add(text: string): void {
+    this.text += text;
+    if (this.text.length >= CHUNK_CHARS) {
+      // A high surrogate at the end waits for its pair, so no character is cut in two.
+      const last = this.text.charCodeAt(this.text.length - 1);
+      const keep = last >= 0xd800 && last <= 0xdbff ? 1 : 0;
+      this.chunks.push(Buffer.from(keep ? this.text.slice(0, -1) : this.text));
+      this.text = keep ? this.text.slice(-1) : "";
+    }
+  }
+  finish(): Buffer[] {
+    if (this.text !== "") this.chunks.push(Buffer.from(this.text));
+    return this.chunks;
+  }
 }
 
 /**
@@ -71,51 +121,49 @@ function compiled(strings: TemplateStringsArray, hydratable: boolean): readonly 
   return ops;
 }
 
-function renderTemplate(template: LitTemplate): string {
+function renderTemplate(template: LitTemplate, out: Output): void {
   const hydratable = isHydratable(template);
   const ops = compiled(template.strings, hydratable);
   if (ops instanceof Error) throw ops;
   const { values } = template;
-  let html = "";
   let index = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (typeof op === "string") {
-      html += op;
+      out.add(op);
     } else if (op.kind === "child") {
       const value = values[index++];
       // Text, the most common value, without a call.
-      html += typeof value === "string" ? escapeHtml(value) : renderChild(value, hydratable);
+      if (typeof value === "string") out.add(escapeHtml(value));
+      else renderChild(value, hydratable, out);
     } else {
-      html += (op.kind === "boolean" ? booleanAttribute(op, values[index]) : attributeValue(op, values, index)) ?? "";
+      const attribute = op.kind === "boolean" ? booleanAttribute(op, values[index]) : attributeValue(op, values, index);
+      if (attribute !== undefined) out.add(attribute);
       index += op.strings.length - 1;
     }
   }
-  return html;
 }
 
-function renderChild(value: unknown, inHydratable: boolean): string {
-  if (typeof value === "string") return escapeHtml(value);
-  if (value === undefined || value === null || value === nothing || value === noChange) return "";
-  if (typeof value !== "object" && typeof value !== "function") return escapeHtml(String(value));
+function renderChild(value: unknown, inHydratable: boolean, out: Output): void {
+  if (typeof value === "string") return out.add(escapeHtml(value));
+  if (value === undefined || value === null || value === nothing || value === noChange) return;
+  if (typeof value !== "object" && typeof value !== "function") return out.add(escapeHtml(String(value)));
   if (isLitTemplate(value)) {
     // @lit-labs/ssr refuses a server-only template inside a hydratable one; it says so itself.
     if (inHydratable && !isHydratable(value)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
-    return renderTemplate(value);
+    return renderTemplate(value, out);
   }
   if (isSpecial(value)) throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
   if (Array.isArray(value)) {
     // An array (a view's `items.map(...)`) by index, without an iterator object.
-    let html = "";
-    for (let i = 0; i < value.length; i++) html += renderChild(value[i], inHydratable);
-    return html;
+    for (let i = 0; i < value.length; i++) renderChild(value[i], inHydratable, out);
+    return;
   }
   if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") {
-    let html = "";
-    for (const item of value as Iterable<unknown>) html += renderChild(item, inHydratable);
-    return html;
+    for (const item of value as Iterable<unknown>) renderChild(item, inHydratable, out);
+    return;
   }
-  return escapeHtml(String(value));
+  out.add(escapeHtml(String(value)));
 }
 
 function isSpecial(value: object): boolean {
