@@ -2,6 +2,7 @@
 // answers the same window with the cursor in place (or on its nearest neighbour after a delete). The server keeps
 // none of them.
 import { list, searchBox } from "./dom.js";
+import { IDS } from "../views/dom-contract.js";
 
 /** Adds the list's state to every htmx request. */
 export function initRequestState(): void {
@@ -13,8 +14,11 @@ export function initRequestState(): void {
     const inUrl = new URL(detail.path, location.href).searchParams;
     const search = searchBox();
     const state: Record<string, string | undefined> = { sort: element.dataset.sort, dir: element.dataset.dir, q: search ? search.value : element.dataset.q };
+    // A row button's formaction carries the state the list was rendered with, for the page without JavaScript; the
+    // search typed since (and not yet sent) wins, in the body, which the server reads over the query.
+    const rowForm = detail.elt.id === IDS.rowForm;
     for (const [name, value] of Object.entries(state)) {
-      if (!inUrl.has(name) && value !== undefined) parameters[name] = value;
+      if ((rowForm || !inUrl.has(name)) && value !== undefined) parameters[name] = value;
     }
     const isCreate = detail.elt.closest("[hx-post$='/create']");
     if (detail.verb !== "post" || isCreate) return;

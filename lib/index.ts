@@ -34,6 +34,7 @@ export type {
   PinnedViewData,
 } from "../views/view-data.js";
 export { withListState, anchorParam, anchorFromParam } from "./list-state.js";
+export { rowFormView } from "../views/list.js";
 export { checkViewContract, type ContractProblem, type ViewContractKind, type ViewContractOptions } from "./render/check-view-contract.js";
 export { createWorkflowStore, DEFAULT_FILENAME, DEFAULT_BUSY_TIMEOUT_MS, type StoreLogger, type WorkflowStoreOptions } from "./store/create-workflow-store.js";
 export {

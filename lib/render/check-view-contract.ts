@@ -15,7 +15,8 @@ type Report = (need: string, breaks: string) => void;
 /** How `checkViewContract()` reads the HTML it is given. */
 export interface ViewContractOptions {
   /**
-   * The HTML is a `readonly` manager's: rows need no Resume, Rename or Delete, and the page no New Session.
+   * The HTML is a `readonly` manager's: rows need no Resume, Rename or Delete (trash rows no Restore or Delete
+   * forever), and the page no New Session.
    * @default whether the page's `#ews-main` carries `data-readonly` (always false for a list or a row)
    */
   readonly?: boolean;
@@ -74,11 +75,11 @@ function checkRows(all: Element[], trash: boolean, report: Report, readonly = fa
     } else if (attr(checkbox, "name") !== BULK_FIELDS.sessionId || attr(checkbox, "form") !== IDS.bulkForm || attr(checkbox, "value") !== attr(row, ATTRS.sessionId)) {
       report(`rows need their ${ROLES.selectRow} checkbox with name=${BULK_FIELDS.sessionId}, form=${IDS.bulkForm} and the row's id as value`, "a bulk action without JavaScript sends nothing for the row");
     }
-    if (trash) {
+    if (trash && !readonly) {
       for (const action of [ACTIONS.restore, ACTIONS.purge]) {
         if (!withAttr(within, ATTRS.action, action)) report(`trash rows need ${ATTRS.action}=${action}`, `the row has no ${action === ACTIONS.restore ? "Restore" : "Delete forever"}`);
       }
-    } else if (!readonly) checkSessionRowActions(within, report);
+    } else if (!trash && !readonly) checkSessionRowActions(within, report);
     if (header && cellCount(row) !== cellCount(header)) {
       report(`rows need as many cells as the header has columns (${cellCount(header)}, not ${cellCount(row)})`, "the cells sit under the wrong headers");
     }
