@@ -8,6 +8,7 @@ import { detectDialect } from "./dialects/detect-dialect.js";
 import { enableWal, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
+import { CHANGE_CHANNEL, type NotificationSource } from "./change-watch.js";
 
 /** Options of {@link createWorkflowStore}. Give `filename` (embedded SQLite), `connectionString` (PostgreSQL) or `db`. */
 export interface WorkflowStoreOptions {
@@ -143,7 +144,33 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number, pro
     await db.destroy();
     throw error;
   }
-  return new WorkflowStore(db, dialect, () => db.destroy());
+  return new WorkflowStore(db, dialect, () => db.destroy(), notificationSource(pg.Client, connectionString));
+}
+
+/**
+ * One `pg` client of its own that `LISTEN`s on the change channel, outside the pool, so that it never takes a pool
+ * connection from the queries. Its socket does not keep the process alive.
+ */
+function notificationSource(Client: typeof import("pg").Client, connectionString: string): NotificationSource {
+  return async (onPayload, onLost) => {
+    const client = new Client({ connectionString });
+    client.on("error", onLost);
+    client.on("end", onLost);
+    client.on("notification", (message) => {
+      if (message.channel === CHANGE_CHANNEL) onPayload(message.payload ?? "");
+    });
+    try {
+      await client.connect();
+      (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      const { rows } = await client.query<{ schema: string }>(`SELECT n.nspname AS schema FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('workflow_state')`);
+      return { schema: rows[0]!.schema, close: () => client.end() };
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
 }
 
 /** The connection string without its password, for messages. */
