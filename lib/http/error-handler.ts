@@ -92,7 +92,8 @@ export function createErrorHandler(
     } else if (isHtmx(req)) {
       res.type("html").send(renderWithFallback((context) => context.views.notice({ kind: "error", message: reply.message }, context)));
     } else {
-      const urls = urlsFor(req);
+      // An error page follows no live updates: it loads no stream nor the SSE extension.
+      const urls = { ...urlsFor(req), events: undefined };
       res.type("html").send(
         renderWithFallback((context) =>
           context.views.layout(
