@@ -78,6 +78,18 @@ describe("live updates in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  it("moves the Active badge in tab 2 when tab 1 of the same browser resumes another session", async () => {
+    const { context, page: first } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await first.locator(`tr[data-session-id="${ids[3]}"] [data-action=resume]`).click();
+    await first.waitForURL((url) => !url.pathname.startsWith(P));
+    await second.locator(`tr[data-session-id="${ids[3]}"][aria-current=true]`).waitFor();
+    expect(await second.locator("tr[aria-current=true]").count()).toBe(1);
+  });
+
   it("shows another process's write (python3 on the file), keeping an open dialog and what it holds", async () => {
     const { context } = await openPage(browser);
     contexts.push(context);
