@@ -7,7 +7,8 @@ import type express from "express";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
 import { ERROR_TABLE } from "../lib/errors.js";
-import { backends, buildApp, csrfAgent, FLOW, sqlite } from "./helpers.js";
+import { changeFeedOf } from "../lib/service/change-feed.js";
+import { adminQuery, backends, buildApp, csrfAgent, FLOW, sqlite } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -174,6 +175,32 @@ describe.each(backends)("GET /events on $name", (backend) => {
     expect(signedOut.response.statusCode).toBe(401);
   });
 
+  it("watches the database only while a stream is open: the last one closing stops the poll or the LISTEN connection", async () => {
+    const database = await backend.database();
+    const store = await database.open();
+    const { open } = await serve(store);
+    const watch = (store as unknown as { changes: { listeners: Set<unknown>; timer?: NodeJS.Timeout; connection?: unknown } }).changes;
+    const listening = async () => {
+      if (backend.name !== "postgres") return 0;
+      const schema = new URL(database.location).searchParams.get("application_name");
+      const { rows } = await adminQuery<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'", [schema]);
+      return Number(rows[0]!.n);
+    };
+    expect(watch.listeners.size).toBe(0);
+    expect(await listening()).toBe(0);
+    const [first, second] = [await open("alice"), await open("bob")];
+    expect(watch.listeners.size).toBe(1);
+    expect(watch.timer !== undefined || watch.connection !== undefined).toBe(true);
+    if (backend.name === "postgres") expect(await listening()).toBe(1);
+    first.close();
+    second.close();
+    while (changeFeedOf(store).size > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(watch.listeners.size).toBe(0);
+    expect(watch.timer).toBeUndefined();
+    expect(watch.connection).toBeUndefined();
+    while ((await listening()) > 0) await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it("rejects a bad events option at setup", async () => {
     const store = await backend.openStore();
     expect(() => buildApp({ store, events: { maxConnections: 0 } })).toThrow(/events\.maxConnections/);
@@ -217,7 +244,6 @@ describe("GET /events on postgres, with two instances", () => {
     const database = await backends[1]!.database();
     await (await database.open()).close();
     await (await database.open()).close();
-    const { adminQuery } = await import("./helpers.js");
     const { rows } = await adminQuery<{ n: string }>(
       "SELECT count(*) AS n FROM pg_trigger WHERE tgname LIKE 'workflow_state_notify_%' AND tgrelid = to_regclass($1)",
       [`${new URL(database.location).searchParams.get("options")?.match(/search_path=(\S+)/)?.[1] ?? "public"}.workflow_state`],

@@ -162,9 +162,9 @@ function notificationSource(Client: typeof import("pg").Client, connectionString
     try {
       await client.connect();
       (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
       const { rows } = await client.query<{ schema: string }>(`SELECT n.nspname AS schema FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('workflow_state')`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
       return { schema: rows[0]!.schema, close: () => client.end() };
     } catch (error) {
       await client.end().catch(() => undefined);
