@@ -78,6 +78,24 @@ describe("live updates in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  it("greys out in tab 2, marked \"Deleted elsewhere\", a row tab 1 deleted", async () => {
+    const { context, page: first, problems } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await first.locator(`tr[data-session-id="${ids[1]}"] [data-action=delete]`).click();
+    await first.locator("#ews-delete-dialog button[type=submit]").click();
+    await first.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"]`) === null, ids[1]);
+    const gone = second.locator(`tr[data-session-id="${ids[1]}"][data-deleted-elsewhere]`);
+    await gone.waitFor();
+    expect(await gone.textContent()).toContain("Deleted elsewhere");
+    expect(await gone.evaluate((row) => (row as HTMLElement).inert)).toBe(true);
+    expect(await second.locator(rows).count()).toBe(ids.length);
+    expect(await first.locator("[data-deleted-elsewhere]").count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it("moves the Active badge in tab 2 when tab 1 of the same browser resumes another session", async () => {
     const { context, page: first } = await openPage(browser);
     contexts.push(context);

@@ -1,7 +1,8 @@
 // The live updates: htmx's SSE extension keeps the page's stream open (#ews-live, with `sse-connect`) and fires
 // `sse:change` for each change of the visitor's sessions, made in another tab, by another process or on another
 // instance. The list then reads its window again, in place. Refreshes never overlap a request under way (a window
-// read, a search, an action): they wait for it to end, and a burst of changes costs one refresh.
+// read, a search, an action): they wait for it to end, and a burst of changes costs one refresh. Rows that another
+// tab deleted are not dropped at once: they grey out, marked "Deleted elsewhere", until the list next changes.
 import { ATTRS, IDS } from "../views/dom-contract.js";
 import { elementOf, rowOf, rowWithId } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
@@ -28,6 +29,41 @@ function requestUnderWay(): boolean {
   return document.querySelector(".htmx-request") !== null;
 }
 
+/** What an event says: `{ action, sessionIds }`. */
+function changeOf(message: MessageEvent | undefined): { action: string; sessionIds: string[] } | null {
+  try {
+    const change = JSON.parse(String(message?.data)) as { action?: unknown; sessionIds?: unknown };
+    return typeof change.action === "string" && Array.isArray(change.sessionIds) ? { action: change.action, sessionIds: change.sessionIds.map(String) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Greys out the rows shown of a delete made in another tab, marked "Deleted elsewhere", their controls out of reach
+ * (`inert`). True when the delete was of rows shown and nothing else is to be done; false otherwise (read the
+ * window again: the rows deleted were elsewhere in the list, or this tab made the delete and shows its answer).
+ */
+function markDeleted(message: MessageEvent | undefined): boolean {
+  const change = changeOf(message);
+  if (change?.action !== "delete" || change.sessionIds.length === 0) return false;
+  const rows = change.sessionIds.map((id) => rowWithId(id)).filter((row): row is HTMLElement => row !== null);
+  if (rows.length !== change.sessionIds.length) return false;
+  for (const row of rows) {
+    row.setAttribute(ATTRS.deletedElsewhere, "");
+    row.inert = true;
+    const label = row.querySelector("th");
+    if (label && !label.querySelector(`[${ATTRS.deletedElsewhere}]`)) {
+      const badge = document.createElement("span");
+      badge.className = "badge badge-sm shrink-0";
+      badge.setAttribute(ATTRS.deletedElsewhere, "");
+      badge.textContent = "Deleted elsewhere";
+      (label.firstElementChild ?? label).append(badge);
+    }
+  }
+  return true;
+}
+
 /** Follows the live updates' stream; does nothing on a page without one. */
 export function initLiveUpdates(listWindow: ListWindow): void {
   let wanted = false;
@@ -50,7 +86,9 @@ export function initLiveUpdates(listWindow: ListWindow): void {
     refreshWhenIdle();
   }
 
-  document.addEventListener("sse:change", changed);
+  document.addEventListener("sse:change", (event) => {
+    if (!markDeleted((event as CustomEvent<MessageEvent>).detail)) changed();
+  });
   // A stream that reconnects may have missed changes while it was away.
   document.addEventListener("htmx:sseOpen", () => {
     if (opened) changed();

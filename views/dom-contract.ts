@@ -108,6 +108,8 @@ export const ROLES = {
 export const ATTRS = {
   action: "data-action",
   role: "data-role",
+  /** Set by the client on a row that another tab deleted (the live updates), and on its "Deleted elsewhere" badge. */
+  deletedElsewhere: "data-deleted-elsewhere",
   /** On each row: the session's id. */
   sessionId: "data-session-id",
   /** On each row: the label the dialogs show. */

@@ -25,6 +25,8 @@ export interface ChangeSubscription {
 export interface NotificationConnection {
   /** The schema of the table it watches: notifications of another schema's table are not this store's. */
   schema: string;
+  /** The origin the store's own connections write with: their notifications are left out. */
+  origin: string;
   close(): Promise<void>;
 }
 
@@ -129,12 +131,12 @@ export class ChangeWatch {
       this.later(generation, () => this.connect(generation, true));
     };
     try {
-      let schema: string | undefined;
+      let own: NotificationConnection | undefined;
       const connection = await this.notifications!((payload) => {
-        const change = generation === this.generation && schema !== undefined ? parsePayload(payload, schema) : undefined;
+        const change = generation === this.generation && own !== undefined ? parsePayload(payload, own) : undefined;
         if (change) this.emit(change);
       }, onLost);
-      schema = connection.schema;
+      own = connection;
       if (generation !== this.generation) {
         await connection.close().catch(() => undefined);
         return;
@@ -149,13 +151,13 @@ export class ChangeWatch {
 }
 
 /**
- * The trigger's payload, `{"s": schema, "f": "<flow>:", "o": owner}`: `undefined` for another schema's table;
- * anything else (`{}` for a payload too long) is "something changed".
+ * The trigger's payload, `{"s": schema, "f": "<flow>:", "o": owner, "w": origin}`: `undefined` for another schema's
+ * table or the store's own write; anything else (`{}` for a payload too long) is "something changed".
  */
-function parsePayload(payload: string, schema: string): StoreChange | undefined {
+function parsePayload(payload: string, { schema, origin }: NotificationConnection): StoreChange | undefined {
   try {
-    const parsed = JSON.parse(payload) as { s?: unknown; f?: unknown; o?: unknown };
-    if (typeof parsed.s === "string" && parsed.s !== schema) return undefined;
+    const parsed = JSON.parse(payload) as { s?: unknown; f?: unknown; o?: unknown; w?: unknown };
+    if ((typeof parsed.s === "string" && parsed.s !== schema) || parsed.w === origin) return undefined;
     if (typeof parsed.f === "string" && (typeof parsed.o === "string" || parsed.o === null)) return { flowPrefix: parsed.f, owner: parsed.o };
   } catch {
     // Not ours, or cut: treated as a change of unknown sessions.

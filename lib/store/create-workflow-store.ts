@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { randomUUID } from "node:crypto";
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { LRUCache } from "lru-cache";
 import { ConfigurationError, StoreUnavailableError } from "../errors.js";
 import { duringStartup } from "./database-errors.js";
@@ -9,6 +10,7 @@ import { enableWal, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
 import { CHANGE_CHANNEL, type NotificationSource } from "./change-watch.js";
+import { ORIGIN_SETTING } from "./migrations/notify-trigger.js";
 
 /** Options of {@link createWorkflowStore}. Give `filename` (embedded SQLite), `connectionString` (PostgreSQL) or `db`. */
 export interface WorkflowStoreOptions {
@@ -136,7 +138,12 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number, pro
   // the server is down.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
+  // Each connection names this store, so its listener can leave out the notifications of its own writes.
+  const origin = randomUUID();
+  const onCreateConnection = async (connection: { executeQuery(query: CompiledQuery): Promise<unknown> }) => {
+    await connection.executeQuery(CompiledQuery.raw(`SELECT set_config('${ORIGIN_SETTING}', '${origin}', false)`));
+  };
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool, onCreateConnection }) });
   const dialect = await detectDialect(db);
   try {
     await duringStartup(() => dialect.migrate(db, undefined, progress), `at ${redact(connectionString)}`);
@@ -144,14 +151,14 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number, pro
     await db.destroy();
     throw error;
   }
-  return new WorkflowStore(db, dialect, () => db.destroy(), notificationSource(pg.Client, connectionString));
+  return new WorkflowStore(db, dialect, () => db.destroy(), notificationSource(pg.Client, connectionString, origin));
 }
 
 /**
  * One `pg` client of its own that `LISTEN`s on the change channel, outside the pool, so that it never takes a pool
  * connection from the queries. Its socket does not keep the process alive.
  */
-function notificationSource(Client: typeof import("pg").Client, connectionString: string): NotificationSource {
+function notificationSource(Client: typeof import("pg").Client, connectionString: string, origin: string): NotificationSource {
   return async (onPayload, onLost) => {
     const client = new Client({ connectionString });
     client.on("error", onLost);
@@ -165,7 +172,7 @@ function notificationSource(Client: typeof import("pg").Client, connectionString
       const { rows } = await client.query<{ schema: string }>(`SELECT n.nspname AS schema FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('workflow_state')`);
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-      return { schema: rows[0]!.schema, close: () => client.end() };
+      return { schema: rows[0]!.schema, origin, close: () => client.end() };
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
