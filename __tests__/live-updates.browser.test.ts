@@ -78,12 +78,13 @@ describe("live updates in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
-  it("greys out in tab 2, marked \"Deleted elsewhere\", a row tab 1 deleted", async () => {
+  it("greys out in tab 2, marked \"Deleted elsewhere\" and out of the selection, a row tab 1 deleted", async () => {
     const { context, page: first, problems } = await openPage(browser);
     contexts.push(context);
     await first.goto(`${demo.url}${P}`);
     const second = await openTab(context);
     const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await second.locator(`tr[data-session-id="${ids[1]}"] input[type=checkbox]`).check();
     await first.locator(`tr[data-session-id="${ids[1]}"] [data-action=delete]`).click();
     await first.locator("#ews-delete-dialog button[type=submit]").click();
     await first.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"]`) === null, ids[1]);
@@ -91,6 +92,8 @@ describe("live updates in Chromium", () => {
     await gone.waitFor();
     expect(await gone.textContent()).toContain("Deleted elsewhere");
     expect(await gone.evaluate((row) => (row as HTMLElement).inert)).toBe(true);
+    // It leaves the selection, so a bulk action on the selection does not fail on it.
+    expect(await gone.locator("input[type=checkbox]").isChecked()).toBe(false);
     expect(await second.locator(rows).count()).toBe(ids.length);
     expect(await first.locator("[data-deleted-elsewhere]").count()).toBe(0);
     expect(problems).toEqual([]);

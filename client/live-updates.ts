@@ -6,6 +6,7 @@
 import { ATTRS, IDS } from "../views/dom-contract.js";
 import { elementOf, rowOf, rowWithId } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
+import type { Selection } from "./selection.js";
 
 /** Where the focus was in the list before a refresh: the row and the control in it, found again in the new rows. */
 interface FocusPlace {
@@ -44,12 +45,14 @@ function changeOf(message: MessageEvent | undefined): { action: string; sessionI
  * (`inert`). True when the delete was of rows shown and nothing else is to be done; false otherwise (read the
  * window again: the rows deleted were elsewhere in the list, or this tab made the delete and shows its answer).
  */
-function markDeleted(message: MessageEvent | undefined): boolean {
+function markDeleted(message: MessageEvent | undefined, selection: Selection): boolean {
   const change = changeOf(message);
   if (change?.action !== "delete" || change.sessionIds.length === 0) return false;
   const rows = change.sessionIds.map((id) => rowWithId(id)).filter((row): row is HTMLElement => row !== null);
   if (rows.length !== change.sessionIds.length) return false;
   for (const row of rows) {
+    // A bulk action on ids is all or nothing: one that is gone must not stay selected.
+    selection.forget(row.getAttribute(ATTRS.sessionId)!);
     row.setAttribute(ATTRS.deletedElsewhere, "");
     row.inert = true;
     const label = row.querySelector("th");
@@ -65,7 +68,7 @@ function markDeleted(message: MessageEvent | undefined): boolean {
 }
 
 /** Follows the live updates' stream; does nothing on a page without one. */
-export function initLiveUpdates(listWindow: ListWindow): void {
+export function initLiveUpdates(listWindow: ListWindow, selection: Selection): void {
   let wanted = false;
   let opened = false;
   // The focus the refresh under way found in the list: the swap removes the focused control, so it goes back to
@@ -87,7 +90,7 @@ export function initLiveUpdates(listWindow: ListWindow): void {
   }
 
   document.addEventListener("sse:change", (event) => {
-    if (!markDeleted((event as CustomEvent<MessageEvent>).detail)) changed();
+    if (!markDeleted((event as CustomEvent<MessageEvent>).detail, selection)) changed();
   });
   // A stream that reconnects may have missed changes while it was away.
   document.addEventListener("htmx:sseOpen", () => {

@@ -24,7 +24,7 @@ const listWindow = initListWindow();
 const selection = initSelection();
 const dialogs = initDialogs(listWindow, selection);
 initKeyboard(listWindow, dialogs, selection);
-initLiveUpdates(listWindow);
+initLiveUpdates(listWindow, selection);
 initRequestState();
 initFeedback();
 initUndoNotices();
