@@ -36,6 +36,7 @@ const LAYERS: readonly { layer: string; pattern: string }[] = [
   { layer: "session-types", pattern: "lib/session-types.ts" },
   { layer: "list-state", pattern: "lib/list-state.ts" },
   { layer: "options", pattern: "lib/options.ts" },
+  { layer: "options", pattern: "lib/events-options.ts" },
   { layer: "store", pattern: "lib/store/**" },
   { layer: "service", pattern: "lib/service/**" },
   { layer: "http", pattern: "lib/http/**" },
@@ -63,7 +64,7 @@ const RULES: readonly { layer: string; rule: string; allowed: readonly string[] 
   {
     layer: "service",
     rule: "lib/service/ imports only itself, lib/store/ and the top-level modules",
-    allowed: ["lib/service/**", "lib/store/**", "lib/errors.ts", "lib/session-types.ts", "lib/list-state.ts", "lib/options.ts"],
+    allowed: ["lib/service/**", "lib/store/**", "lib/errors.ts", "lib/session-types.ts", "lib/list-state.ts", "lib/options.ts", "lib/events-options.ts"],
   },
   { layer: "view-data", rule: "views/view-data.ts (what each view receives) imports only the domain's data types", allowed: ["type:lib/session-types.ts"] },
   { layer: "view-types", rule: "views/view-types.ts (what a view is) imports only views/view-data.ts, never a view", allowed: ["type:views/view-data.ts"] },
@@ -79,13 +80,13 @@ const RULES: readonly { layer: string; rule: string; allowed: readonly string[] 
   },
   {
     layer: "options",
-    rule: "lib/options.ts imports no render/, http/ or service/: only errors, the data types and store and view types",
-    allowed: ["lib/errors.ts", "lib/session-types.ts", "type:lib/store/**", "type:views/**"],
+    rule: "lib/options.ts (and lib/events-options.ts, its events option) imports no render/, http/ or service/: only errors, the data types and store and view types",
+    allowed: ["lib/events-options.ts", "lib/errors.ts", "lib/session-types.ts", "type:lib/store/**", "type:views/**"],
   },
   {
     layer: "http",
     rule: "lib/http/ imports only itself, lib/render/, views/, lib/service/ and the top-level modules",
-    allowed: ["lib/http/**", "lib/render/**", "views/**", "lib/service/**", "lib/errors.ts", "lib/session-types.ts", "lib/list-state.ts", "lib/options.ts"],
+    allowed: ["lib/http/**", "lib/render/**", "views/**", "lib/service/**", "lib/errors.ts", "lib/session-types.ts", "lib/list-state.ts", "lib/options.ts", "lib/events-options.ts"],
   },
   {
     layer: "client",

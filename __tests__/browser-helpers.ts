@@ -40,11 +40,14 @@ export async function listenLocally(app?: RequestListener): Promise<{ server: Se
 export async function startDemo() {
   // The demo answers only for its public origins, so the port is known before the app is built.
   const { server, origin: url } = await listenLocally();
-  const demo = await createDemoApp({ dataDir: tempDir(), origins: [url] });
+  const dataDir = tempDir();
+  const demo = await createDemoApp({ dataDir, origins: [url] });
   server.on("request", demo.app);
   return {
     ...demo,
     url,
+    /** The demo's SQLite file, for another process to write. */
+    databasePath: join(dataDir, "workflow_state.db"),
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -172,7 +172,7 @@ describe.each(backends)("createSessionManager() on $name", (backend) => {
       const page = await agent.get(P).expect(200);
       const links = [...page.text.matchAll(/\s(?:href|src)="([^"]*\/assets\/[^"]+)"/g)].map((match) => match[1]!);
       expect(links.map((link) => link.replace(/\.[0-9a-f]{10}\./, ".<hash>.")).sort()).toEqual(
-        ["app.<hash>.css", "client.<hash>.js", "htmx.min.<hash>.js"].map((file) => `${P}/assets/${file}`),
+        ["app.<hash>.css", "client.<hash>.js", "htmx.min.<hash>.js", "sse.min.<hash>.js"].map((file) => `${P}/assets/${file}`),
       );
       for (const link of links) {
         const hashed = await agent.get(link).expect(200).expect("Cache-Control", "public, max-age=31536000, immutable");

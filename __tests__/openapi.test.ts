@@ -1,3 +1,5 @@
+import { get, type ClientRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import formatsModule from "ajv-formats";
@@ -54,6 +56,7 @@ describe("GET {prefix}/openapi.json", () => {
       [
         `GET ${P}`,
         `GET ${P}/list`,
+        `GET ${P}/events`,
         `POST ${P}/create`,
         `POST ${P}/rename`,
         `POST ${P}/delete`,
@@ -133,6 +136,18 @@ describe.each(backends)("every documented response, against a live answer, on $n
       check("get", path, await agent.get(`${P}${path}?sort=label&dir=asc&offset=3`).set(JSON_ACCEPT));
       check("get", path, await agent.get(`${P}${path}`));
     }
+    // The stream's headers, by HEAD (a GET would stay open); one stream open, the next over the bound answers 503.
+    check("get", "/events", await agent.head(`${P}/events`));
+    const limited = buildApp({ store, events: { maxConnections: 1 } });
+    const server = limited.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${P}/events`;
+    const open = await new Promise<ClientRequest>((resolve) => {
+      const req = get(url, (res) => res.once("data", () => resolve(req)));
+    });
+    check("get", "/events", await request(server).get(`${P}/events`).set(JSON_ACCEPT));
+    open.destroy();
+    await new Promise((resolve) => server.close(resolve));
     const created = await agent.post(`${P}/create`).set(json).send({ label: "From the API" });
     check("post", "/create", created);
     check("post", "/create", await agent.post(`${P}/create`).set(HTMX).set("X-CSRF-Token", token));
@@ -243,7 +258,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const agent = request.agent(signedOut);
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
-    for (const path of ["", "/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const path of ["", "/list", "/events"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
@@ -265,7 +280,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 
     const misconfigured = express();
     misconfigured.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
-    for (const path of ["", "/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const path of ["", "/list", "/events"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     for (const path of ["/trash", "/trash/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));

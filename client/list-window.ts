@@ -17,6 +17,11 @@ export interface ListWindow {
    * order, a page) or a failed request drops the actions still waiting.
    */
   whenReady(action: () => void): void;
+  /**
+   * Reads the window shown again and swaps it in place (the live updates): the same offset, order and search, the
+   * scroll position and the cursor kept, as a window read by scrolling keeps them.
+   */
+  refresh(): void;
 }
 
 /** What the list looked like just before htmx replaced it, to keep the scroll position. */
@@ -233,5 +238,8 @@ export function initListWindow(): ListWindow {
       pendingSessionId = sessionId;
     },
     whenReady,
+    refresh() {
+      if (list()) loadWindow(listNumber("offset"), null);
+    },
   };
 }

@@ -19,6 +19,7 @@ export type SessionManagerErrorCode =
   | "store_unreachable"
   | "rejected"
   | "hook_timeout"
+  | "too_many_streams"
   | "version_conflict"
   | "precondition_failed"
   | "misconfigured";
@@ -346,6 +347,25 @@ export class PinLimitError extends SessionManagerError {
   }
 }
 
+/**
+ * Thrown when a manager already has `events.maxConnections` live-update streams open: the new one answers 503 with
+ * `Retry-After`, and the page's stream tries again then.
+ */
+export class StreamLimitError extends SessionManagerError {
+  override name = "StreamLimitError";
+
+  /**
+   * @param limit - the `events.maxConnections` reached
+   * @param retryAfterSeconds - when to try again, sent as `Retry-After`
+   */
+  constructor(
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("too_many_streams", `${limit} live-update streams (events.maxConnections) are open already; this one was refused.`);
+  }
+}
+
 /** One row of {@link ERROR_TABLE}. */
 export interface ErrorResponse {
   /** The HTTP status sent for this code. */
@@ -375,6 +395,7 @@ export const ERROR_TABLE: Readonly<Record<SessionManagerErrorCode, ErrorResponse
   store_unreachable: { status: 503, message: "The session database cannot be reached right now. Please try again in a moment." },
   rejected: { status: 422, message: "The action was refused." },
   hook_timeout: { status: 503, message: "The server took too long to check this action, so nothing was changed. Please try again." },
+  too_many_streams: { status: 503, message: "Too many pages are following their lists live right now. This one will try again shortly." },
   version_conflict: { status: 409, message: "The session changed since the list was shown, so nothing was done. Reload the list and try again." },
   precondition_failed: { status: 412, message: "The session changed since its ETag was read, so nothing was done. Read it again and retry." },
   misconfigured: { status: 500, message: "The session manager is misconfigured; the server log has details." },

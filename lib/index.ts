@@ -71,6 +71,9 @@ export {
   type TrashOptions,
   type TrashWindow,
   type TrashWindowOptions,
+  type ChangeSubscription,
+  type StoreChange,
+  type StoreChangeListener,
 } from "./store/workflow-store.js";
 export { EXPORT_FORMAT } from "./service/session-file.js";
 export {
@@ -94,7 +97,9 @@ export {
   type EnrichedFields,
   type SessionManagerLogger,
   type SignInHandler,
+  type EventsOptions,
 } from "./options.js";
+export { DEFAULT_MAX_EVENT_CONNECTIONS } from "./events-options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
 export type { SessionListItem, SessionPage, TrashedSession, TrashListItem, TrashOrderBy, TrashPage, TrashQuery } from "./session-types.js";
@@ -118,6 +123,7 @@ export {
   PreconditionFailedError,
   RejectedError,
   HookTimeoutError,
+  StreamLimitError,
   VersionConflictError,
   type RejectedErrorOptions,
   ERROR_TABLE,

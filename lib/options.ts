@@ -1,10 +1,12 @@
 import { ConfigurationError } from "./errors.js";
+import { resolveEventsOption, type EventsOptions, type ResolvedEventsOptions } from "./events-options.js";
 import type { Request, Response } from "express";
 import type { ColumnSpec, EnrichedFields, SessionListItem, SessionSummary, WorkflowState } from "./session-types.js";
 import type { WorkflowStore } from "./store/workflow-store.js";
 import type { ViewOverrides } from "../views/view-types.js";
 
 export { MAX_LABEL_LENGTH, type ColumnSpec, type EnrichedFields } from "./session-types.js";
+export type { EventsOptions, ResolvedEventsOptions } from "./events-options.js";
 
 /** A logger with the two levels the manager uses. */
 export interface SessionManagerLogger {
@@ -232,6 +234,12 @@ export interface SessionManagerOptions {
    * @default none: sessions never expire
    */
   expireIdleAfterDays?: number;
+  /**
+   * The live updates: `GET {prefix}/events`, a server-sent-events stream of the visitor's changes in this flow,
+   * which the page follows to refresh its list in place (see docs/live-updates.md). `false` turns it off (404).
+   * @default { maxConnections: 1000 }
+   */
+  events?: false | EventsOptions;
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -266,6 +274,8 @@ export interface ResolvedOptions {
   readonly trashKeepDays: number | false;
   /** Days after which an idle session moves to the trash; `undefined` when off. */
   readonly expireIdleAfterDays: number | undefined;
+  /** The live updates' stream, or `false` when off. */
+  readonly events: ResolvedEventsOptions | false;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -376,6 +386,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     importMaxBytes,
     trashKeepDays,
     expireIdleAfterDays,
+    events: resolveEventsOption(options.events),
   });
 }
 

@@ -28,6 +28,11 @@ export const IDS = {
   bulkBar: "ews-bulk-bar",
   /** The confirmation of a bulk action ("Move 12,345 sessions to the trash?"). */
   bulkDialog: "ews-bulk-dialog",
+  /**
+   * The live updates' hidden element: connects to the event stream (htmx's SSE extension, `sse-connect`) and fires
+   * `sse:change` on each change, on which the client reloads the list's window in place.
+   */
+  live: "ews-live",
   /** The form of the bulk confirmation: its hidden fields are what it acts on (`session_id`s, or `all_matching` and `q`). */
   bulkDialogForm: "ews-bulk-dialog-form",
   /**
@@ -109,6 +114,8 @@ export const ROLES = {
 export const ATTRS = {
   action: "data-action",
   role: "data-role",
+  /** Set by the client on a row that another tab deleted (the live updates), and on its "Deleted elsewhere" badge. */
+  deletedElsewhere: "data-deleted-elsewhere",
   /** On each row: the session's id. */
   sessionId: "data-session-id",
   /** On each row: the label the dialogs show. */

@@ -20,6 +20,7 @@ export function layoutView({ title, urls, content, csrfToken }: LayoutViewData) 
     <title>${title}</title>
     <link rel="stylesheet" href=${urls.assetUrls?.styles ?? `${urls.assets}/app.css`} />
     <script src=${urls.assetUrls?.htmx ?? `${urls.assets}/htmx.min.js`} defer></script>
+    ${urls.events ? html`<script src=${urls.assetUrls?.sse ?? `${urls.assets}/sse.min.js`} defer></script>` : nothing}
     <script src=${urls.assetUrls?.client ?? `${urls.assets}/client.js`} defer></script>
   </head>
   <body class="min-h-screen bg-base-200 text-base-content" hx-headers=${csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : nothing}>

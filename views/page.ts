@@ -30,7 +30,8 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
  * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped. The header links to the
  * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list. With
  * `urls.readonly`, `#ews-main` carries `data-readonly` (the client's F2, Delete, n and Enter then do nothing) and
- * the legend leaves those keys out.
+ * the legend leaves those keys out. With `urls.events`, a hidden `#ews-live` follows the live updates' stream (with
+ * the client script; without it, nothing happens).
  */
 export function pageView(data: PageViewData, context: ViewContext) {
   const { views } = context;
@@ -58,5 +59,6 @@ export function pageView(data: PageViewData, context: ViewContext) {
     ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined }, context)}
     ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined, trashKeepDays: data.trashKeepDays }, context)}
     ${bulkDialogView(data.bulkDialog ?? closedBulkDialog(data))}
+    ${data.urls.events ? html`<div id=${IDS.live} hidden hx-ext="sse" sse-connect=${data.urls.events} hx-trigger="sse:change"></div>` : ""}
   </div>`;
 }

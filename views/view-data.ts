@@ -34,6 +34,8 @@ export interface ManagerUrls {
   purge?: string | undefined;
   /** POST: the page with the confirmation of a bulk action open (`intent` and the ids); default `{page}/confirm`. */
   confirm?: string | undefined;
+  /** GET: the live updates' event stream (docs/live-updates.md); the page does not follow changes without it. */
+  events?: string | undefined;
   /**
    * The folder the CSS and scripts are served from. The plain names under it (`app.css`, `htmx.min.js`,
    * `client.js`) are served `no-cache`; prefer {@link ManagerUrls.assetUrls}, which caches for a year.
@@ -62,6 +64,8 @@ export interface AssetUrls {
   htmx: string;
   /** The client script. */
   client: string;
+  /** htmx's server-sent-events extension (`htmx-ext-sse`), for the live updates. */
+  sse: string;
 }
 
 /** A message shown above the list after an action. */

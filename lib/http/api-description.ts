@@ -52,6 +52,8 @@ export interface ApiRoute {
   versioned?: boolean;
   /** True for the routes that exist only with the trash (the `trash` option not `false`). */
   trashOnly?: boolean;
+  /** True for the routes that exist only with the live updates (the `events` option not `false`). */
+  eventsOnly?: boolean;
   /** True for the actions that run the host's `before*` hooks, which may refuse them (`rejected`, 422 by default). */
   hooked?: boolean;
   /** False for the routes that need no express-session (the assets and this description). @default true */
@@ -294,6 +296,18 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { "200": { description: "The list.", json: ref("SessionList"), html: true } },
   },
   {
+    method: "get",
+    path: "/events",
+    operationId: "streamEvents",
+    summary: "The live updates: a server-sent-events stream",
+    description:
+      "Stays open and sends `event: change` with `data: {\"action\", \"sessionIds\"}` for each change of the visitor's owner's sessions of this flow " +
+      "(`external`, with no ids, for another process's or instance's), a comment every 25 s, and `retry:` first. Over `events.maxConnections` open streams, 503 with `Retry-After`. Not there with `events: false`.",
+    eventsOnly: true,
+    responses: { "200": { description: "The stream (`text/event-stream`, `Cache-Control: no-cache`).", other: "text/event-stream" } },
+    errors: ["too_many_streams"],
+  },
+  {
     method: "post",
     path: "/create",
     operationId: "createSession",
@@ -518,13 +532,15 @@ export interface ApiDocumentOptions {
   workflowUrl: string;
   /** False when the `trash` option is `false`: the trash's routes do not exist then. @default true */
   trash?: boolean;
+  /** False when the `events` option is `false`: the stream does not exist then. @default true */
+  events?: boolean;
 }
 
 /** The OpenAPI 3.1 document of {@link API_ROUTES}, with the paths under `base`. */
-export function openApiDocument({ base, title, workflowUrl, trash = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
+export function openApiDocument({ base, title, workflowUrl, trash = true, events = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    if (route.trashOnly && !trash) continue;
+    if ((route.trashOnly && !trash) || (route.eventsOnly && !events)) continue;
     const path = `${base}${route.path}` || "/";
     (paths[path] ??= {})[route.method] = operation(route);
   }

@@ -46,7 +46,7 @@ export function hashedName(name: string, body: Buffer): string {
   return `${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
 }
 
-/** Reads the CSS, htmx and the client script once, at setup. Fails with the fix when they have not been built. */
+/** Reads the CSS, htmx, its SSE extension and the client script once, at setup. Fails with the fix when they have not been built. */
 export function loadAssets(): AssetCatalog {
   const root = packageRoot();
   const require = createRequire(import.meta.url);
@@ -54,6 +54,7 @@ export function loadAssets(): AssetCatalog {
     ["styles", "app.css", join(root, "dist", "public", "app.css"), "text/css; charset=utf-8"],
     ["client", "client.js", join(root, "dist", "public", "client.js"), "text/javascript; charset=utf-8"],
     ["htmx", "htmx.min.js", require.resolve("htmx.org/dist/htmx.min.js"), "text/javascript; charset=utf-8"],
+    ["sse", "sse.min.js", require.resolve("htmx-ext-sse/dist/sse.min.js"), "text/javascript; charset=utf-8"],
   ];
   const byName = new Map<string, Asset>();
   const hashed = {} as Record<keyof AssetUrls, string>;
@@ -68,6 +69,6 @@ export function loadAssets(): AssetCatalog {
   }
   return {
     byName,
-    urlsAt: (base) => ({ styles: `${base}/${hashed.styles}`, htmx: `${base}/${hashed.htmx}`, client: `${base}/${hashed.client}` }),
+    urlsAt: (base) => ({ styles: `${base}/${hashed.styles}`, htmx: `${base}/${hashed.htmx}`, client: `${base}/${hashed.client}`, sse: `${base}/${hashed.sse}` }),
   };
 }

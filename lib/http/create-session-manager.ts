@@ -11,6 +11,7 @@ import { TrashService } from "../service/trash-service.js";
 import { PinService } from "../service/pin-service.js";
 import { actionRoutes } from "./action-routes.js";
 import { pinRoutes } from "./pin-routes.js";
+import { eventRoutes } from "./event-routes.js";
 import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
@@ -125,7 +126,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const describe = (base: string) => {
     let document = descriptions.get(base);
     if (!document) {
-      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled });
+      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled, events: config.events !== false });
       if (descriptions.size < MAX_DESCRIPTIONS) descriptions.set(base, document);
     }
     return document;
@@ -139,6 +140,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     .all(methodNotAllowed("GET, HEAD"));
   route(prefix || "/", "get", purgeLazily, admitSearch, list.showPage);
   route(`${prefix}/list`, "get", purgeLazily, admitSearch, list.showList);
+  // The live updates (docs/live-updates.md): one open response per page that follows its list.
+  if (config.events) route(`${prefix}/events`, "get", eventRoutes(context, config.events).streamEvents);
   route(`${prefix}/create`, "post", form, csrf, actions.createSession);
   route(`${prefix}/rename`, "post", form, csrf, actions.renameSession);
   route(`${prefix}/delete`, "post", bulkForm, csrf, bulk.deleteSessions);

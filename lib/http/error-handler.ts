@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request } from "express";
 import type { ManagerUrls } from "../../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../../views/view-set.js";
 import type { ViewContext } from "../../views/view-types.js";
-import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, RejectedError, type SessionManagerErrorCode } from "../errors.js";
+import { ERROR_TABLE, isSessionManagerError, MethodNotAllowedError, RejectedError, StreamLimitError, type SessionManagerErrorCode } from "../errors.js";
 import { translateDatabaseError } from "../service/database-failures.js";
 import type { ResolvedOptions } from "../options.js";
 import { renderView } from "../render/render-view.js";
@@ -86,12 +86,14 @@ export function createErrorHandler(
     setSecurityHeaders(res);
     res.set("Cache-Control", "no-store");
     if (error instanceof MethodNotAllowedError) res.set("Allow", error.allow);
+    if (error instanceof StreamLimitError) res.set("Retry-After", String(error.retryAfterSeconds));
     if (wantsJson(req)) {
       res.json({ error: { code: reply.code, message: reply.message } });
     } else if (isHtmx(req)) {
       res.type("html").send(renderWithFallback((context) => context.views.notice({ kind: "error", message: reply.message }, context)));
     } else {
-      const urls = urlsFor(req);
+      // An error page follows no live updates: it loads no stream nor the SSE extension.
+      const urls = { ...urlsFor(req), events: undefined };
       res.type("html").send(
         renderWithFallback((context) =>
           context.views.layout(

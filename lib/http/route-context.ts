@@ -56,6 +56,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       restore: `${base}/restore`,
       purge: `${base}/purge`,
       confirm: `${base}/confirm`,
+      events: config.events ? `${base}/events` : undefined,
       assets: `${base}/assets`,
       assetUrls: assets.urlsAt(`${base}/assets`),
       state: "",

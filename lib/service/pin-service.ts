@@ -27,6 +27,7 @@ export class PinService {
   /** Pins the session (last in pin order; a pinned one keeps its place) and returns it as the list shows it. */
   async pin(sessionId: string, scope: SessionScope = {}): Promise<SessionListItem> {
     await this.store.pinSession(this.flowId, sessionId, scope);
+    this.sessions.changed("pin", scope, [sessionId]);
     return this.sessions.getItem(sessionId, scope);
   }
 
@@ -34,6 +35,7 @@ export class PinService {
   async unpin(sessionId: string, scope: SessionScope = {}): Promise<SessionListItem> {
     const item = await this.sessions.getItem(sessionId, scope);
     await this.store.unpinSession(this.flowId, sessionId, scope);
+    this.sessions.changed("unpin", scope, [sessionId]);
     return item;
   }
 

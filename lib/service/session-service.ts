@@ -7,6 +7,7 @@ import { Enrichment, type EnrichmentOptions, type SessionListItem } from "./enri
 import { normalizeLabel } from "./labels.js";
 import { ListPages, type ListQuery, type SessionPage } from "./list-page.js";
 import { SessionHookRunner, type SessionHookOptions } from "./session-hooks.js";
+import { changeFeedOf, type ChangeAction, type ChangeFeed } from "./change-feed.js";
 
 /**
  * What {@link SessionService} needs: the store and the flow, the host's `enrich`, `label` and `stepTitle` callbacks
@@ -56,9 +57,11 @@ export class SessionService {
   private readonly enrichment: Enrichment;
   private readonly pages: ListPages;
   private readonly hooks: SessionHookRunner;
+  private readonly changes: ChangeFeed;
 
   constructor(options: SessionServiceOptions) {
     this.store = options.store;
+    this.changes = changeFeedOf(options.store);
     this.flowId = options.flowId;
     this.enrichment = new Enrichment(options);
     this.pages = new ListPages(options.store, options.flowId, this.enrichment);
@@ -115,6 +118,7 @@ export class SessionService {
     const context = this.context(options, scope, [item]);
     await this.hooks.before("beforeResume", context);
     await options.activate?.(sessionId);
+    this.changed("resume", scope, [sessionId]);
     await this.hooks.after("afterResume", context);
     return sessionId;
   }
@@ -152,6 +156,7 @@ export class SessionService {
     const unchanged = options.expectedVersion !== undefined ? record.snapshot : undefined;
     const updated = await this.store.setSessionLabel(this.flowId, sessionId, normalized, scope, unchanged);
     if (!updated) throw await this.lostRace(sessionId, scope, options.expectedVersion);
+    this.changed("rename", scope, [sessionId]);
     const item = await this.getItem(sessionId, scope);
     await this.hooks.after("afterRename", { ...this.context(options, scope, [item]), label: normalized });
     return item;
@@ -170,11 +175,20 @@ export class SessionService {
     await this.hooks.before("beforeDelete", context);
     const deleted = await store.deleteSession(flowId, sessionId, scope, options.expectedVersion !== undefined ? record.snapshot : undefined);
     if (!deleted) throw await this.lostRace(sessionId, scope, options.expectedVersion);
+    this.changed("delete", scope, [sessionId]);
     await this.hooks.after("afterDelete", context);
     if (activeSessionId !== undefined && activeSessionId !== sessionId) return activeSessionId;
     if (activeSessionId === undefined) return undefined;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
-    return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
+    if (next) return next.sessionId;
+    const fresh = await store.createSession(flowId, { owner: scope.owner });
+    this.changed("create", scope, [fresh]);
+    return fresh;
+  }
+
+  /** Tells the live updates of this process that the scope's sessions `sessionIds` changed (after the commit). */
+  changed(action: ChangeAction, scope: SessionScope, sessionIds: readonly string[]): void {
+    this.changes.publish({ action, flowId: this.flowId, owner: scope.owner, sessionIds });
   }
 
   /**
@@ -267,6 +281,7 @@ export class SessionService {
       currentStep: seed.currentStep !== undefined ? seed.currentStep : (planned.currentStep ?? null),
       state: seed.state !== undefined ? seed.state : (planned.state ?? null),
     });
+    this.changed(duplicateOf ? "duplicate" : "create", scope, [sessionId]);
     const item = await this.getItem(sessionId, scope);
     await this.hooks.after("afterCreate", { ...base, sessionIds: [sessionId], items: [item], label, duplicateOf });
     return item;

@@ -26,6 +26,7 @@ export class SessionTransfer {
   async importFile(bytes: Uint8Array, options: ImportSessionsOptions, scope: SessionScope = {}): Promise<SessionListItem[]> {
     const sessions = parseExportFile(bytes);
     const summaries = await this.store.importSessions(this.flowId, sessions, options, scope);
+    this.service.changed("import", scope, summaries.map((summary) => summary.sessionId));
     return this.service.itemsOf(summaries, scope);
   }
 }

@@ -7,6 +7,7 @@ import { SessionNotFoundError } from "../errors.js";
 import type { SessionListItem } from "../session-types.js";
 import { defaultLabel } from "./labels.js";
 import type { ActionOptions, SessionService } from "./session-service.js";
+import { changeFeedOf, type ChangeAction } from "./change-feed.js";
 
 /** Which sessions an action of many acts on: exactly these ids, or every one that matches a search (`""`: all). */
 export type SessionTarget = { ids: readonly string[] } | { search: string };
@@ -111,6 +112,7 @@ export class TrashService {
       if (guarded && error instanceof SessionNotFoundError) throw await sessions.conflictAfterLostWrite(target.ids[0]!, scope, options.expectedVersion);
       throw error;
     }
+    if (count > 0) this.changed("delete", scope, "ids" in target ? target.ids : []);
     if (context) await sessions!.hookRunner.after("afterDelete", context);
     return { count, permanent, batch, nextActive: await this.nextActive(activeSessionId, scope) };
   }
@@ -132,6 +134,7 @@ export class TrashService {
       "ids" in target
         ? await store.restoreSessions(flowId, target.ids, scope)
         : await store.restoreMatching(flowId, "batch" in target ? { batch: target.batch } : { search: target.search }, scope, (ids) => restored.push(...ids));
+    if (count > 0) this.changed("restore", scope, restored);
     if (runner?.has("afterRestore")) {
       const items: SessionListItem[] = restored.length <= MAX_HOOK_ITEMS ? await sessions!.getItems(restored, scope) : [];
       await runner.after("afterRestore", sessions!.hookContext(options, scope, items, restored));
@@ -149,6 +152,7 @@ export class TrashService {
       "ids" in target
         ? await store.purgeTrash(flowId, { ids: target.ids, onPurged }, scope)
         : await store.purgeTrash(flowId, "batch" in target ? { batch: target.batch, onPurged } : { search: target.search, onPurged }, scope);
+    if (count > 0) this.changed("purge", scope, purged);
     const runner = sessions?.hookRunner;
     if (runner?.has("afterPurge")) await runner.after("afterPurge", sessions!.hookContext(options, scope, [], purged));
     return count;
@@ -207,6 +211,8 @@ export class TrashService {
       for (;;) {
         const batch = randomUUID();
         const moved = await store.trashIdle(flowId, cutoff, MAINTENANCE_BATCH, { batch, deletedAt: now });
+        // Every owner's idle sessions: each listener of the flow reads its window again.
+        if (moved > 0) changeFeedOf(store).publish({ action: "expire", flowId, owner: undefined, ownerKnown: false, sessionIds: [] });
         if (trashKeepDays === false && moved > 0) await store.purgeTrash(flowId, { batch, onPurged });
         if (moved < MAINTENANCE_BATCH) break;
         await nextTurn();
@@ -235,6 +241,14 @@ export class TrashService {
     if (activeSessionId === undefined) return undefined;
     if (await store.sessionExists(flowId, activeSessionId, scope)) return activeSessionId;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
-    return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
+    if (next) return next.sessionId;
+    const fresh = await store.createSession(flowId, { owner: scope.owner });
+    this.changed("create", scope, [fresh]);
+    return fresh;
+  }
+
+  /** Tells the live updates of this process that the scope's sessions changed (after the commit). */
+  private changed(action: ChangeAction, scope: SessionScope, sessionIds: readonly string[]): void {
+    changeFeedOf(this.options.store).publish({ action, flowId: this.options.flowId, owner: scope.owner, sessionIds });
   }
 }

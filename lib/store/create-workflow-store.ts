@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { randomUUID } from "node:crypto";
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { LRUCache } from "lru-cache";
 import { ConfigurationError, StoreUnavailableError } from "../errors.js";
 import { duringStartup } from "./database-errors.js";
@@ -8,6 +9,8 @@ import { detectDialect } from "./dialects/detect-dialect.js";
 import { enableWal, type SqliteLockWait } from "./sqlite-startup.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { WorkflowStore } from "./workflow-store.js";
+import { CHANGE_CHANNEL, type NotificationSource } from "./change-watch.js";
+import { ORIGIN_SETTING } from "./migrations/notify-trigger.js";
 
 /** Options of {@link createWorkflowStore}. Give `filename` (embedded SQLite), `connectionString` (PostgreSQL) or `db`. */
 export interface WorkflowStoreOptions {
@@ -135,7 +138,12 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number, pro
   // the server is down.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool }) });
+  // Each connection names this store, so its listener can leave out the notifications of its own writes.
+  const origin = randomUUID();
+  const onCreateConnection = async (connection: { executeQuery(query: CompiledQuery): Promise<unknown> }) => {
+    await connection.executeQuery(CompiledQuery.raw(`SELECT set_config('${ORIGIN_SETTING}', '${origin}', false)`));
+  };
+  const db = new Kysely<WorkflowStateDatabase>({ dialect: new PostgresDialect({ pool, onCreateConnection }) });
   const dialect = await detectDialect(db);
   try {
     await duringStartup(() => dialect.migrate(db, undefined, progress), `at ${redact(connectionString)}`);
@@ -143,7 +151,33 @@ async function openPostgres(connectionString: string, lockTimeoutMs: number, pro
     await db.destroy();
     throw error;
   }
-  return new WorkflowStore(db, dialect, () => db.destroy());
+  return new WorkflowStore(db, dialect, () => db.destroy(), notificationSource(pg.Client, connectionString, origin));
+}
+
+/**
+ * One `pg` client of its own that `LISTEN`s on the change channel, outside the pool, so that it never takes a pool
+ * connection from the queries. Its socket does not keep the process alive.
+ */
+function notificationSource(Client: typeof import("pg").Client, connectionString: string, origin: string): NotificationSource {
+  return async (onPayload, onLost) => {
+    const client = new Client({ connectionString });
+    client.on("error", onLost);
+    client.on("end", onLost);
+    client.on("notification", (message) => {
+      if (message.channel === CHANGE_CHANNEL) onPayload(message.payload ?? "");
+    });
+    try {
+      await client.connect();
+      (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+      const { rows } = await client.query<{ schema: string }>(`SELECT n.nspname AS schema FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('workflow_state')`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      return { schema: rows[0]!.schema, origin, close: () => client.end() };
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
 }
 
 /** The connection string without its password, for messages. */

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { BulkMoves } from "./bulk-moves.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
+import { ChangeWatch, type ChangeSubscription, type NotificationSource, type StoreChangeListener } from "./change-watch.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { listFlows, type FlowCount } from "./flow-list.js";
 import { SessionCounts } from "./session-counts.js";
@@ -48,6 +49,7 @@ export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type Imp
 export { parseState } from "./state-repository.js";
 export { compareText, prefixUpperBound } from "./search-predicates.js";
 export { LANDMARK_SPACING } from "./list-landmarks.js";
+export type { ChangeSubscription, NotificationSource, StoreChange, StoreChangeListener } from "./change-watch.js";
 
 /**
  * The workflow-state repository: every read and write of the `workflow_state` table goes through here, scoped to one
@@ -63,17 +65,22 @@ export class WorkflowStore {
   private readonly transfer: SessionTransfer;
   private readonly trash: TrashRepository;
   private readonly pins: PinRepository;
+  private readonly changes: ChangeWatch;
 
   /**
    * @param db - the Kysely instance to query
    * @param dialect - the SQL that differs between databases
    * @param onClose - what {@link close} does, e.g. destroying a connection the store opened itself
+   * @param notifications - opens a dedicated connection for the table's change notifications (PostgreSQL's
+   *   `LISTEN`, for a store that opened its own pool); without it, {@link watchChanges} polls
    */
   constructor(
     readonly db: Kysely<WorkflowStateDatabase>,
     readonly dialect: SqlDialect,
     private readonly onClose: () => Promise<void> = async () => {},
+    notifications?: NotificationSource,
   ) {
+    this.changes = new ChangeWatch(() => dialect.othersChangeToken(db), notifications);
     this.sessions = new SessionRepository(db, dialect);
     this.counts = new SessionCounts(db, dialect);
     const moves = new BulkMoves(dialect.checkpointsOnLoop ? new WalCheckpointer(db) : undefined);
@@ -414,8 +421,19 @@ export class WorkflowStore {
     return this.list.landmarksSettled();
   }
 
+  /**
+   * Calls `listener` when the table changes through another connection (another process, or another instance on
+   * PostgreSQL, where this store's own writes are heard too), for the live updates. Watches only while someone
+   * is subscribed: on PostgreSQL through one dedicated `LISTEN` connection when the store opened its own pool, else
+   * by polling a change token (SQLite's `PRAGMA data_version`) at most once a second, holding no connection between.
+   */
+  watchChanges(listener: StoreChangeListener): ChangeSubscription {
+    return this.changes.subscribe(listener);
+  }
+
   /** Closes the connection if the store opened it; a Kysely instance the host passed is left open. */
   async close(): Promise<void> {
+    await this.changes.close();
     this.list.close();
     await this.list.landmarksSettled();
     await this.onClose();

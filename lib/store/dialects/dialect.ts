@@ -106,6 +106,12 @@ export interface SqlDialect {
    */
   statsToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
   /**
+   * A token that moves when another connection changes the table, polled by the live updates where the store has
+   * no notification connection: SQLite's `PRAGMA data_version` (this connection's own commits leave it as it is);
+   * {@link statsToken} on PostgreSQL, whose own notifications are the better way there.
+   */
+  othersChangeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
+  /**
    * The number of sessions whose key starts with `flowPrefix` (and whose owner is `owner`, when given), read from a
    * count the database keeps up to date as rows come and go; `undefined` when it keeps none (then the store counts
    * the index, and caches the count by {@link changeToken}).

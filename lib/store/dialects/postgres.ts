@@ -61,6 +61,7 @@ export const postgresDialect: SqlDialect = {
         || pg_stat_get_tuples_deleted(t.oid) AS token FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t`.execute(db);
     return rows[0]?.token ?? undefined;
   },
+  othersChangeToken: (db) => postgresDialect.statsToken(db),
   async lockFor(trx, name) {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`express-workflow-sessions:${name}`}))`.execute(trx);
   },

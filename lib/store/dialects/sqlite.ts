@@ -45,6 +45,10 @@ export const sqliteDialect: SqlDialect = {
     return Number(rows[0]?.n ?? 0) > 0;
   },
   statsToken: (db) => sqliteDialect.changeToken(db),
+  async othersChangeToken(db) {
+    const { rows } = await sql<{ token: number }>`SELECT data_version AS token FROM pragma_data_version`.execute(db);
+    return rows[0] === undefined ? undefined : String(rows[0].token);
+  },
   async ownChanges(db) {
     const { rows } = await sql<{ n: number }>`SELECT total_changes() AS n`.execute(db);
     return rows[0] === undefined ? undefined : Number(rows[0].n);

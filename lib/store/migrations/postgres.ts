@@ -3,6 +3,7 @@ import type { SqlDialect } from "../dialects/dialect.js";
 import { OWNER_INDEX, PINS_ORDER_INDEX, PINS_TABLE, TRASH_BATCH_INDEX, TRASH_DELETED_INDEX, TRASH_TABLE, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
 import { createTrashTable } from "./trash-table.js";
 import { createPinsTable } from "./pins-table.js";
+import { createNotifyTriggers, PG_NOTIFY_TRIGGERS } from "./notify-trigger.js";
 import { createListIndexes, type StartupProgress, LIST_INDEXES, OWNER_LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "./list-indexes.js";
 
 /** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
@@ -24,7 +25,7 @@ const PG_COUNT_TRIGGERS = ["workflow_state_count_insert", "workflow_state_count_
 // order (flow, then '' before owners), so concurrent writers queue on them and never deadlock. The functions name
 // the schema of `workflow_state` and run as their owner with a fixed search_path, so any role that may write the
 // table (with any search_path) keeps the counts right without a grant on them.
-async function createCountTriggers(trx: Kysely<WorkflowStateDatabase>): Promise<void> {
+async function createCountTriggers(trx: Kysely<WorkflowStateDatabase>): Promise<string> {
   const { rows } = await sql<{ schema: string }>`SELECT n.nspname AS schema FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(${WORKFLOW_STATE_TABLE})`.execute(trx);
   const schema = rows[0]!.schema;
@@ -86,6 +87,7 @@ async function createCountTriggers(trx: Kysely<WorkflowStateDatabase>): Promise<
         UNION ALL
         SELECT substring(flow_session_key from '^[^:]*:'), owner FROM ${table} WHERE owner <> ''
       ) AS existing WHERE prefix IS NOT NULL GROUP BY prefix, owner_key`.execute(trx);
+  return schema;
 }
 
 /**
@@ -111,6 +113,8 @@ export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, d
       AND to_regclass(${PINS_ORDER_INDEX}) IS NOT NULL
       AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgenabled <> 'D'
         AND tgname IN (${sql.join(PG_COUNT_TRIGGERS)})) = ${PG_COUNT_TRIGGERS.length}
+      AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgenabled <> 'D'
+        AND tgname IN (${sql.join(PG_NOTIFY_TRIGGERS)})) = ${PG_NOTIFY_TRIGGERS.length}
       AND ${sql.join([...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)].map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)}
       AND ${sql.join(SUPERSEDED_LIST_INDEXES.map((name) => sql`to_regclass(${name}) IS NULL`), sql` AND `)} AS ready`.execute(db);
   if (current.rows[0]?.ready) return;
@@ -140,6 +144,6 @@ export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, d
     // Writers wait until the counts are rebuilt and the triggers are in place, so no row is missed or counted twice
     // (the ALTER TABLEs above already hold a stronger lock until the migration commits; this says why it matters).
     await sql`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
-    await createCountTriggers(trx);
+    await createNotifyTriggers(trx, await createCountTriggers(trx));
   });
 }

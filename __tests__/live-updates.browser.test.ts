@@ -1,0 +1,128 @@
+import { execFileSync } from "node:child_process";
+import { jest } from "@jest/globals";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
+
+const P = "/manage/sessions";
+const FLOW = "structure_decomposition";
+const rows = "#ews-list tbody tr[data-session-id]";
+
+jest.setTimeout(90_000);
+
+let browser: Browser;
+let demo: Awaited<ReturnType<typeof startDemo>>;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser.close();
+});
+
+beforeEach(async () => {
+  demo = await startDemo();
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await demo.stop();
+});
+
+/** Waits until the page's stream is open (htmx's SSE extension fired htmx:sseOpen). */
+async function streamOpen(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { ewsLiveOpen?: boolean }).ewsLiveOpen === true);
+}
+
+/** Opens the manager in `context`, noting when its stream has opened. */
+async function openTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.addInitScript(() => document.addEventListener("htmx:sseOpen", () => ((window as unknown as { ewsLiveOpen?: boolean }).ewsLiveOpen = true)));
+  await page.goto(`${demo.url}${P}`);
+  await streamOpen(page);
+  return page;
+}
+
+describe("live updates in Chromium", () => {
+  it("shows a rename made in tab 1 in tab 2 without a reload, keeping tab 2's scroll, cursor and selection", async () => {
+    const { context, page: first, problems } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    // Tab 2: the cursor on the third row, the second row selected, the list scrolled a little.
+    const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await second.evaluate(() => ((window as unknown as { ewsMarker?: boolean }).ewsMarker = true));
+    await second.locator(`tr[data-session-id="${ids[1]}"] input[type=checkbox]`).check();
+    await second.locator(`tr[data-session-id="${ids[2]}"] td`).nth(2).click();
+    expect(await second.locator("#ews-list").getAttribute("data-cursor")).toBe("2");
+    const scroll = await second.evaluate(() => {
+      const box = document.getElementById("ews-viewport")!;
+      box.scrollTop = 40;
+      return box.scrollTop;
+    });
+
+    // Tab 1 renames the first row through its dialog.
+    await first.locator(`tr[data-session-id="${ids[0]}"] [data-action=rename]`).click();
+    await first.locator("#ews-rename-dialog input[name=label]").fill("Renamed in tab 1");
+    await first.locator("#ews-rename-dialog input[name=label]").press("Enter");
+    await first.locator(`tr[data-session-id="${ids[0]}"] >> text=Renamed in tab 1`).waitFor();
+
+    // Tab 2 shows it, the same page (no reload) with its state as it was.
+    await second.locator(`tr[data-session-id="${ids[0]}"] >> text=Renamed in tab 1`).waitFor();
+    expect(await second.evaluate(() => (window as unknown as { ewsMarker?: boolean }).ewsMarker)).toBe(true);
+    expect(await second.locator("#ews-list").getAttribute("data-cursor")).toBe("2");
+    expect(await second.locator(`tr[data-session-id="${ids[2]}"]`).getAttribute("aria-selected")).toBe("true");
+    expect(await second.locator(`tr[data-session-id="${ids[1]}"] input[type=checkbox]`).isChecked()).toBe(true);
+    expect(await second.evaluate(() => document.getElementById("ews-viewport")!.scrollTop)).toBe(scroll);
+    expect(problems).toEqual([]);
+  });
+
+  it("greys out in tab 2, marked \"Deleted elsewhere\" and out of the selection, a row tab 1 deleted", async () => {
+    const { context, page: first, problems } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await second.locator(`tr[data-session-id="${ids[1]}"] input[type=checkbox]`).check();
+    await first.locator(`tr[data-session-id="${ids[1]}"] [data-action=delete]`).click();
+    await first.locator("#ews-delete-dialog button[type=submit]").click();
+    await first.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"]`) === null, ids[1]);
+    const gone = second.locator(`tr[data-session-id="${ids[1]}"][data-deleted-elsewhere]`);
+    await gone.waitFor();
+    expect(await gone.textContent()).toContain("Deleted elsewhere");
+    expect(await gone.evaluate((row) => (row as HTMLElement).inert)).toBe(true);
+    // It leaves the selection, so a bulk action on the selection does not fail on it.
+    expect(await gone.locator("input[type=checkbox]").isChecked()).toBe(false);
+    expect(await second.locator(rows).count()).toBe(ids.length);
+    expect(await first.locator("[data-deleted-elsewhere]").count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("moves the Active badge in tab 2 when tab 1 of the same browser resumes another session", async () => {
+    const { context, page: first } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await first.locator(`tr[data-session-id="${ids[3]}"] [data-action=resume]`).click();
+    await first.waitForURL((url) => !url.pathname.startsWith(P));
+    await second.locator(`tr[data-session-id="${ids[3]}"][aria-current=true]`).waitFor();
+    expect(await second.locator("tr[aria-current=true]").count()).toBe(1);
+  });
+
+  it("shows another process's write (python3 on the file), keeping an open dialog and what it holds", async () => {
+    const { context } = await openPage(browser);
+    contexts.push(context);
+    const page = await openTab(context);
+    const ids = await page.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    await page.locator(`tr[data-session-id="${ids[1]}"] [data-action=rename]`).click();
+    const input = page.locator("#ews-rename-dialog input[name=label]");
+    await input.fill("Half typed");
+    // Another process (the Python app) renames the first row.
+    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", demo.databasePath, `${FLOW}:${ids[0]}`]);
+    await page.locator(`tr[data-session-id="${ids[0]}"] >> text=From Python`).waitFor();
+    expect(await page.locator("#ews-rename-dialog").evaluate((dialog) => (dialog as HTMLDialogElement).open)).toBe(true);
+    expect(await input.inputValue()).toBe("Half typed");
+  });
+});

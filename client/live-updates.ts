@@ -1,0 +1,108 @@
+// The live updates: htmx's SSE extension keeps the page's stream open (#ews-live, with `sse-connect`) and fires
+// `sse:change` for each change of the visitor's sessions, made in another tab, by another process or on another
+// instance. The list then reads its window again, in place. Refreshes never overlap a request under way (a window
+// read, a search, an action): they wait for it to end, and a burst of changes costs one refresh. Rows that another
+// tab deleted are not dropped at once: they grey out, marked "Deleted elsewhere", until the list next changes.
+import { ATTRS, IDS } from "../views/dom-contract.js";
+import { elementOf, rowOf, rowWithId } from "./dom.js";
+import type { ListWindow } from "./list-window.js";
+import type { Selection } from "./selection.js";
+
+/** Where the focus was in the list before a refresh: the row and the control in it, found again in the new rows. */
+interface FocusPlace {
+  sessionId: string;
+  selector: string;
+}
+
+function focusPlace(): FocusPlace | null {
+  const focused = elementOf(document.activeElement);
+  if (!focused || !focused.closest(`#${IDS.list}`)) return null;
+  const row = rowOf(focused);
+  const sessionId = row?.getAttribute(ATTRS.sessionId);
+  if (!row || !sessionId) return null;
+  const action = focused.getAttribute(ATTRS.action);
+  const selector = action ? `[${ATTRS.action}="${CSS.escape(action)}"]` : focused.matches("input[type=checkbox]") ? "input[type=checkbox]" : "";
+  return selector ? { sessionId, selector } : null;
+}
+
+/** True while htmx has a request under way: it marks the request's indicator (or its element) `htmx-request`. */
+function requestUnderWay(): boolean {
+  return document.querySelector(".htmx-request") !== null;
+}
+
+/** What an event says: `{ action, sessionIds }`. */
+function changeOf(message: MessageEvent | undefined): { action: string; sessionIds: string[] } | null {
+  try {
+    const change = JSON.parse(String(message?.data)) as { action?: unknown; sessionIds?: unknown };
+    return typeof change.action === "string" && Array.isArray(change.sessionIds) ? { action: change.action, sessionIds: change.sessionIds.map(String) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Greys out the rows shown of a delete made in another tab, marked "Deleted elsewhere", their controls out of reach
+ * (`inert`). True when the delete was of rows shown and nothing else is to be done; false otherwise (read the
+ * window again: the rows deleted were elsewhere in the list, or this tab made the delete and shows its answer).
+ */
+function markDeleted(message: MessageEvent | undefined, selection: Selection): boolean {
+  const change = changeOf(message);
+  if (change?.action !== "delete" || change.sessionIds.length === 0) return false;
+  const rows = change.sessionIds.map((id) => rowWithId(id)).filter((row): row is HTMLElement => row !== null);
+  if (rows.length !== change.sessionIds.length) return false;
+  for (const row of rows) {
+    // A bulk action on ids is all or nothing: one that is gone must not stay selected.
+    selection.forget(row.getAttribute(ATTRS.sessionId)!);
+    row.setAttribute(ATTRS.deletedElsewhere, "");
+    row.inert = true;
+    const label = row.querySelector("th");
+    if (label && !label.querySelector(`[${ATTRS.deletedElsewhere}]`)) {
+      const badge = document.createElement("span");
+      badge.className = "badge badge-sm shrink-0";
+      badge.setAttribute(ATTRS.deletedElsewhere, "");
+      badge.textContent = "Deleted elsewhere";
+      (label.firstElementChild ?? label).append(badge);
+    }
+  }
+  return true;
+}
+
+/** Follows the live updates' stream; does nothing on a page without one. */
+export function initLiveUpdates(listWindow: ListWindow, selection: Selection): void {
+  let wanted = false;
+  let opened = false;
+  // The focus the refresh under way found in the list: the swap removes the focused control, so it goes back to
+  // the same control of the same row (if the row is still there and nothing else took the focus).
+  let refocus: FocusPlace | null = null;
+
+  function refreshWhenIdle(): void {
+    if (!wanted || requestUnderWay()) return;
+    wanted = false;
+    listWindow.whenReady(() => {
+      refocus = focusPlace();
+      listWindow.refresh();
+    });
+  }
+
+  function changed(): void {
+    wanted = true;
+    refreshWhenIdle();
+  }
+
+  document.addEventListener("sse:change", (event) => {
+    if (!markDeleted((event as CustomEvent<MessageEvent>).detail, selection)) changed();
+  });
+  // A stream that reconnects may have missed changes while it was away.
+  document.addEventListener("htmx:sseOpen", () => {
+    if (opened) changed();
+    opened = true;
+  });
+  // htmx clears the indicator before it fires afterRequest, so a waiting refresh can go once the last request ends.
+  document.addEventListener("htmx:afterRequest", () => queueMicrotask(refreshWhenIdle));
+  document.addEventListener("htmx:afterSwap", () => {
+    const place = refocus;
+    refocus = null;
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (place && lost) rowWithId(place.sessionId)?.querySelector<HTMLElement>(place.selector)?.focus({ preventScroll: true });
+  });
+}
