@@ -91,7 +91,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
   const transfers = transferRoutes(context, list, new SessionTransfer(store, flowId, service));
-  const trash = new TrashService({ store, flowId, trashKeepDays: config.trashKeepDays, expireIdleAfterDays: config.expireIdleAfterDays, stepTitle, logger, sessions: service });
+  const trash = new TrashService({ store, flowId, trashKeepDays: config.trashKeepDays, expireIdleAfterDays: config.expireIdleAfterDays, activityKeepDays: config.activityKeepDays, stepTitle, logger, sessions: service });
   const bulk = trashRoutes(context, list, trash);
   const form = formBody();
   // The bulk routes take up to 1,000 session_id fields (MAX_BULK_IDS), plus the list state and the CSRF token.

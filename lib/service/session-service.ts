@@ -115,6 +115,7 @@ export class SessionService {
     const context = this.context(options, scope, [item]);
     await this.hooks.before("beforeResume", context);
     await options.activate?.(sessionId);
+    await this.store.recordActivity(this.flowId, sessionId, "resume", scope);
     await this.hooks.after("afterResume", context);
     return sessionId;
   }
@@ -174,7 +175,7 @@ export class SessionService {
     if (activeSessionId !== undefined && activeSessionId !== sessionId) return activeSessionId;
     if (activeSessionId === undefined) return undefined;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
-    return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner }));
+    return next?.sessionId ?? (await store.createSession(flowId, { owner: scope.owner, activity: scope.activity }));
   }
 
   /**
@@ -266,6 +267,8 @@ export class SessionService {
       label,
       currentStep: seed.currentStep !== undefined ? seed.currentStep : (planned.currentStep ?? null),
       state: seed.state !== undefined ? seed.state : (planned.state ?? null),
+      activity: scope.activity,
+      duplicateOf: duplicateOf?.sessionId,
     });
     const item = await this.getItem(sessionId, scope);
     await this.hooks.after("afterCreate", { ...base, sessionIds: [sessionId], items: [item], label, duplicateOf });
