@@ -13,6 +13,8 @@ import type {
   ToolbarViewData,
   TrashListViewData,
   TrashPageViewData,
+  ActivityListViewData,
+  ActivityPageViewData,
   TrashRowViewData,
 } from "./view-data.js";
 
@@ -69,6 +71,10 @@ export interface ViewSet {
   readonly trashList: View<TrashListViewData>;
   /** One row of the trash's table; file `trash-row.js`. */
   readonly trashRow: View<TrashRowViewData>;
+  /** The activity log's page body: a link back, what it shows, its list; file `activity-page.js`. */
+  readonly activityPage: View<ActivityPageViewData>;
+  /** The activity log's list `#ews-activity`: one window of events and the link to older ones; file `activity-list.js`. */
+  readonly activityList: View<ActivityListViewData>;
 }
 
 /** The name of a view, as a key of {@link ViewSet}. */

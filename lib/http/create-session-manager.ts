@@ -26,6 +26,8 @@ import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
 import { transferRoutes } from "./transfer-routes.js";
 import "./session-data.js";
+import { activityRoutes } from "./activity-routes.js";
+import { ActivityService } from "../service/activity-service.js";
 
 export { SESSION_ID_PATTERN } from "./session-data.js";
 export { MAX_BODY_BYTES } from "./form-body.js";
@@ -154,6 +156,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const pinning = pinRoutes(context, list, pins);
   route(`${prefix}/pin`, "post", form, csrf, pinning.pinSession);
   route(`${prefix}/unpin`, "post", form, csrf, pinning.unpinSession);
+  if (config.activityKeepDays !== false) {
+    route(`${prefix}/activity`, "get", purgeLazily, activityRoutes(context, new ActivityService({ store, flowId })).showActivity);
+  }
   router
     .route(`${prefix}/export`)
     .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)

@@ -53,6 +53,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       export: `${base}/export`,
       import: `${base}/import`,
       trash: `${base}/trash`,
+      activity: config.activityKeepDays === false ? undefined : `${base}/activity`,
       trashList: `${base}/trash/list`,
       restore: `${base}/restore`,
       purge: `${base}/purge`,

@@ -22,6 +22,8 @@ export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze
   trashPage: "trash-page",
   trashList: "trash-list",
   trashRow: "trash-row",
+  activityPage: "activity-page",
+  activityList: "activity-list",
 });
 
 const NAME_OF_FILE: ReadonlyMap<string, ViewName> = new Map(
