@@ -4,6 +4,7 @@ import { MAX_LABEL_LENGTH } from "../session-types.js";
 import { CSRF_FIELD, CSRF_HEADER } from "./csrf.js";
 import { MAX_BODY_BYTES } from "./form-body.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
+import { ACTIVITY_LIST_SCHEMA, ACTIVITY_ROUTE } from "./activity-description.js";
 
 /**
  * The JSON API's description: one table of route entries ({@link API_ROUTES}), from which {@link openApiDocument}
@@ -52,6 +53,8 @@ export interface ApiRoute {
   versioned?: boolean;
   /** True for the routes that exist only with the trash (the `trash` option not `false`). */
   trashOnly?: boolean;
+  /** True for the routes that exist only with the activity log (the `activity` option not `false`). */
+  activityOnly?: boolean;
   /** True for the actions that run the host's `before*` hooks, which may refuse them (`rejected`, 422 by default). */
   hooked?: boolean;
   /** False for the routes that need no express-session (the assets and this description). @default true */
@@ -173,6 +176,7 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       csrfToken: { type: "string", minLength: 1 },
     },
   },
+  ActivityList: ACTIVITY_LIST_SCHEMA,
   Resumed: {
     type: "object",
     required: ["activeSessionId", "redirect"],
@@ -488,6 +492,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     trashOnly: true,
     responses: { "200": { description: "The trash.", json: ref("TrashList"), html: true } },
   },
+  ACTIVITY_ROUTE,
   {
     method: "get",
     path: "/openapi.json",
@@ -518,13 +523,15 @@ export interface ApiDocumentOptions {
   workflowUrl: string;
   /** False when the `trash` option is `false`: the trash's routes do not exist then. @default true */
   trash?: boolean;
+  /** False when the `activity` option is `false`: `GET activity` does not exist then. @default true */
+  activity?: boolean;
 }
 
 /** The OpenAPI 3.1 document of {@link API_ROUTES}, with the paths under `base`. */
-export function openApiDocument({ base, title, workflowUrl, trash = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
+export function openApiDocument({ base, title, workflowUrl, trash = true, activity = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    if (route.trashOnly && !trash) continue;
+    if ((route.trashOnly && !trash) || (route.activityOnly && !activity)) continue;
     const path = `${base}${route.path}` || "/";
     (paths[path] ??= {})[route.method] = operation(route);
   }

@@ -127,7 +127,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const describe = (base: string) => {
     let document = descriptions.get(base);
     if (!document) {
-      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled });
+      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled, activity: config.activityKeepDays !== false });
       if (descriptions.size < MAX_DESCRIPTIONS) descriptions.set(base, document);
     }
     return document;

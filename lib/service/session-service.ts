@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConfigurationError, SessionNotFoundError, VersionConflictError } from "../errors.js";
+import { ConfigurationError, SessionNotFoundError, StoreUnavailableError, VersionConflictError } from "../errors.js";
 import type { CreateHookContext, CreateSeed, HookContext, RenameHookContext } from "../options.js";
 import { MAX_LABEL_LENGTH } from "../session-types.js";
 import { versionDifference, type SessionRecord, type SessionScope, type SessionSummary } from "../store/workflow-store.js";
@@ -115,7 +115,10 @@ export class SessionService {
     const context = this.context(options, scope, [item]);
     await this.hooks.before("beforeResume", context);
     await options.activate?.(sessionId);
-    await this.store.recordActivity(this.flowId, sessionId, "resume", scope);
+    // A resume changes no row: on a database that cannot be written (read-only), it goes unrecorded, not refused.
+    await this.store.recordActivity(this.flowId, sessionId, "resume", scope).catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    });
     await this.hooks.after("afterResume", context);
     return sessionId;
   }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import type { ActivityAction, SessionScope } from "../session-types.js";
 import { checkText } from "./session-keys.js";
 import { EVENTS_TABLE, formatTimestamp, type TRASH_TABLE, type WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { StoreUnavailableError } from "../errors.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -32,6 +33,22 @@ function stampOf(flowId: string, scope: SessionScope, action: ActivityAction, at
   return { flowId, owner: scope.owner ?? "", action, requestId, at: formatTimestamp(at) };
 }
 
+const MISSING_TABLE = /no such table: workflow_state_events|relation "workflow_state_events" does not exist/;
+
+// A read-only file from before the log has no events table (nothing is migrated read-only): a change recorded there
+// answers 503, as any other write to a read-only file does, rather than an unexplained 500.
+async function insert<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!MISSING_TABLE.test(String((error as Error)?.message))) throw error;
+    throw new StoreUnavailableError(
+      "The workflow-state database has no workflow_state_events table: it was opened read-only before the activity log existed. Open it writable once to create it.",
+      { cause: error },
+    );
+  }
+}
+
 const EVENT_COLUMNS = sql`(flow_id, session_id, owner, action, label, before_value, after_value, at, request_id)`;
 
 /**
@@ -54,10 +71,10 @@ export async function recordSelected(
   if (!stamp) return 0;
   // The session id is the key after "<flowId>:"; both databases count substr() positions in characters.
   const start = [...flowId].length + 2;
-  const result = await sql`INSERT INTO ${sql.table(EVENTS_TABLE)} ${EVENT_COLUMNS}
+  const result = await insert(() => sql`INSERT INTO ${sql.table(EVENTS_TABLE)} ${EVENT_COLUMNS}
       SELECT ${stamp.flowId}, substr(flow_session_key, ${start}), ${stamp.owner}, ${stamp.action}, label,
         ${values.before ?? null}, ${values.after ?? null}, ${stamp.at}, ${stamp.requestId}
-      FROM ${sql.table(table)} WHERE ${where}`.execute(db);
+      FROM ${sql.table(table)} WHERE ${where}`.execute(db));
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -79,7 +96,7 @@ export async function recordRows(
     const values = rows
       .slice(i, i + 500)
       .map((row) => sql`(${stamp.flowId}, ${row.flow_session_key.slice(flowId.length + 1)}, ${stamp.owner}, ${stamp.action}, ${row.label}, NULL, NULL, ${stamp.at}, ${stamp.requestId})`);
-    await sql`INSERT INTO ${sql.table(EVENTS_TABLE)} ${EVENT_COLUMNS} VALUES ${sql.join(values)}`.execute(db);
+    await insert(() => sql`INSERT INTO ${sql.table(EVENTS_TABLE)} ${EVENT_COLUMNS} VALUES ${sql.join(values)}`.execute(db));
   }
 }
 
