@@ -9,7 +9,9 @@ import type { ViewContext } from "./view-types.js";
  */
 export function activityPageView(data: ActivityPageViewData, context: ViewContext) {
   const { urls, sessionId, events } = data;
-  const label = events[0]?.label;
+  // The newest event's label: for a rename, the label it gave.
+  const newest = events[0];
+  const label = newest && (newest.action === "rename" ? newest.after : newest.label);
   return html`<div class="mx-auto flex max-w-6xl flex-col gap-4 p-4 md:p-8">
     <header class="flex flex-wrap items-center gap-3">
       <h1 class="text-2xl font-bold">${sessionId === undefined ? "Activity" : html`History of <span class="break-all">${label ?? sessionId}</span>`}</h1>
