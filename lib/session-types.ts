@@ -54,6 +54,13 @@ export const ACTIVITY_ACTIONS = Object.freeze(["create", "duplicate", "import", 
 /** An action the activity log records. */
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
+/** Where a window of the activity log starts: after the event of this time and id (the last one shown). */
+export interface ActivityCursor {
+  /** The stored `at` text of the last event shown, `YYYY-MM-DD HH:MM:SS`. */
+  at: string;
+  id: number;
+}
+
 /** One event of the activity log: an action on one session, as it was recorded. */
 export interface ActivityEvent {
   /** The event's id, increasing with each event written. */

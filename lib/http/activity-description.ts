@@ -1,5 +1,5 @@
 import { ACTIVITY_ACTIONS } from "../session-types.js";
-import type { ApiRoute, JsonSchema } from "./api-description.js";
+import type { ApiRoute, JsonSchema } from "./api-route.js";
 
 /** The activity log's JSON: one window of events, newest first, and the cursor of the next (`null` after the last). */
 export const ACTIVITY_LIST_SCHEMA: JsonSchema = {

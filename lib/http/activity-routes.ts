@@ -1,9 +1,8 @@
 import type { Request, Response } from "express";
-import type { ActivityEvent } from "../session-types.js";
+import type { ActivityCursor, ActivityEvent } from "../session-types.js";
 import { InvalidInputError } from "../errors.js";
 import { renderView } from "../render/render-view.js";
 import type { ActivityService } from "../service/activity-service.js";
-import type { ActivityCursor } from "../store/workflow-store.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
 import { csrfTokenFor } from "./csrf.js";
 import { sendHtml } from "./html-response.js";

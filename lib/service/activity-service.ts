@@ -1,5 +1,5 @@
-import type { ActivityEvent, SessionScope } from "../session-types.js";
-import type { ActivityCursor, WorkflowStore } from "../store/workflow-store.js";
+import type { ActivityCursor, ActivityEvent, SessionScope } from "../session-types.js";
+import type { WorkflowStore } from "../store/workflow-store.js";
 
 /** What one window of the activity log is asked for. */
 export interface ActivityQuery {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { InvalidInputError, StoreUnavailableError } from "../errors.js";
-import type { ActivityAction, ActivityEvent, SessionScope } from "../session-types.js";
+import type { ActivityAction, ActivityCursor, ActivityEvent, SessionScope } from "../session-types.js";
 import { keyIn, recordSelected, type ActivityValues } from "./activity-log.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
@@ -8,12 +8,7 @@ import { EVENTS_TABLE, formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, ty
 
 type Db = Kysely<WorkflowStateDatabase>;
 
-/** Where a window of the activity log starts: after the event of this time and id (the last one shown). */
-export interface ActivityCursor {
-  /** The stored `at` text of the last event shown, `YYYY-MM-DD HH:MM:SS`. */
-  at: string;
-  id: number;
-}
+export type { ActivityCursor } from "../session-types.js";
 
 /** Options of `WorkflowStore.listActivity()`. */
 export interface ActivityWindowOptions {
