@@ -59,7 +59,7 @@ describe("the activity log in the browser", () => {
     let name = "";
     for (let i = 0; i < 5 && !name.includes("history of"); i++) {
       await page.keyboard.press("Tab");
-      name = await page.evaluate(() => document.activeElement?.textContent ?? "");
+      name = await page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? "");
     }
     expect(name).toContain("history of Renamed <for> the log");
     await Promise.all([page.waitForURL(/\/activity\?session_id=/), page.keyboard.press("Enter")]);
