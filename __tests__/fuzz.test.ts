@@ -70,7 +70,8 @@ describe("fuzzing every route", () => {
     const rows = raw.prepare("SELECT * FROM workflow_state ORDER BY flow_session_key");
     const trashed = raw.prepare("SELECT * FROM workflow_state_trash ORDER BY flow_session_key");
     const pins = raw.prepare("SELECT * FROM workflow_state_pins ORDER BY flow_session_key, owner");
-    const snapshot = () => createHash("sha256").update(JSON.stringify([rows.all(), trashed.all(), pins.all()])).digest("hex");
+    const events = raw.prepare("SELECT * FROM workflow_state_events ORDER BY id");
+    const snapshot = () => createHash("sha256").update(JSON.stringify([rows.all(), trashed.all(), pins.all(), events.all()])).digest("hex");
     const trashedIds = () =>
       (raw.prepare("SELECT substr(flow_session_key, length(?) + 2) AS id FROM workflow_state_trash WHERE flow_session_key > ? AND flow_session_key < ?").all(FLOW, `${FLOW}:`, `${FLOW};`) as { id: string }[]).map((r) => r.id);
     const ids = () =>
@@ -90,10 +91,10 @@ describe("fuzzing every route", () => {
     const r = prng(SEED);
     const ROUTES = [
       "", "/list", "/create", "/rename", "/delete", "/resume", "/assets/client.js", "/assets/nope.js", "/create/", "/%zz", "/list/extra",
-      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/events",
+      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/activity", "/activity/", "/events",
     ];
     const METHODS = ["GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND"];
-    const QUERIES = ["", "?offset=-5", "?offset=1e999&sort=constructor&dir=up", "?sort=__proto__", "?offset[]=1&offset=2", "?sort=label&dir=asc&sort=created", "?%zz=1", `?offset=${"9".repeat(400)}`];
+    const QUERIES = ["", "?offset=-5", "?offset=1e999&sort=constructor&dir=up", "?sort=__proto__", "?offset[]=1&offset=2", "?sort=label&dir=asc&sort=created", "?%zz=1", `?offset=${"9".repeat(400)}`, "?session_id=%3Cx%3E&cursor=2026-01-01T00:00:00_1", "?cursor=2026-13-99T99:99:99_999999999999999", "?cursor=x&cursor=y", `?session_id=${"a".repeat(300)}`];
     const TYPES = [
       "application/x-www-form-urlencoded",
       "application/x-www-form-urlencoded",

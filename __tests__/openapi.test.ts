@@ -69,6 +69,7 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/confirm`,
         `GET ${P}/trash`,
         `GET ${P}/trash/list`,
+        `GET ${P}/activity`,
         `GET ${P}/export`,
         `POST ${P}/export`,
         `POST ${P}/import`,
@@ -167,10 +168,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/delete", await agent.post(`${P}/delete`).set(json).send({ session_id: ids[0] }));
     check("post", "/delete", await agent.post(`${P}/delete`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
     check("post", "/delete", await agent.post(`${P}/delete`).type("form").send({ session_id: ids[2], _csrf: token }));
-    for (const path of ["/trash", "/trash/list"]) {
+    for (const path of ["/trash", "/trash/list", "/activity"]) {
       check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
       check("get", path, await agent.get(`${P}${path}`));
     }
+    check("get", "/activity", await agent.get(`${P}/activity?cursor=yesterday`).set(JSON_ACCEPT)); // 400
     check("post", "/confirm", await agent.post(`${P}/confirm`).set(json).send({ session_id: [ids[0], ids[1]], intent: "restore", view: "trash" }));
     check("post", "/confirm", await agent.post(`${P}/confirm`).type("form").send({ session_id: ids[0], _csrf: token }));
     check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: ids[0] }));
@@ -262,7 +264,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
     }
-    for (const path of ["/trash", "/trash/list"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
 
     const failing = failingStore(store);
@@ -273,7 +275,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const path of ["", "/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
-    for (const path of ["/trash", "/trash/list"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/restore", "/purge", "/confirm", "/export"]) {
       check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
     }
@@ -282,7 +284,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     misconfigured.use(createSessionManager({ store, flowId: FLOW, logger: recordingLogger() }));
     for (const path of ["", "/list", "/events"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
-    for (const path of ["/trash", "/trash/list"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
+    for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
@@ -297,7 +299,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
 /** The store, with every read and write it is asked for failing as a busy database does, once `fail()` is called. */
 function failingStore(store: WorkflowStore) {
   let failing = false;
-  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions", "listTrash", "getTrashed", "restoreSessions", "purgeTrash", "trashSessions", "countSessions", "pinSession", "unpinSession", "listPins"] as const;
+  const methods = ["listWindow", "getSessionSummary", "createSession", "sessionExists", "setSessionLabel", "deleteSession", "getSessionRecord", "importSessions", "listTrash", "getTrashed", "restoreSessions", "purgeTrash", "trashSessions", "countSessions", "pinSession", "unpinSession", "listPins", "listActivity"] as const;
   const wrapped = Object.create(store) as WorkflowStore;
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);

@@ -158,7 +158,7 @@ describe("the view overrides in docs/customising-views.md", () => {
       expect(overridden.cells).toEqual(builtIn.cells);
       expect(overridden.actions).toEqual(builtIn.actions);
       expect(overridden.rowAttributes).toEqual(builtIn.rowAttributes);
-      expect(builtIn.actions).toEqual(["resume", "rename", "duplicate", "pin", "export", "delete"]);
+      expect(builtIn.actions).toEqual(["history", "resume", "rename", "duplicate", "pin", "export", "delete"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

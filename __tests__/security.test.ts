@@ -23,9 +23,15 @@ async function fixtureApp(options: Parameters<typeof buildApp>[0] extends infer 
   return { store, app };
 }
 
-/** Every row of the flow, to prove a rejected request changed nothing. */
+/** Every row of the flow, to prove a rejected request changed nothing (and recorded nothing in the activity log). */
 async function snapshot(store: Awaited<ReturnType<typeof openStore>>) {
-  return [await store.listSessions(FLOW, {}), await store.listTrash(FLOW, { offset: 0, limit: 1000 }), await store.listPins(FLOW), (await store.db.selectFrom("workflow_state_pins").selectAll().orderBy("flow_session_key").execute())];
+  return [
+    await store.listSessions(FLOW, {}),
+    await store.listTrash(FLOW, { offset: 0, limit: 1000 }),
+    await store.listPins(FLOW),
+    await store.db.selectFrom("workflow_state_pins").selectAll().orderBy("flow_session_key").execute(),
+    await store.db.selectFrom("workflow_state_events").selectAll().orderBy("id").execute(),
+  ];
 }
 
 const POSTS: Array<[route: string, body: Record<string, string>]> = [
@@ -226,6 +232,24 @@ describe("security", () => {
       const missing = await alice.post(`${P}/${route}`).set(JSON_ACCEPT).type("form").send({ session_id: "no-such-session", ...extra }).expect(404);
       expect(foreign.body).toEqual(missing.body);
       expect(await snapshot(store)).toEqual(before);
+    });
+
+    it("shows in GET /activity only the caller's own events, for the whole log and for another user's session id alike", async () => {
+      const { app, alice, bob, alices, bobs } = await twoUsers();
+      await alice.post(`${P}/rename`).set(JSON_ACCEPT).type("form").send({ session_id: alices, label: "alice renamed" }).expect(200);
+      await bob.post(`${P}/rename`).set(JSON_ACCEPT).type("form").send({ session_id: bobs[0], label: "bob's secret" }).expect(200);
+      const mine = await alice.get(`${P}/activity`).set(JSON_ACCEPT).expect(200);
+      expect(mine.body.events.map((event: { session_id: string }) => event.session_id)).toEqual([alices]);
+      const foreign = await alice.get(`${P}/activity?session_id=${bobs[0]}`).set(JSON_ACCEPT).expect(200);
+      const missing = await alice.get(`${P}/activity?session_id=no-such-session`).set(JSON_ACCEPT).expect(200);
+      expect(foreign.body).toEqual(missing.body);
+      expect(foreign.body.events).toEqual([]);
+      for (const res of [await alice.get(`${P}/activity`).expect(200), await alice.get(`${P}/activity?session_id=${bobs[0]}`).set(HTMX).expect(200)]) {
+        expect(res.text).not.toContain("bob's");
+        expect(res.text).not.toContain(bobs[0]);
+      }
+      expect((await bob.get(`${P}/activity`).set(JSON_ACCEPT).expect(200)).body.events.map((event: { after: string }) => event.after)).toEqual(["bob's secret"]);
+      await request(app).get(`${P}/activity`).set(JSON_ACCEPT).expect(401);
     });
 
     it("answers 404 for an unowned session from before owners were turned on", async () => {

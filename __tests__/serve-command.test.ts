@@ -170,9 +170,11 @@ describe("express-workflow-sessions serve on a SQLite file", () => {
         "ews_serve_settings",
         "ews_visitor_sessions",
         "workflow_state",
+        "workflow_state_events",
         "workflow_state_pins",
         "workflow_state_trash",
       ]);
+      expect(db.prepare("SELECT action, after_value FROM workflow_state_events WHERE session_id = ?").all(id)).toEqual([{ action: "rename", after_value: "Before Ctrl-C" }]);
     } finally {
       db.close();
     }

@@ -29,6 +29,8 @@ export type {
   BulkDialogViewData,
   BulkDialogChoice,
   TrashListViewData,
+  ActivityListViewData,
+  ActivityPageViewData,
   TrashPageViewData,
   TrashRowViewData,
   PinnedViewData,
@@ -103,6 +105,7 @@ export { DEFAULT_MAX_EVENT_CONNECTIONS } from "./events-options.js";
 export { defaultLabel, normalizeLabel, UNTITLED_LABEL } from "./service/labels.js";
 export { MISSING_VALUE } from "./service/enrichment.js";
 export type { SessionListItem, SessionPage, TrashedSession, TrashListItem, TrashOrderBy, TrashPage, TrashQuery } from "./session-types.js";
+export { ACTIVITY_ACTIONS, type ActivityAction, type ActivityCursor, type ActivityEvent, type ActivityStamp } from "./session-types.js";
 export {
   SessionManagerError,
   InvalidInputError,
@@ -133,4 +136,4 @@ export {
 export type { SessionJson, SessionListJson, TrashListJson, TrashedSessionJson } from "./http/json-replies.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStatePinsTable, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";
+export type { WorkflowStateDatabase, WorkflowStateEventsTable, WorkflowStatePinsTable, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

@@ -240,6 +240,14 @@ export interface SessionManagerOptions {
    * @default { maxConnections: 1000 }
    */
   events?: false | EventsOptions;
+  /**
+   * The activity log: every action (create, duplicate, import, rename, delete, restore, purge, resume, pin, unpin)
+   * writes one event to `workflow_state_events` in the transaction of its change, shown at `GET {prefix}/activity`.
+   * Events older than `keepDays` are purged lazily with the trash. `false` records nothing, and the page is 404.
+   * See docs/activity-log.md.
+   * @default { keepDays: 90 }
+   */
+  activity?: false | { keepDays?: number };
 }
 
 /** The options with every field set, frozen. Built once by {@link resolveOptions}. */
@@ -276,6 +284,8 @@ export interface ResolvedOptions {
   readonly expireIdleAfterDays: number | undefined;
   /** The live updates' stream, or `false` when off. */
   readonly events: ResolvedEventsOptions | false;
+  /** Days an event of the activity log is kept; `false` when the log is off. */
+  readonly activityKeepDays: number | false;
 }
 
 /** Default of {@link SessionManagerOptions.prefix}. */
@@ -295,6 +305,8 @@ export const DEFAULT_ENRICH_CACHE_SIZE = 1000;
 export const DEFAULT_HOOK_TIMEOUT_MS = 5000;
 /** Default of `SessionManagerOptions.trash.keepDays`. */
 export const DEFAULT_TRASH_KEEP_DAYS = 30;
+/** Default of `SessionManagerOptions.activity.keepDays`. */
+export const DEFAULT_ACTIVITY_KEEP_DAYS = 90;
 
 /** Validates the caller's options and fills in defaults, failing fast with a message that names the fix. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
@@ -359,6 +371,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new ConfigurationError(`The \`importMaxBytes\` option must be a whole number of bytes, at least 1, e.g. importMaxBytes: 10 * 1024 * 1024; got ${importMaxBytes}.`);
   }
   const trashKeepDays = resolveTrash(options.trash);
+  const activityKeepDays = resolveActivity(options.activity);
   const expireIdleAfterDays = options.expireIdleAfterDays;
   if (expireIdleAfterDays !== undefined && !(typeof expireIdleAfterDays === "number" && Number.isFinite(expireIdleAfterDays) && expireIdleAfterDays > 0)) {
     throw new ConfigurationError(`The \`expireIdleAfterDays\` option must be a positive number of days, e.g. expireIdleAfterDays: 90; got ${JSON.stringify(expireIdleAfterDays)}.`);
@@ -387,6 +400,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     trashKeepDays,
     expireIdleAfterDays,
     events: resolveEventsOption(options.events),
+    activityKeepDays,
   });
 }
 
@@ -447,6 +461,19 @@ function resolveTrash(trash: SessionManagerOptions["trash"]): number | false {
   const keepDays = trash.keepDays ?? DEFAULT_TRASH_KEEP_DAYS;
   if (typeof keepDays !== "number" || !Number.isFinite(keepDays) || keepDays <= 0) {
     throw new ConfigurationError(`The \`trash.keepDays\` option must be a positive number of days; got ${JSON.stringify(keepDays)}. Use trash: false for permanent delete.`);
+  }
+  return keepDays;
+}
+
+function resolveActivity(activity: SessionManagerOptions["activity"]): number | false {
+  if (activity === false) return false;
+  if (activity === undefined) return DEFAULT_ACTIVITY_KEEP_DAYS;
+  if (typeof activity !== "object" || activity === null) {
+    throw new ConfigurationError(`The \`activity\` option must be false or { keepDays }, e.g. activity: { keepDays: 90 }; got ${JSON.stringify(activity)}.`);
+  }
+  const keepDays = activity.keepDays ?? DEFAULT_ACTIVITY_KEEP_DAYS;
+  if (typeof keepDays !== "number" || !Number.isFinite(keepDays) || keepDays <= 0) {
+    throw new ConfigurationError(`The \`activity.keepDays\` option must be a positive number of days; got ${JSON.stringify(keepDays)}. Use activity: false to turn the log off.`);
   }
   return keepDays;
 }

@@ -34,6 +34,47 @@ export type SessionOrderBy = "updated_at" | "created_at" | "label" | "current_st
 export interface SessionScope {
   /** The owner whose sessions the call may see and change. @default every session, whatever its owner */
   owner?: string | undefined;
+  /**
+   * Records each change the call makes in the activity log (`workflow_state_events`), in the change's own
+   * transaction, under the scope's owner (`''` without one) and this request id. The manager sets it on every
+   * request while its `activity` option is on. @default nothing is recorded
+   */
+  activity?: ActivityStamp | undefined;
+}
+
+/** What a change is recorded with in the activity log: the request that made it. */
+export interface ActivityStamp {
+  /** The request's id: its `X-Request-Id` when short and plain, otherwise one made up for it. */
+  requestId: string;
+}
+
+/** The actions the activity log records. */
+export const ACTIVITY_ACTIONS = Object.freeze(["create", "duplicate", "import", "rename", "delete", "restore", "purge", "resume", "pin", "unpin"] as const);
+
+/** An action the activity log records. */
+export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
+
+/** Where a window of the activity log starts: after the event of this time and id (the last one shown). */
+export interface ActivityCursor {
+  /** The stored `at` text of the last event shown, `YYYY-MM-DD HH:MM:SS`. */
+  at: string;
+  id: number;
+}
+
+/** One event of the activity log: an action on one session, as it was recorded. */
+export interface ActivityEvent {
+  /** The event's id, increasing with each event written. */
+  id: number;
+  sessionId: string;
+  action: ActivityAction;
+  /** The session's stored label at the time, or `null` when it had none. */
+  label: string | null;
+  /** For a rename, the label before and after (`null` for none); `null` for other actions. */
+  before: string | null;
+  after: string | null;
+  /** When it happened (UTC, to the second). */
+  at: Date | null;
+  requestId: string | null;
 }
 
 /** A host column in the session table, filled by `SessionManagerOptions.enrich`. */

@@ -52,6 +52,8 @@ export const ACTIONS = {
   create: "create",
   export: "export",
   import: "import",
+  /** A row's link to its history in the activity log (its Updated time), while the log is on. */
+  history: "history",
   closeDialog: "close-dialog",
   toggleTheme: "toggle-theme",
   /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */

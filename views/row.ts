@@ -21,6 +21,7 @@ import type { RowViewData } from "./view-data.js";
  * little in the string renderer, see docs/benchmark.md); the contract test (`checkViewContract()`) keeps them in step.
  * The first cell is the row's checkbox (`data-role="select-row"`), named "Select <label>", which belongs to the
  * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids.
+ * While the activity log is on (`urls.activity`), the Updated time is a small link to the session's history.
  */
 export function rowView({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData) {
   const { updatedAt, createdAt } = item;
@@ -33,7 +34,7 @@ ${columns.map((column) =>
     ? html`<td class=${`hidden md:table-cell ${column.className}`} data-field=${column.field}>${item.fields[column.field]}</td>`
     : html`<td class="hidden md:table-cell" data-field=${column.field}>${item.fields[column.field]}</td>`,
 )}
-<td class="hidden whitespace-nowrap sm:table-cell"><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></td>
+<td class="hidden whitespace-nowrap sm:table-cell">${urls.activity ? html`<a href=${`${urls.activity}?session_id=${item.sessionId}`} hx-boost="false" class="link link-hover" data-action="history" aria-label=${`Updated ${formatRelativeTime(updatedAt, now)}: history of ${item.displayLabel}`}><time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time></a>` : html`<time datetime=${updatedAt ? updatedAt.toISOString() : ""} title=${formatAbsoluteTime(updatedAt)}>${formatRelativeTime(updatedAt, now)}</time>`}</td>
 <td class="hidden whitespace-nowrap lg:table-cell"><time datetime=${createdAt ? createdAt.toISOString() : ""} title=${formatAbsoluteTime(createdAt)}>${formatRelativeTime(createdAt, now)}</time></td>
 <td class="hidden whitespace-nowrap tabular-nums xl:table-cell">${formatBytes(item.stateSizeBytes)}</td>
 <td class="whitespace-nowrap">${urls.readonly ? "" : html`<div class="flex justify-end gap-1">

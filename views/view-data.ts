@@ -1,4 +1,4 @@
-import type { ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
+import type { ActivityEvent, ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -26,6 +26,8 @@ export interface ManagerUrls {
   import?: string | undefined;
   /** GET: the trash page; default `{page}/trash`. */
   trash?: string | undefined;
+  /** GET: the activity log (`session_id` for one session's history); no History links without it (`activity: false`). */
+  activity?: string | undefined;
   /** GET: the trash's list fragment; default `{page}/trash/list`. */
   trashList?: string | undefined;
   /** POST: restore trashed sessions (`session_id` repeated, or `all_matching=1` with `q`); default `{page}/restore`. */
@@ -236,6 +238,26 @@ export interface BulkBarViewData {
 }
 
 /** Everything the trash's list fragment shows. */
+/** The activity log's list: one window of events, newest first. */
+export interface ActivityListViewData {
+  /** The events of the window, newest first. */
+  events: ActivityEvent[];
+  /** The session whose history this is; `undefined` for every session of the owner. */
+  sessionId: string | undefined;
+  /** The `cursor` of the next (older) window, `undefined` after the last. */
+  next: string | undefined;
+  /** True when this window follows another (it has a `cursor`). */
+  continued: boolean;
+  urls: ManagerUrls;
+  /** The reference time for relative times. */
+  now: Date;
+}
+
+/** The activity log's page body. */
+export interface ActivityPageViewData extends ActivityListViewData {
+  title: string;
+}
+
 export interface TrashListViewData {
   page: TrashPage;
   urls: ManagerUrls;

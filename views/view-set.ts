@@ -13,6 +13,8 @@ import { toolbarView } from "./toolbar.js";
 import { trashListView } from "./trash-list.js";
 import { trashPageView } from "./trash-page.js";
 import { trashRowView } from "./trash-row.js";
+import { activityListView } from "./activity-list.js";
+import { activityPageView } from "./activity-page.js";
 import type { ViewContext, ViewSet } from "./view-types.js";
 
 export type { View, ViewContext, ViewName, ViewOverrides, ViewResult, ViewSet } from "./view-types.js";
@@ -34,6 +36,8 @@ export const builtInViews: ViewSet = Object.freeze({
   trashList: trashListView,
   trashRow: trashRowView,
   pinned: pinnedView,
+  activityPage: activityPageView,
+  activityList: activityListView,
 });
 
 /** The context the built-in views render with when nothing is overridden. */

@@ -14,6 +14,8 @@ import type {
   ToolbarViewData,
   TrashListViewData,
   TrashPageViewData,
+  ActivityListViewData,
+  ActivityPageViewData,
   TrashRowViewData,
 } from "./view-data.js";
 
@@ -72,6 +74,10 @@ export interface ViewSet {
   readonly trashRow: View<TrashRowViewData>;
   /** The Pinned section above the list (nothing when no session is pinned); file `pinned.js`. */
   readonly pinned: View<PinnedViewData>;
+  /** The activity log's page body: a link back, what it shows, its list; file `activity-page.js`. */
+  readonly activityPage: View<ActivityPageViewData>;
+  /** The activity log's list `#ews-activity`: one window of events and the link to older ones; file `activity-list.js`. */
+  readonly activityList: View<ActivityListViewData>;
 }
 
 /** The name of a view, as a key of {@link ViewSet}. */

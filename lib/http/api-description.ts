@@ -4,6 +4,7 @@ import { MAX_LABEL_LENGTH } from "../session-types.js";
 import { CSRF_FIELD, CSRF_HEADER } from "./csrf.js";
 import { MAX_BODY_BYTES } from "./form-body.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
+import { ACTIVITY_LIST_SCHEMA, ACTIVITY_ROUTE } from "./activity-description.js";
 
 /**
  * The JSON API's description: one table of route entries ({@link API_ROUTES}), from which {@link openApiDocument}
@@ -11,58 +12,8 @@ import { SESSION_ID_PATTERN } from "./session-data.js";
  * entry here; `__tests__/openapi.test.ts` checks every documented response against a live answer.
  */
 
-/** A JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it). */
-export type JsonSchema = Record<string, unknown>;
-
-/** One answer of a route that is not an error. */
-export interface ApiResponse {
-  description: string;
-  /** The JSON body's schema, for answers to `Accept: application/json`. */
-  json?: JsonSchema;
-  /** True when the answer is an HTML page or fragment (a browser's or htmx's). */
-  html?: boolean;
-  /** Another content type the answer has, for the assets (any type). */
-  other?: string;
-  /** Response headers, by name, with what they hold. */
-  headers?: Record<string, string>;
-  /** Response headers of the JSON answer only (not of the HTML one of the same status). */
-  jsonHeaders?: Record<string, string>;
-}
-
-/** One route of the manager as the description lists it. */
-export interface ApiRoute {
-  method: "get" | "post";
-  /** The path after the prefix: `""` for the page, `"/list"`, `"/assets/{file}"`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description: string;
-  /** Query parameters, by name; path parameters are the `{name}`s of `path`. */
-  query?: Record<string, { description: string; schema: JsonSchema }>;
-  /** The body's schema; it is taken as `application/json` and as `application/x-www-form-urlencoded`. */
-  body?: JsonSchema;
-  /** The body's schemas by content type, for a route that takes other types than {@link body}'s two. */
-  bodyContent?: Record<string, JsonSchema>;
-  /** True for the routes that need the session cookie and its CSRF token (every POST). */
-  csrf?: boolean;
-  /**
-   * True for the actions on one session that take its version, as the `version` field (409 when stale) or as
-   * `If-Match` with its `ETag` (412 when stale).
-   */
-  versioned?: boolean;
-  /** True for the routes that exist only with the trash (the `trash` option not `false`). */
-  trashOnly?: boolean;
-  /** True for the routes that exist only with the live updates (the `events` option not `false`). */
-  eventsOnly?: boolean;
-  /** True for the actions that run the host's `before*` hooks, which may refuse them (`rejected`, 422 by default). */
-  hooked?: boolean;
-  /** False for the routes that need no express-session (the assets and this description). @default true */
-  session?: boolean;
-  /** The answers that are not errors, by status. */
-  responses: Record<string, ApiResponse>;
-  /** The error codes the route can answer with, beyond those of {@link COMMON_ERRORS}; statuses come from `ERROR_TABLE`. */
-  errors?: readonly SessionManagerErrorCode[];
-}
+export type { ApiResponse, ApiRoute, JsonSchema } from "./api-route.js";
+import type { ApiResponse, ApiRoute, JsonSchema } from "./api-route.js";
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string): JsonSchema => ({ type: [type, "null"] });
@@ -175,6 +126,7 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       csrfToken: { type: "string", minLength: 1 },
     },
   },
+  ActivityList: ACTIVITY_LIST_SCHEMA,
   Resumed: {
     type: "object",
     required: ["activeSessionId", "redirect"],
@@ -502,6 +454,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     trashOnly: true,
     responses: { "200": { description: "The trash.", json: ref("TrashList"), html: true } },
   },
+  ACTIVITY_ROUTE,
   {
     method: "get",
     path: "/openapi.json",
@@ -534,13 +487,15 @@ export interface ApiDocumentOptions {
   trash?: boolean;
   /** False when the `events` option is `false`: the stream does not exist then. @default true */
   events?: boolean;
+  /** False when the `activity` option is `false`: `GET activity` does not exist then. @default true */
+  activity?: boolean;
 }
 
 /** The OpenAPI 3.1 document of {@link API_ROUTES}, with the paths under `base`. */
-export function openApiDocument({ base, title, workflowUrl, trash = true, events = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
+export function openApiDocument({ base, title, workflowUrl, trash = true, events = true, activity = true }: ApiDocumentOptions, routes: readonly ApiRoute[] = API_ROUTES): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    if ((route.trashOnly && !trash) || (route.eventsOnly && !events)) continue;
+    if ((route.trashOnly && !trash) || (route.eventsOnly && !events) || (route.activityOnly && !activity)) continue;
     const path = `${base}${route.path}` || "/";
     (paths[path] ??= {})[route.method] = operation(route);
   }

@@ -27,6 +27,8 @@ import { searchAdmission } from "./search-admission.js";
 import { securityHeaders } from "./security-headers.js";
 import { transferRoutes } from "./transfer-routes.js";
 import "./session-data.js";
+import { activityRoutes } from "./activity-routes.js";
+import { ActivityService } from "../service/activity-service.js";
 
 export { SESSION_ID_PATTERN } from "./session-data.js";
 export { MAX_BODY_BYTES } from "./form-body.js";
@@ -92,7 +94,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
   const transfers = transferRoutes(context, list, new SessionTransfer(store, flowId, service));
-  const trash = new TrashService({ store, flowId, trashKeepDays: config.trashKeepDays, expireIdleAfterDays: config.expireIdleAfterDays, stepTitle, logger, sessions: service, readonly: config.readonly });
+  const trash = new TrashService({ store, flowId, trashKeepDays: config.trashKeepDays, expireIdleAfterDays: config.expireIdleAfterDays, activityKeepDays: config.activityKeepDays, stepTitle, logger, sessions: service, readonly: config.readonly });
   const bulk = trashRoutes(context, list, trash);
   const form = formBody();
   // The bulk routes take up to 1,000 session_id fields (MAX_BULK_IDS), plus the list state and the CSRF token.
@@ -126,7 +128,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const describe = (base: string) => {
     let document = descriptions.get(base);
     if (!document) {
-      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled, events: config.events !== false });
+      document = openApiDocument({ base, title: config.title, workflowUrl: config.workflowUrl, trash: trash.enabled, events: config.events !== false, activity: config.activityKeepDays !== false });
       if (descriptions.size < MAX_DESCRIPTIONS) descriptions.set(base, document);
     }
     return document;
@@ -157,6 +159,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const pinning = pinRoutes(context, list, pins);
   route(`${prefix}/pin`, "post", form, csrf, pinning.pinSession);
   route(`${prefix}/unpin`, "post", form, csrf, pinning.unpinSession);
+  if (config.activityKeepDays !== false) {
+    route(`${prefix}/activity`, "get", purgeLazily, activityRoutes(context, new ActivityService({ store, flowId })).showActivity);
+  }
   router
     .route(`${prefix}/export`)
     .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)

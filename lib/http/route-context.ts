@@ -7,6 +7,7 @@ import type { PinService } from "../service/pin-service.js";
 import type { SessionService } from "../service/session-service.js";
 import type { SessionScope } from "../session-types.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
+import { requestIdOf } from "./request-id.js";
 import type { AssetCatalog } from "./assets.js";
 
 /** The views the routes render with, once a folder of overrides has loaded (see `createSessionManager()`). */
@@ -52,6 +53,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       export: `${base}/export`,
       import: `${base}/import`,
       trash: `${base}/trash`,
+      activity: config.activityKeepDays === false ? undefined : `${base}/activity`,
       trashList: `${base}/trash/list`,
       restore: `${base}/restore`,
       purge: `${base}/purge`,
@@ -67,11 +69,14 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
     const owner = config.owner?.(req);
     return typeof owner === "string" && owner !== "" ? owner : undefined;
   };
+  // While the activity log is on, every change a request makes is recorded with its request id.
+  const stamped = (req: Request, scope: SessionScope): SessionScope =>
+    config.activityKeepDays === false ? scope : { ...scope, activity: { requestId: requestIdOf(req) } };
   const scopeOf = (req: Request): SessionScope => {
-    if (!config.owner) return {};
+    if (!config.owner) return stamped(req, {});
     const owner = ownerOf(req);
     if (owner === undefined) throw new NotSignedInError();
-    return { owner };
+    return stamped(req, { owner });
   };
   return {
     config,

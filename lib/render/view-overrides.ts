@@ -23,6 +23,8 @@ export const VIEW_FILE_NAMES: Readonly<Record<ViewName, string>> = Object.freeze
   trashList: "trash-list",
   trashRow: "trash-row",
   pinned: "pinned",
+  activityPage: "activity-page",
+  activityList: "activity-list",
 });
 
 const NAME_OF_FILE: ReadonlyMap<string, ViewName> = new Map(

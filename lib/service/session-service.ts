@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConfigurationError, SessionNotFoundError, VersionConflictError } from "../errors.js";
+import { ConfigurationError, SessionNotFoundError, StoreUnavailableError, VersionConflictError } from "../errors.js";
 import type { CreateHookContext, CreateSeed, HookContext, RenameHookContext } from "../options.js";
 import { MAX_LABEL_LENGTH } from "../session-types.js";
 import { versionDifference, type SessionRecord, type SessionScope, type SessionSummary } from "../store/workflow-store.js";
@@ -118,6 +118,10 @@ export class SessionService {
     const context = this.context(options, scope, [item]);
     await this.hooks.before("beforeResume", context);
     await options.activate?.(sessionId);
+    // A resume changes no row: on a database that cannot be written (read-only), it goes unrecorded, not refused.
+    await this.store.recordActivity(this.flowId, sessionId, "resume", scope).catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    });
     this.changed("resume", scope, [sessionId]);
     await this.hooks.after("afterResume", context);
     return sessionId;
@@ -181,7 +185,7 @@ export class SessionService {
     if (activeSessionId === undefined) return undefined;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
     if (next) return next.sessionId;
-    const fresh = await store.createSession(flowId, { owner: scope.owner });
+    const fresh = await store.createSession(flowId, { owner: scope.owner, activity: scope.activity });
     this.changed("create", scope, [fresh]);
     return fresh;
   }
@@ -280,6 +284,8 @@ export class SessionService {
       label,
       currentStep: seed.currentStep !== undefined ? seed.currentStep : (planned.currentStep ?? null),
       state: seed.state !== undefined ? seed.state : (planned.state ?? null),
+      activity: scope.activity,
+      duplicateOf: duplicateOf?.sessionId,
     });
     this.changed(duplicateOf ? "duplicate" : "create", scope, [sessionId]);
     const item = await this.getItem(sessionId, scope);

@@ -35,6 +35,8 @@ export interface TrashServiceOptions {
   trashKeepDays: number | false;
   /** Days after which an idle session is moved to the trash; `undefined` for never. */
   expireIdleAfterDays: number | undefined;
+  /** Days an event of the activity log is kept (purged with the trash); `false` or absent: never purged here. */
+  activityKeepDays?: number | false;
   stepTitle: (stepId: string) => string;
   logger: SessionManagerLogger;
   /**
@@ -222,6 +224,11 @@ export class TrashService {
       const olderThan = new Date(now.getTime() - trashKeepDays * DAY_MS);
       while ((await store.purgeTrash(flowId, { olderThan, limit: MAINTENANCE_BATCH, onPurged })) === MAINTENANCE_BATCH) await nextTurn();
     }
+    const { activityKeepDays } = this.options;
+    if (activityKeepDays !== undefined && activityKeepDays !== false) {
+      const olderThan = new Date(now.getTime() - activityKeepDays * DAY_MS);
+      while ((await store.purgeActivity(flowId, olderThan, MAINTENANCE_BATCH)) === MAINTENANCE_BATCH) await nextTurn();
+    }
   }
 
   private item(session: TrashedSession): TrashListItem {
@@ -242,7 +249,7 @@ export class TrashService {
     if (await store.sessionExists(flowId, activeSessionId, scope)) return activeSessionId;
     const [next] = await store.listSessions(flowId, { orderBy: "updated_at", descending: true, limit: 1, owner: scope.owner });
     if (next) return next.sessionId;
-    const fresh = await store.createSession(flowId, { owner: scope.owner });
+    const fresh = await store.createSession(flowId, { owner: scope.owner, activity: scope.activity });
     this.changed("create", scope, [fresh]);
     return fresh;
   }

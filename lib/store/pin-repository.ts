@@ -6,6 +6,7 @@ import { keyChunks } from "./key-chunks.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope } from "./session-types.js";
 import { formatTimestamp, PINS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { keyIn, recordSelected } from "./activity-log.js";
 
 /** The most sessions one owner may pin in one flow: 50. */
 export const MAX_PINS = 50;
@@ -80,6 +81,7 @@ export class PinRepository {
           .values({ flow_session_key: key, flow_id: flowId, owner: pinOwner, pinned_at: formatTimestamp(pinnedAt), pin_order: last + 1 })
           .onConflict((conflict) => conflict.columns(["flow_session_key", "owner"]).doNothing())
           .execute();
+        await recordSelected(trx, flowId, scope, "pin", WORKFLOW_STATE_TABLE, keyIn([key]));
         return true;
       }),
     );
@@ -89,10 +91,17 @@ export class PinRepository {
   async unpinSession(flowId: string, sessionId: string, scope: SessionScope = {}): Promise<boolean> {
     const key = sessionKey(flowId, sessionId);
     const owner = checkedOwner(scope.owner);
-    const result = await runQuery(() =>
-      this.db.deleteFrom(PINS_TABLE).where("flow_session_key", "=", key).where("owner", "=", owner ?? "").executeTakeFirst(),
+    const unpin = (db: Db) => db.deleteFrom(PINS_TABLE).where("flow_session_key", "=", key).where("owner", "=", owner ?? "").executeTakeFirst();
+    if (!scope.activity) return (await runQuery(() => unpin(this.db))).numDeletedRows > 0n;
+    return runQuery(() =>
+      this.db.transaction().execute(async (trx) => {
+        if ((await unpin(trx)).numDeletedRows === 0n) return false;
+        // Recorded with the session's label, also while it is in the trash.
+        const recorded = await recordSelected(trx, flowId, scope, "unpin", WORKFLOW_STATE_TABLE, keyIn([key]));
+        if (recorded === 0) await recordSelected(trx, flowId, scope, "unpin", TRASH_TABLE, keyIn([key]));
+        return true;
+      }),
     );
-    return result.numDeletedRows > 0n;
   }
 
   /**

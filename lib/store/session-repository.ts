@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { InvalidInputError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
 import { removePinsOfRemoved } from "./pin-repository.js";
 import type { SqlDialect } from "./dialects/dialect.js";
-import { checkText, sessionKey, whereOwner } from "./session-keys.js";
+import { checkedOwner, checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { CreateSessionOptions, SessionRecord, SessionScope, SessionSnapshot, SessionSummary } from "./session-types.js";
 import { sessionVersion } from "./session-version.js";
 import { stringifyStateJson } from "./state-json-merge.js";
 import { parseStateJson } from "./state-json.js";
 import { selectSummaries, toSummary, type SummaryRow } from "./summary-rows.js";
 import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { keyIn, recordSelected } from "./activity-log.js";
+import { unchangedCondition } from "./trash-repository.js";
 
 /** A session's row as a whole: creating it, reading its metadata, labelling, handing over and deleting it. */
 export class SessionRepository {
@@ -31,8 +33,8 @@ export class SessionRepository {
     }
     const stateJson = initialStateText(options.state);
     const now = formatTimestamp(new Date());
-    await runQuery(() =>
-      this.db
+    const insert = (db: Kysely<WorkflowStateDatabase>) =>
+      db
         .insertInto(WORKFLOW_STATE_TABLE)
         .values({
           flow_session_key: sessionKey(flowId, sessionId),
@@ -43,8 +45,19 @@ export class SessionRepository {
           label: options.label ?? null,
           ...(options.owner != null ? { owner: options.owner } : {}),
         })
-        .execute(),
-    );
+        .execute();
+    const scope = { owner: options.owner ?? undefined, activity: options.activity };
+    if (!scope.activity) await runQuery(() => insert(this.db));
+    else {
+      const action = options.duplicateOf === undefined ? "create" : "duplicate";
+      const values = { before: options.duplicateOf ?? null };
+      await runQuery(() =>
+        this.db.transaction().execute(async (trx) => {
+          await insert(trx);
+          await recordSelected(trx, flowId, scope, action, WORKFLOW_STATE_TABLE, keyIn([sessionKey(flowId, sessionId)]), values);
+        }),
+      );
+    }
     return sessionId;
   }
 
@@ -88,13 +101,18 @@ export class SessionRepository {
   /** See `WorkflowStore.setSessionLabel()`. */
   async setSessionLabel(flowId: string, sessionId: string, label: string | null, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
     if (label !== null) checkText(label, "A label");
-    const result = await runQuery(() =>
-      whereUnchanged(
-        whereOwner(this.db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", sessionKey(flowId, sessionId)), scope),
-        unchanged,
-      ).executeTakeFirst(),
+    const key = sessionKey(flowId, sessionId);
+    const update = (db: Kysely<WorkflowStateDatabase>) =>
+      whereUnchanged(whereOwner(db.updateTable(WORKFLOW_STATE_TABLE).set({ label }).where("flow_session_key", "=", key), scope), unchanged).executeTakeFirst();
+    if (!scope.activity) return (await runQuery(() => update(this.db))).numUpdatedRows > 0n;
+    // The event is written first, from the row as it is before the update (its label is the "before").
+    return runQuery(() =>
+      inTransactionUnless(this.db, async (trx) => {
+        const recorded = await recordSelected(trx, flowId, scope, "rename", WORKFLOW_STATE_TABLE, rowWhere(key, scope, unchanged), { before: sql.ref("label"), after: label });
+        const updated = (await update(trx)).numUpdatedRows > 0n;
+        return { result: updated, rollBack: recorded > 0 && !updated };
+      }),
     );
-    return result.numUpdatedRows > 0n;
   }
 
   /** See `WorkflowStore.setSessionOwner()`. */
@@ -125,13 +143,44 @@ export class SessionRepository {
   async deleteSession(flowId: string, sessionId: string, scope: SessionScope = {}, unchanged?: SessionSnapshot): Promise<boolean> {
     const key = sessionKey(flowId, sessionId);
     return runQuery(() =>
-      this.db.transaction().execute(async (trx) => {
+      inTransactionUnless(this.db, async (trx) => {
+        // The event is written first, while the row is there to give its label.
+        const recorded = await recordSelected(trx, flowId, scope, "delete", WORKFLOW_STATE_TABLE, rowWhere(key, scope, unchanged));
         const result = await whereUnchanged(whereOwner(trx.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", key), scope), unchanged).executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
+        if (result.numDeletedRows === 0n) return { result: false, rollBack: recorded > 0 };
         await removePinsOfRemoved(trx, [key]);
-        return true;
+        return { result: true, rollBack: false };
       }),
     );
+  }
+}
+
+/** The row of `key` for the scope, and exactly as `unchanged` read it when given, as one raw condition. */
+function rowWhere(key: string, scope: SessionScope, unchanged: SessionSnapshot | undefined): RawBuilder<SqlBool> {
+  const owner = checkedOwner(scope.owner);
+  const extra = unchangedCondition(unchanged);
+  return sql<SqlBool>`${keyIn([key])}${owner === undefined ? sql`` : sql` AND owner = ${owner}`}${extra ? sql` AND ${extra}` : sql``}`;
+}
+
+// Thrown to roll back a transaction whose event was written but whose change found no row (another writer's change
+// came between them, on PostgreSQL): neither stays.
+class RolledBack<T> extends Error {
+  constructor(readonly result: T) {
+    super("Rolled back: the change found no row.");
+  }
+}
+
+/** Runs `work` in a transaction, rolled back (with `result` still returned) when it says so. */
+async function inTransactionUnless<T>(db: Kysely<WorkflowStateDatabase>, work: (trx: Kysely<WorkflowStateDatabase>) => Promise<{ result: T; rollBack: boolean }>): Promise<T> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const { result, rollBack } = await work(trx);
+      if (rollBack) throw new RolledBack(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.result as T;
+    throw error;
   }
 }
 

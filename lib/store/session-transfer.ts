@@ -10,6 +10,7 @@ import type { SessionScope, SessionSummary } from "./session-types.js";
 import { isStateObjectText } from "./state-json.js";
 import { selectSummaries, toSummary, whereFlow } from "./summary-rows.js";
 import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { keyIn, recordSelected } from "./activity-log.js";
 
 /** Rows read per query while exporting: the most a running export holds, whatever the flow's size. */
 export const EXPORT_BATCH_ROWS = 500;
@@ -155,6 +156,7 @@ export class SessionTransfer {
             .executeTakeFirst();
           // Another writer took an id in between (on PostgreSQL): name the batch's, since which one is unknown.
           if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== batch.length) throw exists(batchKeys);
+          await recordSelected(trx, flowId, scope, "import", WORKFLOW_STATE_TABLE, keyIn(batchKeys));
         }
       }),
     );

@@ -1,7 +1,7 @@
-import type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
+import type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
+export type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {
@@ -109,6 +109,10 @@ export interface CreateSessionOptions {
    * @default {}
    */
   state?: WorkflowState | string | null;
+  /** Records the creation in the activity log, as {@link SessionScope.activity} does. @default not recorded */
+  activity?: ActivityStamp | undefined;
+  /** The session this one copies: the log records a `duplicate` (with this id as its before value), not a `create`. */
+  duplicateOf?: string | undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { TrashedSession, TrashOrderBy } from "../session-types.js";
 
 export type { TrashedSession, TrashOrderBy } from "../session-types.js";
 import { formatTimestamp, parseTimestamp, SESSION_COLUMNS, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { keyIn, recordRows, recordSelected } from "./activity-log.js";
 
 /** Options of `WorkflowStore.listTrash()`. */
 export interface TrashWindowOptions {
@@ -185,7 +186,7 @@ export class TrashRepository {
     const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
     return runQuery(() =>
       this.db.transaction().execute(async (trx) => {
-        const moved = await this.moveToTrash(trx, keys, scope, deletedAt, batch, unchangedCondition(options.unchanged));
+        const moved = await this.moveToTrash(trx, flowId, keys, scope, deletedAt, batch, unchangedCondition(options.unchanged));
         if (moved < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
         return moved;
       }),
@@ -205,7 +206,7 @@ export class TrashRepository {
     await this.many(flowId, () =>
       inChunks(this.chunkTargetMs, async (limit) => {
         const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
-        if (keys.length > 0) moved += await runQuery(() => this.chunk(flowId, scope, -1, (trx) => this.moveToTrash(trx, keys, scope, deletedAt, batch)));
+        if (keys.length > 0) moved += await runQuery(() => this.chunk(flowId, scope, -1, (trx) => this.moveToTrash(trx, flowId, keys, scope, deletedAt, batch)));
         after = keys.at(-1);
         return keys.length;
       }),
@@ -222,7 +223,9 @@ export class TrashRepository {
       this.db.transaction().execute(async (trx) => {
         let deleted = 0;
         for (const chunk of keyChunks(keys)) {
-          const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`.execute(trx);
+          const where = sql<SqlBool>`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${extra ? sql` AND ${extra}` : sql``}`;
+          await recordSelected(trx, flowId, scope, "delete", WORKFLOW_STATE_TABLE, where);
+          const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
           deleted += Number(result.numAffectedRows ?? 0n);
         }
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
@@ -242,7 +245,10 @@ export class TrashRepository {
         if (keys.length > 0) {
           deleted += await runQuery(() =>
             this.chunk(flowId, scope, -1, async (trx) => {
-              const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
+              // The events first (a write, so the chunk still reads nothing before its writes), while the rows are there.
+              const where = sql<SqlBool>`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`;
+              await recordSelected(trx, flowId, scope, "delete", WORKFLOW_STATE_TABLE, where);
+              const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
               await removePinsOfRemoved(trx, keys);
               return Number(result.numAffectedRows ?? 0n);
             }),
@@ -267,7 +273,7 @@ export class TrashRepository {
     const batch = options.batch ?? randomUUID();
     const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
     const keys = rows.map((row) => row.flow_session_key);
-    return runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, keys, {}, deletedAt, batch, sql`updated_at < ${cutoff}`)));
+    return runQuery(() => this.db.transaction().execute((trx) => this.moveToTrash(trx, flowId, keys, {}, deletedAt, batch, sql`updated_at < ${cutoff}`)));
   }
 
   /** See `WorkflowStore.restoreSessions()`. */
@@ -363,7 +369,9 @@ export class TrashRepository {
         this.db.transaction().execute(async (trx) => {
           const purged: { flow_session_key: string }[] = [];
           for (const chunk of keyChunks(keys)) {
-            const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}
+            const where = sql<SqlBool>`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}${olderThan ? sql` AND ${olderThan}` : sql``}`;
+            await recordSelected(trx, flowId, scope, "purge", TRASH_TABLE, where);
+            const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE ${where}
               RETURNING flow_session_key`.execute(trx);
             purged.push(...result.rows);
           }
@@ -381,10 +389,12 @@ export class TrashRepository {
       let keys: string[] = [];
       await runQuery(() =>
         this.chunk(flowId, scope, 0, async (trx) => {
-          const result = await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
+          const result = await sql<{ flow_session_key: string; label: string | null }>`DELETE FROM ${sql.table(TRASH_TABLE)} WHERE flow_session_key IN (
               SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
-            RETURNING flow_session_key`.execute(trx);
+            RETURNING flow_session_key, label`.execute(trx);
           keys = result.rows.map((row) => row.flow_session_key);
+          // The rows are gone: their events come from what the delete returned, in one statement.
+          await recordRows(trx, flowId, scope, "purge", result.rows);
           await removePinsOfRemoved(trx, keys);
           return keys.length;
         }),
@@ -406,7 +416,7 @@ export class TrashRepository {
 
   // Copies the rows to the trash (a key already there is replaced by its newer deletion) and deletes them, in `trx`,
   // in statements of at most KEYS_PER_STATEMENT keys.
-  private async moveToTrash(trx: Db, keys: readonly string[], scope: SessionScope, deletedAt: string, batch: string, extra?: RawBuilder<SqlBool>): Promise<number> {
+  private async moveToTrash(trx: Db, flowId: string, keys: readonly string[], scope: SessionScope, deletedAt: string, batch: string, extra?: RawBuilder<SqlBool>): Promise<number> {
     const updates = sql.join(
       [...SESSION_COLUMNS.slice(1), "deleted_at", "batch"].map((name) => sql`${sql.ref(name)} = excluded.${sql.ref(name)}`),
     );
@@ -418,6 +428,8 @@ export class TrashRepository {
           ON CONFLICT (flow_session_key) DO UPDATE SET ${updates}`.execute(trx);
       const deleted = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
       moved += Number(deleted.numAffectedRows ?? 0n);
+      // The rows this move put in the trash carry its batch: their events, in one statement.
+      await recordSelected(trx, flowId, scope, "delete", TRASH_TABLE, sql<SqlBool>`${keyIn(chunk)}${this.ownerAnd(scope)} AND batch = ${batch}`);
     }
     return moved;
   }
@@ -427,7 +439,7 @@ export class TrashRepository {
   private async moveBack(trx: Db, flowId: string, keys: readonly string[], scope: SessionScope): Promise<number> {
     let restored = 0;
     for (const chunk of keyChunks(keys)) {
-      const where = sql`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}`;
+      const where = sql<SqlBool>`flow_session_key IN (${sql.join(chunk)})${this.ownerAnd(scope)}`;
       const inserted = await sql`INSERT INTO ${sql.table(WORKFLOW_STATE_TABLE)} (${columns})
           SELECT ${columns} FROM ${sql.table(TRASH_TABLE)} WHERE ${where}
           ON CONFLICT (flow_session_key) DO NOTHING`.execute(trx);
@@ -435,6 +447,7 @@ export class TrashRepository {
       const moved = Number(deleted.numAffectedRows ?? 0n);
       // A taken key: roll back, then name the taken ones (after the rollback, so the rows just copied do not count).
       if (Number(inserted.numAffectedRows ?? 0n) < moved) throw new TakenKeys(keys);
+      await recordSelected(trx, flowId, scope, "restore", WORKFLOW_STATE_TABLE, where);
       restored += moved;
     }
     return restored;
@@ -529,7 +542,7 @@ function missingId(flowId: string, sessionIds: readonly string[]): string {
 }
 
 /** The condition that a row holds exactly the columns of `snapshot`; `undefined` without one. */
-function unchangedCondition(snapshot: SessionSnapshot | undefined): RawBuilder<SqlBool> | undefined {
+export function unchangedCondition(snapshot: SessionSnapshot | undefined): RawBuilder<SqlBool> | undefined {
   if (!snapshot) return undefined;
   const same = (column: string, value: string | null) => (value === null ? sql`${sql.ref(column)} IS NULL` : sql`${sql.ref(column)} = ${value}`);
   return sql<SqlBool>`${same("label", snapshot.label)} AND ${same("current_step", snapshot.currentStep)} AND ${same("updated_at", snapshot.updatedAt)} AND ${same("state_json", snapshot.state)}`;

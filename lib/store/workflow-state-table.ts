@@ -55,7 +55,44 @@ export interface WorkflowStateDatabase {
   workflow_state: WorkflowStateTable;
   workflow_state_trash: WorkflowStateTrashTable;
   workflow_state_pins: WorkflowStatePinsTable;
+  workflow_state_events: WorkflowStateEventsTable;
 }
+
+/**
+ * One row of `workflow_state_events`, the activity log: one action on one session, written in the transaction of
+ * the change it records (see `activity-log.ts`).
+ */
+export interface WorkflowStateEventsTable {
+  /** Increasing with each event written; breaks ties of `at`. */
+  id: ColumnType<number | string, never, never>;
+  flow_id: string;
+  session_id: string;
+  /** Who acted: the scope's owner, or `''` without the `owner` option (as in the pins). */
+  owner: string;
+  /** `create`, `rename`, `delete`, … (`ActivityAction`). */
+  action: string;
+  /** The session's stored label at the time, or `null`. */
+  label: string | null;
+  /** For a rename (and later tags), the value before and after; `null` otherwise. */
+  before_value: string | null;
+  after_value: string | null;
+  /** When, `YYYY-MM-DD HH:MM:SS` in UTC. */
+  at: string;
+  /** The request that acted (its `X-Request-Id`, or one made up for it). */
+  request_id: string | null;
+}
+
+/** The activity log: one row per action on a session, while the `activity` option is on. */
+export const EVENTS_TABLE = "workflow_state_events";
+
+/** The log's index on `(flow_id, owner, at, id)`: one owner's events of one flow, newest first. */
+export const EVENTS_OWNER_INDEX = "idx_workflow_state_events_owner";
+
+/** The log's index on `(flow_id, owner, session_id, at, id)`: one session's history, newest first. */
+export const EVENTS_SESSION_INDEX = "idx_workflow_state_events_session";
+
+/** The log's index on `(flow_id, at)`: the retention purge's few old rows, whoever's they are. */
+export const EVENTS_AT_INDEX = "idx_workflow_state_events_at";
 
 /** The pins: sessions an owner keeps at the top of the list, until unpinned or removed for good. */
 export const PINS_TABLE = "workflow_state_pins";

@@ -9,6 +9,8 @@ import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
 import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { PinRepository } from "./pin-repository.js";
+import { ActivityRepository, type ActivityWindow, type ActivityWindowOptions } from "./activity-repository.js";
+import type { ActivityAction } from "../session-types.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -43,6 +45,7 @@ export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, Trash
 export { TRASH_CHUNK } from "./trash-repository.js";
 export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { MAX_PINS } from "./pin-repository.js";
+export type { ActivityCursor, ActivityWindow, ActivityWindowOptions } from "./activity-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -66,6 +69,7 @@ export class WorkflowStore {
   private readonly trash: TrashRepository;
   private readonly pins: PinRepository;
   private readonly changes: ChangeWatch;
+  private readonly activity: ActivityRepository;
 
   /**
    * @param db - the Kysely instance to query
@@ -89,6 +93,7 @@ export class WorkflowStore {
     this.transfer = new SessionTransfer(db, dialect);
     this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
     this.pins = new PinRepository(db, dialect);
+    this.activity = new ActivityRepository(db);
   }
 
   /**
@@ -308,6 +313,28 @@ export class WorkflowStore {
   listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
     // In pin order; a pinned session in the trash (or removed by another writer) is left out.
     return this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
+  }
+
+  /**
+   * One window of the scope owner's activity log of the flow (or of one session), newest first, from
+   * `workflow_state_events`: every change made with {@link SessionScope.activity} set. A window costs its rows.
+   */
+  listActivity(flowId: string, options: ActivityWindowOptions, scope: SessionScope = {}): Promise<ActivityWindow> {
+    return this.activity.listActivity(flowId, options, scope);
+  }
+
+  /**
+   * Records `action` on the session (as it is now, for the scope) in the activity log, for an action that changes
+   * no row itself (a resume); returns false when nothing was recorded (no such session, or no `scope.activity`).
+   * A change the store makes records itself, in its own transaction.
+   */
+  recordActivity(flowId: string, sessionId: string, action: ActivityAction, scope: SessionScope): Promise<boolean> {
+    return this.activity.recordActivity(flowId, sessionId, action, scope);
+  }
+
+  /** Deletes at most `limit` of the flow's events older than `olderThan` (every owner's), in one statement. */
+  purgeActivity(flowId: string, olderThan: Date, limit: number): Promise<number> {
+    return this.activity.purgeActivity(flowId, olderThan, limit);
   }
 
   /**

@@ -1,0 +1,85 @@
+import { jest } from "@jest/globals";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
+
+const P = "/manage/sessions";
+const FLOW = "structure_decomposition";
+const stamp = { activity: { requestId: "browser-test" } };
+
+jest.setTimeout(90_000);
+
+let browser: Browser;
+let demo: Awaited<ReturnType<typeof startDemo>>;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser.close();
+});
+
+beforeEach(async () => {
+  demo = await startDemo();
+  // Six rows are as telling as two dozen, for a quarter of the axe scan.
+  for (const s of (await demo.store.listSessions(FLOW)).slice(6)) await demo.store.deleteSession(FLOW, s.sessionId);
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await demo.stop();
+});
+
+async function open(path: string) {
+  const opened = await openPage(browser);
+  contexts.push(opened.context);
+  await opened.page.goto(`${demo.url}${path}`);
+  return opened;
+}
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+describe("the activity log in the browser", () => {
+  it("reaches a session's history from its row by keyboard, and the log and the history have no serious axe violations", async () => {
+    const [first, second] = (await demo.store.listSessions(FLOW)).map((s) => s.sessionId);
+    await demo.store.setSessionLabel(FLOW, first!, "Renamed <for> the log", stamp);
+    await demo.store.pinSession(FLOW, second!, stamp);
+    await demo.store.trashSessions(FLOW, [second!], stamp);
+    await demo.store.restoreSessions(FLOW, [second!], stamp);
+    const { page, problems } = await open(P);
+    // Tab from the row's checkbox reaches its History link (the Updated time) before its actions.
+    await page.locator(`tr[data-session-id="${first}"] [data-role=select-row]`).focus();
+    let name = "";
+    for (let i = 0; i < 5 && !name.includes("history of"); i++) {
+      await page.keyboard.press("Tab");
+      name = await page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? "");
+    }
+    expect(name).toContain("history of Renamed <for> the log");
+    await Promise.all([page.waitForURL(/\/activity\?session_id=/), page.keyboard.press("Enter")]);
+    await page.waitForSelector("#ews-activity");
+    expect(await page.locator("h1").textContent()).toContain("History of Renamed <for> the log");
+    expect(await page.locator("#ews-activity tbody tr").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole("link", { name: "All activity" }).click();
+    await page.waitForURL(new RegExp(`${P}/activity$`));
+    expect(await page.locator("#ews-activity tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action-name")))).toEqual(["restore", "delete", "pin", "rename"]);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it("has no serious axe violations when empty, in the dark theme", async () => {
+    const opened = await openPage(browser, { colorScheme: "dark" });
+    contexts.push(opened.context);
+    await opened.page.goto(`${demo.url}${P}/activity`);
+    await opened.page.waitForSelector("[data-role=activity-empty]");
+    expect(await seriousViolations(opened.page)).toEqual([]);
+  });
+});
