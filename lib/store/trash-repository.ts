@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import type { BulkMoves } from "./bulk-moves.js";
-import { removePinsOfRemoved } from "./pin-repository.js";
+import { removeExtrasOfRemoved } from "./removed-sessions.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks } from "./key-chunks.js";
@@ -226,7 +226,7 @@ export class TrashRepository {
           deleted += Number(result.numAffectedRows ?? 0n);
         }
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
-        await removePinsOfRemoved(trx, keys);
+        await removeExtrasOfRemoved(trx, keys);
         return deleted;
       }),
     );
@@ -243,7 +243,7 @@ export class TrashRepository {
           deleted += await runQuery(() =>
             this.chunk(flowId, scope, -1, async (trx) => {
               const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`.execute(trx);
-              await removePinsOfRemoved(trx, keys);
+              await removeExtrasOfRemoved(trx, keys);
               return Number(result.numAffectedRows ?? 0n);
             }),
           );
@@ -368,7 +368,7 @@ export class TrashRepository {
             purged.push(...result.rows);
           }
           if (purged.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
-          await removePinsOfRemoved(trx, keys);
+          await removeExtrasOfRemoved(trx, keys);
           return purged;
         }),
       ).then((rows) => {
@@ -385,7 +385,7 @@ export class TrashRepository {
               SELECT t.flow_session_key FROM ${sql.table(TRASH_TABLE)} t WHERE ${where} LIMIT ${limit})
             RETURNING flow_session_key`.execute(trx);
           keys = result.rows.map((row) => row.flow_session_key);
-          await removePinsOfRemoved(trx, keys);
+          await removeExtrasOfRemoved(trx, keys);
           return keys.length;
         }),
       );

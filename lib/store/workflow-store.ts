@@ -8,6 +8,7 @@ import { checkText } from "./session-keys.js";
 import { SessionList } from "./session-list.js";
 import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { PinRepository } from "./pin-repository.js";
+import { TagRepository, type TagCount } from "./tag-repository.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -42,6 +43,8 @@ export type { PurgeTrashOptions, TrashedSession, TrashMatch, TrashOptions, Trash
 export { TRASH_CHUNK } from "./trash-repository.js";
 export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { MAX_PINS } from "./pin-repository.js";
+export { MAX_TAGS, MAX_TAG_LENGTH, normalizeTag, normalizeTags } from "./tag-names.js";
+export { MAX_LISTED_TAGS, type TagCount } from "./tag-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -63,6 +66,7 @@ export class WorkflowStore {
   private readonly transfer: SessionTransfer;
   private readonly trash: TrashRepository;
   private readonly pins: PinRepository;
+  private readonly tags: TagRepository;
 
   /**
    * @param db - the Kysely instance to query
@@ -82,6 +86,7 @@ export class WorkflowStore {
     this.transfer = new SessionTransfer(db, dialect);
     this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
     this.pins = new PinRepository(db, dialect);
+    this.tags = new TagRepository(db);
   }
 
   /**
@@ -301,6 +306,34 @@ export class WorkflowStore {
   listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
     // In pin order; a pinned session in the trash (or removed by another writer) is left out.
     return this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
+  }
+
+  /**
+   * Replaces the session's tags with `tags` (none clears them) and returns them as stored: through
+   * {@link normalizeTag} (trimmed, lower case), duplicates collapsed, in code point order. Throws
+   * {@link InvalidInputError} for more than {@link MAX_TAGS} tags or a bad one, and {@link SessionNotFoundError} when
+   * it is not a session of the flow for the scope. Tags live in `workflow_state_tags`; they are kept while the
+   * session is in the trash and removed with it for good.
+   */
+  setTags(flowId: string, sessionId: string, tags: readonly string[], scope: SessionScope = {}): Promise<string[]> {
+    return this.tags.setTags(flowId, sessionId, tags, scope);
+  }
+
+  /**
+   * The tags of these sessions (e.g. a window's rows), by session id, each list in code point order; sessions
+   * without tags are absent. Read by key, so the cost is that of the ids, however many sessions the flow has.
+   */
+  getTags(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string[]>> {
+    return this.tags.getTags(flowId, sessionIds, scope);
+  }
+
+  /**
+   * The scope owner's tags of the flow (every owner's without one), each with how many of the owner's sessions not
+   * in the trash carry it, in code point order; at most {@link MAX_LISTED_TAGS}. It reads the owner's tag rows of
+   * the flow through their index: its cost grows with the tags given, not with the sessions.
+   */
+  tagCounts(flowId: string, scope: SessionScope = {}): Promise<TagCount[]> {
+    return this.tags.tagCounts(flowId, scope);
   }
 
   /**

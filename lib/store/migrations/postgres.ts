@@ -1,8 +1,9 @@
 import { sql, type Kysely } from "kysely";
 import type { SqlDialect } from "../dialects/dialect.js";
-import { OWNER_INDEX, PINS_ORDER_INDEX, PINS_TABLE, TRASH_BATCH_INDEX, TRASH_DELETED_INDEX, TRASH_TABLE, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
+import { OWNER_INDEX, PINS_ORDER_INDEX, PINS_TABLE, TAGS_FLOW_INDEX, TAGS_OWNER_INDEX, TAGS_TABLE, TRASH_BATCH_INDEX, TRASH_DELETED_INDEX, TRASH_TABLE, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "../workflow-state-table.js";
 import { createTrashTable } from "./trash-table.js";
 import { createPinsTable } from "./pins-table.js";
+import { createTagsTable } from "./tags-table.js";
 import { createListIndexes, type StartupProgress, LIST_INDEXES, OWNER_LIST_INDEXES, SUPERSEDED_LIST_INDEXES } from "./list-indexes.js";
 
 /** Serialises concurrent migrations, e.g. of several app instances starting at once against one server. */
@@ -109,6 +110,9 @@ export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, d
       AND to_regclass(${TRASH_BATCH_INDEX}) IS NOT NULL
       AND to_regclass(${PINS_TABLE}) IS NOT NULL
       AND to_regclass(${PINS_ORDER_INDEX}) IS NOT NULL
+      AND to_regclass(${TAGS_TABLE}) IS NOT NULL
+      AND to_regclass(${TAGS_OWNER_INDEX}) IS NOT NULL
+      AND to_regclass(${TAGS_FLOW_INDEX}) IS NOT NULL
       AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(${WORKFLOW_STATE_TABLE}) AND tgenabled <> 'D'
         AND tgname IN (${sql.join(PG_COUNT_TRIGGERS)})) = ${PG_COUNT_TRIGGERS.length}
       AND ${sql.join([...Object.values(LIST_INDEXES), ...Object.values(OWNER_LIST_INDEXES)].map((name) => sql`to_regclass(${name}) IS NOT NULL`), sql` AND `)}
@@ -137,6 +141,7 @@ export async function migratePostgresSchema(db: Kysely<WorkflowStateDatabase>, d
     await createListIndexes(trx, dialect, progress);
     await createTrashTable(trx, "TEXT");
     await createPinsTable(trx);
+    await createTagsTable(trx);
     // Writers wait until the counts are rebuilt and the triggers are in place, so no row is missed or counted twice
     // (the ALTER TABLEs above already hold a stronger lock until the migration commits; this says why it matters).
     await sql`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`.execute(trx);

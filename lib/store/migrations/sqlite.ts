@@ -5,10 +5,12 @@ import { OWNER_INDEX, UPDATED_AT_INDEX, WORKFLOW_STATE_TABLE, type WorkflowState
 import { createListIndexes, type StartupProgress } from "./list-indexes.js";
 import { createTrashTable } from "./trash-table.js";
 import { createPinsTable } from "./pins-table.js";
+import { createTagsTable } from "./tags-table.js";
 
 /**
  * Creates `cjm-workflow-state`'s table and index if missing, adds the `label` and `owner` columns that older files
- * lack, and creates the list indexes of `dialect` the trash (`workflow_state_trash`) and the pins (`workflow_state_pins`). Idempotent; run it through {@link migrateInImmediateTransaction}.
+ * lack, and creates the list indexes of `dialect` the trash (`workflow_state_trash`), the pins (`workflow_state_pins`) and the tags
+ * (`workflow_state_tags`). Idempotent; run it through {@link migrateInImmediateTransaction}.
  */
 export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, progress?: StartupProgress): Promise<void> {
   await db.schema
@@ -33,6 +35,7 @@ export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dia
   await createListIndexes(db, dialect, progress);
   await createTrashTable(db, "TIMESTAMP");
   await createPinsTable(db);
+  await createTagsTable(db);
 }
 
 /**
