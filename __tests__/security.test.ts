@@ -25,7 +25,7 @@ async function fixtureApp(options: Parameters<typeof buildApp>[0] extends infer 
 
 /** Every row of the flow, to prove a rejected request changed nothing. */
 async function snapshot(store: Awaited<ReturnType<typeof openStore>>) {
-  return [await store.listSessions(FLOW, {}), await store.listTrash(FLOW, { offset: 0, limit: 1000 }), await store.listPins(FLOW), (await store.db.selectFrom("workflow_state_pins").selectAll().orderBy("flow_session_key").execute())];
+  return [await store.listSessions(FLOW, {}), await store.listTrash(FLOW, { offset: 0, limit: 1000 }), await store.listPins(FLOW), (await store.db.selectFrom("workflow_state_pins").selectAll().orderBy("flow_session_key").execute()), (await store.db.selectFrom("workflow_state_tags").selectAll().orderBy("flow_session_key").orderBy("tag").execute())];
 }
 
 const POSTS: Array<[route: string, body: Record<string, string>]> = [
@@ -38,6 +38,7 @@ const POSTS: Array<[route: string, body: Record<string, string>]> = [
   ["confirm", { session_id: NEWEST }],
   ["pin", { session_id: NEWEST }],
   ["unpin", { session_id: NEWEST }],
+  ["tags", { session_id: NEWEST, tag: "forged" }],
 ];
 
 describe("security", () => {
@@ -215,9 +216,11 @@ describe("security", () => {
       ["resume", {}],
       ["pin", {}],
       ["unpin", {}],
+      ["tags", { tag: "stolen" }],
     ])("answers /%s on another user's session with the same 404 as a missing one, changing nothing", async (route, extra) => {
       const { store, alice, bobs } = await twoUsers();
       await store.pinSession(FLOW, bobs[0]!, { owner: "bob" });
+      await store.setTags(FLOW, bobs[0]!, ["bob's"], { owner: "bob" });
       const before = await snapshot(store);
       const foreign = await alice.post(`${P}/${route}`).set(JSON_ACCEPT).type("form").send({ session_id: bobs[0], ...extra }).expect(404);
       const missing = await alice.post(`${P}/${route}`).set(JSON_ACCEPT).type("form").send({ session_id: "no-such-session", ...extra }).expect(404);

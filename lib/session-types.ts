@@ -62,6 +62,14 @@ export interface SessionListItem extends SessionSummary {
    * writes of the Python library). Send it back as the `version` field of an action to make it conflict-safe.
    */
   version: string;
+  /** The session's tags, in code point order, where the answer reads them (the list's rows, `POST {prefix}/tags`). */
+  tags?: readonly string[] | undefined;
+}
+
+/** One of an owner's tags with the number of their sessions (not in the trash) that carry it. */
+export interface TagCount {
+  tag: string;
+  sessions: number;
 }
 
 /** What the list asks for: a window of rows in one order, optionally filtered by a search. */

@@ -1,4 +1,4 @@
-import type { ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
+import type { ColumnSpec, SessionListItem, SessionPage, TagCount, TrashListItem, TrashPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -20,6 +20,8 @@ export interface ManagerUrls {
   pin?: string | undefined;
   /** POST: unpin a session (`session_id`); default `{page}/unpin`. */
   unpin?: string | undefined;
+  /** POST: set a session's tags (`session_id`, repeated `tag`); default `{page}/tags`. */
+  tags?: string | undefined;
   /** GET: download sessions as an export file (`session_id`, repeatable, or `all_matching=1&q=…`); no Export action without it. */
   export?: string | undefined;
   /** POST: import an export file (multipart, field `file`; `keep_ids=1`); no Import button without it. */
@@ -109,6 +111,8 @@ export interface ListViewData {
   now: Date;
   /** The caller's pinned sessions, in pin order, shown in the Pinned section above the list. @default none */
   pinned?: readonly SessionListItem[] | undefined;
+  /** The caller's tags of the flow with their counts, shown as filter chips in the toolbar. @default none */
+  tagCounts?: readonly TagCount[] | undefined;
 }
 
 /** Everything one table row shows. */

@@ -83,6 +83,7 @@ const SESSION_SCHEMA: JsonSchema = {
       stateSizeBytes: { type: "integer", minimum: 0, description: "The size of the stored state in bytes (UTF-8)." },
       version: { type: "string", description: "Opaque; changes whenever the label, step or state change. The item's `ETag`; send it back as `If-Match`." },
       active: { type: "boolean", description: "True for the visitor's active session." },
+      tags: { type: "array", items: { type: "string", minLength: 1, maxLength: 40 }, maxItems: 20, description: "The session's tags, lower case, in code point order: in the list's items and the answer of a tag change." },
     },
   };
 
@@ -366,6 +367,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
       "200": { ...htmxList, html: true },
       "303": backToList,
     },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "post",
+    path: "/tags",
+    operationId: "setSessionTags",
+    summary: "Set a session's tags",
+    description:
+      "Replaces the session's tags with the `tag` fields (none clears them; blank ones are ignored). Each is trimmed, its white space runs made one space and lower-cased (`Draft` and `draft` are one tag); duplicates collapse. At most 20, each 1 to 40 characters without control characters: otherwise 400 and nothing changes.",
+    body: {
+      type: "object",
+      required: ["session_id"],
+      properties: { session_id: sessionIdField, tag: { type: "array", items: { type: "string" }, maxItems: 40, description: "A tag; repeat the field for more. A form may send it once, as text." }, [CSRF_FIELD]: csrfField },
+    },
+    csrf: true,
+    responses: { "200": { description: "The session, with its tags as stored.", json: ref("Session"), html: true, ...jsonItem }, "303": backToList },
     errors: ["session_not_found"],
   },
   ...(["pin", "unpin"] as const).map(

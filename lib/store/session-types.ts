@@ -1,7 +1,7 @@
-import type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
+import type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
+export type { ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {

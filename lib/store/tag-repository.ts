@@ -3,17 +3,13 @@ import { SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
-import type { SessionScope } from "./session-types.js";
+import type { SessionScope, TagCount } from "./session-types.js";
 import { normalizeTags } from "./tag-names.js";
 import { TAGS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
-/** One tag of a flow with the number of the owner's sessions (not in the trash) that carry it. */
-export interface TagCount {
-  tag: string;
-  sessions: number;
-}
+export type { TagCount };
 
 /** The most tags {@link TagRepository.tagCounts} returns: 200, the first in code point order. */
 export const MAX_LISTED_TAGS = 200;
