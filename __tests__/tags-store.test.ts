@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { InvalidInputError, SessionNotFoundError } from "../lib/errors.js";
-import { MAX_TAG_LENGTH, MAX_TAGS, normalizeTags, type WorkflowStore } from "../lib/store/workflow-store.js";
+import { MAX_TAG_LENGTH, MAX_TAGS, normalizeTags, SEARCH_MATCH_CAP, type WorkflowStore } from "../lib/store/workflow-store.js";
 import { backends, FLOW } from "./helpers.js";
 
 const tagRows = async (store: WorkflowStore) =>
@@ -141,5 +141,73 @@ describe.each(backends)("tags on $name", (backend) => {
         : (await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'workflow_state' AND table_schema = current_schema() ORDER BY ordinal_position`.execute(store.db)).rows.map((row) => row.name);
       expect(columns).toEqual(["flow_session_key", "current_step", "state_json", "created_at", "updated_at", "label", "owner"]);
     });
+  });
+});
+
+describe.each(backends)("listWindow() with tags on $name", (backend) => {
+  let store: WorkflowStore;
+
+  beforeEach(async () => {
+    store = await backend.openStore();
+  });
+
+  const ids = (window: { sessions: { sessionId: string }[] }) => window.sessions.map((session) => session.sessionId);
+
+  it("keeps the sessions with every tag asked for, with the search, counted exactly, in every order", async () => {
+    const a = await store.createSession(FLOW, { sessionId: "a", label: "Lecture one" });
+    const b = await store.createSession(FLOW, { sessionId: "b", label: "lecture two" });
+    const c = await store.createSession(FLOW, { sessionId: "c", label: "Other" });
+    await store.createSession(FLOW, { sessionId: "d", label: "Lecture untagged" });
+    await store.setTags(FLOW, a, ["x", "y"]);
+    await store.setTags(FLOW, b, ["x"]);
+    await store.setTags(FLOW, c, ["x", "y"]);
+    const both = await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["x", "y"], orderBy: "label", descending: false });
+    expect([ids(both), both.total, both.capped]).toEqual([[a, c], 2, false]);
+    const searched = await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["x"], search: "lec", orderBy: "label", descending: true });
+    expect([ids(searched), searched.total]).toEqual([[b, a], 2]);
+    const none = await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["nobody"] });
+    expect([ids(none), none.total]).toEqual([[], 0]);
+  });
+
+  it("leaves out trashed sessions and other owners' sessions", async () => {
+    const mine = await store.createSession(FLOW, { owner: "alice" });
+    const gone = await store.createSession(FLOW, { owner: "alice" });
+    const theirs = await store.createSession(FLOW, { owner: "bob" });
+    for (const [id, owner] of [[mine, "alice"], [gone, "alice"], [theirs, "bob"]] as const) await store.setTags(FLOW, id, ["x"], { owner });
+    await store.trashSessions(FLOW, [gone]);
+    const window = await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["x"], owner: "alice" });
+    expect([ids(window), window.total]).toEqual([[mine], 1]);
+    expect((await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["x"] })).total).toBe(2);
+  });
+
+  it(`past ${SEARCH_MATCH_CAP} matches walks the order's index with the filter: every window is the right slice, at any offset`, async () => {
+    const total = SEARCH_MATCH_CAP + 300;
+    const rows = Array.from({ length: total }, (_, i) => ({
+      flow_session_key: `${FLOW}:s${String(i).padStart(5, "0")}`,
+      label: `L${(i * 7919) % total}`,
+      updated_at: `2026-01-01 ${String(Math.floor(i / 60) % 24).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00`,
+      state_json: "{}",
+    }));
+    for (let i = 0; i < rows.length; i += 100) await store.db.insertInto("workflow_state").values(rows.slice(i, i + 100)).execute();
+    // Every session but each tenth has the tag: 1,170 matches.
+    const tagged = rows.filter((_, i) => i % 10 !== 0);
+    for (let i = 0; i < tagged.length; i += 100) {
+      await store.db.insertInto("workflow_state_tags").values(tagged.slice(i, i + 100).map((row) => ({ flow_session_key: row.flow_session_key, flow_id: FLOW, owner: "", tag: "many" }))).execute();
+    }
+    for (const [orderBy, descending] of [["updated_at", true], ["label", false]] as const) {
+      const all = (await store.listSessions(FLOW, { orderBy, descending })).map((s) => s.sessionId);
+      const expected = all.filter((id) => Number(id.slice(1)) % 10 !== 0);
+      const first = await store.listWindow(FLOW, { offset: 0, limit: 50, tags: ["many"], orderBy, descending });
+      expect(first.total).toBe(expected.length);
+      expect(ids(first)).toEqual(expected.slice(0, 50));
+      await store.listLandmarksSettled();
+      for (const offset of [0, 600, expected.length - 50]) {
+        const window = await store.listWindow(FLOW, { offset, limit: 50, tags: ["many"], orderBy, descending });
+        expect([window.total, window.offset]).toEqual([expected.length, offset]);
+        expect(ids(window)).toEqual(expected.slice(offset, offset + 50));
+      }
+      const next = await store.listWindow(FLOW, { offset: 50, limit: 50, tags: ["many"], orderBy, descending, after: first.anchors!.last });
+      expect(ids(next)).toEqual(expected.slice(50, 100));
+    }
   });
 });

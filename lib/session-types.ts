@@ -82,6 +82,8 @@ export interface ListQuery {
   descending: boolean;
   /** Label or session-id prefix; empty for every session. */
   search: string;
+  /** Only sessions with every one of these tags (as `normalizeTags()` stores them); none or empty: no tag filter. */
+  tags?: readonly string[] | undefined;
   /** Seek the window by key: it starts after this row of a window shown (see `ListWindowOptions.after`). */
   after?: ListAnchor | undefined;
   /** Seek the window by key: it ends before this row of a window shown (see `ListWindowOptions.before`). */

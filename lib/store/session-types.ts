@@ -69,6 +69,11 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    * it), or `anchor.offset - (offset + limit)` rows before it.
    */
   before?: ListAnchor | undefined;
+  /**
+   * Keeps only sessions that carry every one of these tags (as `normalizeTags()` stores them), together with the
+   * search. Counted and windowed as a search is (see `WorkflowStore.listWindow()`). @default none
+   */
+  tags?: readonly string[] | undefined;
 }
 
 
