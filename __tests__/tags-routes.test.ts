@@ -1,6 +1,6 @@
 import request from "supertest";
 import { MAX_TAGS } from "../lib/store/workflow-store.js";
-import { backends, buildApp, csrfAgent, decoded, FLOW } from "./helpers.js";
+import { backends, buildApp, csrfAgent, decoded, FLOW, rowIds } from "./helpers.js";
 
 const P = "/manage/sessions";
 const HTMX = { "HX-Request": "true" };
@@ -125,5 +125,109 @@ describe.each(backends)("tags over HTTP on $name", (backend) => {
       expect(theirs.body).toEqual(missing.body);
       expect(await store.getTags(FLOW, [bobs])).toEqual(new Map([[bobs, ["bob"]]]));
     });
+  });
+});
+
+describe.each(backends)("the tag filter on $name", (backend) => {
+  async function app(options: Parameters<typeof buildApp>[0] extends infer O ? Partial<O> : never = {}) {
+    const store = await backend.openStore();
+    return { store, app: buildApp({ store, ...options }) };
+  }
+
+  /** The chips of the tag filter: tag, count, whether it is on, and where it leads. */
+  const chips = (html: string) =>
+    [...html.matchAll(/<a [^>]*?href="([^"]*)"[^>]*data-tag-filter="([^"]*)"[^>]*aria-current="(true|false)"[^>]*><span>[^<]*<\/span><span[^>]*>([^<]*)<\/span>/g)].map(
+      ([, href, tag, on, count]) => ({ tag: decoded(tag!), count: count!, on: on === "true", href: decoded(href!).replace(/&amp;/g, "&") }),
+    );
+
+  async function tagged() {
+    const { store, app: built } = await app();
+    const a = await store.createSession(FLOW, { label: "Alpha" });
+    const b = await store.createSession(FLOW, { label: "Beta" });
+    const c = await store.createSession(FLOW, { label: "Gamma" });
+    await store.setTags(FLOW, a, ["red", "round"]);
+    await store.setTags(FLOW, b, ["red"]);
+    await store.setTags(FLOW, c, ["round"]);
+    return { store, built, a, b, c };
+  }
+
+  it("lists only the sessions with every ?tag= asked for, with the search, and says so in the count", async () => {
+    const { built, a, b } = await tagged();
+    const agent = await csrfAgent(built);
+    const red = await agent.get(`${P}?tag=red`).expect(200);
+    expect(rowIds(red.text).sort()).toEqual([a, b].sort());
+    expect(decoded(red.text)).toMatch(/2 sessions[^<]* tagged “<span class="break-all">red<\/span>”/);
+    expect(rowIds((await agent.get(`${P}/list?tag=Red&tag=ROUND`).expect(200)).text)).toEqual([a]);
+    expect(rowIds((await agent.get(`${P}/list?tag=red&q=be`).expect(200)).text)).toEqual([b]);
+    const none = await agent.get(`${P}/list?tag=blue`).expect(200);
+    expect(none.text).toContain(`data-role="no-matches"`);
+    expect(none.text).toContain("No session has every tag of the filter");
+  });
+
+  it("shows the owner's tags with their counts as chips that add a tag to the filter or take it out, keeping the order and search", async () => {
+    const { built } = await tagged();
+    const agent = await csrfAgent(built);
+    expect(chips((await agent.get(P).expect(200)).text)).toEqual([
+      { tag: "red", count: "2", on: false, href: `${P}?sort=updated&dir=desc&tag=red` },
+      { tag: "round", count: "2", on: false, href: `${P}?sort=updated&dir=desc&tag=round` },
+    ]);
+    expect(chips((await agent.get(`${P}?tag=red&sort=label&q=a`).expect(200)).text)).toEqual([
+      { tag: "red", count: "2", on: true, href: `${P}?sort=label&dir=asc&q=a` },
+      { tag: "round", count: "2", on: false, href: `${P}?sort=label&dir=asc&q=a&tag=red&tag=round` },
+    ]);
+  });
+
+  it("keeps the filter in the list's links, the search form and the answers of actions", async () => {
+    const { store, built, a, b } = await tagged();
+    const agent = await csrfAgent(built);
+    const page = await agent.get(`${P}?tag=red`).expect(200);
+    expect(page.text).toContain(`data-tags="[&quot;red&quot;]"`);
+    expect(page.text).toContain(`<input type="hidden" name="tag" value="red"`);
+    expect(decoded(page.text)).toContain(`href="${P}?sort=label&amp;dir=asc&amp;tag=red"`);
+    const token = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    const res = await agent.post(`${P}/pin?tag=red`).type("form").send({ session_id: a, _csrf: token }).expect(303);
+    expect(res.headers.location).toBe(`${P}?tag=red`);
+    const htmx = await agent.post(`${P}/duplicate`).set(HTMX).type("form").send(`session_id=${b}&tag=red`).expect(200);
+    // The copy has no tags (a duplicate does not copy them), so the filtered list answered leaves it out.
+    expect(rowIds(htmx.text).sort()).toEqual([a, b].sort());
+    expect(await store.countSessions(FLOW)).toBe(4);
+    // POST /tags: the body's tags are the session's; the filter comes from the query.
+    const retagged = await agent.post(`${P}/tags?tag=red`).set(HTMX).type("form").send(`session_id=${a}&tag=round`).expect(200);
+    expect(rowIds(retagged.text)).not.toContain(a);
+    expect(retagged.text).toContain(`data-tags="[&quot;red&quot;]"`);
+  });
+
+  it("carries each row's tags in the filtered list's JSON", async () => {
+    const { built, a } = await tagged();
+    const list = await request(built).get(`${P}/list?tag=round&tag=red`).set(JSON_ACCEPT).expect(200);
+    expect(list.body.items.map((item: { sessionId: string; tags: string[] }) => [item.sessionId, item.tags])).toEqual([[a, ["red", "round"]]]);
+    expect(list.body.total).toBe(1);
+  });
+
+  it("escapes a hostile tag in the chips", async () => {
+    const { store, app: built } = await app();
+    const a = await store.createSession(FLOW);
+    await store.setTags(FLOW, a, [HOSTILE]);
+    const page = await (await csrfAgent(built)).get(`${P}?tag=${encodeURIComponent(HOSTILE)}`).expect(200);
+    expect(page.text).not.toContain("<img");
+    expect(rowIds(page.text)).toEqual([a]);
+  });
+
+  it("hides Select all matching while filtered by tags, and refuses all_matching with a tag filter (400), deleting nothing", async () => {
+    const { store, built } = await tagged();
+    const agent = await csrfAgent(built);
+    expect((await agent.get(`${P}?tag=red`).expect(200)).text).not.toContain(`data-action="select-all-matching"`);
+    await agent.post(`${P}/delete`).type("form").send({ all_matching: "1", q: "", tag: "red" }).expect(400);
+    expect(await store.countSessions(FLOW)).toBe(3);
+  });
+
+  it("shows each owner only their own tags", async () => {
+    const { store, app: built } = await app({ owner: (req) => req.get("X-User") });
+    const bobs = await store.createSession(FLOW, { owner: "bob" });
+    await store.setTags(FLOW, bobs, ["secret"], { owner: "bob" });
+    const alice = await csrfAgent(built, { headers: { "X-User": "alice" } });
+    const page = await alice.get(`${P}?tag=secret`).expect(200);
+    expect(rowIds(page.text)).toEqual([]);
+    expect(chips(page.text)).toEqual([{ tag: "secret", count: "0", on: true, href: P + "?sort=updated&dir=desc" }]);
   });
 });

@@ -186,6 +186,8 @@ export interface EmptyViewData {
 /** What the no-matches state receives. */
 export interface NoMatchesViewData {
   search: string;
+  /** The tags the list is filtered by. @default none */
+  tags?: readonly string[] | undefined;
 }
 
 /** What the rename dialog receives. */

@@ -36,6 +36,8 @@ export function tagRoutes(context: RouteContext, list: ListRoutes, tags: TagServ
       const scope = context.scopeOf(req);
       const sessionId = sessionIdFrom(req);
       const item = await tags.setTags(sessionId, tagFields(req.body), scope);
+      // The body's `tag` fields were the session's; the list answered comes back with the filter of the query.
+      delete (req.body as Record<string, unknown>).tag;
       const message = item.tags!.length === 0 ? `Cleared the tags of “${item.displayLabel}”.` : `Tagged “${item.displayLabel}”: ${item.tags!.join(", ")}.`;
       await finish(req, res, { kind: "success", message }, () => ({
         status: 200,
