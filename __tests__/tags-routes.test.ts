@@ -230,4 +230,37 @@ describe.each(backends)("the tag filter on $name", (backend) => {
     expect(rowIds(page.text)).toEqual([]);
     expect(chips(page.text)).toEqual([{ tag: "secret", count: "0", on: true, href: P + "?sort=updated&dir=desc" }]);
   });
+
+  describe("POST /rename with edit_tags=1", () => {
+    it("renames and sets the tags in one form, and the list answered keeps the filter of its URL", async () => {
+      const { store, app: built } = await app();
+      const a = await store.createSession(FLOW, { label: "Old" });
+      await store.setTags(FLOW, a, ["keep", "drop"]);
+      const agent = await csrfAgent(built);
+      const page = await agent.get(`${P}?rename=${a}&tag=keep`).expect(200);
+      // Without JavaScript the dialog lists the tags as checked checkboxes.
+      expect(page.text).toMatch(/<input type="checkbox" name="tag" value="drop" checked/);
+      const token = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+      const res = await agent.post(`${P}/rename?tag=keep`).type("form").send(`session_id=${a}&label=New&edit_tags=1&tag=keep&tag=Added&tag=&_csrf=${token}`).expect(303);
+      expect(res.headers.location).toBe(`${P}?tag=keep`);
+      expect((await store.getSessionSummary(FLOW, a))!.label).toBe("New");
+      expect(await store.getTags(FLOW, [a])).toEqual(new Map([[a, ["added", "keep"]]]));
+    });
+
+    it("refuses bad tags before renaming (400), changing nothing", async () => {
+      const { store, app: built } = await app();
+      const a = await store.createSession(FLOW, { label: "Old" });
+      const agent = await csrfAgent(built);
+      await agent.post(`${P}/rename`).type("form").send({ session_id: a, label: "New", edit_tags: "1", tag: "x".repeat(41) }).expect(400);
+      expect((await store.getSessionSummary(FLOW, a))!.label).toBe("Old");
+    });
+
+    it("leaves the tags alone without edit_tags", async () => {
+      const { store, app: built } = await app();
+      const a = await store.createSession(FLOW);
+      await store.setTags(FLOW, a, ["keep"]);
+      await (await csrfAgent(built)).post(`${P}/rename`).type("form").send({ session_id: a, label: "New" }).expect(303);
+      expect(await store.getTags(FLOW, [a])).toEqual(new Map([[a, ["keep"]]]));
+    });
+  });
 });

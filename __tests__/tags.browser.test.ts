@@ -98,4 +98,35 @@ describe("the tag filter in Chromium", () => {
       .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
     expect(serious).toEqual([]);
   });
+
+  it("edits a session's tags in the rename dialog as chips, by keyboard and by mouse, with completion from the owner's tags", async () => {
+    const { page, problems } = await open("?tag=red");
+    const row = `tr[data-session-id="${ids[0]}"]`;
+    await page.locator(`${row} [data-action=rename]`).click();
+    const dialog = page.locator("#ews-rename-dialog");
+    await dialog.locator("[data-role=tag-chips] [data-chip=red]").waitFor();
+    expect(await dialog.locator("[data-role=tag-chips] [data-chip]").evaluateAll((chips) => chips.map((chip) => chip.getAttribute("data-chip")))).toEqual(["red", "round"]);
+    expect(await page.locator("#ews-tag-options option").evaluateAll((options) => options.map((option) => option.getAttribute("value")))).toEqual(["red", "round"]);
+    // By keyboard: type a tag and Enter, then two more with commas; Tab to a chip's remove button and press it.
+    const input = dialog.locator("[data-role=tag-input]");
+    await input.focus();
+    await page.keyboard.type("Blue");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("green, big data,");
+    expect(await dialog.locator("[data-role=tag-chips] [data-chip]").evaluateAll((chips) => chips.map((chip) => chip.getAttribute("data-chip")))).toEqual(["red", "round", "blue", "green", "big data"]);
+    await dialog.locator('[data-chip=round] [data-action=remove-tag]').focus();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Remove tag round");
+    await page.keyboard.press("Enter");
+    // By mouse: remove "green".
+    await dialog.locator('[data-chip=green] [data-action=remove-tag]').click();
+    expect(await dialog.locator("[data-role=tag-chips] [data-chip]").evaluateAll((chips) => chips.map((chip) => chip.getAttribute("data-chip")))).toEqual(["red", "blue", "big data"]);
+    const results = await new AxeBuilder({ page }).include("#ews-rename-dialog").analyze();
+    expect(results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical").map((violation) => violation.id)).toEqual([]);
+    await dialog.locator("button[type=submit]").click();
+    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} [data-tag]`).length === 3, row);
+    expect(await demo.store.getTags(FLOW, [ids[0]!])).toEqual(new Map([[ids[0]!, ["big data", "blue", "red"]]]));
+    // The list came back with its filter: only the "red" sessions.
+    expect(await rows(page)).toEqual([ids[0], ids[1]]);
+    expect(problems).toEqual([]);
+  });
 });

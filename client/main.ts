@@ -7,6 +7,7 @@ import { initKeyboard } from "./keyboard.js";
 import { initListWindow } from "./list-window.js";
 import { initRequestState } from "./request-state.js";
 import { initSelection } from "./selection.js";
+import { initTagEditor } from "./tag-editor.js";
 import { initUndoNotices } from "./undo-notice.js";
 import { initTheme } from "./theme.js";
 
@@ -25,6 +26,7 @@ const dialogs = initDialogs(listWindow, selection);
 initKeyboard(listWindow, dialogs, selection);
 initRequestState();
 initFeedback();
+initTagEditor();
 initUndoNotices();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
 else showScriptOnlyControls();

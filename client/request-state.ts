@@ -27,10 +27,10 @@ export function initRequestState(): void {
       if (!inUrl.has(name) && value !== undefined) parameters[name] = value;
     }
     // The tag filter, unless the URL is a whole list state of its own (the list's links name their order) or the
-    // request sets a session's tags (POST /tags, whose `tag` fields are the session's: its filter goes in the URL).
+    // form sets a session's tags (`data-sets-tags`, whose `tag` fields are the session's: its filter goes in the URL).
     const filter = tagsOf(element.dataset.tags);
     const url = new URL(detail.path, location.href);
-    if (url.pathname.endsWith("/tags")) {
+    if (detail.elt.closest("[data-sets-tags]") || url.pathname.endsWith("/tags")) {
       if (!inUrl.has("tag")) for (const tag of filter) url.searchParams.append("tag", tag);
       detail.path = url.pathname + url.search;
     } else if (!inUrl.has("sort") && !inUrl.has("tag")) {

@@ -152,6 +152,8 @@ export interface DialogSession {
   version?: string | undefined;
   /** The label the list shows for the session. */
   label: string;
+  /** The session's tags, for the rename dialog's tag editor. @default none */
+  tags?: readonly string[] | undefined;
 }
 
 /** Which dialog the page opens on the server, for browsers without JavaScript. */
@@ -196,6 +198,8 @@ export interface RenameDialogViewData {
   csrfToken: string;
   /** The session to rename when the page is rendered with the dialog open (`?rename=<id>`, for browsers without JavaScript). */
   session?: DialogSession | undefined;
+  /** The caller's tags of the flow, offered as completions by the tag editor (a `<datalist>`). @default none */
+  tagOptions?: readonly string[] | undefined;
 }
 
 /** What the delete confirmation receives. */

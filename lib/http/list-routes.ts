@@ -65,7 +65,9 @@ export function listRoutes({ config, service, pins, tags, views, urlsAt, urlsFor
       const sessionId = req.query[kind];
       if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
       const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
-      if (item) return { kind, session: { sessionId, label: item.displayLabel, version: item.version } };
+      if (!item) continue;
+      const [tagged] = await tags.withTags([item], scopeOf(req));
+      return { kind, session: { sessionId, label: item.displayLabel, version: item.version, tags: tagged?.tags ?? [] } };
     }
     return undefined;
   };

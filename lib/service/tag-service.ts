@@ -1,4 +1,4 @@
-import type { SessionScope, TagCount, WorkflowStore } from "../store/workflow-store.js";
+import { normalizeTags, type SessionScope, type TagCount, type WorkflowStore } from "../store/workflow-store.js";
 import type { SessionListItem } from "./enrichment.js";
 import type { SessionService } from "./session-service.js";
 
@@ -29,6 +29,11 @@ export class TagService {
   async setTags(sessionId: string, tags: readonly string[], scope: SessionScope = {}): Promise<SessionListItem> {
     const stored = await this.store.setTags(this.flowId, sessionId, tags, scope);
     return { ...(await this.sessions.getItem(sessionId, scope)), tags: stored };
+  }
+
+  /** `tags` as they would be stored (see `normalizeTags()`); throws `InvalidInputError` for a set the rules refuse. */
+  checked(tags: readonly string[]): string[] {
+    return normalizeTags(tags);
   }
 
   /** The caller's tags of the flow with how many of their sessions carry each, in code point order. */
