@@ -80,6 +80,21 @@ describe.each(backends)("tags on $name", (backend) => {
   });
 
   describe("tagCounts()", () => {
+    it(`stops each count at ${1000} (capped), and lists at most ${50} tags`, async () => {
+      const a = await store.createSession(FLOW);
+      await store.setTags(FLOW, a, ["z"]);
+      const rows = Array.from({ length: 1002 }, (_, i) => ({ flow_session_key: `${FLOW}:bulk${i}`, state_json: "{}" }));
+      for (let i = 0; i < rows.length; i += 200) await store.db.insertInto("workflow_state").values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200) {
+        await store.db.insertInto("workflow_state_tags").values(rows.slice(i, i + 200).map((row) => ({ flow_session_key: row.flow_session_key, flow_id: FLOW, owner: "", tag: "many" }))).execute();
+      }
+      for (let i = 0; i < 55; i++) await store.db.insertInto("workflow_state_tags").values({ flow_session_key: `${FLOW}:bulk${i}`, flow_id: FLOW, owner: "", tag: `t${String(i).padStart(2, "0")}` }).execute();
+      const counts = await store.tagCounts(FLOW);
+      expect(counts).toHaveLength(50);
+      expect(counts[0]).toEqual({ tag: "many", sessions: 1000, capped: true });
+      expect(counts[1]).toEqual({ tag: "t00", sessions: 1 });
+    });
+
     it("counts the owner's sessions per tag of one flow, in code point order, leaving out the trash", async () => {
       const [a, b, c] = [await store.createSession(FLOW), await store.createSession(FLOW), await store.createSession(FLOW)];
       const other = await store.createSession("other_flow");

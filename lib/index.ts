@@ -68,6 +68,7 @@ export {
   normalizeTags,
   MAX_TAG_LENGTH,
   MAX_LISTED_TAGS,
+  TAG_COUNT_BOUND,
   type TagCount,
   type PurgeTrashOptions,
   type TrashMatch,

@@ -69,7 +69,10 @@ export interface SessionListItem extends SessionSummary {
 /** One of an owner's tags with the number of their sessions (not in the trash) that carry it. */
 export interface TagCount {
   tag: string;
+  /** The sessions with the tag; with {@link capped}, the bound the count stopped at. */
   sessions: number;
+  /** True when more sessions carry the tag than {@link sessions} says (the count stops at 1,000). */
+  capped?: boolean;
 }
 
 /** What the list asks for: a window of rows in one order, optionally filtered by a search. */

@@ -21,7 +21,7 @@ export function renameDialogView({ urls, csrfToken, session, tagOptions = [] }: 
   return html`<dialog id=${IDS.renameDialog} class="modal" aria-labelledby="ews-rename-title" ?open=${session !== undefined}>
     <div class="modal-box">
       <h2 id="ews-rename-title" class="text-lg font-semibold">Rename session</h2>
-      <form method="post" action=${withListState(urls.rename, urls.state)} data-sets-tags hx-post=${urls.rename} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
+      <form method="post" action=${withListState(urls.rename, urls.state)} hx-post=${urls.rename} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4" data-sets-tags>
         <input type="hidden" name="session_id" value=${session?.sessionId ?? ""} /><input type="hidden" name="version" value=${session?.version ?? ""} />${csrfFieldView(csrfToken)}
         <div data-role=${ROLES.dialogError} aria-live="assertive"></div>
         <label class="floating-label">

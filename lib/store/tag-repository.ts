@@ -1,4 +1,6 @@
 import { sql, type Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
+import type { SqlDialect } from "./dialects/dialect.js";
 import { SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
@@ -11,8 +13,11 @@ type Db = Kysely<WorkflowStateDatabase>;
 
 export type { TagCount };
 
-/** The most tags {@link TagRepository.tagCounts} returns: 200, the first in code point order. */
-export const MAX_LISTED_TAGS = 200;
+/** The most tags {@link TagRepository.tagCounts} returns: 50, the first in code point order. */
+export const MAX_LISTED_TAGS = 50;
+
+/** How far {@link TagRepository.tagCounts} counts each tag: past 1,000 it says `1,000+` (`TagCount.capped`). */
+export const TAG_COUNT_BOUND = 1000;
 
 const MISSING_TABLE = /no such table: workflow_state_tags|relation "workflow_state_tags" does not exist/;
 
@@ -52,7 +57,13 @@ export async function removeTagsOfRemoved(db: Db, keys: readonly string[]): Prom
  * are read by key (the rows shown); one owner's tags of one flow through `(flow_id, owner, tag)`.
  */
 export class TagRepository {
-  constructor(private readonly db: Db) {}
+  // The last counts of each flow and owner, by the change token they were read at (SQLite; PostgreSQL has none).
+  private readonly counted = new LRUCache<string, { token: string; counts: TagCount[] }>({ max: 64 });
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: SqlDialect,
+  ) {}
 
   /** See `WorkflowStore.setTags()`. */
   async setTags(flowId: string, sessionId: string, tags: readonly unknown[], scope: SessionScope = {}): Promise<string[]> {
@@ -100,17 +111,41 @@ export class TagRepository {
   async tagCounts(flowId: string, scope: SessionScope = {}): Promise<TagCount[]> {
     checkFlowId(flowId);
     const owner = checkedOwner(scope.owner);
-    let query = this.db
-      .selectFrom(TAGS_TABLE)
-      .select((eb) => ["tag", eb.fn.countAll<number | string>().as("sessions")])
-      .where("flow_id", "=", flowId)
-      .where((eb) =>
-        eb.exists(
-          eb.selectFrom(WORKFLOW_STATE_TABLE).select(sql<number>`1`.as("one")).whereRef(`${WORKFLOW_STATE_TABLE}.flow_session_key`, "=", `${TAGS_TABLE}.flow_session_key`),
-        ),
-      );
-    if (owner !== undefined) query = query.where("owner", "=", owner);
-    const rows = await runTagQuery(() => query.groupBy("tag").orderBy("tag").limit(MAX_LISTED_TAGS).execute(), () => []);
-    return rows.map((row) => ({ tag: row.tag, sessions: Number(row.sessions) }));
+    const key = JSON.stringify([flowId, owner ?? null]);
+    const token = await runTagQuery(() => this.dialect.changeToken(this.db));
+    const cached = this.counted.get(key);
+    if (token !== undefined && cached?.token === token) return cached.counts;
+    const counts = await runTagQuery(() => this.countTags(flowId, owner), () => []);
+    if (token !== undefined) this.counted.set(key, { token, counts });
+    return counts;
   }
+
+  // The owner's distinct tags, each by one seek of the tags' index past the one before, then each counted up to the
+  // bound (its index range, each session checked by key): the cost is bounded by the tags, never the sessions.
+  private async countTags(flowId: string, owner: string | undefined): Promise<TagCount[]> {
+    const scoped = <Q extends { where(column: "owner", op: "=", value: string): Q }>(query: Q) => (owner === undefined ? query : query.where("owner", "=", owner));
+    const tags: string[] = [];
+    while (tags.length < MAX_LISTED_TAGS) {
+      let next = scoped(this.db.selectFrom(TAGS_TABLE).select((eb) => eb.fn.min<string | null>("tag").as("tag")).where("flow_id", "=", flowId));
+      if (tags.length > 0) next = next.where("tag", ">", tags.at(-1)!);
+      const row = await next.executeTakeFirst();
+      if (!row || row.tag === null) break;
+      tags.push(row.tag);
+    }
+    const counts: TagCount[] = [];
+    for (const tag of tags) {
+      const live = scoped(this.db.selectFrom(TAGS_TABLE).select(sql<number>`1`.as("one")).where("flow_id", "=", flowId).where("tag", "=", tag))
+        .where((eb) =>
+          eb.exists(
+            eb.selectFrom(WORKFLOW_STATE_TABLE).select(sql<number>`1`.as("one")).whereRef(`${WORKFLOW_STATE_TABLE}.flow_session_key`, "=", `${TAGS_TABLE}.flow_session_key`),
+          ),
+        )
+        .limit(TAG_COUNT_BOUND + 1);
+      const row = await this.db.selectFrom(live.as("live")).select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+      const n = Number(row.n);
+      if (n > 0) counts.push(n > TAG_COUNT_BOUND ? { tag, sessions: TAG_COUNT_BOUND, capped: true } : { tag, sessions: n });
+    }
+    return counts;
+  }
+
 }

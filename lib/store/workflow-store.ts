@@ -44,7 +44,7 @@ export { TRASH_CHUNK } from "./trash-repository.js";
 export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { MAX_PINS } from "./pin-repository.js";
 export { MAX_TAGS, MAX_TAG_LENGTH, normalizeTag, normalizeTags } from "./tag-names.js";
-export { MAX_LISTED_TAGS, type TagCount } from "./tag-repository.js";
+export { MAX_LISTED_TAGS, TAG_COUNT_BOUND, type TagCount } from "./tag-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -86,7 +86,7 @@ export class WorkflowStore {
     this.transfer = new SessionTransfer(db, dialect);
     this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
     this.pins = new PinRepository(db, dialect);
-    this.tags = new TagRepository(db);
+    this.tags = new TagRepository(db, dialect);
   }
 
   /**
@@ -329,8 +329,9 @@ export class WorkflowStore {
 
   /**
    * The scope owner's tags of the flow (every owner's without one), each with how many of the owner's sessions not
-   * in the trash carry it, in code point order; at most {@link MAX_LISTED_TAGS}. It reads the owner's tag rows of
-   * the flow through their index: its cost grows with the tags given, not with the sessions.
+   * in the trash carry it (up to {@link TAG_COUNT_BOUND}, then `capped`), in code point order; at most
+   * {@link MAX_LISTED_TAGS}. One index seek per tag and at most 1,001 index entries per count, so the cost is bounded
+   * by the tags, not the sessions; on SQLite the counts are remembered until the database changes.
    */
   tagCounts(flowId: string, scope: SessionScope = {}): Promise<TagCount[]> {
     return this.tags.tagCounts(flowId, scope);
