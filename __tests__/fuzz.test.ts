@@ -71,7 +71,8 @@ describe("fuzzing every route", () => {
     const trashed = raw.prepare("SELECT * FROM workflow_state_trash ORDER BY flow_session_key");
     const pins = raw.prepare("SELECT * FROM workflow_state_pins ORDER BY flow_session_key, owner");
     const events = raw.prepare("SELECT * FROM workflow_state_events ORDER BY id");
-    const snapshot = () => createHash("sha256").update(JSON.stringify([rows.all(), trashed.all(), pins.all(), events.all()])).digest("hex");
+    const tags = raw.prepare("SELECT * FROM workflow_state_tags ORDER BY flow_session_key, tag");
+    const snapshot = () => createHash("sha256").update(JSON.stringify([rows.all(), trashed.all(), pins.all(), events.all(), tags.all()])).digest("hex");
     const trashedIds = () =>
       (raw.prepare("SELECT substr(flow_session_key, length(?) + 2) AS id FROM workflow_state_trash WHERE flow_session_key > ? AND flow_session_key < ?").all(FLOW, `${FLOW}:`, `${FLOW};`) as { id: string }[]).map((r) => r.id);
     const ids = () =>
@@ -91,7 +92,7 @@ describe("fuzzing every route", () => {
     const r = prng(SEED);
     const ROUTES = [
       "", "/list", "/create", "/rename", "/delete", "/resume", "/assets/client.js", "/assets/nope.js", "/create/", "/%zz", "/list/extra",
-      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/activity", "/activity/", "/events",
+      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/activity", "/activity/", "/events", "/tags",
     ];
     const METHODS = ["GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND"];
     const QUERIES = ["", "?offset=-5", "?offset=1e999&sort=constructor&dir=up", "?sort=__proto__", "?offset[]=1&offset=2", "?sort=label&dir=asc&sort=created", "?%zz=1", `?offset=${"9".repeat(400)}`, "?session_id=%3Cx%3E&cursor=2026-01-01T00:00:00_1", "?cursor=2026-13-99T99:99:99_999999999999999", "?cursor=x&cursor=y", `?session_id=${"a".repeat(300)}`];
@@ -136,6 +137,7 @@ describe("fuzzing every route", () => {
       if (r.chance(0.7)) fields.push(["session_id", sessionIdValue()]);
       if (r.chance(0.15)) fields.push(["session_id", sessionIdValue()]);
       if (r.chance(0.6)) fields.push(["label", labelValue()]);
+      for (let i = r.chance(0.2) ? r.int(25) : 0; i > 0; i--) fields.push(["tag", labelValue()]);
       if (r.chance(0.1)) fields.push(["label", labelValue()]);
       if (r.chance(0.5)) fields.push(["_csrf", tokenValue()]);
       if (r.chance(0.1)) fields.push(["_csrf", tokenValue()]);

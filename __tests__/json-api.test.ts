@@ -58,6 +58,7 @@ describe.each(backends)("the JSON API on $name", (backend) => {
         updatedAt: expect.stringMatching(ISO),
         stateSizeBytes: expect.any(Number),
         version: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+        tags: [],
         active: false,
       });
     });

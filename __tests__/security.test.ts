@@ -31,6 +31,7 @@ async function snapshot(store: Awaited<ReturnType<typeof openStore>>) {
     await store.listPins(FLOW),
     await store.db.selectFrom("workflow_state_pins").selectAll().orderBy("flow_session_key").execute(),
     await store.db.selectFrom("workflow_state_events").selectAll().orderBy("id").execute(),
+    await store.db.selectFrom("workflow_state_tags").selectAll().orderBy("flow_session_key").orderBy("tag").execute(),
   ];
 }
 
@@ -44,6 +45,7 @@ const POSTS: Array<[route: string, body: Record<string, string>]> = [
   ["confirm", { session_id: NEWEST }],
   ["pin", { session_id: NEWEST }],
   ["unpin", { session_id: NEWEST }],
+  ["tags", { session_id: NEWEST, tag: "forged" }],
 ];
 
 describe("security", () => {
@@ -224,9 +226,11 @@ describe("security", () => {
       ["resume", {}],
       ["pin", {}],
       ["unpin", {}],
+      ["tags", { tag: "stolen" }],
     ])("answers /%s on another user's session with the same 404 as a missing one, changing nothing", async (route, extra) => {
       const { store, alice, bobs } = await twoUsers();
       await store.pinSession(FLOW, bobs[0]!, { owner: "bob" });
+      await store.setTags(FLOW, bobs[0]!, ["bob's"], { owner: "bob" });
       const before = await snapshot(store);
       const foreign = await alice.post(`${P}/${route}`).set(JSON_ACCEPT).type("form").send({ session_id: bobs[0], ...extra }).expect(404);
       const missing = await alice.post(`${P}/${route}`).set(JSON_ACCEPT).type("form").send({ session_id: "no-such-session", ...extra }).expect(404);

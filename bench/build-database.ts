@@ -3,6 +3,7 @@
 // it gains the list indexes. An existing file with the right number of sessions (and today's labels) is reused.
 // Labels: a third of the sessions have none; of the rest, three in four are `Lecture <i>` and one in four
 // `Seminar <i>`, so the search `lecture` matches exactly half of the flow (i % 3 !== 0 and i % 4 !== 0).
+// Tags: `rare` on 1 % of the bench flow (i % 100 === 7), `half` on 50 % (i % 2 === 0), added to a reused file too.
 import { existsSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { createWorkflowStore } from "../lib/index.js";
@@ -37,6 +38,27 @@ export function benchLabel(i: number): string | null {
 /** The search that matches half of the bench flow, as a broad search by a visitor would. */
 export const BROAD_SEARCH = "lecture";
 
+/** The tag on 1 % of the bench flow's sessions, and the one on half of them (see the file's header). */
+export const BENCH_TAGS = { rare: 0.01, half: 0.5 } as const;
+
+/** The bench tags of session `i`. */
+export function benchTags(i: number): string[] {
+  return [...(i % 100 === 7 ? ["rare"] : []), ...(i % 2 === 0 ? ["half"] : [])];
+}
+
+// Tags the bench flow's sessions as benchTags() says, unless the file has them already.
+function addTags(file: string, count: number): void {
+  const db = new Database(file);
+  const has = db.prepare("SELECT 1 FROM workflow_state_tags WHERE flow_id = ? LIMIT 1").get(BENCH_FLOW);
+  if (!has) {
+    const insert = db.prepare("INSERT INTO workflow_state_tags (flow_session_key, flow_id, owner, tag) VALUES (?, ?, '', ?)");
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) for (const tag of benchTags(i)) insert.run(`${BENCH_FLOW}:${sessionId(i)}`, BENCH_FLOW, tag);
+    })();
+  }
+  db.close();
+}
+
 /** Creates (or reuses) the file with `count` sessions in the bench flow. */
 export async function buildDatabase(file: string, count: number): Promise<void> {
   if (existsSync(file)) {
@@ -46,6 +68,7 @@ export async function buildDatabase(file: string, count: number): Promise<void> 
     db.close();
     if (row.n === count && (count <= 4 || sample?.label === benchLabel(4))) {
       await (await createWorkflowStore({ filename: file })).close(); // today's indexes, as a user's file gets them on open
+      addTags(file, count);
       return;
     }
     rmSync(file, { force: true });
@@ -66,4 +89,5 @@ export async function buildDatabase(file: string, count: number): Promise<void> 
     }
   })();
   db.close();
+  addTags(file, count);
 }

@@ -22,7 +22,7 @@ function withDatabase(url: string, database: string): string {
 /**
  * Creates database `bench_<size>` on the server at `serverUrl` (a superuser URL), lets the store create its table and
  * indexes, copies every row of the SQLite `file` into it with multi-row INSERTs (one `unnest` of text arrays per
- * batch), then runs VACUUM ANALYZE, as a database that has been in use would have statistics and a visibility map.
+ * batch) and its tags in one INSERT of `unnest`ed arrays, then runs VACUUM ANALYZE, as a database that has been in use would have statistics and a visibility map.
  * Returns the database's URL.
  */
 export async function loadPostgres(serverUrl: string, file: string, size: number): Promise<string> {
@@ -59,8 +59,11 @@ export async function loadPostgres(serverUrl: string, file: string, size: number
       if (++pending === BATCH) await flush();
     }
     await flush();
+    const tags = source.prepare("SELECT flow_session_key, flow_id, owner, tag FROM workflow_state_tags").raw().all() as string[][];
+    await client.query("INSERT INTO workflow_state_tags (flow_session_key, flow_id, owner, tag) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])", [0, 1, 2, 3].map((i) => tags.map((row) => row[i])));
     await client.query("COMMIT");
     await client.query("VACUUM ANALYZE workflow_state");
+    await client.query("VACUUM ANALYZE workflow_state_tags");
   } finally {
     source.close();
     await client.end();

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { rssMb, startBenchServer, type BenchServer } from "./bench-server.js";
 import Database from "better-sqlite3";
-import { BENCH_FLOW, BROAD_SEARCH, benchLabel, buildDatabase } from "./build-database.js";
+import { BENCH_FLOW, BENCH_TAGS, BROAD_SEARCH, benchLabel, buildDatabase } from "./build-database.js";
 import { BASELINE_SQL } from "./baseline-query.js";
 import { benchExport, exportTable, type ExportFigures } from "./export.js";
 import { benchBulkDelete } from "./bulk-delete.js";
@@ -66,6 +66,10 @@ const JUMPS = [0.25, 0.5, 0.75] as const;
 const jumpName = (share: number) => `jump to ${share * 100} %`;
 const SEARCH_SHARES = [0.001, 0.05, 0.5] as const;
 const searchName = (share: number) => `search ${share * 100} %, deep`;
+/** Issue 14's rows: the list filtered by a tag on 1 % and on 50 % of the flow, at a deep offset, newest first and by label. */
+const TAG_ROWS = Object.entries(BENCH_TAGS).flatMap(([tag, share]) =>
+  (["updated", "label"] as const).map((sort) => ({ tag, share, sort, name: `tag ${share * 100} %, deep${sort === "label" ? ", by label" : ""}` })),
+);
 /** Label prefixes of the bench's labels (`Lecture <i>`, `Seminar <i>`); each size uses those whose share is nearest. */
 const SEARCH_CANDIDATES = ["lecture", "seminar", "lecture 1", "seminar 1", "lecture 2", "lecture 10", "seminar 10", "lecture 12", "lecture 100", "seminar 100", "lecture 1000", "lecture 10000", "lecture 100000"];
 
@@ -251,6 +255,7 @@ async function measureLargeListRows(port: number, size: number, headers: Record<
   for (const { share, search, matches } of searchesFor(size)) {
     paths.push([searchName(share), `${P}/list?q=${encodeURIComponent(search)}&offset=${Math.floor(matches / 2)}`]);
   }
+  for (const { tag, share, sort, name } of TAG_ROWS) paths.push([name, `${P}/list?tag=${tag}&sort=${sort}&offset=${Math.floor((size * share) / 2)}`]);
   await loopMax(port);
   for (const [, path] of paths) await getText(port, path, headers);
   await getText(port, "/bench/landmarks");
@@ -495,6 +500,13 @@ function checks(results: SizeResult[]): Target[] {
       const d = million(kind);
       const f = d?.ours[searchName(share)];
       return d && f ? { value: `${(f.p50 / d.ours[FIRST]!.p50).toFixed(2)}× (${f.path.replace(`${P}/list?`, "")})`, ok: f.p50 <= 2 * d.ours[FIRST]!.p50 } : undefined;
+    });
+  }
+  for (const { name } of TAG_ROWS) {
+    add(`${name} ≤ 2× the first window at 100,000 (p50)`, (kind) => {
+      const d = at(kind, 100000);
+      const f = d?.ours[name];
+      return d && f ? { value: `${(f.p50 / d.ours[FIRST]!.p50).toFixed(2)}×`, ok: f.p50 <= 2 * d.ours[FIRST]!.p50 } : undefined;
     });
   }
   add("no list request blocks the event loop > 50 ms at 1,000,000 (max over the rows)", (kind) => {

@@ -4,6 +4,7 @@ import { ACTIONS, ATTRS, IDS, ROLES } from "../views/dom-contract.js";
 import { byAction, byRole, elementOf, list, rowOf, rowWithId, selectedRow } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
 import type { Selection, SelectionTarget } from "./selection.js";
+import { fillTags } from "./tag-editor.js";
 
 /** What the keyboard may ask of the dialogs. */
 export interface Dialogs {
@@ -189,7 +190,11 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     if (labelField) labelField.value = label;
     const name = byRole(ROLES.deleteName, dialog);
     if (name) name.textContent = label;
-    if (id === IDS.renameDialog) listWindow.followSession(sessionId);
+    if (id === IDS.renameDialog) {
+      listWindow.followSession(sessionId);
+      // The row's tags, from its badges.
+      fillTags(dialog, Array.from(row.querySelectorAll<HTMLElement>("[data-tag]")).map((badge) => badge.dataset.tag ?? ""));
+    }
     dialog.showModal();
     focusLabel(dialog);
   }

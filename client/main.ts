@@ -8,6 +8,7 @@ import { initListWindow } from "./list-window.js";
 import { initLiveUpdates } from "./live-updates.js";
 import { initRequestState } from "./request-state.js";
 import { initSelection } from "./selection.js";
+import { initTagEditor } from "./tag-editor.js";
 import { initUndoNotices } from "./undo-notice.js";
 import { initTheme } from "./theme.js";
 
@@ -27,6 +28,7 @@ initKeyboard(listWindow, dialogs, selection);
 initLiveUpdates(listWindow, selection);
 initRequestState();
 initFeedback();
+initTagEditor();
 initUndoNotices();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showScriptOnlyControls);
 else showScriptOnlyControls();

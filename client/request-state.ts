@@ -4,6 +4,16 @@
 import { list, searchBox } from "./dom.js";
 import { IDS } from "../views/dom-contract.js";
 
+// The list's tag filter, as its data-tags attribute carries it (a JSON array of texts).
+function tagsOf(text: string | undefined): string[] {
+  try {
+    const tags: unknown = JSON.parse(text ?? "[]");
+    return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Adds the list's state to every htmx request. */
 export function initRequestState(): void {
   document.addEventListener("htmx:configRequest", (event) => {
@@ -19,6 +29,17 @@ export function initRequestState(): void {
     const rowForm = detail.elt.id === IDS.rowForm;
     for (const [name, value] of Object.entries(state)) {
       if ((rowForm || !inUrl.has(name)) && value !== undefined) parameters[name] = value;
+    }
+    // The tag filter, unless the URL is a whole list state of its own (the list's links name their order) or the
+    // form sets a session's tags (`data-sets-tags`, whose `tag` fields are the session's: its filter goes in the URL).
+    const filter = tagsOf(element.dataset.tags);
+    const url = new URL(detail.path, location.href);
+    if (detail.elt.closest("[data-sets-tags]") || url.pathname.endsWith("/tags")) {
+      if (!inUrl.has("tag")) for (const tag of filter) url.searchParams.append("tag", tag);
+      detail.path = url.pathname + url.search;
+    } else if (!inUrl.has("sort") && !inUrl.has("tag")) {
+      // htmx sends an array as the field repeated; an empty one as none.
+      (parameters as Record<string, unknown>).tag = filter;
     }
     const isCreate = detail.elt.closest("[hx-post$='/create']");
     if (detail.verb !== "post" || isCreate) return;

@@ -68,6 +68,12 @@ export {
   TRASH_CHUNK,
   KEYS_PER_STATEMENT,
   MAX_PINS,
+  MAX_TAGS,
+  normalizeTags,
+  MAX_TAG_LENGTH,
+  MAX_LISTED_TAGS,
+  TAG_COUNT_BOUND,
+  type TagCount,
   type PurgeTrashOptions,
   type TrashMatch,
   type TrashOptions,
@@ -136,4 +142,4 @@ export {
 export type { SessionJson, SessionListJson, TrashListJson, TrashedSessionJson } from "./http/json-replies.js";
 export { CSRF_HEADER, CSRF_FIELD, csrfTokenFor, verifyCsrf, type VerifyCsrfOptions } from "./http/csrf.js";
 export { CONTENT_SECURITY_POLICY } from "./http/security-headers.js";
-export type { WorkflowStateDatabase, WorkflowStateEventsTable, WorkflowStatePinsTable, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";
+export type { WorkflowStateDatabase, WorkflowStateEventsTable, WorkflowStatePinsTable, WorkflowStateTagsTable, WorkflowStateTable, WorkflowStateTrashTable } from "./store/workflow-state-table.js";

@@ -22,6 +22,7 @@ export const LIST_STATE_PARAMS = Object.freeze({
   sort: "sort",
   dir: "dir",
   search: "q",
+  tag: "tag",
   cursor: "cursor",
   after: "after",
   before: "before",
@@ -83,7 +84,7 @@ export function defaultDescending(orderBy: SessionOrderBy): boolean {
  * The list state a URL carries: order, search and window. An empty search and offset 0 are left out of URLs, and so
  * is the default order unless it is asked for explicitly.
  */
-export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search" | "after" | "before"> & { offset?: number };
+export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search" | "tags" | "after" | "before"> & { offset?: number };
 
 /**
  * The query string that asks for a window of the list, without its defaults: `""` for the first window newest first,
@@ -91,7 +92,7 @@ export type ListUrlState = Pick<ListQuery, "orderBy" | "descending" | "search" |
  * `explicitOrder`, `sort` and `dir` are always there (the list's own links, which the client completes).
  */
 export function listStateQuery(
-  { orderBy, descending, search, offset = 0, after, before }: ListUrlState,
+  { orderBy, descending, search, tags = [], offset = 0, after, before }: ListUrlState,
   { explicitOrder = false } = {},
 ): string {
   const params = new URLSearchParams();
@@ -100,14 +101,35 @@ export function listStateQuery(
     params.set(LIST_STATE_PARAMS.dir, descending ? "desc" : "asc");
   }
   if (search !== "") params.set(LIST_STATE_PARAMS.search, search);
+  for (const tag of tags) params.append(LIST_STATE_PARAMS.tag, tag);
   if (offset > 0) params.set(LIST_STATE_PARAMS.offset, String(offset));
   if (after) params.set(LIST_STATE_PARAMS.after, anchorParam(after));
   else if (before) params.set(LIST_STATE_PARAMS.before, anchorParam(before));
   return params.toString();
 }
 
+/** The most `tag` values a list URL's filter keeps: 20 (a session has at most that many tags); more are ignored. */
+export const MAX_TAG_FILTERS = 20;
+
 /**
- * Reads `offset`, `sort`, `dir`, `q`, `cursor`, `after` and `before` from a request's query or form. Every state of the list travels
+ * The `tag` filter of a query or form (once or repeated), as the store keeps tags (NFC, trimmed, white space runs as
+ * one space, lower case, at most 40 characters: the rules of `normalizeTag()`), duplicates collapsed, sorted. A value
+ * no tag can have (empty, too long, a control character, not text) is left out, as any malformed state is.
+ */
+export function tagFilterFrom(raw: unknown): string[] {
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const tags = new Set<string>();
+  for (const value of values) {
+    if (typeof value !== "string" || /[\p{Cc}\ud800-\udfff]/u.test(value)) continue;
+    const tag = value.normalize("NFC").trim().replace(/\s+/gu, " ").toLowerCase();
+    const length = [...tag].length;
+    if (length > 0 && length <= 40) tags.add(tag);
+  }
+  return [...tags].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_TAG_FILTERS);
+}
+
+/**
+ * Reads `offset`, `sort`, `dir`, `q`, `tag`, `cursor`, `after` and `before` from a request's query or form. Every state of the list travels
  * this way; nothing is kept on the server. A missing, repeated or malformed value falls back to its default, so a
  * hand-edited URL never fails.
  */
@@ -124,6 +146,7 @@ export function listParamsFrom(source: Record<string, unknown>, pageSize: number
       orderBy,
       descending: dir === "asc" ? false : dir === "desc" ? true : defaultDescending(orderBy),
       search: [...(text(LIST_STATE_PARAMS.search) ?? "").replace(CONTROL_CHARACTERS, "").trim()].slice(0, MAX_SEARCH_LENGTH).join(""),
+      ...tagsOf(tagFilterFrom(source[LIST_STATE_PARAMS.tag])),
       ...anchors(text(LIST_STATE_PARAMS.after), text(LIST_STATE_PARAMS.before)),
     },
     cursor,
@@ -144,6 +167,11 @@ export function withListState(base: string, state: string, extra: Record<string,
   let query = state;
   for (const name of Object.keys(extra)) query += `${query === "" ? "" : "&"}${encodeURIComponent(name)}=${encodeURIComponent(extra[name]!)}`;
   return query === "" ? base : `${base}?${query}`;
+}
+
+// Present only when there is a filter, so a query without one keeps its shape.
+function tagsOf(tags: string[]): Pick<ListQuery, "tags"> {
+  return tags.length > 0 ? { tags } : {};
 }
 
 function anchors(after: string | undefined, before: string | undefined): Pick<ListQuery, "after" | "before"> {

@@ -103,6 +103,17 @@ export interface SessionListItem extends SessionSummary {
    * writes of the Python library). Send it back as the `version` field of an action to make it conflict-safe.
    */
   version: string;
+  /** The session's tags, in code point order, where the answer reads them (the list's rows, `POST {prefix}/tags`). */
+  tags?: readonly string[] | undefined;
+}
+
+/** One of an owner's tags with the number of their sessions (not in the trash) that carry it. */
+export interface TagCount {
+  tag: string;
+  /** The sessions with the tag; with {@link capped}, the bound the count stopped at. */
+  sessions: number;
+  /** True when more sessions carry the tag than {@link sessions} says (the count stops at 1,000). */
+  capped?: boolean;
 }
 
 /** What the list asks for: a window of rows in one order, optionally filtered by a search. */
@@ -115,6 +126,8 @@ export interface ListQuery {
   descending: boolean;
   /** Label or session-id prefix; empty for every session. */
   search: string;
+  /** Only sessions with every one of these tags (as `normalizeTags()` stores them); none or empty: no tag filter. */
+  tags?: readonly string[] | undefined;
   /** Seek the window by key: it starts after this row of a window shown (see `ListWindowOptions.after`). */
   after?: ListAnchor | undefined;
   /** Seek the window by key: it ends before this row of a window shown (see `ListWindowOptions.before`). */

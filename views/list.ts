@@ -8,6 +8,7 @@ import { IDS, SELECTORS, SPACER_CLASS } from "./dom-contract.js";
 import { bulkBarView } from "./bulk-bar.js";
 import { bulkUrlsOf } from "./manager-urls.js";
 import { csrfFieldView } from "./csrf-field.js";
+import { tagFilterView } from "./tag-filter.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -20,7 +21,8 @@ const number = (n: number) => n.toLocaleString("en-US");
  * newest read wins and a late window never overwrites a newer search. A search whose count stopped at the cap
  * says `1,000+` and lists (and scrolls through) the first 1,000 matches. Above the table, the bulk form and its bar
  * (`bulkBarView()`); each row's checkbox belongs to that form. Between the count and the table, the Pinned section
- * (`context.views.pinned`), in pin order. Beside it, the rows' action form (`rowFormView()`).
+ * (`context.views.pinned`), in pin order, after the tag filter's chips (`tagFilterView()`). Beside it, the rows'
+ * action form (`rowFormView()`).
  */
 export function listView(data: ListViewData, context: ViewContext) {
   const { page, urls, columns } = data;
@@ -28,7 +30,8 @@ export function listView(data: ListViewData, context: ViewContext) {
   const first = page.items.length === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.items.length;
   const previous = Math.max(0, page.offset - page.limit);
-  const state = { orderBy: page.orderBy, descending: page.descending, search: page.search };
+  const state = { orderBy: page.orderBy, descending: page.descending, search: page.search, tags: page.tags };
+  const tags = page.tags ?? [];
   const columnCount = columns.length + 7;
   const pinned = data.pinned ?? [];
   const pinnedIds = new Set(pinned.map((item) => item.sessionId));
@@ -48,6 +51,7 @@ export function listView(data: ListViewData, context: ViewContext) {
     data-sort=${sortParamOf(page.orderBy)}
     data-dir=${page.descending ? "desc" : "asc"}
     data-q=${page.search}
+    data-tags=${JSON.stringify(tags)}
     data-cursor=${data.cursor}
     data-list-kind="sessions"
     data-anchor-first=${page.anchors ? anchorParam(page.anchors.first) : ""}
@@ -56,14 +60,17 @@ export function listView(data: ListViewData, context: ViewContext) {
     <div class="flex items-center gap-2 px-4 pt-4 text-sm">
       <p class="opacity-70" data-role="count" aria-live="polite">${formatSessionCount(page.total, page.capped === true)}${page.search === ""
           ? ""
-          : html` matching “<span class="break-all">${page.search}</span>”`}</p>
+          : html` matching “<span class="break-all">${page.search}</span>”`}${tags.length === 0
+          ? ""
+          : html` tagged ${tags.map((tag, i) => html`${i === 0 ? "" : " and "}“<span class="break-all">${tag}</span>”`)}`}</p>
     </div>
+    ${tagFilterView({ tagCounts: data.tagCounts ?? [], page, urls })}
     ${views.pinned({ items: pinned, activeSessionId: data.activeSessionId, urls, csrfToken: data.csrfToken }, context)}
     ${page.total === 0
-      ? page.search === ""
+      ? page.search === "" && tags.length === 0
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
-        : views.noMatches({ search: page.search }, context)
-      : html`${bulkBarView({ kind: "sessions", total: page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, exportUrl: urls.export, state: urls.state, csrfToken: data.csrfToken, readonly: urls.readonly })}
+        : views.noMatches({ search: page.search, tags }, context)
+      : html`${bulkBarView({ kind: "sessions", total: tags.length > 0 ? 0 : page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, exportUrl: urls.export, state: urls.state, csrfToken: data.csrfToken, readonly: urls.readonly })}
           ${urls.readonly ? "" : rowFormView(urls.resume, data.csrfToken)}
           <div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>

@@ -56,7 +56,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
         ${SHORTCUTS.filter(([, , changes]) => !(changes && data.urls.readonly)).map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
       </p>
     </main>
-    ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined }, context)}
+    ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined, tagOptions: (data.tagCounts ?? []).map((entry) => entry.tag) }, context)}
     ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined, trashKeepDays: data.trashKeepDays }, context)}
     ${bulkDialogView(data.bulkDialog ?? closedBulkDialog(data))}
     ${data.urls.events ? html`<div id=${IDS.live} hidden hx-ext="sse" sse-connect=${data.urls.events} hx-trigger="sse:change"></div>` : ""}

@@ -20,14 +20,15 @@ import type { RowViewData } from "./view-data.js";
  * The `data-action` values are written out rather than bound to `ACTIONS` of `dom-contract.ts` (a binding costs
  * little in the string renderer, see docs/benchmark.md); the contract test (`checkViewContract()`) keeps them in step.
  * The first cell is the row's checkbox (`data-role="select-row"`), named "Select <label>", which belongs to the
- * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids.
+ * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids. The
+ * session's tags follow its label as small badges.
  * While the activity log is on (`urls.activity`), the Updated time is a small link to the session's history.
  */
 export function rowView({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData) {
   const { updatedAt, createdAt } = item;
   return html`<tr class="ews-row" data-session-id=${item.sessionId} data-session-label=${item.displayLabel} data-session-version=${item.version} aria-rowindex=${index + 2} aria-selected=${selected ? "true" : "false"} aria-current=${active ? "true" : "false"}>
 <td class="w-0 ps-3 pe-0"><input type="checkbox" class="checkbox checkbox-sm" name="session_id" value=${item.sessionId} form="ews-bulk-form" data-role="select-row" aria-label=${`Select ${item.displayLabel}`} /></td>
-<th scope="row" class="ews-label ps-2 font-medium"><div class="flex items-center gap-2 min-w-0"><span class="truncate" title=${item.displayLabel}>${item.displayLabel}</span>${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}</div></th>
+<th scope="row" class="ews-label ps-2 font-medium"><div class="flex items-center gap-2 min-w-0"><span class="truncate" title=${item.displayLabel}>${item.displayLabel}</span>${active ? html`<span class="badge badge-primary badge-sm shrink-0">Active</span>` : ""}${item.tags?.length ? tagBadges(item.tags) : ""}</div></th>
 <td class="hidden whitespace-nowrap sm:table-cell">${item.stepTitle ?? html`<span class="opacity-50">—</span>`}</td>
 ${columns.map((column) =>
   column.className
@@ -55,6 +56,11 @@ ${urls.export ? exportLink(urls.export, item.sessionId, item.displayLabel) : ""}
 function pinButton(urls: RowViewData["urls"], sessionId: string, label: string, pinned: boolean) {
   const { pin, unpin } = pinUrlsOf(urls);
   return html`<button type="submit" form="ews-row-form" formaction=${withListState(pinned ? unpin : pin, urls.state)} name="session_id" value=${sessionId} class="btn btn-ghost btn-sm btn-square" data-action=${pinned ? "unpin" : "pin"} aria-label=${`${pinned ? "Unpin" : "Pin"} ${label}`} title=${pinned ? "Unpin" : "Pin"}><svg class="size-4" aria-hidden="true" focusable="false"><use href=${pinned ? "#ews-icon-pin-off" : "#ews-icon-pin"}></use></svg></button>`;
+}
+
+/** The session's tags as small badges after its label (text, so lit-html escapes each). */
+function tagBadges(tags: readonly string[]) {
+  return html`<span class="ews-tags flex shrink-0 gap-1" data-role="tags">${tags.map((tag) => html`<span class="badge badge-ghost badge-sm" data-tag=${tag}>${tag}</span>`)}</span>`;
 }
 
 /** The row's Export: a plain download link (no htmx), so it works without JavaScript and is reached by Tab. */

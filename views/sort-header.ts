@@ -22,7 +22,7 @@ export function sortHeaderView({ label, sort, page, urls, className = "" }: Sort
   const orderBy = SORT_PARAMS[sort];
   const current = page.orderBy === orderBy;
   const descending = current ? !page.descending : defaultDescending(orderBy);
-  const target = { orderBy, descending, search: page.search };
+  const target = { orderBy, descending, search: page.search, tags: page.tags };
   // Static text, not a value, so the arrow goes out as a character reference and the list stays ASCII.
   const arrow = current ? (page.descending ? html`↓` : html`↑`) : "";
   return html`<th scope="col" class=${className} aria-sort=${current ? (page.descending ? "descending" : "ascending") : "none"}>

@@ -15,6 +15,7 @@ export function toolbarView({ page, urls, csrfToken }: ToolbarViewData) {
     <form role="search" method="get" action=${urls.page} class="min-w-0 grow" hx-get=${urls.list} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-sync=${`${SELECTORS.main}:replace`}>
       <input type="hidden" name="sort" value=${sortParamOf(page.orderBy)} />
       <input type="hidden" name="dir" value=${page.descending ? "desc" : "asc"} />
+      ${(page.tags ?? []).map((tag) => html`<input type="hidden" name="tag" value=${tag} />`)}
       <label class="input input-sm w-full max-w-md">
         <span class="sr-only">Search stored labels and ids (by their start)</span>
         ${icons.search("size-4 opacity-50")}

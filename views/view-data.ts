@@ -1,4 +1,4 @@
-import type { ActivityEvent, ColumnSpec, SessionListItem, SessionPage, TrashListItem, TrashPage } from "../lib/session-types.js";
+import type { ActivityEvent, ColumnSpec, SessionListItem, SessionPage, TagCount, TrashListItem, TrashPage } from "../lib/session-types.js";
 
 /** The manager's URLs for one request, built from where the router is mounted. */
 export interface ManagerUrls {
@@ -20,6 +20,8 @@ export interface ManagerUrls {
   pin?: string | undefined;
   /** POST: unpin a session (`session_id`); default `{page}/unpin`. */
   unpin?: string | undefined;
+  /** POST: set a session's tags (`session_id`, repeated `tag`); default `{page}/tags`. */
+  tags?: string | undefined;
   /** GET: download sessions as an export file (`session_id`, repeatable, or `all_matching=1&q=…`); no Export action without it. */
   export?: string | undefined;
   /** POST: import an export file (multipart, field `file`; `keep_ids=1`); no Import button without it. */
@@ -115,6 +117,8 @@ export interface ListViewData {
   now: Date;
   /** The caller's pinned sessions, in pin order, shown in the Pinned section above the list. @default none */
   pinned?: readonly SessionListItem[] | undefined;
+  /** The caller's tags of the flow with their counts, shown as filter chips in the toolbar. @default none */
+  tagCounts?: readonly TagCount[] | undefined;
 }
 
 /** Everything one table row shows. */
@@ -154,6 +158,8 @@ export interface DialogSession {
   version?: string | undefined;
   /** The label the list shows for the session. */
   label: string;
+  /** The session's tags, for the rename dialog's tag editor. @default none */
+  tags?: readonly string[] | undefined;
 }
 
 /** Which dialog the page opens on the server, for browsers without JavaScript. */
@@ -188,6 +194,8 @@ export interface EmptyViewData {
 /** What the no-matches state receives. */
 export interface NoMatchesViewData {
   search: string;
+  /** The tags the list is filtered by. @default none */
+  tags?: readonly string[] | undefined;
 }
 
 /** What the rename dialog receives. */
@@ -196,6 +204,8 @@ export interface RenameDialogViewData {
   csrfToken: string;
   /** The session to rename when the page is rendered with the dialog open (`?rename=<id>`, for browsers without JavaScript). */
   session?: DialogSession | undefined;
+  /** The caller's tags of the flow, offered as completions by the tag editor (a `<datalist>`). @default none */
+  tagOptions?: readonly string[] | undefined;
 }
 
 /** What the delete confirmation receives. */

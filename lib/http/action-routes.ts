@@ -3,6 +3,7 @@ import { listStateQuery, withListState } from "../list-state.js";
 import { actionAnswer, sessionIdFrom, singleField } from "./action-answer.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
 import { sendJson, sessionJson } from "./json-replies.js";
+import { tagFields } from "./tag-routes.js";
 import type { ListRoutes } from "./list-routes.js";
 import type { RouteContext } from "./route-context.js";
 import { csrfTokenFor, CSRF_FIELD } from "./csrf.js";
@@ -34,7 +35,7 @@ export interface ActionRoutes {
  * field (or, from JSON clients, `If-Match` with the item's `ETag`): when the session has changed since, they answer
  * 409 (412 for `If-Match`) and change nothing. Each hands `req` to the hooks.
  */
-export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionOf }: RouteContext, list: ListRoutes): ActionRoutes {
+export function actionRoutes({ config, service, tags, urlsFor, scopeOf, activeSessionOf }: RouteContext, list: ListRoutes): ActionRoutes {
   // The list searched by a session's id, which holds exactly that session: the `Location` of a new one.
   const listLocationOf = (req: Request, sessionId: string) =>
     withListState(urlsFor(req).page, listStateQuery({ orderBy: "updated_at", descending: true, search: sessionId }));
@@ -57,7 +58,12 @@ export function actionRoutes({ config, service, urlsFor, scopeOf, activeSessionO
     async renameSession(req, res) {
       const scope = scopeOf(req);
       const sessionId = sessionIdFrom(req);
-      const item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope, actionOptions(req));
+      // The rename dialog sends the session's tags too (`edit_tags=1`, the set as `tag` fields): checked before the
+      // rename, set after it. The list answered keeps the filter of the query.
+      const newTags = singleField(req.body, "edit_tags") === "1" ? tags.checked(tagFields(req.body)) : undefined;
+      if (newTags) delete (req.body as Record<string, unknown>).tag;
+      let item = await service.rename(sessionId, singleField(req.body, "label") ?? "", scope, actionOptions(req));
+      if (newTags) item = await tags.setTags(sessionId, newTags, scope);
       await finish(req, res, { kind: "success", message: `Renamed to “${item.displayLabel}”.` }, () => ({
         status: 200,
         body: sessionJson(item, req.session.activeSessionId),

@@ -36,6 +36,7 @@ const SESSION_SCHEMA: JsonSchema = {
       stateSizeBytes: { type: "integer", minimum: 0, description: "The size of the stored state in bytes (UTF-8)." },
       version: { type: "string", description: "Opaque; changes whenever the label, step or state change. The item's `ETag`; send it back as `If-Match`." },
       active: { type: "boolean", description: "True for the visitor's active session." },
+      tags: { type: "array", items: { type: "string", minLength: 1, maxLength: 40 }, maxItems: 20, description: "The session's tags, lower case, in code point order: in the list's items and the answer of a tag change." },
     },
   };
 
@@ -279,8 +280,19 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/rename",
     operationId: "renameSession",
     summary: "Rename a session",
-    description: "Sets the label; an empty or missing label clears it.",
-    body: { type: "object", required: ["session_id"], properties: { session_id: sessionIdField, label: labelField, version: versionField, [CSRF_FIELD]: csrfField } },
+    description: "Sets the label; an empty or missing label clears it. With `edit_tags=1`, also replaces the session's tags with the `tag` fields, as `POST /tags` does (checked before the rename).",
+    body: {
+      type: "object",
+      required: ["session_id"],
+      properties: {
+        session_id: sessionIdField,
+        label: labelField,
+        version: versionField,
+        edit_tags: { enum: ["1"], description: "`1`: the `tag` fields are the session's new tags (none clears them)." },
+        tag: { type: "array", items: { type: "string" }, description: "With `edit_tags=1`, a tag; repeat the field for more." },
+        [CSRF_FIELD]: csrfField,
+      },
+    },
     csrf: true,
     versioned: true,
     hooked: true,
@@ -332,6 +344,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
       "200": { ...htmxList, html: true },
       "303": backToList,
     },
+    errors: ["session_not_found"],
+  },
+  {
+    method: "post",
+    path: "/tags",
+    operationId: "setSessionTags",
+    summary: "Set a session's tags",
+    description:
+      "Replaces the session's tags with the `tag` fields (none clears them; blank ones are ignored). Each is trimmed, its white space runs made one space and lower-cased (`Draft` and `draft` are one tag); duplicates collapse. At most 20, each 1 to 40 characters without control characters: otherwise 400 and nothing changes.",
+    body: {
+      type: "object",
+      required: ["session_id"],
+      properties: { session_id: sessionIdField, tag: { type: "array", items: { type: "string" }, maxItems: 40, description: "A tag; repeat the field for more. A form may send it once, as text." }, [CSRF_FIELD]: csrfField },
+    },
+    csrf: true,
+    responses: { "200": { description: "The session, with its tags as stored.", json: ref("Session"), html: true, ...jsonItem }, "303": backToList },
     errors: ["session_not_found"],
   },
   ...(["pin", "unpin"] as const).map(

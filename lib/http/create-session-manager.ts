@@ -9,9 +9,11 @@ import { SessionService } from "../service/session-service.js";
 import { SessionTransfer } from "../service/session-transfer.js";
 import { TrashService } from "../service/trash-service.js";
 import { PinService } from "../service/pin-service.js";
+import { TagService } from "../service/tag-service.js";
 import { actionRoutes } from "./action-routes.js";
 import { pinRoutes } from "./pin-routes.js";
 import { eventRoutes } from "./event-routes.js";
+import { tagRoutes } from "./tag-routes.js";
 import { openApiDocument } from "./api-description.js";
 import { assetRoute } from "./asset-routes.js";
 import { loadAssets } from "./assets.js";
@@ -90,7 +92,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const assets = loadAssets();
   const views = viewLoader(config);
   const pins = new PinService({ store, flowId, sessions: service });
-  const context = createRouteContext(config, service, pins, views, assets);
+  const tags = new TagService({ store, flowId, sessions: service });
+  const context = createRouteContext(config, service, pins, tags, views, assets);
   const list = listRoutes(context);
   const actions = actionRoutes(context, list);
   const transfers = transferRoutes(context, list, new SessionTransfer(store, flowId, service));
@@ -162,6 +165,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   if (config.activityKeepDays !== false) {
     route(`${prefix}/activity`, "get", purgeLazily, activityRoutes(context, new ActivityService({ store, flowId })).showActivity);
   }
+  route(`${prefix}/tags`, "post", form, csrf, tagRoutes(context, list, tags).setTags);
   router
     .route(`${prefix}/export`)
     .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)

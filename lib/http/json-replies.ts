@@ -21,6 +21,8 @@ export interface SessionJson {
   version: string;
   /** True for the session that `req.session` has active. */
   active: boolean;
+  /** The session's tags, in code point order: in the list's items and the answer of `POST {prefix}/tags`. */
+  tags?: readonly string[];
 }
 
 /** The list as the JSON API answers it (`GET {prefix}` and `GET {prefix}/list` with `Accept: application/json`). */
@@ -55,6 +57,7 @@ export function sessionJson(item: SessionListItem, activeSessionId: string | und
     stateSizeBytes: item.stateSizeBytes,
     version: item.version,
     active: activeSessionId !== undefined && item.sessionId === activeSessionId,
+    ...(item.tags ? { tags: item.tags } : {}),
   };
 }
 

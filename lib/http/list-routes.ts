@@ -35,12 +35,13 @@ export interface ListRoutes {
 }
 
 /** Builds the list's handlers over one manager's {@link RouteContext}. */
-export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scopeOf }: RouteContext): ListRoutes {
+export function listRoutes({ config, service, pins, tags, views, urlsAt, urlsFor, scopeOf }: RouteContext): ListRoutes {
   // The window, its order, the search and the cursor all come from the request: nothing is kept per visitor.
   const listData = async (req: Request, source: Record<string, unknown>, urls: ManagerUrls = urlsFor(req)): Promise<ListViewData> => {
     const { query, cursor } = listParamsFrom(source, config.pageSize);
     const scope = scopeOf(req);
-    const [page, pinned] = await Promise.all([service.listPage(query, scope), pins.pinnedItems(scope)]);
+    const [window, pinned, tagCounts] = await Promise.all([service.listPage(query, scope), pins.pinnedItems(scope), tags.tagCounts(scope)]);
+    const page = { ...window, items: await tags.withTags(window.items, scope) };
     return {
       page,
       cursor: cursorWithin(page, cursor),
@@ -52,6 +53,7 @@ export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scop
       csrfToken: csrfTokenFor(req),
       now: new Date(),
       pinned,
+      tagCounts,
     };
   };
 
@@ -63,7 +65,9 @@ export function listRoutes({ config, service, pins, views, urlsAt, urlsFor, scop
       const sessionId = req.query[kind];
       if (typeof sessionId !== "string" || !SESSION_ID_PATTERN.test(sessionId)) continue;
       const item = await service.getItem(sessionId, scopeOf(req)).catch(() => undefined);
-      if (item) return { kind, session: { sessionId, label: item.displayLabel, version: item.version } };
+      if (!item) continue;
+      const [tagged] = await tags.withTags([item], scopeOf(req));
+      return { kind, session: { sessionId, label: item.displayLabel, version: item.version, tags: tagged?.tags ?? [] } };
     }
     return undefined;
   };

@@ -4,6 +4,7 @@ import type { ViewContext } from "../../views/view-set.js";
 import { NotSignedInError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import type { PinService } from "../service/pin-service.js";
+import type { TagService } from "../service/tag-service.js";
 import type { SessionService } from "../service/session-service.js";
 import type { SessionScope } from "../session-types.js";
 import { SESSION_ID_PATTERN } from "./session-data.js";
@@ -24,6 +25,8 @@ export interface RouteContext {
   readonly service: SessionService;
   /** Pins and the Pinned section. */
   readonly pins: PinService;
+  /** Tags: a session's, and the owner's with counts. */
+  readonly tags: TagService;
   readonly views: ViewLoader;
   /** The manager's URLs as seen from a router mounted at `mountPath`. */
   urlsAt(mountPath: string): ManagerUrls;
@@ -36,7 +39,7 @@ export interface RouteContext {
 }
 
 /** Builds the {@link RouteContext} of one manager. */
-export function createRouteContext(config: ResolvedOptions, service: SessionService, pins: PinService, views: ViewLoader, assets: AssetCatalog): RouteContext {
+export function createRouteContext(config: ResolvedOptions, service: SessionService, pins: PinService, tags: TagService, views: ViewLoader, assets: AssetCatalog): RouteContext {
   const { prefix } = config;
   const urlsAt = (mountPath: string): ManagerUrls => {
     const base = `${mountPath}${prefix}`;
@@ -50,6 +53,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       duplicate: `${base}/duplicate`,
       pin: `${base}/pin`,
       unpin: `${base}/unpin`,
+      tags: `${base}/tags`,
       export: `${base}/export`,
       import: `${base}/import`,
       trash: `${base}/trash`,
@@ -82,6 +86,7 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
     config,
     service,
     pins,
+    tags,
     views,
     urlsAt,
     urlsFor: (req) => urlsAt(req.baseUrl),

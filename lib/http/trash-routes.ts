@@ -4,7 +4,7 @@ import { MAX_BULK_IDS } from "../../views/dom-contract.js";
 import { noticesView } from "../../views/notice.js";
 import type { BulkDialogChoice, BulkDialogViewData, ManagerUrls, Notice, TrashListViewData } from "../../views/view-data.js";
 import { InvalidInputError, SessionNotFoundError } from "../errors.js";
-import { listParamsFrom, listStateQuery, searchFrom, trashParamsFrom, trashStateQuery, withListState } from "../list-state.js";
+import { listParamsFrom, listStateQuery, searchFrom, tagFilterFrom, trashParamsFrom, trashStateQuery, withListState } from "../list-state.js";
 import { renderViewToChunks } from "../render/render-view.js";
 import type { SessionTarget, TrashService, TrashTarget } from "../service/trash-service.js";
 import { csrfTokenFor } from "./csrf.js";
@@ -293,7 +293,13 @@ function flag(body: unknown, name: string): boolean {
 
 /** The sessions a form names: `all_matching=1` with `q`, or `session_id` once or repeated (at most 1,000). */
 export function sessionTargetFrom(body: unknown): SessionTarget {
-  if (flag(body, "all_matching")) return { search: searchFrom(field(body, "q")) };
+  if (flag(body, "all_matching")) {
+    // "All matching" acts on the search alone: with a tag filter it would reach sessions the list does not show.
+    if (tagFilterFrom((body as Record<string, unknown> | undefined)?.tag).length > 0) {
+      throw new InvalidInputError("All matching sessions cannot be selected while the list is filtered by tags: select the sessions shown, or take the tags out of the filter.");
+    }
+    return { search: searchFrom(field(body, "q")) };
+  }
   const raw = (body as Record<string, unknown> | undefined)?.session_id;
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   if (values.length > MAX_BULK_IDS) {

@@ -6,6 +6,7 @@ import type { SqlDialect } from "./dialects/dialect.js";
 import { searchPredicates, type BranchCounts, type SearchPredicate } from "./search-predicates.js";
 import { checkedOwner, checkFlowId, whereOwner } from "./session-keys.js";
 import type { CountSessionsOptions } from "./session-types.js";
+import { countTagged, type TagFilter } from "./tag-matches.js";
 import { whereFlow, type FlowQuery } from "./summary-rows.js";
 import { WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
@@ -63,6 +64,12 @@ export class SessionCounts {
       ids: await this.cachedCount(key("ids"), count(ids.ranges)),
       labels: await this.cachedCount(key("labels"), count(labels.ranges)),
     };
+  }
+
+  /** How many sessions the tag filter keeps, at most `limit`, remembered as the other counts are. */
+  countTagged(filter: TagFilter, limit: number): Promise<number> {
+    const key = JSON.stringify(["tags", filter.flowId, filter.tags, filter.search, filter.owner ?? null, limit]);
+    return this.cachedCount(key, () => countTagged(this.db, this.dialect, filter, limit));
   }
 
   /**

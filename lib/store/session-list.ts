@@ -6,6 +6,7 @@ import { anchorHolds, seekIndex, type IndexRow, type WalkSpec } from "./keyset-s
 import { LANDMARK_SPACING, landmarkAt, ListLandmarks, type LandmarkSet } from "./list-landmarks.js";
 import { searchPredicates, type BranchCounts } from "./search-predicates.js";
 import { searchMatches } from "./search-matches.js";
+import { taggedKeysInOrder, tagWalkFilter, type TagFilter } from "./tag-matches.js";
 import type { SessionCounts } from "./session-counts.js";
 import { keyChunks } from "./key-chunks.js";
 import { checkOrder, isWellFormedText, whereOwner } from "./session-keys.js";
@@ -57,13 +58,33 @@ export class SessionList {
     checkOrder(orderBy);
     const states = withStates ? new Map<string, string | null>() : undefined;
     const search = rest.search ?? "";
+    const tags = rest.tags ?? [];
+    const tagFilter: TagFilter = { flowId, owner: rest.owner, tags, search };
     const spec: WalkSpec = { flowId, owner: rest.owner, orderBy };
     let total: number;
     let capped = false;
     let matches: string[] | undefined;
     let counts: BranchCounts | undefined;
     let landmarks: LandmarkSet | undefined;
-    if (search === "") {
+    if (tags.length > 0) {
+      // As a search: within the cap, the matches are read by the first tag's index range and ordered here; beyond
+      // it, the order's index is walked with the filter, from the filter's own landmarks once they are built.
+      const within = await this.counts.countTagged(tagFilter, SEARCH_MATCH_CAP + 1);
+      if (within <= SEARCH_MATCH_CAP) {
+        matches = await taggedKeysInOrder(this.db, this.dialect, tagFilter, orderBy, descending);
+        total = matches.length;
+      } else {
+        spec.filter = tagWalkFilter(this.dialect, tagFilter);
+        const key = JSON.stringify([flowId, rest.owner ?? null, orderBy, search, tags]);
+        landmarks = offset > LANDMARK_SPACING ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
+        if (landmarks) total = landmarks.total;
+        else {
+          const bounded = await this.counts.countTagged(tagFilter, SEARCH_COUNT_BOUND + 1);
+          total = Math.min(bounded, SEARCH_COUNT_BOUND);
+          capped = bounded > SEARCH_COUNT_BOUND;
+        }
+      }
+    } else if (search === "") {
       total = await this.counts.countSessions(flowId, { owner: rest.owner });
       if (total > 2 * LANDMARK_SPACING) {
         const key = JSON.stringify([flowId, rest.owner ?? null, orderBy]);
@@ -129,6 +150,11 @@ export class SessionList {
       const mark = landmarkAt(landmarks, ascendingStart);
       const rows = await seekIndex(this.db, this.dialect, spec, mark.row, { ascending: true, inclusive: true, skip: ascendingStart - mark.position, take: count });
       return byIndexRows(descending ? rows.reverse() : rows, start);
+    }
+    if (tags.length > 0) {
+      // Until the filter's landmarks are built: its first matches walked in the list's order (at most the bound).
+      const rows = await seekIndex(this.db, this.dialect, spec, undefined, { ascending: !descending, skip: start, take: count });
+      return byIndexRows(rows, start);
     }
     if (search !== "") {
       const keys = await this.searchMatches(flowId, { ...rest, descending, search }, start, start + count, counts!);

@@ -3,7 +3,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { InvalidInputError } from "../errors.js";
 import { runQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
-import { removePinsOfRemoved } from "./pin-repository.js";
+import { removeExtrasOfRemoved } from "./removed-sessions.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { checkedOwner, checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { CreateSessionOptions, SessionRecord, SessionScope, SessionSnapshot, SessionSummary } from "./session-types.js";
@@ -11,7 +11,8 @@ import { sessionVersion } from "./session-version.js";
 import { stringifyStateJson } from "./state-json-merge.js";
 import { parseStateJson } from "./state-json.js";
 import { selectSummaries, toSummary, type SummaryRow } from "./summary-rows.js";
-import { formatTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { runTagQuery } from "./tag-repository.js";
+import { formatTimestamp, TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 import { keyIn, recordSelected } from "./activity-log.js";
 import { unchangedCondition } from "./trash-repository.js";
 
@@ -121,8 +122,14 @@ export class SessionRepository {
       throw new InvalidInputError(`An owner must be a non-empty string or null; got ${JSON.stringify(owner)}.`);
     }
     if (owner !== null) checkText(owner, "An owner");
+    const key = sessionKey(flowId, sessionId);
     const result = await runQuery(() =>
-      this.db.updateTable(WORKFLOW_STATE_TABLE).set({ owner }).where("flow_session_key", "=", sessionKey(flowId, sessionId)).executeTakeFirst(),
+      this.db.transaction().execute(async (trx) => {
+        const updated = await trx.updateTable(WORKFLOW_STATE_TABLE).set({ owner }).where("flow_session_key", "=", key).executeTakeFirst();
+        // The session's tags carry its owner, so one owner's tags stay one range of their index.
+        if (updated.numUpdatedRows > 0n) await runTagQuery(() => trx.updateTable(TAGS_TABLE).set({ owner: owner ?? "" }).where("flow_session_key", "=", key).execute(), () => []);
+        return updated;
+      }),
     );
     return result.numUpdatedRows > 0n;
   }
@@ -148,7 +155,7 @@ export class SessionRepository {
         const recorded = await recordSelected(trx, flowId, scope, "delete", WORKFLOW_STATE_TABLE, rowWhere(key, scope, unchanged));
         const result = await whereUnchanged(whereOwner(trx.deleteFrom(WORKFLOW_STATE_TABLE).where("flow_session_key", "=", key), scope), unchanged).executeTakeFirst();
         if (result.numDeletedRows === 0n) return { result: false, rollBack: recorded > 0 };
-        await removePinsOfRemoved(trx, [key]);
+        await removeExtrasOfRemoved(trx, [key]);
         return { result: true, rollBack: false };
       }),
     );

@@ -1,7 +1,7 @@
-import type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState } from "../session-types.js";
+import type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, WorkflowState };
+export type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {
@@ -69,6 +69,11 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    * it), or `anchor.offset - (offset + limit)` rows before it.
    */
   before?: ListAnchor | undefined;
+  /**
+   * Keeps only sessions that carry every one of these tags (as `normalizeTags()` stores them), together with the
+   * search. Counted and windowed as a search is (see `WorkflowStore.listWindow()`). @default none
+   */
+  tags?: readonly string[] | undefined;
 }
 
 

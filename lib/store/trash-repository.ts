@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import type { BulkMoves } from "./bulk-moves.js";
-import { removePinsOfRemoved } from "./pin-repository.js";
+import { removeExtrasOfRemoved } from "./removed-sessions.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks } from "./key-chunks.js";
@@ -229,7 +229,7 @@ export class TrashRepository {
           deleted += Number(result.numAffectedRows ?? 0n);
         }
         if (deleted < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, sessionIds));
-        await removePinsOfRemoved(trx, keys);
+        await removeExtrasOfRemoved(trx, keys);
         return deleted;
       }),
     );
@@ -249,7 +249,7 @@ export class TrashRepository {
               const where = sql<SqlBool>`flow_session_key IN (${sql.join(keys)})${this.ownerAnd(scope)}`;
               await recordSelected(trx, flowId, scope, "delete", WORKFLOW_STATE_TABLE, where);
               const result = await sql`DELETE FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE ${where}`.execute(trx);
-              await removePinsOfRemoved(trx, keys);
+              await removeExtrasOfRemoved(trx, keys);
               return Number(result.numAffectedRows ?? 0n);
             }),
           );
@@ -376,7 +376,7 @@ export class TrashRepository {
             purged.push(...result.rows);
           }
           if (purged.length < keys.length) throw new SessionNotFoundError(flowId, missingId(flowId, options.ids!));
-          await removePinsOfRemoved(trx, keys);
+          await removeExtrasOfRemoved(trx, keys);
           return purged;
         }),
       ).then((rows) => {
@@ -395,7 +395,7 @@ export class TrashRepository {
           keys = result.rows.map((row) => row.flow_session_key);
           // The rows are gone: their events come from what the delete returned, in one statement.
           await recordRows(trx, flowId, scope, "purge", result.rows);
-          await removePinsOfRemoved(trx, keys);
+          await removeExtrasOfRemoved(trx, keys);
           return keys.length;
         }),
       );

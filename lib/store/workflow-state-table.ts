@@ -50,12 +50,28 @@ export interface WorkflowStatePinsTable {
   pin_order: number;
 }
 
+/**
+ * One row of `workflow_state_tags`: one tag of one session, in a table of its own so that `workflow_state` stays
+ * exactly as `cjm-workflow-state` writes it. Kept while the session is in the trash, removed with it for good.
+ */
+export interface WorkflowStateTagsTable {
+  /** The tagged session's `"<flowId>:<sessionId>"`, as in `workflow_state`. */
+  flow_session_key: string;
+  /** The flow, so one owner's tags of one flow are one range of the tags' index. */
+  flow_id: string;
+  /** The session's owner, `''` when it has none; follows `setSessionOwner()`. */
+  owner: string;
+  /** The tag, as normalised by `normalizeTags()` (trimmed, lower case). */
+  tag: string;
+}
+
 /** The Kysely database type this package reads and writes. */
 export interface WorkflowStateDatabase {
   workflow_state: WorkflowStateTable;
   workflow_state_trash: WorkflowStateTrashTable;
   workflow_state_pins: WorkflowStatePinsTable;
   workflow_state_events: WorkflowStateEventsTable;
+  workflow_state_tags: WorkflowStateTagsTable;
 }
 
 /**
@@ -93,6 +109,16 @@ export const EVENTS_SESSION_INDEX = "idx_workflow_state_events_session";
 
 /** The log's index on `(flow_id, at)`: the retention purge's few old rows, whoever's they are. */
 export const EVENTS_AT_INDEX = "idx_workflow_state_events_at";
+
+
+/** The tags: labels a session carries for filtering, until they are changed or the session is removed for good. */
+export const TAGS_TABLE = "workflow_state_tags";
+
+/** The tags' index on `(flow_id, owner, tag)`: one owner's sessions with a tag, and one owner's tags with counts. */
+export const TAGS_OWNER_INDEX = "idx_workflow_state_tags_owner";
+
+/** The tags' index on `(flow_id, tag)`: a flow's sessions with a tag, whoever owns them (a list without an owner). */
+export const TAGS_FLOW_INDEX = "idx_workflow_state_tags_flow";
 
 /** The pins: sessions an owner keeps at the top of the list, until unpinned or removed for good. */
 export const PINS_TABLE = "workflow_state_pins";

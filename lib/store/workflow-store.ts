@@ -11,6 +11,7 @@ import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { PinRepository } from "./pin-repository.js";
 import { ActivityRepository, type ActivityWindow, type ActivityWindowOptions } from "./activity-repository.js";
 import type { ActivityAction } from "../session-types.js";
+import { TagRepository, type TagCount } from "./tag-repository.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -46,6 +47,8 @@ export { TRASH_CHUNK } from "./trash-repository.js";
 export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { MAX_PINS } from "./pin-repository.js";
 export type { ActivityCursor, ActivityWindow, ActivityWindowOptions } from "./activity-repository.js";
+export { MAX_TAGS, MAX_TAG_LENGTH, normalizeTag, normalizeTags } from "./tag-names.js";
+export { MAX_LISTED_TAGS, TAG_COUNT_BOUND, type TagCount } from "./tag-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -70,6 +73,7 @@ export class WorkflowStore {
   private readonly pins: PinRepository;
   private readonly changes: ChangeWatch;
   private readonly activity: ActivityRepository;
+  private readonly tags: TagRepository;
 
   /**
    * @param db - the Kysely instance to query
@@ -94,6 +98,7 @@ export class WorkflowStore {
     this.trash = new TrashRepository(db, dialect, { counts: this.counts, moves });
     this.pins = new PinRepository(db, dialect);
     this.activity = new ActivityRepository(db);
+    this.tags = new TagRepository(db, dialect);
   }
 
   /**
@@ -335,6 +340,35 @@ export class WorkflowStore {
   /** Deletes at most `limit` of the flow's events older than `olderThan` (every owner's), in one statement. */
   purgeActivity(flowId: string, olderThan: Date, limit: number): Promise<number> {
     return this.activity.purgeActivity(flowId, olderThan, limit);
+  }
+
+  /**
+   * Replaces the session's tags with `tags` (none clears them) and returns them as stored: through
+   * {@link normalizeTag} (trimmed, lower case), duplicates collapsed, in code point order. Throws
+   * {@link InvalidInputError} for more than {@link MAX_TAGS} tags or a bad one, and {@link SessionNotFoundError} when
+   * it is not a session of the flow for the scope. Tags live in `workflow_state_tags`; they are kept while the
+   * session is in the trash and removed with it for good.
+   */
+  setTags(flowId: string, sessionId: string, tags: readonly string[], scope: SessionScope = {}): Promise<string[]> {
+    return this.tags.setTags(flowId, sessionId, tags, scope);
+  }
+
+  /**
+   * The tags of these sessions (e.g. a window's rows), by session id, each list in code point order; sessions
+   * without tags are absent. Read by key, so the cost is that of the ids, however many sessions the flow has.
+   */
+  getTags(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string[]>> {
+    return this.tags.getTags(flowId, sessionIds, scope);
+  }
+
+  /**
+   * The scope owner's tags of the flow (every owner's without one), each with how many of the owner's sessions not
+   * in the trash carry it (up to {@link TAG_COUNT_BOUND}, then `capped`), in code point order; at most
+   * {@link MAX_LISTED_TAGS}. One index seek per tag and at most 1,001 index entries per count, so the cost is bounded
+   * by the tags, not the sessions; on SQLite the counts are remembered until the database changes.
+   */
+  tagCounts(flowId: string, scope: SessionScope = {}): Promise<TagCount[]> {
+    return this.tags.tagCounts(flowId, scope);
   }
 
   /**

@@ -57,8 +57,10 @@ export const postgresDialect: SqlDialect = {
   tokenBefore: (after) => after,
   async statsToken(db) {
     // Rows inserted, updated and deleted, as the statistics count them; a backend reports its counts within a second or so.
+    // The tags' too, since the list's tag filters walk with landmarks of their own.
     const { rows } = await sql<{ token: string | null }>`SELECT pg_stat_get_tuples_inserted(t.oid) || '.' || pg_stat_get_tuples_updated(t.oid) || '.'
-        || pg_stat_get_tuples_deleted(t.oid) AS token FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t`.execute(db);
+        || pg_stat_get_tuples_deleted(t.oid) || '.' || coalesce(pg_stat_get_tuples_inserted(g.oid) + pg_stat_get_tuples_deleted(g.oid) + pg_stat_get_tuples_updated(g.oid), 0) AS token
+        FROM (SELECT to_regclass('workflow_state')::oid AS oid) AS t, (SELECT to_regclass('workflow_state_tags')::oid AS oid) AS g`.execute(db);
     return rows[0]?.token ?? undefined;
   },
   othersChangeToken: (db) => postgresDialect.statsToken(db),

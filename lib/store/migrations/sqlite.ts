@@ -6,10 +6,11 @@ import { createListIndexes, type StartupProgress } from "./list-indexes.js";
 import { createTrashTable } from "./trash-table.js";
 import { createPinsTable } from "./pins-table.js";
 import { createEventsTable } from "./events-table.js";
+import { createTagsTable } from "./tags-table.js";
 
 /**
  * Creates `cjm-workflow-state`'s table and index if missing, adds the `label` and `owner` columns that older files
- * lack, and creates the list indexes of `dialect` the trash (`workflow_state_trash`), the pins (`workflow_state_pins`) and the activity log (`workflow_state_events`). Idempotent; run it through {@link migrateInImmediateTransaction}.
+ * lack, and creates the list indexes of `dialect` the trash (`workflow_state_trash`), the pins (`workflow_state_pins`), the tags (`workflow_state_tags`) and the activity log (`workflow_state_events`). Idempotent; run it through {@link migrateInImmediateTransaction}.
  */
 export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect, progress?: StartupProgress): Promise<void> {
   await db.schema
@@ -35,6 +36,7 @@ export async function migrateSqliteSchema(db: Kysely<WorkflowStateDatabase>, dia
   await createTrashTable(db, "TIMESTAMP");
   await createPinsTable(db);
   await createEventsTable(db, "INTEGER PRIMARY KEY");
+  await createTagsTable(db);
 }
 
 /**
