@@ -59,6 +59,18 @@ describe.each(backends)("the activity log's store on $name", (backend) => {
       ]);
     });
 
+    it("records a change of a session's tags with the set before and after, and nothing for the same set again", async () => {
+      const id = await store.createSession(FLOW, { owner: "alice", label: "Lecture" });
+      await store.setTags(FLOW, id, ["Draft", "maths"], alice);
+      await store.setTags(FLOW, id, ["maths", "draft"], alice);
+      await store.setTags(FLOW, id, [], alice);
+      const rows = (await eventRows(store)).filter((row) => row.action === "tag");
+      expect(rows.map((row) => [row.session_id, row.owner, row.label, row.before_value, row.after_value, row.request_id])).toEqual([
+        [id, "alice", "Lecture", "", "draft, maths", "req-alice"],
+        [id, "alice", "Lecture", "draft, maths", "", "req-alice"],
+      ]);
+    });
+
     it("records delete, restore and purge through the trash, and a delete for good", async () => {
       const [a, b] = [await store.createSession(FLOW, { label: "A" }), await store.createSession(FLOW, { label: "B" })];
       await store.trashSessions(FLOW, [a], anyone);

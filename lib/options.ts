@@ -241,7 +241,7 @@ export interface SessionManagerOptions {
    */
   events?: false | EventsOptions;
   /**
-   * The activity log: every action (create, duplicate, import, rename, delete, restore, purge, resume, pin, unpin)
+   * The activity log: every action (create, duplicate, import, rename, delete, restore, purge, resume, pin, unpin, tag)
    * writes one event to `workflow_state_events` in the transaction of its change, shown at `GET {prefix}/activity`.
    * Events older than `keepDays` are purged lazily with the trash. `false` records nothing, and the page is 404.
    * See docs/activity-log.md.

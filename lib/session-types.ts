@@ -49,7 +49,7 @@ export interface ActivityStamp {
 }
 
 /** The actions the activity log records. */
-export const ACTIVITY_ACTIONS = Object.freeze(["create", "duplicate", "import", "rename", "delete", "restore", "purge", "resume", "pin", "unpin"] as const);
+export const ACTIVITY_ACTIONS = Object.freeze(["create", "duplicate", "import", "rename", "delete", "restore", "purge", "resume", "pin", "unpin", "tag"] as const);
 
 /** An action the activity log records. */
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

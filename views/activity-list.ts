@@ -15,7 +15,11 @@ const ACTION_TEXT: Readonly<Record<ActivityAction, string>> = {
   resume: "Resumed",
   pin: "Pinned",
   unpin: "Unpinned",
+  tag: "Tagged",
 };
+
+// A tag event's set after it, as stored ("a, b"), or that it cleared them.
+const tagsText = (value: string | null) => (value ? html`<span class="break-all">${value}</span>` : html`<span class="opacity-60">no tags</span>`);
 
 const quoted = (value: string | null) => (value === null ? html`<span class="opacity-60">no label</span>` : html`“<span class="break-all">${value}</span>”`);
 
@@ -37,7 +41,7 @@ export function activityListView({ events, sessionId, next, continued, urls, now
             ${events.map(
               (event) => html`<tr data-event-id=${event.id} data-action-name=${event.action}>
                 <td class="whitespace-nowrap"><time datetime=${event.at ? event.at.toISOString() : ""} title=${formatAbsoluteTime(event.at)}>${formatRelativeTime(event.at, now)}</time></td>
-                <td>${ACTION_TEXT[event.action] ?? event.action}${event.action === "rename" ? html` from ${quoted(event.before)} to ${quoted(event.after)}` : ""}</td>
+                <td>${ACTION_TEXT[event.action] ?? event.action}${event.action === "rename" ? html` from ${quoted(event.before)} to ${quoted(event.after)}` : event.action === "tag" ? html`: ${tagsText(event.after)}` : ""}</td>
                 <td class="min-w-0">${sessionId === undefined
                   ? html`<a class="link break-all" href=${history(event.sessionId)}>${event.label ?? event.sessionId}</a>`
                   : html`<span class="break-all">${event.label ?? event.sessionId}</span>`}</td>

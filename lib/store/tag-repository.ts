@@ -4,6 +4,7 @@ import type { SqlDialect } from "./dialects/dialect.js";
 import { SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import { keyChunks } from "./key-chunks.js";
+import { keyIn, recordSelected } from "./activity-log.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope, TagCount } from "./session-types.js";
 import { normalizeTags } from "./tag-names.js";
@@ -76,12 +77,17 @@ export class TagRepository {
         if (owner !== undefined) found = found.where("owner", "=", owner);
         const row = await found.executeTakeFirst();
         if (!row) throw new SessionNotFoundError(flowId, sessionId);
+        const before = (await trx.selectFrom(TAGS_TABLE).select("tag").where("flow_session_key", "=", key).orderBy("tag").execute()).map((r) => r.tag);
         await trx.deleteFrom(TAGS_TABLE).where("flow_session_key", "=", key).execute();
         if (wanted.length > 0) {
           await trx
             .insertInto(TAGS_TABLE)
             .values(wanted.map((tag) => ({ flow_session_key: key, flow_id: flowId, owner: row.owner ?? "", tag })))
             .execute();
+        }
+        // A change of the set is an event of the activity log (with scope.activity), its tags before and after.
+        if ([...before].sort().join("\n") !== [...wanted].sort().join("\n")) {
+          await recordSelected(trx, flowId, scope, "tag", WORKFLOW_STATE_TABLE, keyIn([key]), { before: before.join(", "), after: wanted.join(", ") });
         }
         return wanted;
       }),
