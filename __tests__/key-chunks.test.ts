@@ -114,7 +114,7 @@ describe.each(backends)(`reads and writes of ${COUNT.toLocaleString("en-US")} se
       await store.trashSessions(FLOW, ids);
       record();
       expect(await store.purgeTrash(FLOW, { ids })).toBe(COUNT);
-      expectChunked(keysPerStatement, COUNT, 2); // the trashed rows, then their pins
+      expectChunked(keysPerStatement, COUNT, 3); // the trashed rows, then their pins and their tags
       expect(await store.countSessions(FLOW)).toBe(0);
     });
 
@@ -122,7 +122,7 @@ describe.each(backends)(`reads and writes of ${COUNT.toLocaleString("en-US")} se
       const { store, keysPerStatement, record } = await openLoggedStore(backend);
       record();
       expect(await store.deleteSessions(FLOW, ids)).toBe(COUNT);
-      expectChunked(keysPerStatement, COUNT, 2); // the rows, then their pins
+      expectChunked(keysPerStatement, COUNT, 3); // the rows, then their pins and their tags
       expect(await store.countSessions(FLOW)).toBe(0);
     });
 

@@ -172,6 +172,7 @@ describe("express-workflow-sessions serve on a SQLite file", () => {
         "workflow_state",
         "workflow_state_events",
         "workflow_state_pins",
+        "workflow_state_tags",
         "workflow_state_trash",
       ]);
       expect(db.prepare("SELECT action, after_value FROM workflow_state_events WHERE session_id = ?").all(id)).toEqual([{ action: "rename", after_value: "Before Ctrl-C" }]);
