@@ -1,8 +1,8 @@
 import { sql, type Kysely } from "kysely";
-import { InvalidInputError, StoreUnavailableError } from "../errors.js";
+import { sideTableQuery } from "./side-tables.js";
+import { InvalidInputError } from "../errors.js";
 import type { ActivityAction, ActivityCursor, ActivityEvent, SessionScope } from "../session-types.js";
 import { keyIn, recordSelected, type ActivityValues } from "./activity-log.js";
-import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import { EVENTS_TABLE, formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
@@ -26,22 +26,8 @@ export interface ActivityWindow {
   next: ActivityCursor | undefined;
 }
 
-const MISSING_TABLE = /no such table: workflow_state_events|relation "workflow_state_events" does not exist/;
-
-// A read-only file from before the log has no events table (nothing is migrated read-only): it reads as an empty
-// log, and a write answers 503 as any other write to a read-only file does.
-async function runQuery<T>(query: () => Promise<T>, whenMissing?: () => T): Promise<T> {
-  try {
-    return await runDatabaseQuery(query);
-  } catch (error) {
-    if (!MISSING_TABLE.test(String((error as Error)?.message))) throw error;
-    if (whenMissing) return whenMissing();
-    throw new StoreUnavailableError(
-      "The workflow-state database has no workflow_state_events table: it was opened read-only before the activity log existed. Open it writable once to create it.",
-      { cause: error },
-    );
-  }
-}
+// A read-only file from before the log has no events table: it reads as an empty log.
+const runQuery = sideTableQuery(EVENTS_TABLE, "the activity log");
 
 interface EventRow {
   id: number | string;

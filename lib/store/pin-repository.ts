@@ -1,8 +1,7 @@
-import { sql, type Kysely } from "kysely";
-import { PinLimitError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
-import { runQuery as runDatabaseQuery } from "./database-errors.js";
+import type { Kysely } from "kysely";
+import { sideTableQuery } from "./side-tables.js";
+import { PinLimitError, SessionNotFoundError } from "../errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
-import { keyChunks } from "./key-chunks.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope } from "./session-types.js";
 import { formatTimestamp, PINS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
@@ -13,38 +12,7 @@ export const MAX_PINS = 50;
 
 type Db = Kysely<WorkflowStateDatabase>;
 
-const MISSING_TABLE = /no such table: workflow_state_pins|relation "workflow_state_pins" does not exist/;
-
-// A read-only file from before the pins has no pins table (nothing is migrated read-only): reads find no pins, and
-// writes answer 503 as any other write to a read-only file does.
-async function runQuery<T>(query: () => Promise<T>, whenMissing?: () => T): Promise<T> {
-  try {
-    return await runDatabaseQuery(query);
-  } catch (error) {
-    if (!MISSING_TABLE.test(String((error as Error)?.message))) throw error;
-    if (whenMissing) return whenMissing();
-    throw new StoreUnavailableError(
-      "The workflow-state database has no workflow_state_pins table: it was opened read-only before pins existed. Open it writable once to create it.",
-      { cause: error },
-    );
-  }
-}
-
-/**
- * Deletes, in `db` (a transaction's), the pins of those of `keys` whose session is gone for good: in neither
- * `workflow_state` nor the trash. A pin of a session in the trash stays, so a restore brings it back pinned.
- */
-export async function removePinsOfRemoved(db: Db, keys: readonly string[]): Promise<void> {
-  for (const chunk of keyChunks(keys)) {
-    await runQuery(
-      () =>
-        sql`DELETE FROM ${sql.table(PINS_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})
-          AND NOT EXISTS (SELECT 1 FROM ${sql.table(WORKFLOW_STATE_TABLE)} s WHERE s.flow_session_key = ${sql.table(PINS_TABLE)}.flow_session_key)
-          AND NOT EXISTS (SELECT 1 FROM ${sql.table(TRASH_TABLE)} t WHERE t.flow_session_key = ${sql.table(PINS_TABLE)}.flow_session_key)`.execute(db),
-      () => undefined,
-    );
-  }
-}
+const runQuery = sideTableQuery(PINS_TABLE, "pins");
 
 /**
  * The pins, `workflow_state_pins`: one row per owner (`''` without an owner) and pinned session, with its place in

@@ -1,14 +1,14 @@
 import { sql, type Kysely } from "kysely";
+import { sideTableQuery } from "./side-tables.js";
 import { LRUCache } from "lru-cache";
 import type { SqlDialect } from "./dialects/dialect.js";
-import { SessionNotFoundError, StoreUnavailableError } from "../errors.js";
-import { runQuery as runDatabaseQuery } from "./database-errors.js";
+import { SessionNotFoundError } from "../errors.js";
 import { keyChunks } from "./key-chunks.js";
 import { keyIn, recordSelected } from "./activity-log.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope, TagCount } from "./session-types.js";
 import { normalizeTags } from "./tag-names.js";
-import { TAGS_TABLE, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -20,38 +20,8 @@ export const MAX_LISTED_TAGS = 50;
 /** How far {@link TagRepository.tagCounts} counts each tag: past 1,000 it says `1,000+` (`TagCount.capped`). */
 export const TAG_COUNT_BOUND = 1000;
 
-const MISSING_TABLE = /no such table: workflow_state_tags|relation "workflow_state_tags" does not exist/;
-
-// A read-only file from before the tags has no tags table (nothing is migrated read-only): reads find no tags, and
-// writes answer 503 as any other write to a read-only file does.
-export async function runTagQuery<T>(query: () => Promise<T>, whenMissing?: () => T): Promise<T> {
-  try {
-    return await runDatabaseQuery(query);
-  } catch (error) {
-    if (!MISSING_TABLE.test(String((error as Error)?.message))) throw error;
-    if (whenMissing) return whenMissing();
-    throw new StoreUnavailableError(
-      "The workflow-state database has no workflow_state_tags table: it was opened read-only before tags existed. Open it writable once to create it.",
-      { cause: error },
-    );
-  }
-}
-
-/**
- * Deletes, in `db` (a transaction's), the tags of those of `keys` whose session is gone for good: in neither
- * `workflow_state` nor the trash. The tags of a session in the trash stay, so a restore brings them back.
- */
-export async function removeTagsOfRemoved(db: Db, keys: readonly string[]): Promise<void> {
-  for (const chunk of keyChunks(keys)) {
-    await runTagQuery(
-      () =>
-        sql`DELETE FROM ${sql.table(TAGS_TABLE)} WHERE flow_session_key IN (${sql.join(chunk)})
-          AND NOT EXISTS (SELECT 1 FROM ${sql.table(WORKFLOW_STATE_TABLE)} s WHERE s.flow_session_key = ${sql.table(TAGS_TABLE)}.flow_session_key)
-          AND NOT EXISTS (SELECT 1 FROM ${sql.table(TRASH_TABLE)} t WHERE t.flow_session_key = ${sql.table(TAGS_TABLE)}.flow_session_key)`.execute(db),
-      () => undefined,
-    );
-  }
-}
+/** Queries of the tags' table: a read-only file from before the tags reads as one without tags. */
+export const runTagQuery = sideTableQuery(TAGS_TABLE, "tags");
 
 /**
  * The tags, `workflow_state_tags`: one row per session and tag, with the session's flow and owner. A session's tags
