@@ -1,25 +1,46 @@
 import { jest } from "@jest/globals";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { demoInBrowser, openPage } from "./browser-helpers.js";
+import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
 
 jest.setTimeout(90_000);
 
+let browser: Browser;
+let demo: Awaited<ReturnType<typeof startDemo>>;
+const contexts: BrowserContext[] = [];
 let ids: string[];
-const suite = demoInBrowser({
-  keepSessions: 6,
-  async seed({ store }) {
-    ids = (await store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
-    await store.setTags(FLOW, ids[0]!, ["red", "round"]);
-    await store.setTags(FLOW, ids[1]!, ["red"]);
-    await store.setTags(FLOW, ids[2]!, ["round"]);
-  },
+
+beforeAll(async () => {
+  browser = await launchBrowser();
 });
 
-const open = (query = "") => suite.open(`${P}${query}`);
+afterAll(async () => {
+  await browser.close();
+});
+
+beforeEach(async () => {
+  demo = await startDemo();
+  for (const s of (await demo.store.listSessions(FLOW)).slice(6)) await demo.store.deleteSession(FLOW, s.sessionId);
+  ids = (await demo.store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
+  await demo.store.setTags(FLOW, ids[0]!, ["red", "round"]);
+  await demo.store.setTags(FLOW, ids[1]!, ["red"]);
+  await demo.store.setTags(FLOW, ids[2]!, ["round"]);
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await demo.stop();
+});
+
+async function open(query = "") {
+  const opened = await openPage(browser);
+  contexts.push(opened.context);
+  await opened.page.goto(`${demo.url}${P}${query}`);
+  return opened;
+}
 
 /** The ids of the rows shown, in order. */
 function rows(page: Page) {
@@ -103,7 +124,7 @@ describe("the tag filter in Chromium", () => {
     expect(results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical").map((violation) => violation.id)).toEqual([]);
     await dialog.locator("button[type=submit]").click();
     await page.waitForFunction((sel) => document.querySelectorAll(`${sel} [data-tag]`).length === 3, row);
-    expect(await suite.demo.store.getTags(FLOW, [ids[0]!])).toEqual(new Map([[ids[0]!, ["big data", "blue", "red"]]]));
+    expect(await demo.store.getTags(FLOW, [ids[0]!])).toEqual(new Map([[ids[0]!, ["big data", "blue", "red"]]]));
     // The list came back with its filter: only the "red" sessions.
     expect(await rows(page)).toEqual([ids[0], ids[1]]);
     expect(problems).toEqual([]);
