@@ -75,7 +75,8 @@ describe("the session manager in a browser", () => {
     const row = page.locator(`tr[data-session-id="${id}"]`);
     await row.locator("text=Renamed in the browser").waitFor();
     await expect(page.textContent("#ews-alerts")).resolves.toContain("Renamed to “Renamed in the browser”.");
-    await expect(page.evaluate((sid) => document.activeElement?.closest("tr")?.dataset.sessionId, id)).resolves.toBe(id);
+    // The dialog gives focus back as its close event runs, after the swap; a live refresh that follows keeps it there.
+    await page.waitForFunction((sid) => (document.activeElement?.closest("tr") as HTMLElement | null)?.dataset.sessionId === sid, id);
 
     await row.locator("[data-action=rename]").click();
     await input.fill("Never saved");

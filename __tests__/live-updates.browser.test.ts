@@ -125,4 +125,37 @@ describe("live updates in Chromium", () => {
     expect(await page.locator("#ews-rename-dialog").evaluate((dialog) => (dialog as HTMLDialogElement).open)).toBe(true);
     expect(await input.inputValue()).toBe("Half typed");
   });
+  it("gives focus back to the renamed row when a change from elsewhere arrived while the rename was under way", async () => {
+    const { context } = await openPage(browser);
+    contexts.push(context);
+    const page = await openTab(context);
+    await page.evaluate(() => {
+      const counts = ((window as unknown as { ewsCounts: Record<string, number> }).ewsCounts = { change: 0, swap: 0 });
+      document.addEventListener("sse:change", () => counts.change++);
+      document.addEventListener("htmx:afterSwap", () => counts.swap++);
+    });
+    const counts = () => page.evaluate(() => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts);
+    const ids = await page.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    // The rename is held in flight until the other change has reached the page.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**${P}/rename`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.locator(`tr[data-session-id="${ids[0]}"] [data-action=rename]`).click();
+    await page.locator("#ews-rename-dialog input[name=label]").fill("Renamed here");
+    await page.locator("#ews-rename-dialog input[name=label]").press("Enter");
+    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", demo.databasePath, `${FLOW}:${ids[1]}`]);
+    await page.waitForFunction(() => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts.change > 0);
+    const swaps = (await counts()).swap;
+    release();
+    // The rename's swap, then the refresh the change asked for, which shows the other row's new label.
+    await page.locator(`tr[data-session-id="${ids[0]}"] >> text=Renamed here`).waitFor();
+    await page.locator(`tr[data-session-id="${ids[1]}"] >> text=From Python`).waitFor();
+    await page.waitForFunction((before) => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts.swap >= before + 2, swaps);
+    await page.waitForFunction(() => !document.querySelector(".htmx-request"));
+    expect(await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("data-session-id"))).toBe(ids[0]);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("rename");
+  });
 });

@@ -71,17 +71,16 @@ function markDeleted(message: MessageEvent | undefined, selection: Selection): b
 export function initLiveUpdates(listWindow: ListWindow, selection: Selection): void {
   let wanted = false;
   let opened = false;
-  // The focus the refresh under way found in the list: the swap removes the focused control, so it goes back to
-  // the same control of the same row (if the row is still there and nothing else took the focus).
+  // Where the focus was in the list as a swap began: the swap removes the focused control, so it goes back to the
+  // same control of the same row (if the row is still there and nothing else took the focus). Read as the swap
+  // begins, not as the refresh is asked for: focus may move into the list meanwhile (a closing dialog gives it back
+  // to the row it was opened from).
   let refocus: FocusPlace | null = null;
 
   function refreshWhenIdle(): void {
     if (!wanted || requestUnderWay()) return;
     wanted = false;
-    listWindow.whenReady(() => {
-      refocus = focusPlace();
-      listWindow.refresh();
-    });
+    listWindow.whenReady(() => listWindow.refresh());
   }
 
   function changed(): void {
@@ -99,6 +98,9 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
   });
   // htmx clears the indicator before it fires afterRequest, so a waiting refresh can go once the last request ends.
   document.addEventListener("htmx:afterRequest", () => queueMicrotask(refreshWhenIdle));
+  document.addEventListener("htmx:beforeSwap", () => {
+    refocus = focusPlace();
+  });
   document.addEventListener("htmx:afterSwap", () => {
     const place = refocus;
     refocus = null;
