@@ -68,13 +68,34 @@ async function recordedStore(backend: Backend): Promise<Recorded> {
   const database = await backend.database();
   await (await database.open()).close(); // the schema and its indexes, as a user's database gets them
   const queries: CompiledQuery[] = [];
+  // On PostgreSQL, the SET LOCAL each query ran under, as its own connection saw it: a background walk's queries
+  // may interleave with a window's on the other connection, so the one logged just before is not always its own.
+  const settings = new WeakMap<CompiledQuery, string>();
   let recording = true;
   const log = (event: { query: CompiledQuery }) => void (recording && queries.push(event.query));
-  const dialect =
-    backend.name === "sqlite"
-      ? new SqliteDialect({ database: new Database(database.location) })
-      : new PostgresDialect({ pool: new pg.Pool({ connectionString: database.location, max: 2 }) });
-  const db = new Kysely<WorkflowStateDatabase>({ dialect, log });
+  let dialect: SqliteDialect | PostgresDialect;
+  if (backend.name === "sqlite") dialect = new SqliteDialect({ database: new Database(database.location) });
+  else {
+    const pool = new pg.Pool({ connectionString: database.location, max: 2 });
+    pool.on("connect", (client) => {
+      let setting: string | undefined;
+      const query = client.query.bind(client) as (text: unknown, values?: unknown[]) => Promise<unknown>;
+      client.query = ((text: unknown, values?: unknown[]) => {
+        if (typeof text === "string") {
+          if (/^SET LOCAL /i.test(text)) setting = text;
+          else if (/^(commit|rollback)$/i.test(text.trim())) setting = undefined;
+          else if (recording && !/^(begin|start transaction)\b/i.test(text.trim())) {
+            const recorded = CompiledQuery.raw(text, values ?? []);
+            if (setting) settings.set(recorded, setting);
+            queries.push(recorded);
+          }
+        }
+        return query(text, values);
+      }) as typeof client.query;
+    });
+    dialect = new PostgresDialect({ pool });
+  }
+  const db = new Kysely<WorkflowStateDatabase>({ dialect, ...(backend.name === "sqlite" ? { log } : {}) });
   for (let i = 0; i < ROWS.length; i += 500) await db.insertInto("workflow_state").values(ROWS.slice(i, i + 500)).execute();
   // Statistics and a visibility map, as autovacuum keeps them on a table in use (the bench's tables have them too).
   if (backend.name === "postgres") await db.executeQuery(CompiledQuery.raw("VACUUM ANALYZE workflow_state"));
@@ -92,22 +113,14 @@ async function recordedStore(backend: Backend): Promise<Recorded> {
       recording = false;
       try {
         const plans: Array<{ sql: string; plan: string }> = [];
-        let setting: string | undefined;
         for (const query of recorded) {
-          if (/^(begin|commit|rollback)$/i.test(query.sql.trim())) continue;
-          if (/^SET LOCAL /i.test(query.sql)) {
-            setting = query.sql;
-            continue;
-          }
+          if (/^(begin|commit|rollback)$/i.test(query.sql.trim()) || /^SET LOCAL /i.test(query.sql)) continue;
           if (backend.name === "sqlite") {
             const result = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${query.sql}`, [...query.parameters]));
             plans.push({ sql: query.sql, plan: result.rows.map((r) => r.detail).join("; ") });
             continue;
           }
-          // A landmark walk's chunk (its `h` column) always runs with enable_sort off; a background walk's queries may
-          // interleave with a window's, so its SET LOCAL is not always the query recorded just before it.
-          const under = /END as "h"/.test(query.sql) ? "SET LOCAL enable_sort = off" : setting;
-          setting = undefined;
+          const under = settings.get(query);
           const explain = (on: Kysely<WorkflowStateDatabase>) => on.executeQuery(CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]));
           const result = under
             ? await db.transaction().execute(async (trx) => {
