@@ -1,7 +1,6 @@
 import { jest } from "@jest/globals";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
+import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -37,13 +36,6 @@ async function open(path: string) {
   contexts.push(opened.context);
   await opened.page.goto(`${demo.url}${path}`);
   return opened;
-}
-
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
 }
 
 describe("the activity log in the browser", () => {

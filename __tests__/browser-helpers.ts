@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { createDemoApp } from "../demo-app/app.js";
 import { ROOT, tempDir } from "./helpers.js";
@@ -136,4 +137,31 @@ export function iconContrasts(page: Page): Promise<IconContrast[]> {
     }
     return results;
   });
+}
+
+/**
+ * Resolves once no finite CSS animation or transition runs (a dialog's opening, a toast's), so colours are measured at
+ * rest; endless ones (the spinner) and those driven by scrolling (DaisyUI's scroll lock) are left out.
+ */
+export function animationsDone(page: Page) {
+  return page.waitForFunction(() =>
+    document
+      .getAnimations()
+      .filter((animation) => animation.timeline instanceof DocumentTimeline && animation.effect?.getComputedTiming().endTime !== Infinity)
+      .every((animation) => animation.playState !== "running"),
+  );
+}
+
+/**
+ * The serious and critical axe violations of the page, or of the part `include` selects, each as its rule and up to
+ * three of its nodes; measured once animations are at rest (a dialog fading in has text of too little contrast).
+ */
+export async function seriousViolations(page: Page, include?: string): Promise<string[]> {
+  await animationsDone(page);
+  const builder = new AxeBuilder({ page });
+  if (include) builder.include(include);
+  const results = await builder.analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
 }

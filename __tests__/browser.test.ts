@@ -1,8 +1,7 @@
 import { jest } from "@jest/globals";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import type { BrowserContext, BrowserContextOptions } from "playwright-core";
-import { iconContrasts, launchBrowser, openPage, screenshot, startDemo } from "./browser-helpers.js";
+import { animationsDone, iconContrasts, launchBrowser, openPage, screenshot, seriousViolations, startDemo } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 jest.setTimeout(90_000);
@@ -30,19 +29,6 @@ async function open(options: BrowserContextOptions = {}) {
   const opened = await openPage(browser, options);
   contexts.push(opened.context);
   return opened;
-}
-
-/**
- * Resolves once no finite CSS animation or transition runs (a dialog's opening, a toast's), so colours are measured at
- * rest; endless ones (the spinner) and those driven by scrolling (DaisyUI's scroll lock) are left out.
- */
-function settled(page: Page) {
-  return page.waitForFunction(() =>
-    document
-      .getAnimations()
-      .filter((animation) => animation.timeline instanceof DocumentTimeline && animation.effect?.getComputedTiming().endTime !== Infinity)
-      .every((animation) => animation.playState !== "running"),
-  );
 }
 
 const rows = "tr[data-session-id]";
@@ -268,16 +254,6 @@ describe("the session manager in a browser", () => {
 
 describe("accessibility (axe-core)", () => {
   // One scan per state: the page, then each open dialog alone (the page behind a modal is inert and unchanged).
-  async function seriousViolations(page: Page, include?: string) {
-    await settled(page);
-    const builder = new AxeBuilder({ page });
-    if (include) builder.include(include);
-    const results = await builder.analyze();
-    return results.violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
-  }
-
   it.each(["light", "dark"] as const)("finds no serious or critical violations on the page and in both dialogs (%s)", async (colorScheme) => {
     // Rows repeat one template: six of them (steps, no step, the cursor) are as telling as 24, for a quarter of the
     // scan, which is what keeps it well inside its timeout on a loaded machine.
@@ -397,7 +373,7 @@ describe("contrast of the icons (computed, since axe leaves oklch colours incomp
     await page.evaluate(() => document.querySelectorAll(".ews-notice").forEach((notice) => notice.remove()));
     await page.keyboard.press("ArrowDown"); // the cursor on row 2, the active session on row 1
     await page.mouse.move(0, 0);
-    await settled(page);
+    await animationsDone(page);
     const contrasts = await iconContrasts(page);
     const where = contrasts.map((icon) => icon.where);
     expect(where).toEqual(expect.arrayContaining(["cursor row delete", "active row delete", "row delete", "cursor row resume", "row rename"]));

@@ -1,9 +1,8 @@
 import { jest } from "@jest/globals";
 import type { Server } from "node:http";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { launchBrowser, listenLocally, openPage } from "./browser-helpers.js";
+import { launchBrowser, listenLocally, openPage, seriousViolations } from "./browser-helpers.js";
 import { backends, buildApp, FLOW, type Backend } from "./helpers.js";
 
 // Chromium on a loaded machine: the flows wait for conditions, never for time, but may take a while.
@@ -78,15 +77,6 @@ function settled(page: Page) {
   return page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
 }
 
-async function seriousViolations(page: Page, include?: string) {
-  const builder = new AxeBuilder({ page });
-  if (include) builder.include(include);
-  const results = await builder.analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
-}
-
 let browser: Browser;
 
 beforeAll(async () => {
@@ -112,6 +102,8 @@ describe.each(backends)("selecting and bulk actions in Chromium (%s)", (backend:
   }, 120_000);
 
   afterAll(async () => {
+    // A test that failed before closing its context leaves its connections open; they must not hold the close.
+    server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
   });
 
@@ -299,6 +291,8 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
   }, 120_000);
 
   afterAll(async () => {
+    // A test that failed before closing its context leaves its connections open; they must not hold the close.
+    server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
   });
 
@@ -502,6 +496,8 @@ describe("the Undo notice's countdown", () => {
   }, 60_000);
 
   afterAll(async () => {
+    // A test that failed before closing its context leaves its connections open; they must not hold the close.
+    server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
   });
 

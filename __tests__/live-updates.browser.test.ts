@@ -130,11 +130,11 @@ describe("live updates in Chromium", () => {
     contexts.push(context);
     const page = await openTab(context);
     await page.evaluate(() => {
-      const counts = ((window as unknown as { ewsCounts: Record<string, number> }).ewsCounts = { change: 0, swap: 0 });
+      const counts = ((window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts = { change: 0, swap: 0 });
       document.addEventListener("sse:change", () => counts.change++);
       document.addEventListener("htmx:afterSwap", () => counts.swap++);
     });
-    const counts = () => page.evaluate(() => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts);
+    const counts = () => page.evaluate(() => (window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts);
     const ids = await page.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
     // The rename is held in flight until the other change has reached the page.
     let release!: () => void;
@@ -147,13 +147,13 @@ describe("live updates in Chromium", () => {
     await page.locator("#ews-rename-dialog input[name=label]").fill("Renamed here");
     await page.locator("#ews-rename-dialog input[name=label]").press("Enter");
     execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", demo.databasePath, `${FLOW}:${ids[1]}`]);
-    await page.waitForFunction(() => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts.change > 0);
+    await page.waitForFunction(() => (window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts.change > 0);
     const swaps = (await counts()).swap;
     release();
     // The rename's swap, then the refresh the change asked for, which shows the other row's new label.
     await page.locator(`tr[data-session-id="${ids[0]}"] >> text=Renamed here`).waitFor();
     await page.locator(`tr[data-session-id="${ids[1]}"] >> text=From Python`).waitFor();
-    await page.waitForFunction((before) => (window as unknown as { ewsCounts: Record<string, number> }).ewsCounts.swap >= before + 2, swaps);
+    await page.waitForFunction((before) => (window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts.swap >= before + 2, swaps);
     await page.waitForFunction(() => !document.querySelector(".htmx-request"));
     expect(await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("data-session-id"))).toBe(ids[0]);
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("rename");

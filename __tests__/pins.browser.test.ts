@@ -1,7 +1,6 @@
 import { jest } from "@jest/globals";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
+import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -86,10 +85,6 @@ describe("pins in Chromium", () => {
     await page.waitForSelector("[data-role=pinned]");
     // The labels are shown, not squeezed to nothing beside the buttons.
     for (const box of await page.locator(`${pinned} span[title]`).evaluateAll((spans) => spans.map((span) => span.getBoundingClientRect().width))) expect(box).toBeGreaterThan(40);
-    const results = await new AxeBuilder({ page }).analyze();
-    const serious = results.violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
-    expect(serious).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });
