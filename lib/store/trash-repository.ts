@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { RestoreConflictError, SessionNotFoundError, StoreUnavailableError } from "../errors.js";
 import type { BulkMoves } from "./bulk-moves.js";
@@ -7,7 +6,7 @@ import { removeExtrasOfRemoved } from "./removed-sessions.js";
 import { runQuery as runDatabaseQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks } from "./key-chunks.js";
-import { prefixUpperBound } from "./search-predicates.js";
+import { CHUNK_TARGET_MS, inChunks, inFlow, matchingKeys, matchWhere, OFF_LOOP_CHUNK_TARGET_MS, type TrashMatch } from "./matching-walk.js";
 import type { SessionCounts } from "./session-counts.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import { toSummary, type SummaryRow } from "./summary-rows.js";
@@ -15,6 +14,7 @@ import type { SessionScope, SessionSnapshot } from "./session-types.js";
 import type { TrashedSession, TrashOrderBy } from "../session-types.js";
 
 export type { TrashedSession, TrashOrderBy } from "../session-types.js";
+export { CHUNK_TARGET_MS, OFF_LOOP_CHUNK_TARGET_MS, TRASH_CHUNK, type TrashMatch } from "./matching-walk.js";
 import { formatTimestamp, parseTimestamp, SESSION_COLUMNS, TRASH_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 import { keyIn, recordRows, recordSelected } from "./activity-log.js";
 
@@ -55,14 +55,6 @@ export interface TrashOptions {
   unchanged?: SessionSnapshot;
 }
 
-/** Which trashed sessions a restore or purge of many acts on. */
-export interface TrashMatch {
-  /** Those whose id or stored label starts with this text; `""` for all. @default "" */
-  search?: string;
-  /** Only those moved by this delete. */
-  batch?: string;
-}
-
 /** Options of `WorkflowStore.purgeTrash()`. Without any, the whole trash (for the scope) is emptied. */
 export interface PurgeTrashOptions extends TrashMatch {
   /** Exactly these sessions; throws `SessionNotFoundError` (purging nothing) when one of them is not in the trash. */
@@ -73,45 +65,6 @@ export interface PurgeTrashOptions extends TrashMatch {
   limit?: number;
   /** Called with the ids of the sessions purged, once per chunk as it commits (e.g. to clean up their files). */
   onPurged?: (sessionIds: string[]) => void;
-}
-
-/**
- * The most rows one transaction moves or purges when a request acts on all matching sessions: 500. Each chunk is
- * one short transaction, so on SQLite no other request waits long for the write lock (or the event loop).
- */
-export const TRASH_CHUNK = 500;
-
-/**
- * The time one chunk aims to take, in ms: each chunk's size follows the pace of the one before (between 10 and
- * {@link TRASH_CHUNK} rows), so a loaded machine gets smaller chunks, and after each chunk the work pauses as long as
- * it took (at most this long), leaving the database and the event loop to other requests at least half the time.
- */
-export const CHUNK_TARGET_MS = 5;
-
-/**
- * The time one chunk aims to take where statements do not run on the event loop (PostgreSQL): 20 ms. Other requests
- * run meanwhile, and each chunk costs several round trips, which a 5 ms target would leave room for little else.
- */
-export const OFF_LOOP_CHUNK_TARGET_MS = 20;
-
-const MIN_CHUNK = 10;
-const FIRST_CHUNK = 20;
-
-/**
- * Runs `step` with a row limit until it handles fewer rows than that limit, sizing each chunk by the last one's pace
- * and pausing between chunks (see {@link CHUNK_TARGET_MS}).
- */
-async function inChunks(targetMs: number, step: (limit: number) => Promise<number>): Promise<void> {
-  let limit = FIRST_CHUNK;
-  for (;;) {
-    const started = performance.now();
-    const handled = await step(limit);
-    if (handled < limit) return;
-    const took = Math.max(1, performance.now() - started);
-    // At most half again as many rows as the last chunk: one quick chunk (a cached page) must not size a slow one.
-    limit = Math.min(TRASH_CHUNK, Math.round(limit * 1.5), Math.max(MIN_CHUNK, Math.round((limit * targetMs) / took)));
-    await sleep(Math.min(took, targetMs));
-  }
 }
 
 type Db = Kysely<WorkflowStateDatabase>;
@@ -471,42 +424,18 @@ export class TrashRepository {
     }
   }
 
-  // The next chunk of keys of `table` that match, after `after` in key order.
-  private async matchingKeys(table: string, flowId: string, match: TrashMatch, scope: SessionScope, after: string | undefined, limit: number): Promise<string[]> {
-    // workflow_state walks its byte-ordered key index (PostgreSQL's is COLLATE "C"); the trash walks its primary key,
-    // or, for one batch, its (batch, key) index, in the column's own order, which `>` then follows too.
-    const key = table === WORKFLOW_STATE_TABLE ? this.dialect.keyColumn() : sql.ref("t.flow_session_key");
-    const { rows } = await runQuery(() =>
-      sql<{ flow_session_key: string }>`SELECT t.flow_session_key FROM ${sql.table(table)} t
-        WHERE ${this.matchWhere(flowId, match, scope)}${after === undefined ? sql`` : sql` AND ${key} > ${after}`}
-        ORDER BY ${key} LIMIT ${limit}`.execute(this.db),
-    );
-    return rows.map((row) => row.flow_session_key);
+
+
+  private matchingKeys(table: string, flowId: string, match: TrashMatch, scope: SessionScope, after: string | undefined, limit: number): Promise<string[]> {
+    return runQuery(() => matchingKeys(this.db, this.dialect, table, flowId, match, scope, after, limit));
   }
 
-  // The flow's key range, the owner, the search (prefix of id or of the ASCII-folded label, never LIKE), the batch.
-  // With `olderThan` (the lazy purge, every minute), the flow's key range is kept off the primary key, so SQLite
-  // walks the deleted_at index (the few old rows) instead of every trashed row of the flow: 240 ms at 100,000.
   private matchWhere(flowId: string, match: TrashMatch, scope: SessionScope, olderThan?: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
-    const parts: RawBuilder<unknown>[] = [this.inFlow(flowId, olderThan !== undefined)];
-    const owner = checkedOwner(scope.owner);
-    if (owner !== undefined) parts.push(sql`owner = ${owner}`);
-    const search = match.search ?? "";
-    if (search !== "") {
-      const folded = search.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-      const ids = [...new Set([search, folded])].map((prefix) => this.dialect.startsWith(this.dialect.keyColumn(), `${flowId}:${prefix}`));
-      parts.push(sql`(${sql.join([...ids, this.dialect.startsWith(this.dialect.listSort("label"), folded)], sql` OR `)})`);
-    }
-    if (match.batch !== undefined) parts.push(sql`batch = ${match.batch}`);
-    if (olderThan) parts.push(olderThan);
-    return sql<SqlBool>`${sql.join(parts, sql` AND `)}`;
+    return matchWhere(this.dialect, flowId, match, scope, olderThan);
   }
 
-  private inFlow(flowId: string, notIndexed = false): RawBuilder<SqlBool> {
-    checkFlowId(flowId);
-    const key = notIndexed ? this.dialect.notIndexed(this.dialect.keyColumn()) : this.dialect.keyColumn();
-    const upper = prefixUpperBound(`${flowId}:`)!;
-    return sql<SqlBool>`${key} >= ${`${flowId}:`} AND ${key} < ${upper}`;
+  private inFlow(flowId: string): RawBuilder<SqlBool> {
+    return inFlow(this.dialect, flowId);
   }
 
   private ownerAnd(scope: SessionScope): RawBuilder<unknown> {
