@@ -71,6 +71,18 @@ describe.each(backends)("the activity log's store on $name", (backend) => {
       ]);
     });
 
+    it("records a tag added to or removed from many sessions as one event each, with that session's set before and after", async () => {
+      const [a, b] = [await store.createSession(FLOW, { owner: "alice", label: "A" }), await store.createSession(FLOW, { owner: "alice", label: "B" })];
+      await store.setTags(FLOW, a, ["maths"], alice);
+      await store.addTag(FLOW, { ids: [a, b] }, "draft", alice);
+      await store.addTag(FLOW, { ids: [a, b] }, "draft", alice);
+      await store.removeTag(FLOW, { search: "" }, "maths", alice);
+      const rows = (await eventRows(store)).filter((row) => row.action === "tag").slice(1);
+      const seen = rows.map((row) => [row.session_id, row.label, row.before_value, row.after_value, row.request_id]);
+      expect(seen.slice(0, 2).sort()).toEqual([[a, "A", "maths", "draft, maths", "req-alice"], [b, "B", "", "draft", "req-alice"]].sort());
+      expect(seen.slice(2)).toEqual([[a, "A", "draft, maths", "draft", "req-alice"]]);
+    });
+
     it("records delete, restore and purge through the trash, and a delete for good", async () => {
       const [a, b] = [await store.createSession(FLOW, { label: "A" }), await store.createSession(FLOW, { label: "B" })];
       await store.trashSessions(FLOW, [a], anyone);

@@ -92,7 +92,7 @@ describe("fuzzing every route", () => {
     const r = prng(SEED);
     const ROUTES = [
       "", "/list", "/create", "/rename", "/delete", "/resume", "/assets/client.js", "/assets/nope.js", "/create/", "/%zz", "/list/extra",
-      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/activity", "/activity/", "/events", "/tags",
+      "/restore", "/purge", "/confirm", "/trash", "/trash/list", "/delete", "/restore", "/pin", "/unpin", "/activity", "/activity/", "/events", "/tags", "/tags/add", "/tags/remove",
     ];
     const METHODS = ["GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND"];
     const QUERIES = ["", "?offset=-5", "?offset=1e999&sort=constructor&dir=up", "?sort=__proto__", "?offset[]=1&offset=2", "?sort=label&dir=asc&sort=created", "?%zz=1", `?offset=${"9".repeat(400)}`, "?session_id=%3Cx%3E&cursor=2026-01-01T00:00:00_1", "?cursor=2026-13-99T99:99:99_999999999999999", "?cursor=x&cursor=y", `?session_id=${"a".repeat(300)}`];

@@ -132,6 +132,18 @@ describe.each(backends)("GET /events on $name", (backend) => {
     expect(await stream.next((change) => change.action === "rename")).toMatchObject({ action: "rename", sessionIds: [id] });
   });
 
+  it("sends a change of tags, of one session or of many", async () => {
+    const store = await backend.openStore();
+    const { app, open } = await serve(store);
+    const [a, b] = [await store.createSession(FLOW, { owner: "alice" }), await store.createSession(FLOW, { owner: "alice" })];
+    const stream = await open("alice");
+    const tab = await csrfAgent(app, { headers: { "X-User": "alice" } });
+    await tab.post(`${P}/tags`).set(HTMX).type("form").send({ session_id: a, tag: "x" }).expect(200);
+    expect(await stream.next((change) => change.action === "tag")).toMatchObject({ action: "tag", sessionIds: [a] });
+    await tab.post(`${P}/tags/add`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}&name=y`).expect(200);
+    expect(await stream.next((change) => change.action === "tag" && change.sessionIds.length === 2)).toMatchObject({ sessionIds: [a, b] });
+  });
+
   it("never sends another owner's change", async () => {
     const store = await backend.openStore();
     const { app, open } = await serve(store);

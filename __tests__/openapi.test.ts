@@ -65,6 +65,8 @@ describe("GET {prefix}/openapi.json", () => {
         `POST ${P}/pin`,
         `POST ${P}/unpin`,
         `POST ${P}/tags`,
+        `POST ${P}/tags/add`,
+        `POST ${P}/tags/remove`,
         `POST ${P}/restore`,
         `POST ${P}/purge`,
         `POST ${P}/confirm`,
@@ -164,6 +166,11 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("post", "/tags", await agent.post(`${P}/tags`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id, tag: "x" }));
     check("post", "/tags", await agent.post(`${P}/tags`).type("form").send({ session_id: id, _csrf: token }));
     check("post", "/tags", await agent.post(`${P}/tags`).set(json).send({ session_id: id, tag: ["x".repeat(41)] })); // 400
+    for (const route of ["/tags/add", "/tags/remove"]) {
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: id, name: "bulk" }));
+      check("post", route, await agent.post(`${P}${route}`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id, name: "bulk" }));
+      check("post", route, await agent.post(`${P}${route}`).type("form").send({ session_id: id, name: "bulk", _csrf: token }));
+    }
     for (const route of ["/rename", "/resume"]) {
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: id, label: "Renamed" }));
       check("post", route, await agent.post(`${P}${route}`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: id }));
@@ -248,14 +255,15 @@ describe.each(backends)("every documented response, against a live answer, on $n
     await agent.post(`${P}/delete`).set(json).send({ session_id: victim }).expect(200);
     await store.createSession(FLOW, { sessionId: victim });
     check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: victim })); // 409: the id is taken again
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags"]) {
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/tags/add", "/tags/remove"]) {
+      const bulk = route === "/delete" || route.startsWith("/tags/");
       check("post", route, await agent.post(`${P}${route}`).set(JSON_ACCEPT).send({ session_id: NEWEST })); // 403: no token
       check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: ["a", "b"], label: ["x", "y"] })); // 400
-      check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(route === "/delete" ? 200_000 : 20_000) })); // 413
+      check("post", route, await agent.post(`${P}${route}`).set(json).send({ label: "x".repeat(bulk ? 200_000 : 20_000) })); // 413
       check("post", route, await agent.post(`${P}${route}`).set(json).set("Content-Type", "text/plain").send("label=x")); // 415
       // Without Accept: application/json, errors are HTML pages.
       check("post", route, await agent.post(`${P}${route}`).set("X-CSRF-Token", token).set("Content-Type", "text/plain").send("x"));
-      if (route !== "/create") check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: "no-such-session" })); // 404
+      if (route !== "/create") check("post", route, await agent.post(`${P}${route}`).set(json).send({ session_id: "no-such-session", name: "x" })); // 404
     }
   });
 
@@ -266,8 +274,8 @@ describe.each(backends)("every documented response, against a live answer, on $n
     const token = (await agent.get(P).set({ ...JSON_ACCEPT, "X-User": "alice" }).expect(200)).body.csrfToken as string;
     // Then without X-User: the owner option gives no owner, so every route of the visitor's data answers 401.
     for (const path of ["", "/list", "/events"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/import", "/restore", "/purge", "/confirm", "/export"]) {
-      check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST }));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/tags/add", "/tags/remove", "/import", "/restore", "/purge", "/confirm", "/export"]) {
+      check("post", route, await agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": token }).send({ session_id: NEWEST, name: "x" }));
     }
     for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await agent.get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
@@ -281,8 +289,8 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("get", "/export", await visitor.agent.get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     check("post", "/import", await visitor.agent.post(`${P}/import`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send(file));
     for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await visitor.agent.get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/restore", "/purge", "/confirm", "/export"]) {
-      check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST }));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/tags/add", "/tags/remove", "/restore", "/purge", "/confirm", "/export"]) {
+      check("post", route, await visitor.agent.post(`${P}${route}`).set({ ...JSON_ACCEPT, "X-CSRF-Token": visitor.token }).send({ session_id: NEWEST, name: "x" }));
     }
 
     const misconfigured = express();
@@ -290,7 +298,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     for (const path of ["", "/list", "/events"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
     check("get", "/export", await request(misconfigured).get(`${P}/export?session_id=${NEWEST}`).set(JSON_ACCEPT));
     for (const path of ["/trash", "/trash/list", "/activity"]) check("get", path, await request(misconfigured).get(`${P}${path}`).set(JSON_ACCEPT));
-    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
+    for (const route of ["/create", "/rename", "/delete", "/resume", "/duplicate", "/pin", "/unpin", "/tags", "/tags/add", "/tags/remove", "/import", "/restore", "/purge", "/confirm", "/export"]) check("post", route, await request(misconfigured).post(`${P}${route}`).set(JSON_ACCEPT));
   });
 
   it("has seen every documented response", () => {

@@ -46,6 +46,8 @@ const POSTS: Array<[route: string, body: Record<string, string>]> = [
   ["pin", { session_id: NEWEST }],
   ["unpin", { session_id: NEWEST }],
   ["tags", { session_id: NEWEST, tag: "forged" }],
+  ["tags/add", { session_id: NEWEST, name: "forged" }],
+  ["tags/remove", { all_matching: "1", q: "", name: "forged" }],
 ];
 
 describe("security", () => {
@@ -227,6 +229,8 @@ describe("security", () => {
       ["pin", {}],
       ["unpin", {}],
       ["tags", { tag: "stolen" }],
+      ["tags/add", { name: "stolen" }],
+      ["tags/remove", { name: "bob's" }],
     ])("answers /%s on another user's session with the same 404 as a missing one, changing nothing", async (route, extra) => {
       const { store, alice, bobs } = await twoUsers();
       await store.pinSession(FLOW, bobs[0]!, { owner: "bob" });

@@ -113,6 +113,85 @@ describe.each(backends)("tags over HTTP on $name", (backend) => {
     });
   });
 
+  describe("POST /tags/add and /tags/remove (the bulk bar's Tag…)", () => {
+    it("under htmx adds the tag to the selection and removes it, answering the list with the badges and the notice", async () => {
+      const { store, app: built } = await app();
+      const [a, b, c] = [await store.createSession(FLOW, { label: "A" }), await store.createSession(FLOW, { label: "B" }), await store.createSession(FLOW, { label: "C" })];
+      await store.setTags(FLOW, a, ["term"]);
+      const agent = await csrfAgent(built);
+      const added = await agent.post(`${P}/tags/add`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}&name=%20Term%20`).expect(200);
+      expect([rowTags(added.text, a), rowTags(added.text, b), rowTags(added.text, c)]).toEqual([["term"], ["term"], []]);
+      expect(decoded(added.text)).toContain("Added the tag “term” to 1 session.");
+      const removed = await agent.post(`${P}/tags/remove`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}&session_id=${c}&name=term`).expect(200);
+      expect([rowTags(removed.text, a), rowTags(removed.text, b)]).toEqual([[], []]);
+      expect(decoded(removed.text)).toContain("Removed the tag “term” from 2 sessions.");
+      const none = await agent.post(`${P}/tags/remove`).set(HTMX).type("form").send({ session_id: a, name: "term" }).expect(200);
+      expect(decoded(none.text)).toContain("No session had the tag “term”, so nothing changed.");
+      const one = await agent.post(`${P}/tags/add`).set(HTMX).type("form").send({ session_id: c, name: "solo" }).expect(200);
+      expect(decoded(one.text)).toContain("Added the tag “solo” to “C”.");
+    });
+
+    it("acts on all matching the search, and answers JSON with what changed", async () => {
+      const { store, app: built } = await app();
+      const ids = [await store.createSession(FLOW, { label: "Lecture 1" }), await store.createSession(FLOW, { label: "Lecture 2" })];
+      const other = await store.createSession(FLOW, { label: "Seminar" });
+      const agent = request.agent(built).set(JSON_ACCEPT);
+      const token = (await agent.get(P).expect(200)).body.csrfToken;
+      const res = await agent.post(`${P}/tags/add`).set("X-CSRF-Token", token).send({ all_matching: "1", q: "lect", name: "Course" }).expect(200);
+      expect(res.body).toEqual({ tag: "course", changed: 2, full: 0 });
+      expect(await store.getTags(FLOW, [...ids, other])).toEqual(new Map(ids.map((id) => [id, ["course"]])));
+      const gone = await agent.post(`${P}/tags/remove`).set("X-CSRF-Token", token).send({ all_matching: "1", q: "", name: "course" }).expect(200);
+      expect(gone.body).toEqual({ tag: "course", changed: 2, full: 0 });
+    });
+
+    it(`says which sessions already had ${MAX_TAGS} tags`, async () => {
+      const { store, app: built } = await app();
+      const [a, b] = [await store.createSession(FLOW), await store.createSession(FLOW)];
+      await store.setTags(FLOW, a, Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`));
+      const res = await (await csrfAgent(built)).post(`${P}/tags/add`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}&name=more`).expect(200);
+      expect(decoded(res.text)).toContain(`Added the tag “more” to 1 session. 1 session already had ${MAX_TAGS} tags, the most a session may have.`);
+    });
+
+    it("without JavaScript: Tag… asks for the tag on the page (POST /confirm, intent=tag), whose form adds it, then 303 back", async () => {
+      const { store, app: built } = await app();
+      const [a, b] = [await store.createSession(FLOW, { label: "A" }), await store.createSession(FLOW, { label: "B" })];
+      const agent = await csrfAgent(built);
+      const token = (await agent.get(P)).text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+      const asked = await agent.post(`${P}/confirm?sort=label&dir=asc`).type("form").send(`session_id=${a}&session_id=${b}&intent=tag&view=sessions&q=&_csrf=${token}`).expect(200);
+      const dialog = asked.text.slice(asked.text.indexOf('<dialog id="ews-tag-dialog"'), asked.text.indexOf("</dialog>", asked.text.indexOf('<dialog id="ews-tag-dialog"')));
+      expect(dialog).toMatch(/<dialog id="ews-tag-dialog"[^>]* open/);
+      expect(decoded(dialog)).toContain("Add or remove a tag on 2 sessions");
+      expect(dialog).toContain(`action="${P}/tags/add?sort=label&amp;dir=asc"`);
+      expect(dialog).toContain(`formaction="${P}/tags/remove?sort=label&amp;dir=asc"`);
+      expect([...dialog.matchAll(/name="session_id" value="([^"]+)"/g)].map((m) => m[1])).toEqual([a, b]);
+      const res = await agent.post(`${P}/tags/add?sort=label&dir=asc`).type("form").send(`session_id=${a}&session_id=${b}&name=x&_csrf=${token}`).expect(303);
+      expect(res.headers.location).toBe(`${P}?sort=label&dir=asc`);
+      const page = await agent.get(res.headers.location!).expect(200);
+      expect([rowTags(page.text, a), rowTags(page.text, b)]).toEqual([["x"], ["x"]]);
+      expect(decoded(page.text)).toContain("Added the tag “x” to 2 sessions.");
+    });
+
+    it("answers 400 to a missing or bad tag and 404 to another owner's session, changing nothing", async () => {
+      const { store, app: built } = await app({ owner: (req) => req.get("X-User") });
+      const mine = await store.createSession(FLOW, { owner: "alice" });
+      const bobs = await store.createSession(FLOW, { owner: "bob" });
+      const alice = request.agent(built).set({ ...JSON_ACCEPT, "X-User": "alice" });
+      const token = (await alice.get(P).expect(200)).body.csrfToken;
+      const post = (path: string, body: object) => alice.post(`${P}${path}`).set("X-CSRF-Token", token).send(body);
+      await post("/tags/add", { session_id: mine }).expect(400);
+      await post("/tags/add", { session_id: mine, name: "x".repeat(41) }).expect(400);
+      await post("/tags/add", { session_id: mine, name: ["a", "b"] }).expect(400);
+      await post("/tags/add", { name: "x" }).expect(400);
+      const theirs = await post("/tags/add", { session_id: [mine, bobs], name: "x" }).expect(404);
+      const missing = await post("/tags/add", { session_id: [mine, "no-such-session"], name: "x" }).expect(404);
+      expect(theirs.body).toEqual(missing.body);
+      await post("/tags/add", { all_matching: "1", q: "", name: "x", tag: "filter" }).expect(400);
+      await post("/tags/remove", { session_id: bobs, name: "x" }).expect(404);
+      expect(await store.getTags(FLOW, [mine, bobs])).toEqual(new Map());
+      await request(built).post(`${P}/tags/add`).set("X-User", "alice").type("form").send({ session_id: mine, name: "x" }).expect(403);
+    });
+  });
+
   describe("with the owner option", () => {
     it("answers another owner's session exactly like a missing one (404), and changes nothing", async () => {
       const { store, app: built } = await app({ owner: (req) => req.get("X-User") });

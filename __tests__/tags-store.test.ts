@@ -79,6 +79,53 @@ describe.each(backends)("tags on $name", (backend) => {
     });
   });
 
+  describe("addTag() and removeTag() on many sessions", () => {
+    it("adds a tag to the ids that lack it and removes it from those that carry it, counting the sessions changed", async () => {
+      const [a, b, c] = [await store.createSession(FLOW), await store.createSession(FLOW), await store.createSession(FLOW)];
+      await store.setTags(FLOW, a, ["urgent", "maths"]);
+      expect(await store.addTag(FLOW, { ids: [a, b, b] }, " Urgent ")).toEqual({ tag: "urgent", changed: 1, full: 0 });
+      expect(await store.getTags(FLOW, [a, b, c])).toEqual(new Map([[a, ["maths", "urgent"]], [b, ["urgent"]]]));
+      expect(await store.removeTag(FLOW, { ids: [a, c] }, "URGENT")).toEqual({ tag: "urgent", changed: 1, full: 0 });
+      expect(await store.getTags(FLOW, [a, b, c])).toEqual(new Map([[a, ["maths"]], [b, ["urgent"]]]));
+    });
+
+    it(`leaves a session with ${MAX_TAGS} tags as it is, counted as full`, async () => {
+      const [a, b] = [await store.createSession(FLOW), await store.createSession(FLOW)];
+      const many = Array.from({ length: MAX_TAGS }, (_, i) => `t${String(i).padStart(2, "0")}`);
+      await store.setTags(FLOW, a, many);
+      expect(await store.addTag(FLOW, { ids: [a, b] }, "new")).toEqual({ tag: "new", changed: 1, full: 1 });
+      expect((await store.getTags(FLOW, [a])).get(a)).toEqual(many);
+      // One it carries already is not full: nothing to add.
+      expect(await store.addTag(FLOW, { ids: [a] }, "t00")).toEqual({ tag: "t00", changed: 0, full: 0 });
+    });
+
+    it("changes nothing when one id is not the caller's, or the tag is refused", async () => {
+      const mine = await store.createSession(FLOW, { owner: "alice" });
+      const theirs = await store.createSession(FLOW, { owner: "bob" });
+      await store.setTags(FLOW, theirs, ["x"], { owner: "bob" });
+      await expect(store.addTag(FLOW, { ids: [mine, theirs] }, "x", { owner: "alice" })).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(store.removeTag(FLOW, { ids: [mine, theirs] }, "x", { owner: "alice" })).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(store.addTag(FLOW, { ids: [mine] }, " ")).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.addTag(FLOW, { ids: [mine] }, "x".repeat(MAX_TAG_LENGTH + 1))).rejects.toBeInstanceOf(InvalidInputError);
+      expect(await tagRows(store)).toEqual([{ flow_session_key: `${FLOW}:${theirs}`, owner: "bob", tag: "x" }]);
+    });
+
+    it("acts on every match of a search, in chunks, for the owner only, leaving the trash alone", async () => {
+      const matching: string[] = [];
+      for (let i = 0; i < 120; i++) matching.push(await store.createSession(FLOW, { owner: "alice", label: `Batch ${i}` }));
+      const other = await store.createSession(FLOW, { owner: "alice", label: "Other" });
+      const bobs = await store.createSession(FLOW, { owner: "bob", label: "Batch of bob" });
+      const trashed = matching.pop()!;
+      await store.trashSessions(FLOW, [trashed], { owner: "alice" });
+      const alice = { owner: "alice" };
+      expect(await store.addTag(FLOW, { search: "batch" }, "term", alice)).toEqual({ tag: "term", changed: 119, full: 0 });
+      const tagged = await store.getTags(FLOW, [...matching, other, bobs, trashed]);
+      expect([...tagged.keys()].sort()).toEqual([...matching].sort());
+      expect(await store.removeTag(FLOW, { search: "" }, "term", alice)).toEqual({ tag: "term", changed: 119, full: 0 });
+      expect(await tagRows(store)).toEqual([]);
+    });
+  });
+
   describe("tagCounts()", () => {
     it(`stops each count at ${1000} (capped), and lists at most ${50} tags`, async () => {
       const a = await store.createSession(FLOW);

@@ -123,4 +123,31 @@ describe("the tag filter in Chromium", () => {
     expect(await rows(page)).toEqual([ids[0], ids[1]]);
     expect(problems).toEqual([]);
   });
+  it("adds a tag to the selected sessions and removes it again through the bulk bar's Tag…, with the keyboard", async () => {
+    const { page, problems } = await open();
+    const badges = (id: string) => page.locator(`tr[data-session-id="${id}"] [data-tag]`).evaluateAll((els) => els.map((el) => el.getAttribute("data-tag")));
+    for (const id of [ids[2]!, ids[3]!]) await page.locator(`tr[data-session-id="${id}"] input[type=checkbox]`).check();
+    await page.locator("#ews-bulk-bar [data-action=bulk-tag]").click();
+    const dialog = page.locator("#ews-tag-dialog[open]");
+    await dialog.waitFor();
+    expect(await dialog.locator("[data-role=tag-question]").textContent()).toBe("Add or remove a tag on 2 sessions");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("name");
+    expect(await seriousViolations(page, "#ews-tag-dialog")).toEqual([]);
+    await page.keyboard.type("Red");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#ews-tag-dialog[open]") === null);
+    await page.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"] [data-tag="red"]`) !== null, ids[3]!);
+    expect([await badges(ids[2]!), await badges(ids[3]!)]).toEqual([["red", "round"], ["red"]]);
+    expect(await page.textContent("#ews-alerts")).toContain("Added the tag “red” to 2 sessions.");
+    // Focus went back to Tag…, and the selection is kept for another change.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-action") === "bulk-tag");
+    await page.keyboard.press("Enter");
+    await dialog.waitFor();
+    await page.keyboard.type("red");
+    await dialog.locator("button", { hasText: "Remove tag" }).click();
+    await page.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"] [data-tag="red"]`) === null, ids[3]!);
+    expect([await badges(ids[2]!), await badges(ids[3]!)]).toEqual([["round"], []]);
+    expect(await demo.store.getTags(FLOW, [ids[2]!, ids[3]!])).toEqual(new Map([[ids[2]!, ["round"]]]));
+    expect(problems).toEqual([]);
+  });
 });

@@ -90,7 +90,7 @@ function routeOf(intent: BulkIntent): string | null {
 }
 
 function focusLabel(dialog: HTMLDialogElement): void {
-  const label = dialog.querySelector<HTMLInputElement>("input[name=label]");
+  const label = dialog.querySelector<HTMLInputElement>("input[name=label], input[name=name]");
   if (!label) return;
   label.focus();
   label.select();
@@ -155,6 +155,31 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     submit?.focus();
   }
 
+  // The bulk bar's "Tag…": the tag dialog for the selection, its hidden fields what it acts on, its input empty.
+  function openTagDialog(button: HTMLElement): void {
+    const dialog = document.getElementById(IDS.tagDialog);
+    const target = selection.target();
+    const fields = dialog && byRole(ROLES.tagTarget, dialog);
+    const input = dialog?.querySelector<HTMLInputElement>("input[name=name]");
+    if (!(dialog instanceof HTMLDialogElement) || !target || !fields || !input) return;
+    leaveBulk();
+    lastTrigger = button;
+    lastSessionId = null;
+    byRole(ROLES.dialogError, dialog)?.replaceChildren();
+    fields.replaceChildren(
+      ...(target.kind === "ids" ? target.ids.map((id) => hiddenField("session_id", id)) : [hiddenField("all_matching", "1"), hiddenField("q", target.query)]),
+    );
+    const what =
+      target.kind === "ids" && target.ids.length === 1
+        ? `“${target.labels[0] ?? ""}”`
+        : `${number(target.kind === "ids" ? target.ids.length : target.count)}${target.kind === "all-matching" && target.capped ? "+" : ""} ${target.kind === "all-matching" && target.count === 1 ? "session" : "sessions"}`;
+    const question = byRole(ROLES.tagQuestion, dialog);
+    if (question) question.textContent = `Add or remove a tag on ${what}`;
+    input.value = "";
+    dialog.showModal();
+    input.focus();
+  }
+
   function leaveBulk(): void {
     const mode = bulkMode;
     if (!mode) return;
@@ -215,7 +240,10 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     if (focused instanceof HTMLElement && focused.closest("dialog:not([open])")) focused.blur();
     const row = lastSessionId ? rowWithId(lastSessionId) : null;
     const action = trigger instanceof HTMLElement ? trigger.dataset.action : undefined;
-    const target = row && ((action ? byAction(action, row) : null) ?? row.querySelector("button"));
+    // A bulk bar button whose bar came back with the selection kept (Tag…): the same button of the new bar.
+    const bar = document.getElementById(IDS.bulkBar);
+    const inBar = !row && action && bar ? byAction(action, bar) : null;
+    const target = row ? ((action ? byAction(action, row) : null) ?? row.querySelector("button")) : inBar?.checkVisibility() ? inBar : null;
     if (target) target.focus();
     // After a bulk action the bar that opened it has been swapped away: focus goes to the cursor's row.
     else selectedRow()?.querySelector<HTMLElement>("input, button")?.focus();
@@ -225,6 +253,10 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     const button = elementOf(event.target)?.closest<HTMLElement>(`[${ATTRS.action}]`);
     const action = button?.dataset.action;
     if (action === ACTIONS.bulkExport && button instanceof HTMLButtonElement) return exportSelection(button, selection.target());
+    if (action === ACTIONS.bulkTag && button) {
+      event.preventDefault();
+      return openTagDialog(button);
+    }
     const bulk = action !== undefined && Object.prototype.hasOwnProperty.call(INTENTS, action);
     if (!button || (action !== ACTIONS.rename && action !== ACTIONS.delete && action !== ACTIONS.closeDialog && !bulk)) return;
     event.preventDefault();

@@ -10,17 +10,20 @@ import type { Selection } from "./selection.js";
 
 /** Where the focus was in the list before a refresh: the row and the control in it, found again in the new rows. */
 interface FocusPlace {
-  sessionId: string;
+  /** The row's session, or `null` for a control outside the rows. */
+  sessionId: string | null;
   selector: string;
 }
 
 function focusPlace(): FocusPlace | null {
   const focused = elementOf(document.activeElement);
   if (!focused || !focused.closest(`#${IDS.list}`)) return null;
+  const action = focused.getAttribute(ATTRS.action);
+  // A control of the list outside the rows (the bulk bar's): the same control of the new list.
+  if (action && focused.closest(`#${IDS.bulkBar}`)) return { sessionId: null, selector: `#${IDS.bulkBar} [${ATTRS.action}="${CSS.escape(action)}"]` };
   const row = rowOf(focused);
   const sessionId = row?.getAttribute(ATTRS.sessionId);
   if (!row || !sessionId) return null;
-  const action = focused.getAttribute(ATTRS.action);
   const selector = action ? `[${ATTRS.action}="${CSS.escape(action)}"]` : focused.matches("input[type=checkbox]") ? "input[type=checkbox]" : "";
   return selector ? { sessionId, selector } : null;
 }
@@ -105,6 +108,8 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
     const place = refocus;
     refocus = null;
     const lost = document.activeElement === null || document.activeElement === document.body;
-    if (place && lost) rowWithId(place.sessionId)?.querySelector<HTMLElement>(place.selector)?.focus({ preventScroll: true });
+    if (!place || !lost) return;
+    const within = place.sessionId === null ? document : rowWithId(place.sessionId);
+    within?.querySelector<HTMLElement>(place.selector)?.focus({ preventScroll: true });
   });
 }

@@ -5,7 +5,7 @@ import { formatCount } from "./format.js";
 import type { BulkBarViewData } from "./view-data.js";
 
 /**
- * The bulk form and its bar, `role="toolbar"`: "N selected", then Delete (Restore and Delete forever in the trash),
+ * The bulk form and its bar, `role="toolbar"`: "N selected", then Tag… and Delete (Restore and Delete forever in the trash),
  * Clear, and "Select all N matching". Every row's checkbox belongs to this form (`form="ews-bulk-form"`), so
  * without JavaScript a button posts the checked ids, with `intent`, to `POST {prefix}/confirm`, which shows the
  * confirmation; "Select all N matching" posts `all_matching=1` with the search instead. The client keeps
@@ -25,7 +25,8 @@ export function bulkBarView({ kind, total, capped, search, confirmUrl, exportUrl
         : kind === "trash"
         ? html`<button type="submit" name="intent" value="restore" class="btn btn-sm" data-action="bulk-restore">Restore</button>
             <button type="submit" name="intent" value="purge" class="btn btn-sm btn-ghost ews-danger" data-action="bulk-purge">Delete forever</button>`
-        : html`<button type="submit" name="intent" value="delete" class="btn btn-sm btn-ghost ews-danger" data-action="bulk-delete">Delete</button>`}${kind !== "trash" && exportUrl
+        : html`<button type="submit" name="intent" value="tag" class="btn btn-sm btn-ghost" data-action="bulk-tag" aria-haspopup="dialog">Tag…</button>
+            <button type="submit" name="intent" value="delete" class="btn btn-sm btn-ghost ews-danger" data-action="bulk-delete">Delete</button>`}${kind !== "trash" && exportUrl
         ? html`<button type="submit" formaction=${exportUrl} formmethod="post" class="btn btn-sm btn-ghost" data-action="bulk-export">Export</button>`
         : ""}
       <button type="reset" class="btn btn-sm btn-ghost" data-action="clear-selection">Clear</button>

@@ -41,6 +41,12 @@ export const IDS = {
    * the row's `version` in that URL's query, so 50 rows carry no form and no token of their own.
    */
   rowForm: "ews-row-form",
+  /**
+   * The dialog that adds a tag to the selection or removes one from it (the bulk bar's "Tag…"): its form posts the
+   * text input `name` with the selection (`data-role="tag-target"`) to `POST {prefix}/tags/add`, or by its Remove
+   * button's `formaction` to `POST {prefix}/tags/remove`.
+   */
+  tagDialog: "ews-tag-dialog",
 } as const;
 
 /** Values of `data-action`: the controls the client (and the keyboard) acts on. */
@@ -58,6 +64,8 @@ export const ACTIONS = {
   toggleTheme: "toggle-theme",
   /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */
   bulkDelete: "bulk-delete",
+  /** The bulk bar's "Tag…" (opens `#ews-tag-dialog` for the selection; a button `name="intent" value="tag"`). */
+  bulkTag: "bulk-tag",
   /** The bulk bar's Export (posts the bulk form to `POST {prefix}/export` by its `formaction`: a download). */
   bulkExport: "bulk-export",
   /** The trash's bulk Restore (`name="intent" value="restore"`). */
@@ -102,6 +110,10 @@ export const ROLES = {
   bulkQuestion: "bulk-question",
   /** In the bulk dialog: the line under the question ("This cannot be undone."). */
   bulkDetail: "bulk-detail",
+  /** In the tag dialog: the question, naming the session or the count. */
+  tagQuestion: "tag-question",
+  /** In the tag dialog's form: the hidden fields of what it acts on (`session_id`s, or `all_matching` and `q`). */
+  tagTarget: "tag-target",
   /** On the trash page: how long trashed sessions are kept. */
   retentionRule: "retention-rule",
   /** In the trash's list: the text shown when nothing is in the trash (or matches). */
@@ -153,7 +165,7 @@ export const BULK_FIELDS = {
   query: "q",
   /** `1` on `purge`: empty the whole trash. */
   all: "all",
-  /** On `confirm`: which action to confirm, `delete`, `restore` or `purge`. */
+  /** On `confirm`: which action to confirm, `delete`, `restore` or `purge`; `tag` opens the tag dialog. */
   intent: "intent",
   /** `trash` when the answer should be the trash's list (its page or fragment); else the session list. */
   view: "view",

@@ -21,6 +21,12 @@ export function bulkUrlsOf(urls: ManagerUrls): BulkUrls {
   };
 }
 
+/** The URLs that add or remove one tag on many sessions, each defaulting under `urls.page`. */
+export function tagUrlsOf(urls: ManagerUrls): { addTag: string; removeTag: string } {
+  const base = urls.page === "/" ? "" : urls.page;
+  return { addTag: urls.addTag ?? `${base}/tags/add`, removeTag: urls.removeTag ?? `${base}/tags/remove` };
+}
+
 /** The pin URLs of `urls`, each defaulting to its name under `urls.page` when a host's object lacks them. */
 export function pinUrlsOf(urls: ManagerUrls): { pin: string; unpin: string } {
   const base = urls.page === "/" ? "" : urls.page;

@@ -7,6 +7,7 @@ import type { ViewContext } from "./view-types.js";
 import { ACTIONS, IDS } from "./dom-contract.js";
 import { bulkUrlsOf } from "./manager-urls.js";
 import { bulkDialogView, closedBulkDialog } from "./bulk-dialog.js";
+import { closedTagDialog, tagDialogView } from "./tag-dialog.js";
 
 /** The keyboard legend; `changes` marks the keys that change something, which a read-only page leaves out. */
 const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: string, changes?: true]> = [
@@ -24,8 +25,9 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
 ];
 
 /**
- * The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the two dialogs, each from
- * `context.views`, so their overrides apply. The theme toggle and the shortcuts legend need the client script:
+ * The manager page body: header, toolbar, notices, the list, the keyboard shortcuts and the rename and delete
+ * dialogs, each from `context.views`, so their overrides apply; then the bulk confirmation and (unless read-only) the
+ * tag dialog of the bulk bar. The theme toggle and the shortcuts legend need the client script:
  * they are `hidden` (marked `data-needs-script`) until it runs, and the legend stays hidden on touch screens (CSS).
  * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped. The header links to the
  * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list. With
@@ -59,6 +61,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
     ${views.renameDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "rename" ? data.dialog.session : undefined, tagOptions: (data.tagCounts ?? []).map((entry) => entry.tag) }, context)}
     ${views.deleteDialog({ urls: data.urls, csrfToken: data.csrfToken, session: data.dialog?.kind === "delete" ? data.dialog.session : undefined, trashKeepDays: data.trashKeepDays }, context)}
     ${bulkDialogView(data.bulkDialog ?? closedBulkDialog(data))}
+    ${data.urls.readonly ? "" : tagDialogView(data.tagDialog ?? closedTagDialog(data))}
     ${data.urls.events ? html`<div id=${IDS.live} hidden hx-ext="sse" sse-connect=${data.urls.events} hx-trigger="sse:change"></div>` : ""}
   </div>`;
 }

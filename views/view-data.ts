@@ -22,6 +22,10 @@ export interface ManagerUrls {
   unpin?: string | undefined;
   /** POST: set a session's tags (`session_id`, repeated `tag`); default `{page}/tags`. */
   tags?: string | undefined;
+  /** POST: add the tag `name` to many sessions (as `delete`: `session_id` repeated, or `all_matching=1` with `q`); default `{page}/tags/add`. */
+  addTag?: string | undefined;
+  /** POST: remove the tag `name` from many sessions, as `addTag`; default `{page}/tags/remove`. */
+  removeTag?: string | undefined;
   /** GET: download sessions as an export file (`session_id`, repeatable, or `all_matching=1&q=…`); no Export action without it. */
   export?: string | undefined;
   /** POST: import an export file (multipart, field `file`; `keep_ids=1`); no Import button without it. */
@@ -149,6 +153,25 @@ export interface PageViewData extends ListViewData {
   dialog?: OpenDialog | undefined;
   /** The confirmation of a bulk action, rendered open for browsers without JavaScript (`POST {prefix}/confirm`). */
   bulkDialog?: BulkDialogViewData | undefined;
+  /** The tag dialog, rendered open for browsers without JavaScript (`POST {prefix}/confirm` with `intent=tag`). */
+  tagDialog?: TagDialogViewData | undefined;
+}
+
+/** What the dialog that adds or removes one tag on many sessions receives. */
+export interface TagDialogViewData {
+  urls: ManagerUrls;
+  csrfToken: string;
+  /** "Add or remove a tag on 12 sessions", or naming the one session. */
+  question: string;
+  /** The sessions it acts on, one hidden `session_id` each; none with `allMatching`. */
+  sessionIds: readonly string[];
+  /** Acts on every session matching `search` instead. */
+  allMatching: boolean;
+  search: string;
+  /** The caller's tags of the flow, offered as completions (the rename dialog's `<datalist>`). @default none */
+  tagOptions?: readonly string[] | undefined;
+  /** Rendered open (without JavaScript); the client opens the closed one. */
+  open: boolean;
 }
 
 /** The session a dialog is rendered open for, when the page is asked for with `?rename=<id>` or `?delete=<id>`. */

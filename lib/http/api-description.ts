@@ -67,6 +67,16 @@ export const API_SCHEMAS: Readonly<Record<string, JsonSchema>> = Object.freeze({
       csrfToken: { type: "string", minLength: 1, description: `The visitor's CSRF token: send it as the ${CSRF_HEADER} header on every POST.` },
     },
   },
+  TagChange: {
+    type: "object",
+    required: ["tag", "changed", "full"],
+    additionalProperties: false,
+    properties: {
+      tag: { type: "string", description: "The tag, as stored." },
+      changed: { type: "integer", minimum: 0, description: "The sessions that gained it (an add) or lost it (a remove)." },
+      full: { type: "integer", minimum: 0, description: "The sessions an add left as they were, with 20 tags already." },
+    },
+  },
   Deleted: {
     type: "object",
     required: ["count", "permanent", "batch", "activeSessionId"],
@@ -362,6 +372,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { "200": { description: "The session, with its tags as stored.", json: ref("Session"), html: true, ...jsonItem }, "303": backToList },
     errors: ["session_not_found"],
   },
+  ...(["add", "remove"] as const).map(
+    (op): ApiRoute => ({
+      method: "post",
+      path: `/tags/${op}`,
+      operationId: op === "add" ? "addTagToSessions" : "removeTagFromSessions",
+      summary: op === "add" ? "Add a tag to sessions" : "Remove a tag from sessions",
+      description:
+        op === "add"
+          ? "Adds the tag `name` (normalised as `POST /tags` does) to the sessions named, or all matching `q`, that lack it. A session with 20 tags already is left as it is and counted in `full`. A named session that is not the visitor's answers 404 and nothing changes."
+          : "Removes the tag `name` from the sessions named, or all matching `q`, that carry it.",
+      body: bulkBody({ name: { type: "string", minLength: 1, maxLength: 40, description: "The tag." } }),
+      csrf: true,
+      responses: { "200": { description: "What changed.", json: ref("TagChange"), html: true }, "303": backToList },
+      errors: ["session_not_found"],
+    }),
+  ),
   ...(["pin", "unpin"] as const).map(
     (action): ApiRoute => ({
       method: "post",
@@ -456,8 +482,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/confirm",
     operationId: "confirmAction",
     summary: "The confirmation of a bulk action",
-    description: "Changes nothing: what the page asks before `intent` (`delete`, or on the trash `restore` or `purge`) on the sessions named.",
-    body: bulkBody({ intent: { enum: ["delete", "restore", "purge"] }, view: { enum: ["sessions", "trash"] }, all: { enum: ["1"] } }),
+    description: "Changes nothing: what the page asks before `intent` (`delete`, or on the trash `restore` or `purge`) on the sessions named; `tag` asks for the tag to add or remove.",
+    body: bulkBody({ intent: { enum: ["delete", "tag", "restore", "purge"] }, view: { enum: ["sessions", "trash"] }, all: { enum: ["1"] } }),
     csrf: true,
     responses: { "200": { description: "The confirmation.", json: ref("Confirmation"), html: true } },
     errors: ["session_not_found"],

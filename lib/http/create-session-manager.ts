@@ -165,7 +165,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   if (config.activityKeepDays !== false) {
     route(`${prefix}/activity`, "get", purgeLazily, activityRoutes(context, new ActivityService({ store, flowId })).showActivity);
   }
-  route(`${prefix}/tags`, "post", form, csrf, tagRoutes(context, list, tags).setTags);
+  const tagging = tagRoutes(context, list, tags);
+  route(`${prefix}/tags`, "post", form, csrf, tagging.setTags);
+  route(`${prefix}/tags/add`, "post", bulkForm, csrf, tagging.addTag);
+  route(`${prefix}/tags/remove`, "post", bulkForm, csrf, tagging.removeTag);
   router
     .route(`${prefix}/export`)
     .all(headers, varyOnAnswerForm, requireExpressSession, views.ready)

@@ -27,7 +27,7 @@ export interface ListRoutes {
    * Answers with the whole page for the request's query, with `extra` (e.g. a confirmation rendered open) and the
    * one-time notice, which it then removes from the session.
    */
-  sendPage(req: Request, res: Response, extra?: Partial<Pick<PageViewData, "bulkDialog">>): Promise<void>;
+  sendPage(req: Request, res: Response, extra?: Partial<Pick<PageViewData, "bulkDialog" | "tagDialog">>): Promise<void>;
   /** Answers with the list as the request's query and form ask for it, followed by `notice` out of band. */
   sendList(req: Request, res: Response, notice?: Notice): Promise<void>;
   /** The list fragment for `req` as a router mounted at `mountPath` would render it (`renderList()`). */
@@ -85,7 +85,7 @@ export function listRoutes({ config, service, pins, tags, views, urlsAt, urlsFor
     sendHtml(res, notice ? [...list, ...renderViewToChunks(noticesView({ notice, oob: true }, context))] : list);
   }
 
-  async function sendPage(req: Request, res: Response, extra: Partial<Pick<PageViewData, "bulkDialog">> = {}): Promise<void> {
+  async function sendPage(req: Request, res: Response, extra: Partial<Pick<PageViewData, "bulkDialog" | "tagDialog">> = {}): Promise<void> {
     const data = await listData(req, req.query);
     const notice = req.session.workflowSessionsFlash;
     if (notice) {

@@ -54,6 +54,8 @@ export function createRouteContext(config: ResolvedOptions, service: SessionServ
       pin: `${base}/pin`,
       unpin: `${base}/unpin`,
       tags: `${base}/tags`,
+      addTag: `${base}/tags/add`,
+      removeTag: `${base}/tags/remove`,
       export: `${base}/export`,
       import: `${base}/import`,
       trash: `${base}/trash`,

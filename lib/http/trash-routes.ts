@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import { bulkDialogView } from "../../views/bulk-dialog.js";
 import { MAX_BULK_IDS } from "../../views/dom-contract.js";
+import { tagUrlsOf } from "../../views/manager-urls.js";
 import { noticesView } from "../../views/notice.js";
 import type { BulkDialogChoice, BulkDialogViewData, ManagerUrls, Notice, TrashListViewData } from "../../views/view-data.js";
 import { InvalidInputError, SessionNotFoundError } from "../errors.js";
@@ -116,6 +117,23 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     return config.store.countSessions(config.flowId, { search, owner: scopeOf(req).owner });
   };
 
+  // The page with the tag dialog open for the posted selection (the bulk bar's "Tag…" without JavaScript).
+  const sendTagDialog = async (req: Request, res: Response, target: SessionTarget, label: string | undefined) => {
+    const count = await countOf(req, target, "sessions");
+    const what = label === undefined ? sessions(count) : `“${label}”`;
+    const tagDialog = {
+      urls: { ...urlsFor(req), state: listStateQuery(listParamsFrom(req.query, config.pageSize).query) },
+      csrfToken: csrfTokenFor(req),
+      question: `Add or remove a tag on ${what}`,
+      sessionIds: "ids" in target ? target.ids : [],
+      allMatching: "search" in target,
+      search: "search" in target ? target.search : "",
+      open: true,
+    };
+    if (wantsJson(req)) return sendJson(res, 200, { question: tagDialog.question, count, choices: [{ label: "Add tag", url: tagUrlsOf(tagDialog.urls).addTag }, { label: "Remove tag", url: tagUrlsOf(tagDialog.urls).removeTag }] });
+    await list.sendPage(req, res, { tagDialog });
+  };
+
   return {
     async deleteSessions(req, res) {
       const scope = scopeOf(req);
@@ -163,6 +181,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       const intent = intentOf(req.body, view, trash.enabled);
       const target = view === "trash" ? trashTargetFrom(req.body, { all: true }) : sessionTargetFrom(req.body);
       const label = await singleLabel(req, target, view);
+      if (intent === "tag") return sendTagDialog(req, res, target as SessionTarget, label);
       const count = await countOf(req, target, view);
       const urls = urlsFor(req);
       const dialog = confirmation({ urls, intent, view, target, label, count, all: view === "trash" && flag(req.body, "all"), req, trashKeepDays: config.trashKeepDays });
@@ -192,7 +211,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
   };
 }
 
-type Intent = "delete" | "restore" | "purge" | "choose";
+type Intent = "delete" | "restore" | "purge" | "choose" | "tag";
 
 function confirmation({
   urls,
@@ -270,7 +289,7 @@ function viewOf(req: Request): "sessions" | "trash" {
 function intentOf(body: unknown, view: "sessions" | "trash", trashEnabled: boolean): Intent {
   const intent = field(body, "intent");
   if (intent === undefined) return view === "trash" ? "choose" : "delete";
-  const allowed = view === "trash" ? ["restore", "purge"] : ["delete"];
+  const allowed = view === "trash" ? ["restore", "purge"] : ["delete", "tag"];
   if (!allowed.includes(intent) || (view === "trash" && !trashEnabled)) {
     throw new InvalidInputError(`The field intent must be ${allowed.join(" or ")} here.`);
   }

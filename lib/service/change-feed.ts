@@ -1,7 +1,7 @@
 import type { ChangeSubscription, StoreChange, WorkflowStore } from "../store/workflow-store.js";
 
 /** The actions a {@link SessionChange} names: this process's own writes, or `external` for one seen in the database. */
-export type ChangeAction = "create" | "rename" | "delete" | "restore" | "purge" | "pin" | "unpin" | "duplicate" | "import" | "resume" | "expire" | "external";
+export type ChangeAction = "create" | "rename" | "delete" | "restore" | "purge" | "pin" | "unpin" | "tag" | "duplicate" | "import" | "resume" | "expire" | "external";
 
 /**
  * Something changed in a flow's sessions. A change of this process names its flow, owner, action and sessions; one

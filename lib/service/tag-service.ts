@@ -1,5 +1,8 @@
-import { normalizeTags, type SessionScope, type TagCount, type WorkflowStore } from "../store/workflow-store.js";
+import { normalizeTags, type SessionScope, type TagChange, type TagCount, type TagTarget, type WorkflowStore } from "../store/workflow-store.js";
+import { changeFeedOf } from "./change-feed.js";
 import type { SessionListItem } from "./enrichment.js";
+
+export { MAX_TAGS } from "../store/workflow-store.js";
 import type { SessionService } from "./session-service.js";
 
 /** What {@link TagService} needs: the store, the flow, and the sessions' service that enriches rows. */
@@ -28,7 +31,27 @@ export class TagService {
   /** Replaces the session's tags with `tags` (none clears them) and returns it as the list shows it, with its tags. */
   async setTags(sessionId: string, tags: readonly string[], scope: SessionScope = {}): Promise<SessionListItem> {
     const stored = await this.store.setTags(this.flowId, sessionId, tags, scope);
+    this.published(scope, [sessionId]);
     return { ...(await this.sessions.getItem(sessionId, scope)), tags: stored };
+  }
+
+  /** Adds `tag` to the sessions of `target` (ids, or every match of a search) that lack it; see `WorkflowStore.addTag()`. */
+  async addTag(target: TagTarget, tag: string, scope: SessionScope = {}): Promise<TagChange> {
+    const change = await this.store.addTag(this.flowId, target, tag, scope);
+    if (change.changed > 0) this.published(scope, "ids" in target ? target.ids : []);
+    return change;
+  }
+
+  /** Removes `tag` from the sessions of `target` that carry it. */
+  async removeTag(target: TagTarget, tag: string, scope: SessionScope = {}): Promise<TagChange> {
+    const change = await this.store.removeTag(this.flowId, target, tag, scope);
+    if (change.changed > 0) this.published(scope, "ids" in target ? target.ids : []);
+    return change;
+  }
+
+  // Tells the live updates (this process's streams) that these sessions' tags changed.
+  private published(scope: SessionScope, sessionIds: readonly string[]): void {
+    changeFeedOf(this.store).publish({ action: "tag", flowId: this.flowId, owner: scope.owner, sessionIds });
   }
 
   /** `tags` as they would be stored (see `normalizeTags()`); throws `InvalidInputError` for a set the rules refuse. */

@@ -80,14 +80,14 @@ export async function recordSelected(
 
 /**
  * Writes, in `db`, one event of `action` for each of `rows` (sessions already gone, as a purge's `RETURNING` gave
- * them), in one multi-row `INSERT` per at most 500 rows. Nothing is written without {@link SessionScope.activity}.
+ * them, or a tag change's, each with its own values before and after), in one multi-row `INSERT` per at most 500 rows. Nothing is written without {@link SessionScope.activity}.
  */
 export async function recordRows(
   db: Db,
   flowId: string,
   scope: SessionScope,
   action: ActivityAction,
-  rows: readonly { flow_session_key: string; label: string | null }[],
+  rows: readonly { flow_session_key: string; label: string | null; before?: string | null; after?: string | null }[],
   at: Date = new Date(),
 ): Promise<void> {
   const stamp = stampOf(flowId, scope, action, at);
@@ -95,7 +95,7 @@ export async function recordRows(
   for (let i = 0; i < rows.length; i += 500) {
     const values = rows
       .slice(i, i + 500)
-      .map((row) => sql`(${stamp.flowId}, ${row.flow_session_key.slice(flowId.length + 1)}, ${stamp.owner}, ${stamp.action}, ${row.label}, NULL, NULL, ${stamp.at}, ${stamp.requestId})`);
+      .map((row) => sql`(${stamp.flowId}, ${row.flow_session_key.slice(flowId.length + 1)}, ${stamp.owner}, ${stamp.action}, ${row.label}, ${row.before ?? null}, ${row.after ?? null}, ${stamp.at}, ${stamp.requestId})`);
     await insert(() => sql`INSERT INTO ${sql.table(EVENTS_TABLE)} ${EVENT_COLUMNS} VALUES ${sql.join(values)}`.execute(db));
   }
 }

@@ -4,15 +4,29 @@ import { LRUCache } from "lru-cache";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { SessionNotFoundError } from "../errors.js";
 import { keyChunks } from "./key-chunks.js";
-import { keyIn, recordSelected } from "./activity-log.js";
+import { keyIn, recordRows, recordSelected } from "./activity-log.js";
+import { CHUNK_TARGET_MS, inChunks, matchingKeys, OFF_LOOP_CHUNK_TARGET_MS } from "./matching-walk.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope, TagCount } from "./session-types.js";
-import { normalizeTags } from "./tag-names.js";
+import { MAX_TAGS, normalizeTag, normalizeTags } from "./tag-names.js";
 import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
 export type { TagCount };
+
+/** The sessions a change of one tag acts on: these ids (all of them, or nothing changes), or every match of a search. */
+export type TagTarget = { ids: readonly string[] } | { search: string };
+
+/** What adding or removing one tag on many sessions did. */
+export interface TagChange {
+  /** The tag, as stored (see `normalizeTag()`). */
+  tag: string;
+  /** The sessions that gained it (an add) or lost it (a remove). */
+  changed: number;
+  /** The sessions an add left as they were because they carried {@link MAX_TAGS} tags already. */
+  full: number;
+}
 
 /** The most tags {@link TagRepository.tagCounts} returns: 50, the first in code point order. */
 export const MAX_LISTED_TAGS = 50;
@@ -62,6 +76,81 @@ export class TagRepository {
         return wanted;
       }),
     );
+  }
+
+  /**
+   * See `WorkflowStore.addTag()` and `removeTag()`. Ids change in one transaction (a missing one changes nothing and
+   * throws `SessionNotFoundError`); every match of a search, in key order, in chunks of one short transaction each,
+   * as a move of all matching sessions runs (see `inChunks()`).
+   */
+  async changeTag(flowId: string, op: "add" | "remove", rawTag: unknown, target: TagTarget, scope: SessionScope = {}): Promise<TagChange> {
+    const tag = normalizeTag(rawTag);
+    checkedOwner(scope.owner);
+    const total = { tag, changed: 0, full: 0 };
+    const count = (done: { changed: number; full: number }) => {
+      total.changed += done.changed;
+      total.full += done.full;
+    };
+    if ("ids" in target) {
+      const keys = [...new Set(target.ids.map((id) => sessionKey(flowId, id)))];
+      if (keys.length === 0) return total;
+      await runTagQuery(() =>
+        this.db.transaction().execute(async (trx) => {
+          for (const chunk of keyChunks(keys)) {
+            const done = await this.changeIn(trx, flowId, op, tag, chunk, scope);
+            if (done.found < chunk.length) throw new SessionNotFoundError(flowId, target.ids[0] ?? "");
+            count(done);
+          }
+        }),
+      );
+      return total;
+    }
+    let after: string | undefined;
+    await inChunks(this.dialect.checkpointsOnLoop ? CHUNK_TARGET_MS : OFF_LOOP_CHUNK_TARGET_MS, async (limit) => {
+      const keys = await runTagQuery(() => matchingKeys(this.db, this.dialect, WORKFLOW_STATE_TABLE, flowId, { search: target.search }, scope, after, limit));
+      if (keys.length > 0) count(await runTagQuery(() => this.db.transaction().execute((trx) => this.changeIn(trx, flowId, op, tag, keys, scope))));
+      after = keys.at(-1);
+      return keys.length;
+    });
+    return total;
+  }
+
+  // One chunk of a tag change, in `trx`: the write first (on SQLite a transaction that reads first fails to become a
+  // writer at once when another connection writes), then the sessions and their tags, for the count and the events.
+  private async changeIn(trx: Db, flowId: string, op: "add" | "remove", tag: string, keys: readonly string[], scope: SessionScope) {
+    const owner = checkedOwner(scope.owner);
+    const inKeys = (alias: string) => sql`${sql.ref(`${alias}.flow_session_key`)} IN (${sql.join(keys)})${owner === undefined ? sql`` : sql` AND ${sql.ref(`${alias}.owner`)} = ${owner}`}`;
+    const { rows: written } =
+      op === "add"
+        ? await sql<{ flow_session_key: string }>`INSERT INTO ${sql.table(TAGS_TABLE)} (flow_session_key, flow_id, owner, tag)
+            SELECT s.flow_session_key, ${flowId}, COALESCE(s.owner, ''), ${tag} FROM ${sql.table(WORKFLOW_STATE_TABLE)} s
+            WHERE ${inKeys("s")}
+              AND NOT EXISTS (SELECT 1 FROM ${sql.table(TAGS_TABLE)} g WHERE g.flow_session_key = s.flow_session_key AND g.tag = ${tag})
+              AND (SELECT count(*) FROM ${sql.table(TAGS_TABLE)} g WHERE g.flow_session_key = s.flow_session_key) < ${MAX_TAGS}
+            ON CONFLICT DO NOTHING
+            RETURNING flow_session_key`.execute(trx)
+        : await sql<{ flow_session_key: string }>`DELETE FROM ${sql.table(TAGS_TABLE)}
+            WHERE tag = ${tag} AND flow_session_key IN (SELECT s.flow_session_key FROM ${sql.table(WORKFLOW_STATE_TABLE)} s WHERE ${inKeys("s")})
+            RETURNING flow_session_key`.execute(trx);
+    const changed = new Set(written.map((row) => row.flow_session_key));
+    const { rows: found } = await sql<{ flow_session_key: string; label: string | null }>`SELECT s.flow_session_key, s.label
+      FROM ${sql.table(WORKFLOW_STATE_TABLE)} s WHERE ${inKeys("s")}`.execute(trx);
+    const tagsOf = new Map<string, string[]>();
+    for (const chunk of keyChunks(found.map((row) => row.flow_session_key))) {
+      const rows = await trx.selectFrom(TAGS_TABLE).select(["flow_session_key", "tag"]).where("flow_session_key", "in", chunk).orderBy("flow_session_key").orderBy("tag").execute();
+      for (const row of rows) tagsOf.set(row.flow_session_key, [...(tagsOf.get(row.flow_session_key) ?? []), row.tag]);
+    }
+    const full = op === "add" ? found.filter((row) => !changed.has(row.flow_session_key) && !(tagsOf.get(row.flow_session_key) ?? []).includes(tag)).length : 0;
+    // Each session's event: its set before and after, as setTags() records them.
+    const events = found
+      .filter((row) => changed.has(row.flow_session_key))
+      .map((row) => {
+        const now = [...(tagsOf.get(row.flow_session_key) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const before = op === "add" ? now.filter((t) => t !== tag) : [...now, tag].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        return { flow_session_key: row.flow_session_key, label: row.label, before: before.join(", "), after: now.join(", ") };
+      });
+    await recordRows(trx, flowId, scope, "tag", events);
+    return { changed: changed.size, full, found: found.length };
   }
 
   /** See `WorkflowStore.getTags()`. */

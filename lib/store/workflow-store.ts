@@ -11,7 +11,7 @@ import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { PinRepository } from "./pin-repository.js";
 import { ActivityRepository, type ActivityWindow, type ActivityWindowOptions } from "./activity-repository.js";
 import type { ActivityAction } from "../session-types.js";
-import { TagRepository, type TagCount } from "./tag-repository.js";
+import { TagRepository, type TagChange, type TagCount, type TagTarget } from "./tag-repository.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -48,7 +48,7 @@ export { KEYS_PER_STATEMENT } from "./key-chunks.js";
 export { MAX_PINS } from "./pin-repository.js";
 export type { ActivityCursor, ActivityWindow, ActivityWindowOptions } from "./activity-repository.js";
 export { MAX_TAGS, MAX_TAG_LENGTH, normalizeTag, normalizeTags } from "./tag-names.js";
-export { MAX_LISTED_TAGS, TAG_COUNT_BOUND, type TagCount } from "./tag-repository.js";
+export { MAX_LISTED_TAGS, TAG_COUNT_BOUND, type TagChange, type TagCount, type TagTarget } from "./tag-repository.js";
 export { isWellFormedText } from "./session-keys.js";
 export { sessionVersion, versionDifference, type VersionDifference, type VersionedRow } from "./session-version.js";
 export { EXPORT_BATCH_ROWS, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
@@ -351,6 +351,21 @@ export class WorkflowStore {
    */
   setTags(flowId: string, sessionId: string, tags: readonly string[], scope: SessionScope = {}): Promise<string[]> {
     return this.tags.setTags(flowId, sessionId, tags, scope);
+  }
+
+  /**
+   * Adds one tag (through {@link normalizeTag}) to each session of `target` that lacks it: these ids, in one
+   * transaction ({@link SessionNotFoundError}, and nothing changes, when one is not a session of the flow for the
+   * scope), or every match of a search, chunk by chunk. A session that carries {@link MAX_TAGS} tags already is left
+   * as it is and counted in `full`. Each session changed records a `tag` event (with `scope.activity`).
+   */
+  addTag(flowId: string, target: TagTarget, tag: string, scope: SessionScope = {}): Promise<TagChange> {
+    return this.tags.changeTag(flowId, "add", tag, target, scope);
+  }
+
+  /** Removes one tag from each session of `target` that carries it, as {@link addTag} adds one. */
+  removeTag(flowId: string, target: TagTarget, tag: string, scope: SessionScope = {}): Promise<TagChange> {
+    return this.tags.changeTag(flowId, "remove", tag, target, scope);
   }
 
   /**
