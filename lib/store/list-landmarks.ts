@@ -133,3 +133,15 @@ export function landmarkAt(set: LandmarkSet, position: number): { position: numb
   }
   return { position: set.positions[low]!, row: set.rows[low] };
 }
+
+/** The first landmark past `position` (in ascending order), or `undefined` when there is none. */
+export function landmarkAfter(set: LandmarkSet, position: number): { position: number; row: IndexRow } | undefined {
+  let low = 0;
+  let high = set.positions.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (set.positions[middle]! <= position) low = middle + 1;
+    else high = middle;
+  }
+  return low < set.positions.length ? { position: set.positions[low]!, row: set.rows[low]! } : undefined;
+}

@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
 import type { BulkMoves } from "./bulk-moves.js";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { anchorHolds, seekIndex, type IndexRow, type WalkSpec } from "./keyset-seek.js";
-import { LANDMARK_SPACING, landmarkAt, ListLandmarks, type LandmarkSet } from "./list-landmarks.js";
+import { LANDMARK_SPACING, landmarkAfter, landmarkAt, ListLandmarks, type LandmarkSet } from "./list-landmarks.js";
 import { searchPredicates, type BranchCounts } from "./search-predicates.js";
 import { searchMatches } from "./search-matches.js";
 import { taggedKeysInOrder, tagWalkFilter, type TagFilter } from "./tag-matches.js";
@@ -32,6 +33,9 @@ const WALK_OFFSET_UP_TO = 20_000;
 /** Lists a flow's sessions: pages, windows and searches, each by an index walk or index ranges, never a sort of the flow. */
 export class SessionList {
   private readonly landmarks: ListLandmarks;
+  // The matches of a tag filter within the cap (at most 1,000 keys), in each order asked for, by the change token
+  // they were read at (SQLite; PostgreSQL has none): windows of the same filter then read only their own rows.
+  private readonly tagged = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
 
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
@@ -71,7 +75,7 @@ export class SessionList {
       // it, the order's index is walked with the filter, from the filter's own landmarks once they are built.
       const within = await this.counts.countTagged(tagFilter, SEARCH_MATCH_CAP + 1);
       if (within <= SEARCH_MATCH_CAP) {
-        matches = await taggedKeysInOrder(this.db, this.dialect, tagFilter, orderBy, descending);
+        matches = await this.taggedInOrder(tagFilter, orderBy, descending);
         total = matches.length;
       } else {
         spec.filter = tagWalkFilter(this.dialect, tagFilter);
@@ -148,6 +152,14 @@ export class SessionList {
     if (landmarks && Math.min(start, fromEnd) > LANDMARK_SPACING) {
       const ascendingStart = descending ? fromEnd : start;
       const mark = landmarkAt(landmarks, ascendingStart);
+      // From the landmark after the window instead, walking back, when it is the nearer one: at most half the
+      // spacing walked (a tag on half the sessions walks twice its rows' index entries).
+      const last = ascendingStart + count - 1;
+      const next = landmarkAfter(landmarks, last);
+      if (next && next.position - last < ascendingStart - mark.position) {
+        const back = await seekIndex(this.db, this.dialect, spec, next.row, { ascending: false, inclusive: true, skip: next.position - last, take: count });
+        if (back.length === count) return byIndexRows(descending ? back : back.reverse(), start);
+      }
       const rows = await seekIndex(this.db, this.dialect, spec, mark.row, { ascending: true, inclusive: true, skip: ascendingStart - mark.position, take: count });
       return byIndexRows(descending ? rows.reverse() : rows, start);
     }
@@ -195,6 +207,16 @@ export class SessionList {
       values?.set(summary.sessionId, row.sort_value ?? null);
       return summary;
     });
+  }
+
+  private async taggedInOrder(filter: TagFilter, orderBy: SessionOrderBy, descending: boolean): Promise<string[]> {
+    const token = await runQuery(() => this.dialect.changeToken(this.db));
+    const key = JSON.stringify([filter.flowId, filter.owner ?? null, filter.tags, filter.search, orderBy, descending]);
+    const cached = this.tagged.get(key);
+    if (token !== undefined && cached?.token === token) return cached.keys;
+    const keys = await taggedKeysInOrder(this.db, this.dialect, filter, orderBy, descending);
+    if (token !== undefined) this.tagged.set(key, { token, keys });
+    return keys;
   }
 
   private searchMatches(flowId: string, options: ListSessionsOptions & { search: string }, start: number, end: number, counts: BranchCounts): Promise<string[]> {
