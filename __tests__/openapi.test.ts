@@ -187,6 +187,7 @@ describe.each(backends)("every documented response, against a live answer, on $n
     check("get", "/activity", await agent.get(`${P}/activity?cursor=yesterday`).set(JSON_ACCEPT)); // 400
     check("post", "/confirm", await agent.post(`${P}/confirm`).set(json).send({ session_id: [ids[0], ids[1]], intent: "restore", view: "trash" }));
     check("post", "/confirm", await agent.post(`${P}/confirm`).type("form").send({ session_id: ids[0], _csrf: token }));
+    check("post", "/confirm", await agent.post(`${P}/confirm`).set(json).send({ all_matching: "1", q: "", intent: "tag" }));
     check("post", "/restore", await agent.post(`${P}/restore`).set(json).send({ session_id: ids[0] }));
     check("post", "/restore", await agent.post(`${P}/restore`).set(HTMX).set("X-CSRF-Token", token).type("form").send({ session_id: ids[1] }));
     check("post", "/restore", await agent.post(`${P}/restore`).type("form").send({ session_id: ids[2], _csrf: token }));

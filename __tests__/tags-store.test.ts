@@ -104,6 +104,7 @@ describe.each(backends)("tags on $name", (backend) => {
       const theirs = await store.createSession(FLOW, { owner: "bob" });
       await store.setTags(FLOW, theirs, ["x"], { owner: "bob" });
       await expect(store.addTag(FLOW, { ids: [mine, theirs] }, "x", { owner: "alice" })).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(store.addTag(FLOW, { ids: [mine, theirs] }, "x", { owner: "alice" })).rejects.toThrow(theirs); // the one missing is named
       await expect(store.removeTag(FLOW, { ids: [mine, theirs] }, "x", { owner: "alice" })).rejects.toBeInstanceOf(SessionNotFoundError);
       await expect(store.addTag(FLOW, { ids: [mine] }, " ")).rejects.toBeInstanceOf(InvalidInputError);
       await expect(store.addTag(FLOW, { ids: [mine] }, "x".repeat(MAX_TAG_LENGTH + 1))).rejects.toBeInstanceOf(InvalidInputError);

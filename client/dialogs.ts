@@ -243,7 +243,8 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
     // A bulk bar button whose bar came back with the selection kept (Tag…): the same button of the new bar.
     const bar = document.getElementById(IDS.bulkBar);
     const inBar = !row && action && bar ? byAction(action, bar) : null;
-    const target = row ? ((action ? byAction(action, row) : null) ?? row.querySelector("button")) : inBar?.checkVisibility() ? inBar : null;
+    const shown = (element: HTMLElement) => (typeof element.checkVisibility === "function" ? element.checkVisibility() : !element.closest("[hidden]"));
+    const target = row ? ((action ? byAction(action, row) : null) ?? row.querySelector("button")) : inBar && shown(inBar) ? inBar : null;
     if (target) target.focus();
     // After a bulk action the bar that opened it has been swapped away: focus goes to the cursor's row.
     else selectedRow()?.querySelector<HTMLElement>("input, button")?.focus();

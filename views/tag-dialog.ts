@@ -23,7 +23,7 @@ export function tagDialogView(data: TagDialogViewData) {
   return html`<dialog id=${IDS.tagDialog} class="modal" aria-labelledby="ews-tag-question" ?open=${data.open}>
     <div class="modal-box">
       <h2 id="ews-tag-question" class="text-lg font-semibold break-words" data-role=${ROLES.tagQuestion}>${data.question}</h2>
-      <form method="post" action=${withListState(addTag, state)} hx-post=${addTag} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="find button" class="mt-4 flex flex-col gap-4">
+      <form method="post" action=${withListState(addTag, state)} hx-post=${addTag} hx-target=${SELECTORS.list} hx-swap="outerHTML" hx-disabled-elt="#ews-tag-dialog button" class="mt-4 flex flex-col gap-4">
         ${csrfFieldView(data.csrfToken)}
         <span data-role=${ROLES.tagTarget} hidden>${data.sessionIds.map((id) => html`<input type="hidden" name="session_id" value=${id} />`)}${data.allMatching
           ? html`<input type="hidden" name="all_matching" value="1" /><input type="hidden" name="q" value=${data.search} />`
@@ -36,7 +36,7 @@ export function tagDialogView(data: TagDialogViewData) {
         <div class="modal-action mt-0">
           <a href=${withListState(data.urls.page, state)} class="btn btn-ghost" data-action=${ACTIONS.closeDialog}>Cancel</a>
           <button type="submit" class="btn btn-primary">Add tag</button>
-          <button type="submit" class="btn" formaction=${withListState(removeTag, state)} hx-post=${removeTag}>Remove tag</button>
+          <button type="submit" class="btn" formaction=${withListState(removeTag, state)} hx-post=${removeTag} hx-validate="true">Remove tag</button>
         </div>
       </form>
     </div>

@@ -130,7 +130,11 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
       search: "search" in target ? target.search : "",
       open: true,
     };
-    if (wantsJson(req)) return sendJson(res, 200, { question: tagDialog.question, count, choices: [{ label: "Add tag", url: tagUrlsOf(tagDialog.urls).addTag }, { label: "Remove tag", url: tagUrlsOf(tagDialog.urls).removeTag }] });
+    if (wantsJson(req)) {
+      const { addTag, removeTag } = tagUrlsOf(tagDialog.urls);
+      const choices = [{ label: "Add tag", url: addTag, danger: false }, { label: "Remove tag", url: removeTag, danger: false }];
+      return sendJson(res, 200, { question: tagDialog.question, detail: "Post the tag as the field name, with the same sessions.", count, choices });
+    }
     await list.sendPage(req, res, { tagDialog });
   };
 

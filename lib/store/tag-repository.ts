@@ -28,6 +28,9 @@ export interface TagChange {
   full: number;
 }
 
+// Tags in code point order, as normalizeTags() gives them (the database's ORDER BY may follow a collation).
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The most tags {@link TagRepository.tagCounts} returns: 50, the first in code point order. */
 export const MAX_LISTED_TAGS = 50;
 
@@ -59,9 +62,11 @@ export class TagRepository {
       this.db.transaction().execute(async (trx) => {
         let found = trx.selectFrom(WORKFLOW_STATE_TABLE).select("owner").where("flow_session_key", "=", key);
         if (owner !== undefined) found = found.where("owner", "=", owner);
+        // On PostgreSQL the session is locked, as a change of one tag on many sessions locks them (see changeIn()).
+        if (this.dialect.name === "postgres") found = found.forUpdate();
         const row = await found.executeTakeFirst();
         if (!row) throw new SessionNotFoundError(flowId, sessionId);
-        const before = (await trx.selectFrom(TAGS_TABLE).select("tag").where("flow_session_key", "=", key).orderBy("tag").execute()).map((r) => r.tag);
+        const before = (await trx.selectFrom(TAGS_TABLE).select("tag").where("flow_session_key", "=", key).execute()).map((r) => r.tag).sort(byCodePoint);
         await trx.deleteFrom(TAGS_TABLE).where("flow_session_key", "=", key).execute();
         if (wanted.length > 0) {
           await trx
@@ -98,7 +103,8 @@ export class TagRepository {
         this.db.transaction().execute(async (trx) => {
           for (const chunk of keyChunks(keys)) {
             const done = await this.changeIn(trx, flowId, op, tag, chunk, scope);
-            if (done.found < chunk.length) throw new SessionNotFoundError(flowId, target.ids[0] ?? "");
+            const missing = chunk.find((key) => !done.keys.has(key));
+            if (missing !== undefined) throw new SessionNotFoundError(flowId, missing.slice(flowId.length + 1));
             count(done);
           }
         }),
@@ -119,6 +125,8 @@ export class TagRepository {
   // writer at once when another connection writes), then the sessions and their tags, for the count and the events.
   private async changeIn(trx: Db, flowId: string, op: "add" | "remove", tag: string, keys: readonly string[], scope: SessionScope) {
     const owner = checkedOwner(scope.owner);
+    // On PostgreSQL the sessions are locked first, so two changes at once cannot both find room for a 20th tag.
+    if (this.dialect.name === "postgres") await sql`SELECT 1 FROM ${sql.table(WORKFLOW_STATE_TABLE)} WHERE flow_session_key IN (${sql.join(keys)}) FOR UPDATE`.execute(trx);
     const inKeys = (alias: string) => sql`${sql.ref(`${alias}.flow_session_key`)} IN (${sql.join(keys)})${owner === undefined ? sql`` : sql` AND ${sql.ref(`${alias}.owner`)} = ${owner}`}`;
     const { rows: written } =
       op === "add"
@@ -145,12 +153,12 @@ export class TagRepository {
     const events = found
       .filter((row) => changed.has(row.flow_session_key))
       .map((row) => {
-        const now = [...(tagsOf.get(row.flow_session_key) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        const before = op === "add" ? now.filter((t) => t !== tag) : [...now, tag].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const now = [...(tagsOf.get(row.flow_session_key) ?? [])].sort(byCodePoint);
+        const before = op === "add" ? now.filter((t) => t !== tag) : [...now, tag].sort(byCodePoint);
         return { flow_session_key: row.flow_session_key, label: row.label, before: before.join(", "), after: now.join(", ") };
       });
     await recordRows(trx, flowId, scope, "tag", events);
-    return { changed: changed.size, full, found: found.length };
+    return { changed: changed.size, full, keys: new Set(found.map((row) => row.flow_session_key)) };
   }
 
   /** See `WorkflowStore.getTags()`. */
