@@ -158,4 +158,31 @@ describe("live updates in Chromium", () => {
     expect(await page.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("data-session-id"))).toBe(ids[0]);
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("rename");
   });
+  it("holds sessions created in tab 1 behind \"1 new session\" in tab 2, scrolled down, until it is clicked", async () => {
+    const { context, page: first } = await openPage(browser);
+    contexts.push(context);
+    await first.goto(`${demo.url}${P}`);
+    const second = await openTab(context);
+    const before = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
+    const scroll = await second.evaluate(() => {
+      const box = document.getElementById("ews-viewport")!;
+      box.scrollTop = 60;
+      return box.scrollTop;
+    });
+    expect(scroll).toBeGreaterThan(0);
+    await first.locator("[data-action=create]").click();
+    const button = second.locator("[data-action=show-new]");
+    await button.waitFor({ state: "visible" });
+    expect(await button.textContent()).toBe("1 new session");
+    // Nothing moved in tab 2: the same rows, the same scroll position.
+    expect(await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!))).toEqual(before);
+    expect(await second.evaluate(() => document.getElementById("ews-viewport")!.scrollTop)).toBe(scroll);
+    const created = (await demo.store.listSessions(FLOW, { orderBy: "created_at", descending: true }))[0]!.sessionId;
+    expect(before).not.toContain(created);
+    await button.click();
+    await second.waitForFunction((id) => document.querySelector(`#ews-list tbody tr[data-session-id="${id}"]`) !== null, created);
+    await button.waitFor({ state: "hidden" });
+    expect(await second.evaluate(() => document.getElementById("ews-viewport")!.scrollTop)).toBe(0);
+    await second.waitForFunction(() => document.activeElement?.closest("tr")?.getAttribute("aria-selected") === "true");
+  });
 });

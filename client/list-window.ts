@@ -22,6 +22,11 @@ export interface ListWindow {
    * scroll position and the cursor kept, as a window read by scrolling keeps them.
    */
   refresh(): void;
+  /**
+   * Reads the first window afresh, by its offset alone (an anchor would keep the rows shown and leave out the ones
+   * added above them), and shows it from its top with the cursor on its first row: the live updates' "N new sessions".
+   */
+  showFirst(): void;
 }
 
 /** What the list looked like just before htmx replaced it, to keep the scroll position. */
@@ -76,11 +81,11 @@ function anchorFor(offset: number): Record<string, string> {
   return { before: offset + listNumber("limit") <= shown ? first : last };
 }
 
-function loadWindow(offset: number, cursor: number | null): void {
+function loadWindow(offset: number, cursor: number | null, { anchored = true } = {}): void {
   const element = list();
   const htmx = window.htmx;
   if (!element || !htmx || !element.dataset.listUrl) return;
-  const values: Record<string, string> = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor), ...anchorFor(offset) };
+  const values: Record<string, string> = { offset: String(offset), cursor: String(cursor === null ? listNumber("cursor") : cursor), ...(anchored ? anchorFor(offset) : {}) };
   // The list is the source, so the request syncs as its hx-sync says: the newest read of the list wins.
   // A newer read aborts this one (hx-sync replace), which rejects htmx's promise: expected, and feedback.ts reports
   // real failures from htmx's events.
@@ -240,6 +245,14 @@ export function initListWindow(): ListWindow {
     whenReady,
     refresh() {
       if (list()) loadWindow(listNumber("offset"), null);
+    },
+    showFirst() {
+      if (!list()) return;
+      const box = viewport();
+      if (box) box.scrollTop = 0;
+      dropWaiting();
+      pendingCursor = 0;
+      loadWindow(0, 0, { anchored: false });
     },
   };
 }

@@ -3,8 +3,10 @@
 // instance. The list then reads its window again, in place. Refreshes never overlap a request under way (a window
 // read, a search, an action): they wait for it to end, and a burst of changes costs one refresh. Rows that another
 // tab deleted are not dropped at once: they grey out, marked "Deleted elsewhere", until the list next changes.
-import { ATTRS, IDS } from "../views/dom-contract.js";
-import { elementOf, rowOf, rowWithId } from "./dom.js";
+// Sessions added elsewhere while the list is scrolled away from its top do not shift the rows shown: they wait behind
+// "N new sessions" above the list, which shows the list from its top when clicked.
+import { ACTIONS, ATTRS, IDS } from "../views/dom-contract.js";
+import { byAction, elementOf, listNumber, rowOf, rowWithId, selectedRow, viewport } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
 import type { Selection } from "./selection.js";
 
@@ -70,6 +72,14 @@ function markDeleted(message: MessageEvent | undefined, selection: Selection): b
   return true;
 }
 
+/** The actions that add sessions: elsewhere, they may land above the rows shown. */
+const ADDING = new Set(["create", "duplicate", "import"]);
+
+/** True when the list shows its first rows from the top, where sessions added first in its order appear anyway. */
+function atTop(): boolean {
+  return listNumber("offset") === 0 && (viewport()?.scrollTop ?? 0) === 0;
+}
+
 /** Follows the live updates' stream; does nothing on a page without one. */
 export function initLiveUpdates(listWindow: ListWindow, selection: Selection): void {
   let wanted = false;
@@ -91,8 +101,38 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
     refreshWhenIdle();
   }
 
+  // Sessions added elsewhere, waiting behind the "N new sessions" button (not shown as rows of this list).
+  const fresh = new Set<string>();
+  function showFresh(): void {
+    const button = byAction(ACTIONS.showNew);
+    if (!button) return;
+    for (const id of fresh) if (rowWithId(id)) fresh.delete(id);
+    button.hidden = fresh.size === 0;
+    button.textContent = fresh.size === 0 ? "" : `${fresh.size.toLocaleString("en-US")} new ${fresh.size === 1 ? "session" : "sessions"}`;
+  }
+
+  // True when the change only adds sessions while the list is away from its top: they wait behind the button.
+  function heldBack(message: MessageEvent | undefined): boolean {
+    const change = changeOf(message);
+    if (!change || !ADDING.has(change.action) || change.sessionIds.length === 0 || atTop() || !byAction(ACTIONS.showNew)) return false;
+    const added = change.sessionIds.filter((id) => !rowWithId(id));
+    if (added.length < change.sessionIds.length) return false;
+    for (const id of added) fresh.add(id);
+    showFresh();
+    return true;
+  }
+
   document.addEventListener("sse:change", (event) => {
-    if (!markDeleted((event as CustomEvent<MessageEvent>).detail, selection)) changed();
+    const message = (event as CustomEvent<MessageEvent>).detail;
+    if (!markDeleted(message, selection) && !heldBack(message)) changed();
+  });
+  document.addEventListener("click", (event) => {
+    if (!elementOf(event.target)?.closest(`[${ATTRS.action}="${ACTIONS.showNew}"]`)) return;
+    fresh.clear();
+    showFresh();
+    listWindow.showFirst();
+    // The button is gone: focus goes to the first row, where the new sessions now are.
+    listWindow.whenReady(() => selectedRow()?.querySelector<HTMLElement>("input, button")?.focus({ preventScroll: true }));
   });
   // A stream that reconnects may have missed changes while it was away.
   document.addEventListener("htmx:sseOpen", () => {
@@ -105,6 +145,9 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
     refocus = focusPlace();
   });
   document.addEventListener("htmx:afterSwap", () => {
+    // A list shown from its top holds the new sessions; another keeps waiting for those not among its rows.
+    if (atTop()) fresh.clear();
+    showFresh();
     const place = refocus;
     refocus = null;
     const lost = document.activeElement === null || document.activeElement === document.body;

@@ -64,6 +64,11 @@ export const ACTIONS = {
   toggleTheme: "toggle-theme",
   /** The bulk bar's Delete (moves the selection to the trash; a button `name="intent" value="delete"`). */
   bulkDelete: "bulk-delete",
+  /**
+   * "N new sessions" above the list (with the live updates): sessions added elsewhere while this tab was scrolled
+   * away from the top wait behind it, rather than shift the rows shown; a click shows the list from its top.
+   */
+  showNew: "show-new",
   /** The bulk bar's "Tag…" (opens `#ews-tag-dialog` for the selection; a button `name="intent" value="tag"`). */
   bulkTag: "bulk-tag",
   /** The bulk bar's Export (posts the bulk form to `POST {prefix}/export` by its `formaction`: a download). */

@@ -33,7 +33,8 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
  * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list. With
  * `urls.readonly`, `#ews-main` carries `data-readonly` (the client's F2, Delete, n and Enter then do nothing) and
  * the legend leaves those keys out. With `urls.events`, a hidden `#ews-live` follows the live updates' stream (with
- * the client script; without it, nothing happens).
+ * the client script; without it, nothing happens), and a hidden "N new sessions" button above the list waits for
+ * sessions added elsewhere.
  */
 export function pageView(data: PageViewData, context: ViewContext) {
   const { views } = context;
@@ -53,6 +54,9 @@ export function pageView(data: PageViewData, context: ViewContext) {
         ? html`<p class="text-sm opacity-80" data-role="expiry-rule">Sessions not updated for ${data.expireIdleAfterDays} ${data.expireIdleAfterDays === 1 ? "day" : "days"} move to the trash${data.trashKeepDays === false ? " and are deleted" : ""}.</p>`
         : ""}
       ${noticesView({ notice: data.notice }, context)}
+      ${data.urls.events
+        ? html`<div class="flex justify-center" aria-live="polite"><button type="button" class="btn btn-sm btn-primary" data-action=${ACTIONS.showNew} hidden></button></div>`
+        : ""}
       ${views.list(data, context)}
       <p class="ews-shortcuts flex flex-wrap gap-x-4 gap-y-1 text-xs text-base-content/80" data-role="shortcuts" data-needs-script hidden>
         ${SHORTCUTS.filter(([, , changes]) => !(changes && data.urls.readonly)).map(([keys, action]) => html`<span><kbd class="kbd kbd-xs">${keys}</kbd> ${action}</span>`)}
