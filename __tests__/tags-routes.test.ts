@@ -185,7 +185,7 @@ describe.each(backends)("tags over HTTP on $name", (backend) => {
       const theirs = await post("/tags/add", { session_id: [mine, bobs], name: "x" }).expect(404);
       const missing = await post("/tags/add", { session_id: [mine, "no-such-session"], name: "x" }).expect(404);
       expect(theirs.body).toEqual(missing.body);
-      await post("/tags/add", { all_matching: "1", q: "", name: "x", tag: "filter" }).expect(400);
+      expect((await post("/tags/add", { all_matching: "1", q: "", name: "x", tag: "filter" }).expect(200)).body).toEqual({ tag: "x", changed: 0, full: 0 });
       await post("/tags/remove", { session_id: bobs, name: "x" }).expect(404);
       expect(await store.getTags(FLOW, [mine, bobs])).toEqual(new Map());
       await request(built).post(`${P}/tags/add`).set("X-User", "alice").type("form").send({ session_id: mine, name: "x" }).expect(403);
@@ -292,12 +292,33 @@ describe.each(backends)("the tag filter on $name", (backend) => {
     expect(rowIds(page.text)).toEqual([a]);
   });
 
-  it("hides Select all matching while filtered by tags, and refuses all_matching with a tag filter (400), deleting nothing", async () => {
-    const { store, built } = await tagged();
+  it("offers Select all matching while filtered by tags, and all matching is what the filter shows: to confirm, delete, tag and export", async () => {
+    const { store, built, a, b, c } = await tagged();
     const agent = await csrfAgent(built);
-    expect((await agent.get(`${P}?tag=red`).expect(200)).text).not.toContain(`data-action="select-all-matching"`);
-    await agent.post(`${P}/delete`).type("form").send({ all_matching: "1", q: "", tag: "red" }).expect(400);
-    expect(await store.countSessions(FLOW)).toBe(3);
+    const page = (await agent.get(`${P}?tag=red`).expect(200)).text;
+    expect(page).toMatch(/data-action="select-all-matching" data-matching="2"/);
+    const token = page.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    // Without JavaScript the filter travels in the form's action (the list's state); the client sends it in the body.
+    const asked = await agent.post(`${P}/confirm?tag=red`).type("form").send({ all_matching: "1", q: "", intent: "delete", _csrf: token }).expect(200);
+    expect(decoded(asked.text)).toContain("Move 2 sessions to the trash?");
+    const exported = await agent
+      .post(`${P}/export`)
+      .type("form")
+      .send(`all_matching=1&q=&tag=round&_csrf=${token}`)
+      .buffer(true)
+      .parse((stream, done) => {
+        let text = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => (text += chunk));
+        stream.on("end", () => done(null, text));
+      })
+      .expect(200);
+    expect(JSON.parse(exported.body as string).sessions.map((s: { sessionId: string }) => s.sessionId).sort()).toEqual([a, c].sort());
+    const tagging = await agent.post(`${P}/tags/add`).set(HTMX).type("form").send("all_matching=1&q=&tag=round&name=shape").expect(200);
+    expect(decoded(tagging.text)).toContain("Added the tag “shape” to 2 sessions.");
+    expect(await store.getTags(FLOW, [a, b, c])).toEqual(new Map([[a, ["red", "round", "shape"]], [b, ["red"]], [c, ["round", "shape"]]]));
+    await agent.post(`${P}/delete?tag=red`).type("form").send({ all_matching: "1", q: "", _csrf: token }).expect(303);
+    expect((await store.listSessions(FLOW)).map((s) => s.sessionId)).toEqual([c]);
   });
 
   it("shows each owner only their own tags", async () => {

@@ -327,7 +327,16 @@ export function initDialogs(listWindow: ListWindow, selection: Selection): Dialo
 function exportSelection(button: HTMLButtonElement, target: SelectionTarget | null): void {
   const form = button.form;
   if (!form || !target) return;
-  const fields: [string, string][] = target.kind === "all-matching" ? [["all_matching", "1"], ["q", target.query]] : target.ids.map((id) => ["session_id", id]);
+  // All matching is what the list shows: its search and its tag filter (the list's data-tags, a JSON array).
+  let tags: unknown = [];
+  try {
+    tags = JSON.parse(list()?.dataset.tags ?? "[]");
+  } catch {
+    tags = [];
+  }
+  const filter = Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === "string") : [];
+  const fields: [string, string][] =
+    target.kind === "all-matching" ? [["all_matching", "1"], ["q", target.query], ...filter.map((tag): [string, string] => ["tag", tag])] : target.ids.map((id) => ["session_id", id]);
   const boxes = Array.from(document.querySelectorAll<HTMLInputElement>(`input[form="${form.id}"][name="session_id"]:not([disabled])`));
   for (const box of boxes) box.disabled = true;
   const added = fields.map(([name, value]) => {

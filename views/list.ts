@@ -70,7 +70,7 @@ export function listView(data: ListViewData, context: ViewContext) {
       ? page.search === "" && tags.length === 0
         ? views.empty({ urls, csrfToken: data.csrfToken }, context)
         : views.noMatches({ search: page.search, tags }, context)
-      : html`${bulkBarView({ kind: "sessions", total: tags.length > 0 ? 0 : page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, exportUrl: urls.export, state: urls.state, csrfToken: data.csrfToken, readonly: urls.readonly })}
+      : html`${bulkBarView({ kind: "sessions", total: page.total, capped: page.capped === true, search: page.search, confirmUrl: bulkUrlsOf(urls).confirm, exportUrl: urls.export, state: urls.state, csrfToken: data.csrfToken, readonly: urls.readonly })}
           ${urls.readonly ? "" : rowFormView(urls.resume, data.csrfToken)}
           <div id=${IDS.viewport} class="ews-viewport max-h-[70vh] overflow-auto">
             <table class="table table-pin-rows" role="grid" aria-label="Sessions" aria-rowcount=${page.capped ? -1 : page.total + 1}>

@@ -213,7 +213,8 @@ function bulkBody(extra: Record<string, JsonSchema>): JsonSchema {
     type: "object",
     properties: {
       session_id: { oneOf: [sessionIdField, { type: "array", items: sessionIdField, maxItems: 1000 }] },
-      all_matching: { enum: ["1"], description: "`1`: every session matching `q` instead." },
+      all_matching: { enum: ["1"], description: "`1`: every session matching `q` (and carrying every `tag`, the list's tag filter) instead." },
+      tag: { oneOf: [{ type: "string" }, { type: "array", items: { type: "string" }, maxItems: 40 }], description: "With `all_matching=1`: the list's tag filter; repeat the field for more. Also read from the query." },
       q: { type: "string", maxLength: MAX_SEARCH_LENGTH },
       ...extra,
       [CSRF_FIELD]: csrfField,

@@ -46,7 +46,7 @@ export function tagRoutes(context: RouteContext, list: ListRoutes, tags: TagServ
 
   const changeTag = async (req: Request, res: Response, op: "add" | "remove") => {
     const scope = context.scopeOf(req);
-    const target = sessionTargetFrom(req.body);
+    const target = sessionTargetFrom(req.body, req.query);
     const name = singleField(req.body, "name") ?? "";
     if (name.trim() === "") throw new InvalidInputError("Name the tag to add or remove (the field name).");
     const one = "ids" in target && target.ids.length === 1 ? (await context.service.getItem(target.ids[0]!, scope)).displayLabel : undefined;

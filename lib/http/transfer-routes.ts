@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import type { Notice } from "../../views/view-data.js";
 import { InvalidInputError } from "../errors.js";
-import { listParamsFrom, listStateQuery, withListState } from "../list-state.js";
+import { listParamsFrom, listStateQuery, tagFilterFrom, withListState } from "../list-state.js";
 import { SESSION_ID_PATTERN } from "../session-types.js";
 import type { ExportSelection, SessionTransfer } from "../service/session-transfer.js";
 import { isHtmx, wantsJson } from "./error-handler.js";
@@ -37,7 +37,9 @@ export function transferRoutes({ config, service, urlsFor, scopeOf }: RouteConte
       let name: string;
       if (params.get("all_matching") === "1") {
         const search = listParamsFrom({ q: params.get("q") ?? "" }, config.pageSize).query.search;
-        selection = { search };
+        // The list's tag filter too (`tag`, repeated): all matching is what the list shows.
+        const tags = tagFilterFrom(params.getAll("tag"));
+        selection = tags.length > 0 ? { search, tags } : { search };
         name = `${config.flowId}${search === "" ? "" : ` ${search}`} sessions`;
       } else {
         const ids = [...new Set(params.getAll("session_id").map((id) => id.trim()))];

@@ -114,7 +114,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     if ("ids" in target) return target.ids.length;
     const search = "search" in target ? target.search : "";
     if (view === "trash") return (await trash.listTrash({ offset: 0, limit: 1, orderBy: "deleted_at", descending: true, search }, scopeOf(req))).total;
-    return config.store.countSessions(config.flowId, { search, owner: scopeOf(req).owner });
+    return config.store.countSessions(config.flowId, { search, owner: scopeOf(req).owner, tags: "tags" in target ? target.tags : undefined });
   };
 
   // The page with the tag dialog open for the posted selection (the bulk bar's "Tag…" without JavaScript).
@@ -141,7 +141,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
   return {
     async deleteSessions(req, res) {
       const scope = scopeOf(req);
-      const target = sessionTargetFrom(req.body);
+      const target = sessionTargetFrom(req.body, req.query);
       const label = await singleLabel(req, target, "sessions");
       // Another owner's (or a vanished) active session is not kept, and the next active one is the caller's own.
       const result = await trash.delete(target, await activeSessionOf(req), scope, actionOptions(req, target));
@@ -183,7 +183,7 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     async confirmAction(req, res) {
       const view = viewOf(req);
       const intent = intentOf(req.body, view, trash.enabled);
-      const target = view === "trash" ? trashTargetFrom(req.body, { all: true }) : sessionTargetFrom(req.body);
+      const target = view === "trash" ? trashTargetFrom(req.body, { all: true }) : sessionTargetFrom(req.body, req.query);
       const label = await singleLabel(req, target, view);
       if (intent === "tag") return sendTagDialog(req, res, target as SessionTarget, label);
       const count = await countOf(req, target, view);
@@ -314,14 +314,16 @@ function flag(body: unknown, name: string): boolean {
   return true;
 }
 
-/** The sessions a form names: `all_matching=1` with `q`, or `session_id` once or repeated (at most 1,000). */
-export function sessionTargetFrom(body: unknown): SessionTarget {
+/**
+ * The sessions a form names: `all_matching=1` with `q` and the list's tag filter (`tag`, repeated, from the body as
+ * the client sends it, else from the query as the form's action carries the list's state), or `session_id` once or
+ * repeated (at most 1,000).
+ */
+export function sessionTargetFrom(body: unknown, query?: unknown): SessionTarget {
   if (flag(body, "all_matching")) {
-    // "All matching" acts on the search alone: with a tag filter it would reach sessions the list does not show.
-    if (tagFilterFrom((body as Record<string, unknown> | undefined)?.tag).length > 0) {
-      throw new InvalidInputError("All matching sessions cannot be selected while the list is filtered by tags: select the sessions shown, or take the tags out of the filter.");
-    }
-    return { search: searchFrom(field(body, "q")) };
+    const inBody = (body as Record<string, unknown> | undefined)?.tag;
+    const tags = tagFilterFrom(inBody !== undefined ? inBody : (query as Record<string, unknown> | undefined)?.tag);
+    return { search: searchFrom(field(body, "q")), ...(tags.length > 0 ? { tags } : {}) };
   }
   const raw = (body as Record<string, unknown> | undefined)?.session_id;
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -347,5 +349,7 @@ export function trashTargetFrom(body: unknown, { batch = false, all = false }: {
     if (!BATCH_PATTERN.test(id)) throw new InvalidInputError("The field batch is not the id of a delete.");
     return { batch: id };
   }
-  return sessionTargetFrom(body);
+  // The trash has no tag filter: every trashed match of the search.
+  const target = sessionTargetFrom(body);
+  return "search" in target ? { search: target.search } : target;
 }

@@ -10,7 +10,7 @@ import type { ActionOptions, SessionService } from "./session-service.js";
 import { changeFeedOf, type ChangeAction } from "./change-feed.js";
 
 /** Which sessions an action of many acts on: exactly these ids, or every one that matches a search (`""`: all). */
-export type SessionTarget = { ids: readonly string[] } | { search: string };
+export type SessionTarget = { ids: readonly string[] } | { search: string; tags?: readonly string[] | undefined };
 
 /** Which trashed sessions a restore or purge acts on: ids, every match of a search, or the rows of one delete. */
 export type TrashTarget = SessionTarget | { batch: string };
@@ -97,7 +97,12 @@ export class TrashService {
     if (hooked) {
       const items = "ids" in target ? await sessions.getItems(target.ids, scope) : [];
       // For a delete of all matching, the hooks get the ids that match now, without items.
-      const ids = "ids" in target ? target.ids : (await store.listSessions(flowId, { search: target.search, owner: scope.owner })).map((s) => s.sessionId);
+      let ids = "ids" in target ? target.ids : (await store.listSessions(flowId, { search: target.search, owner: scope.owner })).map((s) => s.sessionId);
+      if (!("ids" in target) && target.tags && target.tags.length > 0) {
+        const tags = target.tags;
+        const tagged = await store.getTags(flowId, ids, scope);
+        ids = ids.filter((id) => tags.every((tag) => tagged.get(id)?.includes(tag)));
+      }
       context = sessions.hookContext(options, scope, items, ids);
       await sessions.hookRunner.before("beforeDelete", context);
     }
@@ -107,8 +112,8 @@ export class TrashService {
         count = permanent ? await store.deleteSessions(flowId, target.ids, scope, { unchanged }) : await store.trashSessions(flowId, target.ids, scope, { batch, unchanged });
       } else {
         count = permanent
-          ? await store.deleteMatching(flowId, { search: target.search }, scope)
-          : await store.trashMatching(flowId, { search: target.search }, scope, { batch });
+          ? await store.deleteMatching(flowId, { search: target.search, tags: target.tags }, scope)
+          : await store.trashMatching(flowId, { search: target.search, tags: target.tags }, scope, { batch });
       }
     } catch (error) {
       if (guarded && error instanceof SessionNotFoundError) throw await sessions.conflictAfterLostWrite(target.ids[0]!, scope, options.expectedVersion);

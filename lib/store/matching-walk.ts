@@ -4,7 +4,7 @@ import type { SqlDialect } from "./dialects/dialect.js";
 import { prefixUpperBound } from "./search-predicates.js";
 import { checkedOwner, checkFlowId } from "./session-keys.js";
 import type { SessionScope } from "./session-types.js";
-import { WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 
 // The walk of every session that matches, chunk by chunk, in key order: how a move of all matching sessions (the
 // trash's) and a tag change of all matching sessions find their next keys, and how big each chunk is.
@@ -56,6 +56,8 @@ export interface TrashMatch {
   search?: string;
   /** Only those moved by this delete. */
   batch?: string;
+  /** Only those that carry every one of these tags (as `normalizeTags()` stores them). @default none */
+  tags?: readonly string[] | undefined;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function matchingKeys(
 }
 
 /**
- * The flow's key range, the owner, the search (prefix of id or of the ASCII-folded label, never LIKE), the batch.
+ * The flow's key range, the owner, the search (prefix of id or of the ASCII-folded label, never LIKE), the batch, the tags.
  * With `olderThan` (the lazy purge, every minute), the flow's key range is kept off the primary key, so SQLite walks
  * the deleted_at index (the few old rows) instead of every trashed row of the flow: 240 ms at 100,000.
  */
@@ -96,6 +98,8 @@ export function matchWhere(dialect: SqlDialect, flowId: string, match: TrashMatc
     parts.push(sql`(${sql.join([...ids, dialect.startsWith(dialect.listSort("label"), folded)], sql` OR `)})`);
   }
   if (match.batch !== undefined) parts.push(sql`batch = ${match.batch}`);
+  // Each tag: one lookup of the tags' primary key per row (tags stay with a session in the trash).
+  for (const tag of match.tags ?? []) parts.push(sql`EXISTS (SELECT 1 FROM ${sql.table(TAGS_TABLE)} g WHERE g.flow_session_key = t.flow_session_key AND g.tag = ${tag})`);
   if (olderThan) parts.push(olderThan);
   return sql<SqlBool>`${sql.join(parts, sql` AND `)}`;
 }

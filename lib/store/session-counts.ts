@@ -33,6 +33,8 @@ export class SessionCounts {
     const search = options.search ?? "";
     const limit = options.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);
+    // With tags: driven by the first tag's index range, each session checked by key (see countTagged()).
+    if (options.tags && options.tags.length > 0) return this.countTagged({ flowId, owner: options.owner, tags: options.tags, search }, limit ?? Number.MAX_SAFE_INTEGER);
     if (search === "") {
       checkFlowId(flowId);
       const kept = await runQuery(() => this.dialect.keptCount(this.db, `${flowId}:`, checkedOwner(options.owner)));

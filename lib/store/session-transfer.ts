@@ -5,6 +5,7 @@ import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { keyChunks, KEYS_PER_STATEMENT } from "./key-chunks.js";
 import { prefixUpperBound, searchPredicates } from "./search-predicates.js";
+import { tagWalkFilter } from "./tag-matches.js";
 import { checkedOwner, checkText, sessionKey, whereOwner } from "./session-keys.js";
 import type { SessionScope, SessionSummary } from "./session-types.js";
 import { isStateObjectText } from "./state-json.js";
@@ -31,6 +32,8 @@ export type ExportSelection =
        * the list's search matches; empty or absent for every session of the flow.
        */
       search?: string;
+      /** Only those that carry every one of these tags (as `normalizeTags()` stores them). @default none */
+      tags?: readonly string[] | undefined;
       sessionIds?: never;
     };
 
@@ -95,6 +98,7 @@ export class SessionTransfer {
     const end = prefixUpperBound(first)!;
     const search = selection.search ?? "";
     const predicates = search === "" ? undefined : searchPredicates(this.dialect, flowId, search);
+    const tags = selection.tags ?? [];
     let after: string | undefined;
     for (;;) {
       const from = after;
@@ -103,6 +107,7 @@ export class SessionTransfer {
           .where(key, from === undefined ? ">=" : ">", from ?? first)
           .where(key, "<", end);
         if (predicates) query = query.where((eb) => eb.or([predicates.ids.walk(eb), predicates.labels.walk(eb)]));
+        if (tags.length > 0) query = query.where(tagWalkFilter(this.dialect, { flowId, owner: scope.owner, tags, search: "" }));
         return query.orderBy(key).limit(EXPORT_BATCH_ROWS).execute();
       });
       for (const row of rows) yield exported(flowId, row);

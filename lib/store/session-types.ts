@@ -25,6 +25,8 @@ export interface ListSessionsOptions extends SessionScope {
 export interface CountSessionsOptions extends SessionScope {
   /** Counts only the sessions that match, as in {@link ListSessionsOptions.search}. @default "" */
   search?: string;
+  /** Counts only the sessions that carry every one of these tags (as `normalizeTags()` stores them). @default none */
+  tags?: readonly string[] | undefined;
   /**
    * Stops counting at this many: the result is the smaller of the count and `limit`, so a broad search costs
    * `limit` index entries instead of its number of matches. @default no limit

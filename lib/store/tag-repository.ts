@@ -15,8 +15,8 @@ type Db = Kysely<WorkflowStateDatabase>;
 
 export type { TagCount };
 
-/** The sessions a change of one tag acts on: these ids (all of them, or nothing changes), or every match of a search. */
-export type TagTarget = { ids: readonly string[] } | { search: string };
+/** The sessions a change of one tag acts on: these ids (all of them, or nothing changes), or every match of a search (and tags). */
+export type TagTarget = { ids: readonly string[] } | { search: string; tags?: readonly string[] | undefined };
 
 /** What adding or removing one tag on many sessions did. */
 export interface TagChange {
@@ -113,7 +113,7 @@ export class TagRepository {
     }
     let after: string | undefined;
     await inChunks(this.dialect.checkpointsOnLoop ? CHUNK_TARGET_MS : OFF_LOOP_CHUNK_TARGET_MS, async (limit) => {
-      const keys = await runTagQuery(() => matchingKeys(this.db, this.dialect, WORKFLOW_STATE_TABLE, flowId, { search: target.search }, scope, after, limit));
+      const keys = await runTagQuery(() => matchingKeys(this.db, this.dialect, WORKFLOW_STATE_TABLE, flowId, { search: target.search, tags: target.tags }, scope, after, limit));
       if (keys.length > 0) count(await runTagQuery(() => this.db.transaction().execute((trx) => this.changeIn(trx, flowId, op, tag, keys, scope))));
       after = keys.at(-1);
       return keys.length;

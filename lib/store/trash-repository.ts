@@ -151,14 +151,14 @@ export class TrashRepository {
    * chunk ended, each moved in its own transaction: each row moves atomically, and a run that stops half way (a
    * crash, a 503) is resumed by asking again, which moves what still matches.
    */
-  async trashMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+  async trashMatching(flowId: string, match: Pick<TrashMatch, "search" | "tags">, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
     const batch = options.batch ?? randomUUID();
     const deletedAt = formatTimestamp(options.deletedAt ?? new Date());
     let after: string | undefined;
     let moved = 0;
     await this.many(flowId, () =>
       inChunks(this.chunkTargetMs, async (limit) => {
-        const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
+        const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "", tags: match.tags }, scope, after, limit);
         if (keys.length > 0) moved += await runQuery(() => this.chunk(flowId, scope, -1, (trx) => this.moveToTrash(trx, flowId, keys, scope, deletedAt, batch)));
         after = keys.at(-1);
         return keys.length;
@@ -189,12 +189,12 @@ export class TrashRepository {
   }
 
   /** See `WorkflowStore.deleteMatching()`: as {@link trashMatching}, chunk by chunk, but for good. */
-  async deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+  async deleteMatching(flowId: string, match: Pick<TrashMatch, "search" | "tags">, scope: SessionScope = {}): Promise<number> {
     let after: string | undefined;
     let deleted = 0;
     await this.many(flowId, () =>
       inChunks(this.chunkTargetMs, async (limit) => {
-        const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "" }, scope, after, limit);
+        const keys = await this.matchingKeys(WORKFLOW_STATE_TABLE, flowId, { search: match.search ?? "", tags: match.tags }, scope, after, limit);
         if (keys.length > 0) {
           deleted += await runQuery(() =>
             this.chunk(flowId, scope, -1, async (trx) => {

@@ -228,12 +228,12 @@ export class WorkflowStore {
   }
 
   /**
-   * Moves every session that matches `search` (all of the flow's for `""`) into the trash, in chunks of
+   * Moves every session that matches `search` (all of the flow's for `""`) and carries every one of `tags` into the trash, in chunks of
    * {@link TRASH_CHUNK} rows, one short transaction each, so other requests are never held up for long; each row
    * moves atomically, and asking again after an interruption moves what is left. Give `options.batch` to restore
    * exactly this delete later (`restoreMatching(flowId, { batch })`). Returns how many moved.
    */
-  trashMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
+  trashMatching(flowId: string, match: { search?: string; tags?: readonly string[] | undefined }, scope: SessionScope = {}, options: TrashOptions = {}): Promise<number> {
     return this.trash.trashMatching(flowId, match, scope, options);
   }
 
@@ -246,7 +246,7 @@ export class WorkflowStore {
   }
 
   /** Deletes every session that matches `search` for good, in chunks as {@link trashMatching} moves them. */
-  deleteMatching(flowId: string, match: { search?: string }, scope: SessionScope = {}): Promise<number> {
+  deleteMatching(flowId: string, match: { search?: string; tags?: readonly string[] | undefined }, scope: SessionScope = {}): Promise<number> {
     return this.trash.deleteMatching(flowId, match, scope);
   }
 
