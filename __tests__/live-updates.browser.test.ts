@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { jest } from "@jest/globals";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, startDemo } from "./browser-helpers.js";
+import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -174,6 +174,7 @@ describe("live updates in Chromium", () => {
     const button = second.locator("[data-action=show-new]");
     await button.waitFor({ state: "visible" });
     expect(await button.textContent()).toBe("1 new session");
+    expect(await seriousViolations(second)).toEqual([]);
     // Nothing moved in tab 2: the same rows, the same scroll position.
     expect(await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!))).toEqual(before);
     expect(await second.evaluate(() => document.getElementById("ews-viewport")!.scrollTop)).toBe(scroll);
