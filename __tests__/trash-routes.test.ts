@@ -250,6 +250,9 @@ describe.each(backends)("the trash routes on $name", (backend: Backend) => {
       expect(await trashedIds(store)).toEqual([first!.sessionId]);
       await new TrashService(options).maintain();
       expect(await trashedIds(store)).not.toContain(first!.sessionId);
+      // Nor does its page state the rule it does not apply.
+      const page = decoded((await (await csrfAgent(buildApp({ store, readonly: true, expireIdleAfterDays: 90 }))).get(P).expect(200)).text);
+      expect(page).not.toContain("Sessions not updated for");
     });
 
     it("moves sessions idle for expireIdleAfterDays into the trash, and the page states the rule", async () => {

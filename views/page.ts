@@ -30,7 +30,8 @@ const SHORTCUTS: ReadonlyArray<[keys: string | ReturnType<typeof html>, action: 
  * tag dialog of the bulk bar. The theme toggle and the shortcuts legend need the client script:
  * they are `hidden` (marked `data-needs-script`) until it runs, and the legend stays hidden on touch screens (CSS).
  * `#ews-main` is the element the list's reads sync on (`hx-sync`): it is never swapped. The header links to the
- * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list. With
+ * trash (unless delete is permanent), and with `expireIdleAfterDays` the rule is stated above the list (not on a
+ * read-only page, whose manager moves nothing). With
  * `urls.readonly`, `#ews-main` carries `data-readonly` (the client's F2, Delete, n and Enter then do nothing) and
  * the legend leaves those keys out. With `urls.events`, a hidden `#ews-live` follows the live updates' stream (with
  * the client script; without it, nothing happens), and a hidden "N new sessions" button above the list waits for
@@ -50,7 +51,7 @@ export function pageView(data: PageViewData, context: ViewContext) {
     </header>
     <main id=${IDS.main} class="flex flex-col gap-4" ?data-readonly=${data.urls.readonly === true}>
       ${views.toolbar({ page: data.page, urls: data.urls, csrfToken: data.csrfToken }, context)}
-      ${data.expireIdleAfterDays
+      ${data.expireIdleAfterDays && !data.urls.readonly
         ? html`<p class="text-sm opacity-80" data-role="expiry-rule">Sessions not updated for ${data.expireIdleAfterDays} ${data.expireIdleAfterDays === 1 ? "day" : "days"} move to the trash${data.trashKeepDays === false ? " and are deleted" : ""}.</p>`
         : ""}
       ${noticesView({ notice: data.notice }, context)}
