@@ -144,6 +144,22 @@ describe.each(backends)("GET /events on $name", (backend) => {
     expect(await stream.next((change) => change.action === "tag" && change.sessionIds.length === 2)).toMatchObject({ sessionIds: [a, b] });
   });
 
+  it("sends the host's own writes of a session's state or step through the store (its workflow routes): scoped, to that owner only", async () => {
+    const store = await backend.openStore();
+    const { open } = await serve(store);
+    const id = await store.createSession(FLOW, { owner: "alice" });
+    const alice = await open("alice");
+    const bob = await open("bob");
+    await store.setCurrentStep(FLOW, id, "review", { owner: "alice" });
+    const first = await alice.next((change) => change.action === "external");
+    expect(first).toMatchObject({ action: "external", sessionIds: [] });
+    await store.updateState(FLOW, id, { done: true }, { owner: "alice" });
+    await alice.next((change) => change.action === "external", first.index + 1);
+    // Without a scope the write names no owner: every stream hears "something changed", with no id.
+    await store.updateStepState(FLOW, id, "review", { x: 1 });
+    expect(await bob.next((change) => change.action === "external")).toMatchObject({ action: "external", sessionIds: [], index: 0 });
+  });
+
   it("never sends another owner's change", async () => {
     const store = await backend.openStore();
     const { app, open } = await serve(store);

@@ -77,6 +77,15 @@ export class ChangeWatch {
     };
   }
 
+  /**
+   * Tells the listeners, if any, of a write the store made for its host (a workflow's state or step): the watch
+   * cannot see it, since SQLite's `data_version` leaves out the store's own connection (and on PostgreSQL the
+   * store's own pool is left out of its notifications).
+   */
+  announce(change: StoreChange): void {
+    if (this.watching) this.emit(change);
+  }
+
   /** Stops watching, whoever is subscribed (the store is closing). */
   async close(): Promise<void> {
     this.listeners.clear();

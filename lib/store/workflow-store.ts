@@ -423,6 +423,7 @@ export class WorkflowStore {
    */
   async updateState(flowId: string, sessionId: string, updates: WorkflowState, scope: SessionScope = {}): Promise<void> {
     await this.states.writeSession(flowId, sessionId, scope, { state: (current) => mergeStateText(current, updates) });
+    this.announce(flowId, scope);
   }
 
   /** The session's current step id, or `null` when it has none or does not exist (for the scope). */
@@ -437,6 +438,7 @@ export class WorkflowStore {
   async setCurrentStep(flowId: string, sessionId: string, stepId: string | null, scope: SessionScope = {}): Promise<void> {
     if (stepId !== null) checkText(stepId, "A step id");
     await this.states.writeSession(flowId, sessionId, scope, { currentStep: stepId });
+    this.announce(flowId, scope);
   }
 
   /** The state a step keeps under `_step_<stepId>`, or `{}`. */
@@ -452,12 +454,20 @@ export class WorkflowStore {
   async updateStepState(flowId: string, sessionId: string, stepId: string, updates: WorkflowState, scope: SessionScope = {}): Promise<void> {
     const key = stepStateKey(stepId);
     await this.states.writeSession(flowId, sessionId, scope, { state: (current) => mergeNestedStateText(current, key, updates) });
+    this.announce(flowId, scope);
   }
 
   /** Removes the step's state, keeping every other key's bytes. A no-op when the session does not exist (for the scope). */
   async clearStepState(flowId: string, sessionId: string, stepId: string, scope: SessionScope = {}): Promise<void> {
     const key = stepStateKey(stepId);
     await this.states.writeSession(flowId, sessionId, scope, { state: (current) => removeStateKey(current, key), create: false });
+    this.announce(flowId, scope);
+  }
+
+  // A write of the host's workflow (state, step) reaches the live updates of this process: with the scope's owner,
+  // that owner's streams of the flow; without one, every stream, as a change seen in the database would.
+  private announce(flowId: string, scope: SessionScope): void {
+    this.changes.announce(scope.owner === undefined ? {} : { flowPrefix: `${flowId}:`, owner: scope.owner });
   }
 
   /**
@@ -499,7 +509,8 @@ export class WorkflowStore {
 
   /**
    * Calls `listener` when the table changes through another connection (another process, or another instance on
-   * PostgreSQL, where this store's own writes are heard too), for the live updates. Watches only while someone
+   * PostgreSQL, where this store's own writes are heard too), and when the host writes a session's state or step
+   * through this store ({@link updateState} and its kin), for the live updates. Watches only while someone
    * is subscribed: on PostgreSQL through one dedicated `LISTEN` connection when the store opened its own pool, else
    * by polling a change token (SQLite's `PRAGMA data_version`) at most once a second, holding no connection between.
    */
