@@ -50,6 +50,8 @@ export const CHANGE_POLL_MS = 1000;
  */
 export class ChangeWatch {
   private readonly listeners = new Set<StoreChangeListener>();
+  // Announced changes held back while their flow and owner are quiet, one timer each (see announce()).
+  private readonly quiet = new Map<string, { timer: NodeJS.Timeout; again: boolean }>();
   private running: Promise<void> | undefined;
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -80,10 +82,28 @@ export class ChangeWatch {
   /**
    * Tells the listeners, if any, of a write the store made for its host (a workflow's state or step): the watch
    * cannot see it, since SQLite's `data_version` leaves out the store's own connection (and on PostgreSQL the
-   * store's own pool is left out of its notifications).
+   * store's own pool is left out of its notifications). At most one a {@link CHANGE_POLL_MS} per flow and owner,
+   * as the poll: the first at once, and one more at the end of that time if others came meanwhile (a workflow that
+   * saves its state many times a second costs the open pages one refresh a second, not one a write).
    */
   announce(change: StoreChange): void {
-    if (this.watching) this.emit(change);
+    if (!this.watching) return;
+    const key = JSON.stringify([change.flowPrefix ?? null, change.owner ?? null]);
+    const held = this.quiet.get(key);
+    if (held) {
+      held.again = true;
+      return;
+    }
+    this.emit(change);
+    const entry = {
+      again: false,
+      timer: setTimeout(() => {
+        this.quiet.delete(key);
+        if (entry.again && this.watching) this.announce(change);
+      }, CHANGE_POLL_MS),
+    };
+    entry.timer.unref();
+    this.quiet.set(key, entry);
   }
 
   /** Stops watching, whoever is subscribed (the store is closing). */
@@ -107,6 +127,8 @@ export class ChangeWatch {
 
   private async stop(): Promise<void> {
     this.generation++;
+    for (const { timer } of this.quiet.values()) clearTimeout(timer);
+    this.quiet.clear();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.lastToken = undefined;
