@@ -150,6 +150,8 @@ describe.each(backends)("tags over HTTP on $name", (backend) => {
       await store.setTags(FLOW, a, Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`));
       const res = await (await csrfAgent(built)).post(`${P}/tags/add`).set(HTMX).type("form").send(`session_id=${a}&session_id=${b}&name=more`).expect(200);
       expect(decoded(res.text)).toContain(`Added the tag “more” to 1 session. 1 session already had ${MAX_TAGS} tags, the most a session may have.`);
+      const alone = await (await csrfAgent(built)).post(`${P}/tags/add`).set(HTMX).type("form").send(`session_id=${a}&name=more`).expect(200);
+      expect(decoded(alone.text)).toMatch(new RegExp(`“[^”]+” already has ${MAX_TAGS} tags, the most a session may have, so “more” was not added\\.`));
     });
 
     it("without JavaScript: Tag… asks for the tag on the page (POST /confirm, intent=tag), whose form adds it, then 303 back", async () => {

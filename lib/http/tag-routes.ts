@@ -56,6 +56,7 @@ export function tagRoutes(context: RouteContext, list: ListRoutes, tags: TagServ
     let message: string;
     if (op === "remove") message = change.changed === 0 ? `No session had the tag ${tag}, so nothing changed.` : `Removed the tag ${tag} from ${what(change.changed)}.`;
     else if (change.changed === 0 && change.full === 0) message = one === undefined ? `Every session already had the tag ${tag}.` : `${what(1)} already had the tag ${tag}.`;
+    else if (change.changed === 0 && one !== undefined) message = `${what(1)} already has ${MAX_TAGS} tags, the most a session may have, so ${tag} was not added.`;
     else {
       message = change.changed === 0 ? `Added the tag ${tag} to no session.` : `Added the tag ${tag} to ${what(change.changed)}.`;
       if (change.full > 0) message += ` ${one === undefined ? `${count(change.full)} already had` : "It already has"} ${MAX_TAGS} tags, the most a session may have.`;
