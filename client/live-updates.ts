@@ -6,7 +6,7 @@
 // Sessions added elsewhere while the list is scrolled away from its top do not shift the rows shown: they wait behind
 // "N new sessions" above the list, which shows the list from its top when clicked.
 import { ACTIONS, ATTRS, IDS } from "../views/dom-contract.js";
-import { byAction, elementOf, listNumber, rowOf, rowWithId, selectedRow, viewport } from "./dom.js";
+import { byAction, elementOf, list, listNumber, rowOf, rowWithId, selectedRow, viewport } from "./dom.js";
 import type { ListWindow } from "./list-window.js";
 import type { Selection } from "./selection.js";
 
@@ -80,6 +80,12 @@ function atTop(): boolean {
   return listNumber("offset") === 0 && (viewport()?.scrollTop ?? 0) === 0;
 }
 
+/** True when sessions added now come first in the list's order (newest first, by updated or created time). */
+function newestFirst(): boolean {
+  const element = list();
+  return element?.dataset.dir === "desc" && (element.dataset.sort === "updated" || element.dataset.sort === "created");
+}
+
 /** Follows the live updates' stream; does nothing on a page without one. */
 export function initLiveUpdates(listWindow: ListWindow, selection: Selection): void {
   let wanted = false;
@@ -114,7 +120,7 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
   // True when the change only adds sessions while the list is away from its top: they wait behind the button.
   function heldBack(message: MessageEvent | undefined): boolean {
     const change = changeOf(message);
-    if (!change || !ADDING.has(change.action) || change.sessionIds.length === 0 || atTop() || !byAction(ACTIONS.showNew)) return false;
+    if (!change || !ADDING.has(change.action) || change.sessionIds.length === 0 || !newestFirst() || atTop() || !byAction(ACTIONS.showNew)) return false;
     const added = change.sessionIds.filter((id) => !rowWithId(id));
     if (added.length < change.sessionIds.length) return false;
     for (const id of added) fresh.add(id);
