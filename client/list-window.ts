@@ -71,6 +71,9 @@ function markSelected(row: HTMLElement): void {
  * and falls back to the offset when the anchor has moved or is too far (docs/large-lists.md).
  */
 function anchorFor(offset: number): Record<string, string> {
+  // The first window is read by its offset: cheap, and it holds whatever was added first in the order since (an
+  // anchor would keep the rows shown before and leave those out).
+  if (offset === 0) return {};
   const element = list();
   const first = element?.dataset.anchorFirst;
   const last = element?.dataset.anchorLast;
@@ -250,6 +253,7 @@ export function initListWindow(): ListWindow {
       if (!list()) return;
       const box = viewport();
       if (box) box.scrollTop = 0;
+      clearTimeout(scrollTimer);
       dropWaiting();
       pendingCursor = 0;
       loadWindow(0, 0, { anchored: false });

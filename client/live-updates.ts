@@ -80,10 +80,14 @@ function atTop(): boolean {
   return listNumber("offset") === 0 && (viewport()?.scrollTop ?? 0) === 0;
 }
 
-/** True when sessions added now come first in the list's order (newest first, by updated or created time). */
+/**
+ * True when sessions added now come first in the list's order (newest first, by updated or created time) and the
+ * list shows every session (no search, no tag filter, which a new session may not match).
+ */
 function newestFirst(): boolean {
   const element = list();
-  return element?.dataset.dir === "desc" && (element.dataset.sort === "updated" || element.dataset.sort === "created");
+  const unfiltered = (element?.dataset.q ?? "") === "" && (element?.dataset.tags ?? "[]") === "[]";
+  return unfiltered && element?.dataset.dir === "desc" && (element.dataset.sort === "updated" || element.dataset.sort === "created");
 }
 
 /** Follows the live updates' stream; does nothing on a page without one. */
@@ -130,12 +134,15 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
 
   document.addEventListener("sse:change", (event) => {
     const message = (event as CustomEvent<MessageEvent>).detail;
+    // A held session deleted elsewhere is no longer new.
+    const change = changeOf(message);
+    if (change && (change.action === "delete" || change.action === "purge") && change.sessionIds.some((id) => fresh.delete(id))) showFresh();
     if (!markDeleted(message, selection) && !heldBack(message)) changed();
   });
   document.addEventListener("click", (event) => {
     if (!elementOf(event.target)?.closest(`[${ATTRS.action}="${ACTIONS.showNew}"]`)) return;
+    // The button stays (and keeps the focus) until the first window arrives, which takes in the new sessions.
     fresh.clear();
-    showFresh();
     listWindow.showFirst();
     // The button is gone: focus goes to the first row, where the new sessions now are.
     listWindow.whenReady(() => selectedRow()?.querySelector<HTMLElement>("input, button")?.focus({ preventScroll: true }));
@@ -151,8 +158,7 @@ export function initLiveUpdates(listWindow: ListWindow, selection: Selection): v
     refocus = focusPlace();
   });
   document.addEventListener("htmx:afterSwap", () => {
-    // A list shown from its top holds the new sessions; another keeps waiting for those not among its rows.
-    if (atTop()) fresh.clear();
+    // The ids a window brings in among its rows are no longer waiting.
     showFresh();
     const place = refocus;
     refocus = null;

@@ -132,7 +132,9 @@ export function trashRoutes(context: RouteContext, list: ListRoutes, trash: Tras
     };
     if (wantsJson(req)) {
       const { addTag, removeTag } = tagUrlsOf(tagDialog.urls);
-      const choices = [{ label: "Add tag", url: addTag, danger: false }, { label: "Remove tag", url: removeTag, danger: false }];
+      // With the list's state (its tag filter among it), as the page's forms post them.
+      const at = (url: string) => withListState(url, tagDialog.urls.state);
+      const choices = [{ label: "Add tag", url: at(addTag), danger: false }, { label: "Remove tag", url: at(removeTag), danger: false }];
       return sendJson(res, 200, { question: tagDialog.question, detail: "Post the tag as the field name, with the same sessions.", count, choices });
     }
     await list.sendPage(req, res, { tagDialog });

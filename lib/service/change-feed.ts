@@ -93,6 +93,7 @@ export class ChangeFeed {
 /** A change the store saw, as a {@link SessionChange}. */
 function fromStore(change: StoreChange): SessionChange {
   if (change.flowPrefix === undefined) return { action: "external", ownerKnown: false, sessionIds: [] };
+  if (change.owner === undefined) return { action: "external", flowId: change.flowPrefix.slice(0, -1), ownerKnown: false, sessionIds: [] };
   return { action: "external", flowId: change.flowPrefix.slice(0, -1), owner: change.owner ?? undefined, ownerKnown: true, sessionIds: [] };
 }
 

@@ -6,7 +6,7 @@
 export interface StoreChange {
   /** The changed sessions' flow, as their keys begin: `"<flowId>:"`. */
   flowPrefix?: string;
-  /** The changed sessions' owner (`null`: sessions without one); given with `flowPrefix`. */
+  /** The changed sessions' owner (`null`: sessions without one); absent when not known (then any owner's). */
   owner?: string | null;
 }
 

@@ -465,9 +465,9 @@ export class WorkflowStore {
   }
 
   // A write of the host's workflow (state, step) reaches the live updates of this process: with the scope's owner,
-  // that owner's streams of the flow; without one, every stream, as a change seen in the database would.
+  // that owner's streams of the flow; without one, every stream of the flow (whose owner the write does not say).
   private announce(flowId: string, scope: SessionScope): void {
-    this.changes.announce(scope.owner === undefined ? {} : { flowPrefix: `${flowId}:`, owner: scope.owner });
+    this.changes.announce(scope.owner === undefined ? { flowPrefix: `${flowId}:` } : { flowPrefix: `${flowId}:`, owner: scope.owner });
   }
 
   /**
