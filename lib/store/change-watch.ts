@@ -58,9 +58,14 @@ export class ChangeWatch {
   private connection: NotificationConnection | undefined;
   private lastToken: string | undefined;
 
+  /**
+   * @param heard - called with each change before the listeners, so what the store remembers by a token that may lag
+   *   (PostgreSQL's statistics) is forgotten before a page reads again on hearing of it
+   */
   constructor(
     private readonly pollToken: () => Promise<string | undefined>,
     private readonly notifications: NotificationSource | undefined,
+    private readonly heard: () => void = () => {},
   ) {}
 
   /** Subscribes `listener`; the first subscriber starts the watch. */
@@ -117,6 +122,7 @@ export class ChangeWatch {
   }
 
   private emit(change: StoreChange): void {
+    this.heard();
     for (const listener of [...this.listeners]) listener(change);
   }
 

@@ -200,6 +200,11 @@ export class TagRepository {
     return counts;
   }
 
+  /** Forgets the remembered counts: a change was heard that the token may not show yet (see `ChangeWatch`). */
+  forgetCounts(): void {
+    this.counted.clear();
+  }
+
   // Runs a change of tags, then forgets the remembered counts (after its commit, so none read meanwhile is kept).
   private async forgettingCounts<T>(change: () => Promise<T>): Promise<T> {
     try {
@@ -212,7 +217,8 @@ export class TagRepository {
   // What the remembered counts are checked against: the change token where there is one (SQLite). On PostgreSQL,
   // whose counts cost a key lookup per session counted (about 12 ms a tag at 1,000,000 sessions), its statistics'
   // token, a second or so late for other connections' writes, with the flow's kept count, which a create, delete or
-  // trash move changes in its own transaction; this store's own tag changes forget the counts at once.
+  // trash move changes in its own transaction; this store's own tag changes forget the counts at once, and so does
+  // every change the live updates hear (another instance's, whose statistics this backend may not see yet).
   private async countsToken(flowId: string, owner: string | undefined): Promise<string | undefined> {
     const exact = await this.dialect.changeToken(this.db);
     if (exact !== undefined) return exact;

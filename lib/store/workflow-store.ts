@@ -88,7 +88,7 @@ export class WorkflowStore {
     private readonly onClose: () => Promise<void> = async () => {},
     notifications?: NotificationSource,
   ) {
-    this.changes = new ChangeWatch(() => dialect.othersChangeToken(db), notifications);
+    this.changes = new ChangeWatch(() => dialect.othersChangeToken(db), notifications, () => this.tags.forgetCounts());
     this.sessions = new SessionRepository(db, dialect);
     this.counts = new SessionCounts(db, dialect);
     const moves = new BulkMoves(dialect.checkpointsOnLoop ? new WalCheckpointer(db) : undefined);
