@@ -11,7 +11,7 @@ import { LANDMARK_SPACING } from "./list-landmarks.js";
 import { PinRepository } from "./pin-repository.js";
 import { ActivityRepository, type ActivityWindow, type ActivityWindowOptions } from "./activity-repository.js";
 import type { ActivityAction } from "../session-types.js";
-import { TagRepository, type TagChange, type TagCount, type TagTarget } from "./tag-repository.js";
+import { MAX_LISTED_TAGS, TagRepository, type TagChange, type TagCount, type TagTarget } from "./tag-repository.js";
 import { SessionRepository } from "./session-repository.js";
 import { SessionTransfer, type ExportedSession, type ExportSelection, type ImportedSession, type ImportSessionsOptions } from "./session-transfer.js";
 import {
@@ -170,8 +170,16 @@ export class WorkflowStore {
    * done, the count stops at {@link SEARCH_COUNT_BOUND} ({@link SessionWindow.capped}, `10,000+`) and the window
    * stays within the first 10,000 matches.
    */
-  listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
-    return this.list.listWindow(flowId, options);
+  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+    const tags = options.tags ?? [];
+    if (tags.length < 2) return this.list.listWindow(flowId, options);
+    // Several tags: the rarest drives the filter (its range of the tags' index is walked, the others checked by
+    // key), by the counts the tag chips show (remembered); a tag not among them has no session, unless the chips
+    // stop at their limit.
+    const counts = new Map((await this.tags.tagCounts(flowId, { owner: options.owner })).map((entry) => [entry.tag, entry.sessions]));
+    const unknown = counts.size >= MAX_LISTED_TAGS ? Number.POSITIVE_INFINITY : 0;
+    const rarestFirst = [...tags].sort((a, b) => (counts.get(a) ?? unknown) - (counts.get(b) ?? unknown) || (a < b ? -1 : a > b ? 1 : 0));
+    return this.list.listWindow(flowId, { ...options, tags: rarestFirst });
   }
 
   /**
