@@ -236,8 +236,8 @@ export class WorkflowStore {
   }
 
   /**
-   * Moves every session that matches `search` (all of the flow's for `""`) and carries every one of `tags` into the trash, in chunks of
-   * {@link TRASH_CHUNK} rows, one short transaction each, so other requests are never held up for long; each row
+   * Moves every session that matches `search` (all of the flow's for `""`) and carries every one of `tags` into the
+   * trash, in chunks of {@link TRASH_CHUNK} rows, one short transaction each, so other requests are never held up for long; each row
    * moves atomically, and asking again after an interruption moves what is left. Give `options.batch` to restore
    * exactly this delete later (`restoreMatching(flowId, { batch })`). Returns how many moved.
    */
