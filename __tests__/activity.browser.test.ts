@@ -1,6 +1,5 @@
 import { jest } from "@jest/globals";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
+import { demoInBrowser, openPage, seriousViolations } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -8,43 +7,17 @@ const stamp = { activity: { requestId: "browser-test" } };
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let demo: Awaited<ReturnType<typeof startDemo>>;
-const contexts: BrowserContext[] = [];
+const suite = demoInBrowser({ keepSessions: 6 });
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser.close();
-});
-
-beforeEach(async () => {
-  demo = await startDemo();
-  // Six rows are as telling as two dozen, for a quarter of the axe scan.
-  for (const s of (await demo.store.listSessions(FLOW)).slice(6)) await demo.store.deleteSession(FLOW, s.sessionId);
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await demo.stop();
-});
-
-async function open(path: string) {
-  const opened = await openPage(browser);
-  contexts.push(opened.context);
-  await opened.page.goto(`${demo.url}${path}`);
-  return opened;
-}
+const open = (path: string) => suite.open(path);
 
 describe("the activity log in the browser", () => {
   it("reaches a session's history from its row by keyboard, and the log and the history have no serious axe violations", async () => {
-    const [first, second] = (await demo.store.listSessions(FLOW)).map((s) => s.sessionId);
-    await demo.store.setSessionLabel(FLOW, first!, "Renamed <for> the log", stamp);
-    await demo.store.pinSession(FLOW, second!, stamp);
-    await demo.store.trashSessions(FLOW, [second!], stamp);
-    await demo.store.restoreSessions(FLOW, [second!], stamp);
+    const [first, second] = (await suite.demo.store.listSessions(FLOW)).map((s) => s.sessionId);
+    await suite.demo.store.setSessionLabel(FLOW, first!, "Renamed <for> the log", stamp);
+    await suite.demo.store.pinSession(FLOW, second!, stamp);
+    await suite.demo.store.trashSessions(FLOW, [second!], stamp);
+    await suite.demo.store.restoreSessions(FLOW, [second!], stamp);
     const { page, problems } = await open(P);
     // Tab from the row's checkbox reaches its History link (the Updated time) before its actions.
     await page.locator(`tr[data-session-id="${first}"] [data-role=select-row]`).focus();
@@ -68,9 +41,9 @@ describe("the activity log in the browser", () => {
   });
 
   it("has no serious axe violations when empty, in the dark theme", async () => {
-    const opened = await openPage(browser, { colorScheme: "dark" });
-    contexts.push(opened.context);
-    await opened.page.goto(`${demo.url}${P}/activity`);
+    const opened = await openPage(suite.browser, { colorScheme: "dark" });
+    suite.contexts.push(opened.context);
+    await opened.page.goto(`${suite.demo.url}${P}/activity`);
     await opened.page.waitForSelector("[data-role=activity-empty]");
     expect(await seriousViolations(opened.page)).toEqual([]);
   });

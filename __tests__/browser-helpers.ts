@@ -3,9 +3,10 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { createDemoApp } from "../demo-app/app.js";
-import { ROOT, tempDir } from "./helpers.js";
+import { FLOW, ROOT, tempDir } from "./helpers.js";
 
 /** Debian's Chromium; Playwright cannot download a browser on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -164,4 +165,57 @@ export async function seriousViolations(page: Page, include?: string): Promise<s
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
     .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+/** A browser suite over the demo, as {@link demoInBrowser} sets it up: one Chromium, and this test's demo. */
+export interface DemoInBrowser {
+  readonly browser: Browser;
+  readonly demo: Awaited<ReturnType<typeof startDemo>>;
+  /** Contexts the test opened, closed after it. */
+  readonly contexts: BrowserContext[];
+  /** A page in a fresh context (closed after the test) at `path` of the demo. */
+  open(path: string, options?: BrowserContextOptions): Promise<Awaited<ReturnType<typeof openPage>>>;
+}
+
+/**
+ * Registers the hooks of a browser suite over the demo: one Chromium for the file, a fresh demo for each test (with
+ * only its newest `keepSessions` sessions, when given, then `seed` run on it), and every context the test opened
+ * closed after it. Read `browser` and `demo` from the returned object inside tests, once the hooks have run.
+ */
+export function demoInBrowser(options: { keepSessions?: number; seed?: (demo: DemoInBrowser["demo"]) => Promise<void> } = {}): DemoInBrowser {
+  let browser: Browser | undefined;
+  let demo: DemoInBrowser["demo"] | undefined;
+  const suite: DemoInBrowser = {
+    get browser() {
+      return browser!;
+    },
+    get demo() {
+      return demo!;
+    },
+    contexts: [],
+    async open(path, contextOptions) {
+      const opened = await openPage(suite.browser, contextOptions);
+      suite.contexts.push(opened.context);
+      await opened.page.goto(`${suite.demo.url}${path}`);
+      return opened;
+    },
+  };
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    demo = await startDemo();
+    if (options.keepSessions !== undefined) {
+      for (const s of (await demo.store.listSessions(FLOW)).slice(options.keepSessions)) await demo.store.deleteSession(FLOW, s.sessionId);
+    }
+    await options.seed?.(demo);
+  });
+  afterEach(async () => {
+    await Promise.all(suite.contexts.splice(0).map((context) => context.close()));
+    await demo?.stop();
+  });
+  return suite;
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { jest } from "@jest/globals";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { demoInBrowser, openPage, seriousViolations } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -9,26 +9,7 @@ const rows = "#ews-list tbody tr[data-session-id]";
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let demo: Awaited<ReturnType<typeof startDemo>>;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser.close();
-});
-
-beforeEach(async () => {
-  demo = await startDemo();
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await demo.stop();
-});
+const suite = demoInBrowser();
 
 /** Waits until the page's stream is open (htmx's SSE extension fired htmx:sseOpen). */
 async function streamOpen(page: Page): Promise<void> {
@@ -39,16 +20,16 @@ async function streamOpen(page: Page): Promise<void> {
 async function openTab(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   await page.addInitScript(() => document.addEventListener("htmx:sseOpen", () => ((window as unknown as { ewsLiveOpen?: boolean }).ewsLiveOpen = true)));
-  await page.goto(`${demo.url}${P}`);
+  await page.goto(`${suite.demo.url}${P}`);
   await streamOpen(page);
   return page;
 }
 
 describe("live updates in Chromium", () => {
   it("shows a rename made in tab 1 in tab 2 without a reload, keeping tab 2's scroll, cursor and selection", async () => {
-    const { context, page: first, problems } = await openPage(browser);
-    contexts.push(context);
-    await first.goto(`${demo.url}${P}`);
+    const { context, page: first, problems } = await openPage(suite.browser);
+    suite.contexts.push(context);
+    await first.goto(`${suite.demo.url}${P}`);
     const second = await openTab(context);
     // Tab 2: the cursor on the third row, the second row selected, the list scrolled a little.
     const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
@@ -79,9 +60,9 @@ describe("live updates in Chromium", () => {
   });
 
   it("greys out in tab 2, marked \"Deleted elsewhere\" and out of the selection, a row tab 1 deleted", async () => {
-    const { context, page: first, problems } = await openPage(browser);
-    contexts.push(context);
-    await first.goto(`${demo.url}${P}`);
+    const { context, page: first, problems } = await openPage(suite.browser);
+    suite.contexts.push(context);
+    await first.goto(`${suite.demo.url}${P}`);
     const second = await openTab(context);
     const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
     await second.locator(`tr[data-session-id="${ids[1]}"] input[type=checkbox]`).check();
@@ -100,9 +81,9 @@ describe("live updates in Chromium", () => {
   });
 
   it("moves the Active badge in tab 2 when tab 1 of the same browser resumes another session", async () => {
-    const { context, page: first } = await openPage(browser);
-    contexts.push(context);
-    await first.goto(`${demo.url}${P}`);
+    const { context, page: first } = await openPage(suite.browser);
+    suite.contexts.push(context);
+    await first.goto(`${suite.demo.url}${P}`);
     const second = await openTab(context);
     const ids = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
     await first.locator(`tr[data-session-id="${ids[3]}"] [data-action=resume]`).click();
@@ -112,22 +93,22 @@ describe("live updates in Chromium", () => {
   });
 
   it("shows another process's write (python3 on the file), keeping an open dialog and what it holds", async () => {
-    const { context } = await openPage(browser);
-    contexts.push(context);
+    const { context } = await openPage(suite.browser);
+    suite.contexts.push(context);
     const page = await openTab(context);
     const ids = await page.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
     await page.locator(`tr[data-session-id="${ids[1]}"] [data-action=rename]`).click();
     const input = page.locator("#ews-rename-dialog input[name=label]");
     await input.fill("Half typed");
     // Another process (the Python app) renames the first row.
-    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", demo.databasePath, `${FLOW}:${ids[0]}`]);
+    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", suite.demo.databasePath, `${FLOW}:${ids[0]}`]);
     await page.locator(`tr[data-session-id="${ids[0]}"] >> text=From Python`).waitFor();
     expect(await page.locator("#ews-rename-dialog").evaluate((dialog) => (dialog as HTMLDialogElement).open)).toBe(true);
     expect(await input.inputValue()).toBe("Half typed");
   });
   it("gives focus back to the renamed row when a change from elsewhere arrived while the rename was under way", async () => {
-    const { context } = await openPage(browser);
-    contexts.push(context);
+    const { context } = await openPage(suite.browser);
+    suite.contexts.push(context);
     const page = await openTab(context);
     await page.evaluate(() => {
       const counts = ((window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts = { change: 0, swap: 0 });
@@ -146,7 +127,7 @@ describe("live updates in Chromium", () => {
     await page.locator(`tr[data-session-id="${ids[0]}"] [data-action=rename]`).click();
     await page.locator("#ews-rename-dialog input[name=label]").fill("Renamed here");
     await page.locator("#ews-rename-dialog input[name=label]").press("Enter");
-    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", demo.databasePath, `${FLOW}:${ids[1]}`]);
+    execFileSync("python3", ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE workflow_state SET label = 'From Python' WHERE flow_session_key = ?\", (sys.argv[2],))\nc.commit()", suite.demo.databasePath, `${FLOW}:${ids[1]}`]);
     await page.waitForFunction(() => (window as unknown as { ewsCounts: { change: number; swap: number } }).ewsCounts.change > 0);
     const swaps = (await counts()).swap;
     release();
@@ -159,9 +140,9 @@ describe("live updates in Chromium", () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("rename");
   });
   it("holds sessions created in tab 1 behind \"1 new session\" in tab 2, scrolled down, until it is clicked", async () => {
-    const { context, page: first } = await openPage(browser);
-    contexts.push(context);
-    await first.goto(`${demo.url}${P}`);
+    const { context, page: first } = await openPage(suite.browser);
+    suite.contexts.push(context);
+    await first.goto(`${suite.demo.url}${P}`);
     const second = await openTab(context);
     const before = await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!));
     const scroll = await second.evaluate(() => {
@@ -178,7 +159,7 @@ describe("live updates in Chromium", () => {
     // Nothing moved in tab 2: the same rows, the same scroll position.
     expect(await second.locator(rows).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-session-id")!))).toEqual(before);
     expect(await second.evaluate(() => document.getElementById("ews-viewport")!.scrollTop)).toBe(scroll);
-    const created = (await demo.store.listSessions(FLOW, { orderBy: "created_at", descending: true }))[0]!.sessionId;
+    const created = (await suite.demo.store.listSessions(FLOW, { orderBy: "created_at", descending: true }))[0]!.sessionId;
     expect(before).not.toContain(created);
     await button.click();
     await second.waitForFunction((id) => document.querySelector(`#ews-list tbody tr[data-session-id="${id}"]`) !== null, created);

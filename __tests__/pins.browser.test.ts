@@ -1,6 +1,6 @@
 import { jest } from "@jest/globals";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
+import type { Page } from "playwright-core";
+import { demoInBrowser, openPage, seriousViolations } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
@@ -8,35 +8,9 @@ const pinned = "[data-role=pinned] [data-pinned-id]";
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let demo: Awaited<ReturnType<typeof startDemo>>;
-const contexts: BrowserContext[] = [];
+const suite = demoInBrowser({ keepSessions: 6 });
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser.close();
-});
-
-beforeEach(async () => {
-  demo = await startDemo();
-  // Six rows are as telling as two dozen, for a quarter of the axe scan.
-  for (const s of (await demo.store.listSessions(FLOW)).slice(6)) await demo.store.deleteSession(FLOW, s.sessionId);
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await demo.stop();
-});
-
-async function open() {
-  const opened = await openPage(browser);
-  contexts.push(opened.context);
-  await opened.page.goto(`${demo.url}${P}`);
-  return opened;
-}
+const open = () => suite.open(P);
 
 /** The ids of the Pinned section, in the order it shows them. */
 function pinnedIds(page: Page) {
@@ -55,7 +29,7 @@ async function tabTo(page: Page, selector: string, limit = 80) {
 describe("pins in Chromium", () => {
   it("pins by keyboard and unpins by mouse, the buttons named after the session", async () => {
     const { page, problems } = await open();
-    const [first, second] = (await demo.store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
+    const [first, second] = (await suite.demo.store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
     const label = await page.locator(`tr[data-session-id="${second}"]`).getAttribute("data-session-label");
     // By keyboard: Tab to the second row's Pin, then Enter.
     await tabTo(page, `tr[data-session-id="${second}"] [data-action=pin]`);
@@ -74,13 +48,13 @@ describe("pins in Chromium", () => {
     await tabTo(page, `tr[data-session-id="${first}"] [data-action=unpin]`);
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.querySelector("[data-role=pinned]") === null);
-    expect(await demo.store.listPins(FLOW)).toEqual([]);
+    expect(await suite.demo.store.listPins(FLOW)).toEqual([]);
     expect(problems).toEqual([]);
   });
 
   it("finds no serious or critical axe violations on a page with a Pinned section", async () => {
-    const ids = (await demo.store.listSessions(FLOW)).map((s) => s.sessionId);
-    for (const id of ids.slice(0, 2)) await demo.store.pinSession(FLOW, id);
+    const ids = (await suite.demo.store.listSessions(FLOW)).map((s) => s.sessionId);
+    for (const id of ids.slice(0, 2)) await suite.demo.store.pinSession(FLOW, id);
     const { page } = await open();
     await page.waitForSelector("[data-role=pinned]");
     // The labels are shown, not squeezed to nothing beside the buttons.

@@ -1,45 +1,24 @@
 import { jest } from "@jest/globals";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, seriousViolations, startDemo } from "./browser-helpers.js";
+import type { Page } from "playwright-core";
+import { demoInBrowser, openPage, seriousViolations } from "./browser-helpers.js";
 
 const P = "/manage/sessions";
 const FLOW = "structure_decomposition";
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let demo: Awaited<ReturnType<typeof startDemo>>;
-const contexts: BrowserContext[] = [];
 let ids: string[];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
+const suite = demoInBrowser({
+  keepSessions: 6,
+  async seed({ store }) {
+    ids = (await store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
+    await store.setTags(FLOW, ids[0]!, ["red", "round"]);
+    await store.setTags(FLOW, ids[1]!, ["red"]);
+    await store.setTags(FLOW, ids[2]!, ["round"]);
+  },
 });
 
-afterAll(async () => {
-  await browser.close();
-});
-
-beforeEach(async () => {
-  demo = await startDemo();
-  for (const s of (await demo.store.listSessions(FLOW)).slice(6)) await demo.store.deleteSession(FLOW, s.sessionId);
-  ids = (await demo.store.listSessions(FLOW, { orderBy: "updated_at", descending: true })).map((s) => s.sessionId);
-  await demo.store.setTags(FLOW, ids[0]!, ["red", "round"]);
-  await demo.store.setTags(FLOW, ids[1]!, ["red"]);
-  await demo.store.setTags(FLOW, ids[2]!, ["round"]);
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await demo.stop();
-});
-
-async function open(query = "") {
-  const opened = await openPage(browser);
-  contexts.push(opened.context);
-  await opened.page.goto(`${demo.url}${P}${query}`);
-  return opened;
-}
+const open = (query = "") => suite.open(`${P}${query}`);
 
 /** The ids of the rows shown, in order. */
 function rows(page: Page) {
@@ -118,7 +97,7 @@ describe("the tag filter in Chromium", () => {
     expect(await seriousViolations(page, "#ews-rename-dialog")).toEqual([]);
     await dialog.locator("button[type=submit]").click();
     await page.waitForFunction((sel) => document.querySelectorAll(`${sel} [data-tag]`).length === 3, row);
-    expect(await demo.store.getTags(FLOW, [ids[0]!])).toEqual(new Map([[ids[0]!, ["big data", "blue", "red"]]]));
+    expect(await suite.demo.store.getTags(FLOW, [ids[0]!])).toEqual(new Map([[ids[0]!, ["big data", "blue", "red"]]]));
     // The list came back with its filter: only the "red" sessions.
     expect(await rows(page)).toEqual([ids[0], ids[1]]);
     expect(problems).toEqual([]);
@@ -147,7 +126,7 @@ describe("the tag filter in Chromium", () => {
     await dialog.locator("button", { hasText: "Remove tag" }).click();
     await page.waitForFunction((id) => document.querySelector(`tr[data-session-id="${id}"] [data-tag="red"]`) === null, ids[3]!);
     expect([await badges(ids[2]!), await badges(ids[3]!)]).toEqual([["round"], []]);
-    expect(await demo.store.getTags(FLOW, [ids[2]!, ids[3]!])).toEqual(new Map([[ids[2]!, ["round"]]]));
+    expect(await suite.demo.store.getTags(FLOW, [ids[2]!, ids[3]!])).toEqual(new Map([[ids[2]!, ["round"]]]));
     expect(problems).toEqual([]);
   });
 });
