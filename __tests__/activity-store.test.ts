@@ -1,27 +1,19 @@
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Selectable } from "kysely";
 import pg from "pg";
 import { RestoreConflictError, SessionExistsError, SessionNotFoundError } from "../lib/errors.js";
 import type { SessionScope } from "../lib/session-types.js";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
+import type { WorkflowStateEventsTable } from "../lib/store/workflow-state-table.js";
 import { backends, FLOW, type Backend } from "./helpers.js";
 
 const alice: SessionScope = { owner: "alice", activity: { requestId: "req-alice" } };
 const bob: SessionScope = { owner: "bob", activity: { requestId: "req-bob" } };
 const anyone: SessionScope = { activity: { requestId: "req-1" } };
 
-interface EventRow {
-  flow_id: string;
-  session_id: string;
-  owner: string;
-  action: string;
-  label: string | null;
-  before_value: string | null;
-  after_value: string | null;
-  at: string;
-  request_id: string | null;
-}
+/** An event row as stored, but for its id. */
+type EventRow = Omit<Selectable<WorkflowStateEventsTable>, "id">;
 
 const eventRows = async (store: WorkflowStore) =>
   (await sql<EventRow>`SELECT flow_id, session_id, owner, action, label, before_value, after_value, at, request_id FROM workflow_state_events ORDER BY id`.execute(store.db)).rows;

@@ -1,10 +1,10 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { sideTableQuery } from "./side-tables.js";
 import { InvalidInputError } from "../errors.js";
 import type { ActivityAction, ActivityCursor, ActivityEvent, SessionScope } from "../session-types.js";
 import { keyIn, recordSelected, type ActivityValues } from "./activity-log.js";
 import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
-import { EVENTS_TABLE, formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { EVENTS_TABLE, formatTimestamp, parseTimestamp, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase, type WorkflowStateEventsTable } from "./workflow-state-table.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -29,16 +29,8 @@ export interface ActivityWindow {
 // A read-only file from before the log has no events table: it reads as an empty log.
 const runQuery = sideTableQuery(EVENTS_TABLE, "the activity log");
 
-interface EventRow {
-  id: number | string;
-  session_id: string;
-  action: string;
-  label: string | null;
-  before_value: string | null;
-  after_value: string | null;
-  at: string;
-  request_id: string | null;
-}
+// An event as the window reads it: every column but the flow and owner, which the query fixes.
+type EventRow = Omit<Selectable<WorkflowStateEventsTable>, "flow_id" | "owner">;
 
 /**
  * The activity log, `workflow_state_events`: one owner's events of one flow (or of one session) newest first, by

@@ -46,7 +46,7 @@ export const runTagQuery = sideTableQuery(TAGS_TABLE, "tags");
  */
 export class TagRepository {
   // The last counts of each flow and owner, by the change token they were read at (SQLite; PostgreSQL has none).
-  private readonly counted = new LRUCache<string, { token: string; counts: TagCount[] }>({ max: 64 });
+  private readonly counted = new LRUCache<string, { token: string; counts: Promise<TagCount[]> }>({ max: 64 });
 
   constructor(
     private readonly db: Db,
@@ -195,8 +195,14 @@ export class TagRepository {
     const token = await runTagQuery(() => this.countsToken(flowId, owner));
     const cached = this.counted.get(key);
     if (token !== undefined && cached?.token === token) return cached.counts;
-    const counts = await runTagQuery(() => this.countTags(flowId, owner), () => []);
-    if (token !== undefined) this.counted.set(key, { token, counts });
+    // Remembered while under way too, so the list's chips and a filter of several tags (which orders its tags by
+    // these counts, in the same request) count once.
+    const counts = runTagQuery(() => this.countTags(flowId, owner), () => []);
+    if (token !== undefined) {
+      const entry = { token, counts };
+      this.counted.set(key, entry);
+      counts.catch(() => this.counted.get(key) === entry && this.counted.delete(key));
+    }
     return counts;
   }
 
