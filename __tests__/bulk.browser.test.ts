@@ -57,24 +57,49 @@ function cursorIndex(page: Page) {
 
 /**
  * Holds the list's window reads (the ones the cursor and scrolling send) at the network until `release()`.
- * `arrived` resolves once one has reached the gate: keys pressed after it are pressed while a window is loading.
+ * `arrived` resolves once one has reached the gate: keys pressed after it are pressed while a window is loading. It
+ * fails, naming what it waited for, if none comes within Playwright's own wait (a key that sent nothing).
  */
 async function holdWindows(page: Page) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let arrive!: () => void;
-  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
   await page.route((url) => url.pathname.endsWith("/list") && url.searchParams.has("offset"), async (route) => {
     arrive();
     await released;
     await route.continue().catch(() => undefined); // htmx may have replaced (aborted) it by now
   });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const noneCame = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no window read reached the network")), 30_000);
+  });
+  const arrived = Promise.race([reached, noneCame]).finally(() => clearTimeout(timer));
   return { arrived, release };
 }
 
 /** Resolves once no request is in flight and no swap is settling. */
 function settled(page: Page) {
   return page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+}
+
+/**
+ * Resolves once the window shown holds every row in view and no request is in flight: the scrolling that follows a
+ * cursor move (the window read that centres the rows in view) is over, and nothing more is on its way.
+ */
+function atRest(page: Page) {
+  return page.waitForFunction(() => {
+    if (document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")) return false;
+    const box = document.getElementById("ews-viewport");
+    const list = document.getElementById("ews-list");
+    const row = list?.querySelector<HTMLElement>("tr[data-session-id]");
+    if (!box || !list || !row) return false;
+    const height = row.getBoundingClientRect().height;
+    const offset = Number(list.dataset.offset);
+    const first = Math.floor(box.scrollTop / height);
+    const last = Math.min(Number(list.dataset.total), first + Math.ceil(box.clientHeight / height));
+    return first >= offset && last <= offset + Number(list.dataset.count);
+  });
 }
 
 let browser: Browser;
@@ -341,6 +366,7 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
       await page.goto(base);
       for (let i = 0; i < 18; i++) await page.keyboard.press("ArrowDown");
       await waitForCursor(page, 18);
+      await atRest(page);
       const windows = await holdWindows(page);
       await page.keyboard.press("Shift+ArrowDown"); // 18–19, in the window (rows 1–20)
       await page.keyboard.press("Shift+ArrowDown"); // to 20: the next window is asked for
@@ -360,6 +386,7 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
       await page.goto(base);
       for (let i = 0; i < 18; i++) await page.keyboard.press("ArrowDown");
       await waitForCursor(page, 18);
+      await atRest(page);
       const windows = await holdWindows(page);
       await page.keyboard.press("Shift+ArrowDown");
       await page.keyboard.press("Shift+ArrowDown");
@@ -378,7 +405,7 @@ describe("selecting from the keyboard, confirmations and accessibility (sqlite)"
       await page.goto(base);
       for (let i = 0; i < 21; i++) await page.keyboard.press("ArrowDown");
       await waitForCursor(page, 21);
-      await settled(page);
+      await atRest(page);
       const windows = await holdWindows(page);
       await page.keyboard.press("Home");
       await windows.arrived;

@@ -156,21 +156,29 @@ export function initListWindow(): ListWindow {
     scrollToRow(row);
   }
 
-  function onScroll(): void {
+  // Where the window should start to hold the rows in view, or null while the window shown holds them all.
+  function windowForView(): number | null {
     const box = viewport();
     const height = rowHeight();
-    if (!box || !height) return;
+    if (!box || !height) return null;
     const total = listNumber("total");
     const offset = listNumber("offset");
     const limit = listNumber("limit");
     const first = Math.min(total - 1, Math.floor(box.scrollTop / height));
     const visible = Math.ceil(box.clientHeight / height);
     const last = Math.min(total, first + visible);
-    if (first >= offset && last <= offset + listNumber("count")) return;
+    if (first >= offset && last <= offset + listNumber("count")) return null;
+    const startAt = Math.max(0, Math.min(total - limit, first - Math.floor((limit - visible) / 2)));
+    return startAt === offset ? null : startAt;
+  }
+
+  function onScroll(): void {
+    if (windowForView() === null) return;
     clearTimeout(scrollTimer);
+    // Asked again once the scrolling settles: a window that arrived meanwhile, or a scroll back, may hold the rows.
     scrollTimer = setTimeout(() => {
-      const startAt = Math.max(0, Math.min(total - limit, first - Math.floor((limit - visible) / 2)));
-      if (startAt !== listNumber("offset")) loadWindow(startAt, null);
+      const startAt = windowForView();
+      if (startAt !== null) loadWindow(startAt, null);
     }, SCROLL_SETTLE_MS);
   }
 
