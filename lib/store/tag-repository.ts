@@ -220,11 +220,11 @@ export class TagRepository {
     }
   }
 
-  // What the remembered counts are checked against: the change token where there is one (SQLite). On PostgreSQL,
-  // whose counts cost a key lookup per session counted (about 12 ms a tag at 1,000,000 sessions), its statistics'
-  // token, a second or so late for other connections' writes, with the flow's kept count, which a create, delete or
-  // trash move changes in its own transaction; this store's own tag changes forget the counts at once, and so does
-  // every change the live updates hear (another instance's, whose statistics this backend may not see yet).
+  // What the remembered counts are checked against: the change token (SQLite's data_version and total_changes(),
+  // PostgreSQL's log position). Where there is none (PostgreSQL over unlogged tables), its statistics' token, a second
+  // or so late for other connections' writes, with the flow's kept count, which a create, delete or trash move changes
+  // in its own transaction; this store's own tag changes forget the counts at once, and so does every change the live
+  // updates hear (another instance's, whose statistics this backend may not see yet).
   private async countsToken(flowId: string, owner: string | undefined): Promise<string | undefined> {
     const exact = await this.dialect.changeToken(this.db);
     if (exact !== undefined) return exact;

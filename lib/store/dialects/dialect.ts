@@ -95,8 +95,9 @@ export interface SqlDialect {
    */
   flowPrefix(): RawBuilder<string>;
   /**
-   * A token that changes whenever the table may have changed, from this connection or any other; `undefined` when
-   * the database offers no cheap one (then nothing is cached).
+   * A token that changes whenever the table may have changed, from this connection or any other (SQLite's
+   * `data_version` and `total_changes()`, PostgreSQL's write-ahead log position); `undefined` when the database offers
+   * no cheap one (then nothing is cached).
    */
   changeToken(db: Kysely<WorkflowStateDatabase>): Promise<string | undefined>;
   /**

@@ -52,7 +52,17 @@ export const postgresDialect: SqlDialect = {
   byteLength: (column) => sql<number>`octet_length(${column})`,
   // NULL for a key without ":", like SQLite's expression gives "" for one.
   flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
-  changeToken: async () => undefined,
+  async changeToken(db) {
+    // The write-ahead log's insert position: any commit, of this connection or another, inserts its commit record
+    // before its rows become visible, so an unchanged position means that nothing read since can have changed. It
+    // also moves with other tables' and databases' writes (a remembered result is then read again, never wrong). A
+    // standby's replay position moves as it applies the primary's commits. Unlogged tables write no log: none then.
+    const { rows } = await sql<{ token: string | null }>`SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM pg_class WHERE oid IN (to_regclass('workflow_state'), to_regclass('workflow_state_tags')) AND relpersistence <> 'p') THEN NULL
+        WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text
+        ELSE pg_current_wal_insert_lsn()::text END AS token`.execute(db);
+    return rows[0]?.token ?? undefined;
+  },
   ownChanges: async () => undefined,
   tokenBefore: (after) => after,
   async statsToken(db) {
