@@ -58,7 +58,7 @@ function cursorIndex(page: Page) {
 /**
  * Holds the list's window reads (the ones the cursor and scrolling send) at the network until `release()`.
  * `arrived` resolves once one has reached the gate: keys pressed after it are pressed while a window is loading. It
- * fails, naming what it waited for, if none comes within Playwright's own wait (a key that sent nothing).
+ * fails, naming what it waited for, if none comes within 30 s (a key that sent nothing), instead of the test's timeout.
  */
 async function holdWindows(page: Page) {
   let release!: () => void;
@@ -78,9 +78,12 @@ async function holdWindows(page: Page) {
   return { arrived, release };
 }
 
+/** What htmx marks while a request is in flight or a swap is settling. */
+const BUSY = ".htmx-request, .htmx-swapping, .htmx-settling";
+
 /** Resolves once no request is in flight and no swap is settling. */
 function settled(page: Page) {
-  return page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+  return page.waitForFunction((busy) => document.querySelector(busy) === null, BUSY);
 }
 
 /**
@@ -88,8 +91,8 @@ function settled(page: Page) {
  * cursor move (the window read that centres the rows in view) is over, and nothing more is on its way.
  */
 function atRest(page: Page) {
-  return page.waitForFunction(() => {
-    if (document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")) return false;
+  return page.waitForFunction((busy) => {
+    if (document.querySelector(busy)) return false;
     const box = document.getElementById("ews-viewport");
     const list = document.getElementById("ews-list");
     const row = list?.querySelector<HTMLElement>("tr[data-session-id]");
@@ -99,7 +102,7 @@ function atRest(page: Page) {
     const first = Math.floor(box.scrollTop / height);
     const last = Math.min(Number(list.dataset.total), first + Math.ceil(box.clientHeight / height));
     return first >= offset && last <= offset + Number(list.dataset.count);
-  });
+  }, BUSY);
 }
 
 let browser: Browser;

@@ -649,7 +649,7 @@ describe("createWorkflowStore() on PostgreSQL", () => {
       }
     };
 
-    it("remembers a search's count and a tag filter's until any connection commits, and sees that commit at once", async () => {
+    it("sees another connection's commit at once in a search's count, a tag filter's count and its window", async () => {
       const database = await postgres.database();
       const store = await database.open();
       for (let i = 0; i < 5; i++) await store.createSession(FLOW, { sessionId: `remember-${i}`, label: `Remember ${i}` });
