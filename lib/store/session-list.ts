@@ -21,7 +21,8 @@ import {
   type SessionSummary,
   type SessionWindow,
 } from "./session-types.js";
-import { selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
+import { copySummary, selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
+import { TokenCache } from "./token-cache.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /**
@@ -36,6 +37,9 @@ export class SessionList {
   // The matches of a tag filter within the cap (at most 1,000 keys), in each order asked for, by the change token
   // they were read at (SQLite; PostgreSQL has none): windows of the same filter then read only their own rows.
   private readonly tagged = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
+  // Plain windows (no search, no tag filter) by the change token, where reading it costs no round trip (SQLite):
+  // an unchanged list asked again (a refresh, another tab, the live updates) then reads the token only.
+  private readonly windows: TokenCache<SessionWindow> | undefined;
 
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
@@ -44,6 +48,9 @@ export class SessionList {
     moves?: BulkMoves,
   ) {
     this.landmarks = new ListLandmarks(db, dialect, moves);
+    this.windows = dialect.localChangeToken
+      ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize })
+      : undefined;
   }
 
   /** See `WorkflowStore.listSessions()`. */
@@ -56,7 +63,15 @@ export class SessionList {
   }
 
   /** See `WorkflowStore.listWindow()`. */
-  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+  listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+    if (!this.windows || options.search || options.tags?.length) return this.readWindow(flowId, options);
+    // Not kept when a landmark placed it: landmarks are walked again after writes without the token moving, so such
+    // a window may be placed better a moment later. Any other plain window is a function of the table alone.
+    const placed = { byLandmark: false };
+    return this.windows.get(windowKey(flowId, options), () => this.readWindow(flowId, options, placed), copyWindow, () => !placed.byLandmark);
+  }
+
+  private async readWindow(flowId: string, options: ListWindowOptions, placed = { byLandmark: false }): Promise<SessionWindow> {
     const { offset, limit, descending = true, withStates = false, after, before, ...rest } = options;
     const orderBy = rest.orderBy ?? "updated_at";
     checkOrder(orderBy);
@@ -150,6 +165,7 @@ export class SessionList {
     // A jump far from both ends: seek from the nearest landmark, then walk at most LANDMARK_SPACING rows.
     const fromEnd = total - start - count;
     if (landmarks && Math.min(start, fromEnd) > LANDMARK_SPACING) {
+      placed.byLandmark = true;
       const ascendingStart = descending ? fromEnd : start;
       const mark = landmarkAt(landmarks, ascendingStart);
       // From the landmark after the window instead, walking back, when it is the nearer one: at most half the
@@ -248,4 +264,31 @@ export class SessionList {
     }
     return summaries;
   }
+}
+
+/** The most plain windows {@link SessionList} remembers, and the most state text they may hold in all. */
+const REMEMBERED_WINDOWS = 64;
+const REMEMBERED_WINDOW_CHARS = 8_000_000;
+
+/** What a window is remembered by: everything of its options that a plain window depends on. */
+function windowKey(flowId: string, options: ListWindowOptions): string {
+  const { owner, orderBy = "updated_at", descending = true, offset, limit, withStates = false, after, before } = options;
+  return JSON.stringify([flowId, owner ?? null, orderBy, descending, offset, limit, withStates, anchorKey(after), anchorKey(before)]);
+}
+
+const anchorKey = (anchor: ListAnchor | undefined) => (anchor ? [anchor.sessionId, anchor.value, anchor.offset ?? null] : null);
+
+/** A window's size for {@link REMEMBERED_WINDOW_CHARS}: its states' text and a little for each row. */
+function windowSize(window: SessionWindow): number {
+  let size = 200 * window.sessions.length;
+  for (const state of window.states?.values() ?? []) size += state?.length ?? 0;
+  return size;
+}
+
+/** A copy of a window that shares nothing a caller could change with the one remembered. */
+function copyWindow(window: SessionWindow): SessionWindow {
+  const copy: SessionWindow = { ...window, sessions: window.sessions.map(copySummary) };
+  if (window.states) copy.states = new Map(window.states);
+  if (window.anchors) copy.anchors = { first: { ...window.anchors.first }, last: { ...window.anchors.last } };
+  return copy;
 }

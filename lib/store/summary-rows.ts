@@ -53,3 +53,12 @@ export function toSummary(flowId: string, row: SummaryRow): SessionSummary {
     stateSizeBytes: Number(row.state_size ?? 0),
   };
 }
+
+/** A copy of a summary that shares nothing a caller could change (its dates are copied too), for results remembered. */
+export function copySummary(summary: SessionSummary): SessionSummary {
+  return {
+    ...summary,
+    createdAt: summary.createdAt && new Date(summary.createdAt.getTime()),
+    updatedAt: summary.updatedAt && new Date(summary.updatedAt.getTime()),
+  };
+}

@@ -10,6 +10,8 @@ import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope, TagCount } from "./session-types.js";
 import { MAX_TAGS, normalizeTag, normalizeTags } from "./tag-names.js";
 import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
+import { TokenCache } from "./token-cache.js";
+import { runQuery } from "./database-errors.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -47,11 +49,15 @@ export const runTagQuery = sideTableQuery(TAGS_TABLE, "tags");
 export class TagRepository {
   // The last counts of each flow and owner, by the change token they were read at (SQLite; PostgreSQL has none).
   private readonly counted = new LRUCache<string, { token: string; counts: Promise<TagCount[]> }>({ max: 64 });
+  // The tags of the rows of a window, by the change token where reading it costs no round trip (SQLite).
+  private readonly rowTags: TokenCache<Map<string, string[]>> | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly dialect: SqlDialect,
-  ) {}
+  ) {
+    this.rowTags = dialect.localChangeToken ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: 64 }) : undefined;
+  }
 
   /** See `WorkflowStore.setTags()`. */
   async setTags(flowId: string, sessionId: string, tags: readonly unknown[], scope: SessionScope = {}): Promise<string[]> {
@@ -172,6 +178,11 @@ export class TagRepository {
   async getTags(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string[]>> {
     const owner = checkedOwner(scope.owner);
     const keys = [...new Set(sessionIds.map((id) => sessionKey(flowId, id)))];
+    if (!this.rowTags) return this.readTags(flowId, keys, owner);
+    return this.rowTags.get(JSON.stringify([flowId, owner ?? null, keys]), () => this.readTags(flowId, keys, owner), copyTags);
+  }
+
+  private async readTags(flowId: string, keys: readonly string[], owner: string | undefined): Promise<Map<string, string[]>> {
     const tags = new Map<string, string[]>();
     for (const chunk of keyChunks(keys)) {
       let query = this.db.selectFrom(TAGS_TABLE).select(["flow_session_key", "tag"]).where("flow_session_key", "in", chunk);
@@ -261,3 +272,5 @@ export class TagRepository {
   }
 
 }
+
+const copyTags = (tags: Map<string, string[]>) => new Map([...tags].map(([id, list]) => [id, [...list]]));

@@ -30,6 +30,9 @@ import {
 import { mergeNestedStateText, mergeStateText, removeStateKey } from "./state-json-merge.js";
 import { isPlainObject, parseState, StateRepository } from "./state-repository.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
+import { runQuery } from "./database-errors.js";
+import { copySummary } from "./summary-rows.js";
+import { TokenCache } from "./token-cache.js";
 import {
   TrashRepository,
   type PurgeTrashOptions,
@@ -74,6 +77,8 @@ export class WorkflowStore {
   private readonly changes: ChangeWatch;
   private readonly activity: ActivityRepository;
   private readonly tags: TagRepository;
+  // Each owner's pins by the change token, where reading it costs no round trip (SQLite): see `TokenCache`.
+  private readonly pinned: TokenCache<SessionSummary[]> | undefined;
 
   /**
    * @param db - the Kysely instance to query
@@ -99,6 +104,7 @@ export class WorkflowStore {
     this.pins = new PinRepository(db, dialect);
     this.activity = new ActivityRepository(db);
     this.tags = new TagRepository(db, dialect);
+    this.pinned = dialect.localChangeToken ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: 256 }) : undefined;
   }
 
   /**
@@ -323,9 +329,11 @@ export class WorkflowStore {
    * The scope owner's pinned sessions of the flow, in pin order, without state: at most {@link MAX_PINS}, read by key,
    * so the cost does not grow with the flow's sessions. A pinned session in the trash is left out until restored.
    */
-  listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
+  async listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
     // In pin order; a pinned session in the trash (or removed by another writer) is left out.
-    return this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
+    const read = () => this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
+    if (!this.pinned) return read();
+    return this.pinned.get(JSON.stringify([flowId, scope.owner ?? null]), read, (pins) => pins.map(copySummary));
   }
 
   /**

@@ -27,6 +27,12 @@ export interface SqlDialect {
    */
   readonly checkpointsOnLoop: boolean;
   /**
+   * True where reading {@link changeToken} costs no round trip (SQLite, in process): the store then remembers plain
+   * list windows, pins and row tags by it, since a token read is much cheaper than the reads it saves. Where it costs
+   * a round trip (PostgreSQL), a busy cluster would move it on nearly every request, so the reads are always made.
+   */
+  readonly localChangeToken: boolean;
+  /**
    * This connection's own row changes so far (SQLite's `total_changes()`), read without touching a table, so that a
    * transaction it starts stays unopened until its first write (which then waits for the write lock, where a read
    * first would fail at once with SQLITE_BUSY); `undefined` where the database offers no {@link changeToken}.

@@ -30,6 +30,7 @@ export const PG_UNAVAILABLE_MESSAGES = /^timeout exceeded when trying to connect
 export const postgresDialect: SqlDialect = {
   name: "postgres",
   checkpointsOnLoop: false,
+  localChangeToken: false,
   migrate: (db, _wait, progress) => migratePostgresSchema(db, postgresDialect, progress),
   async indexExists(db, name) {
     const { rows } = await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(db);

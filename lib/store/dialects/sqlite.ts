@@ -19,6 +19,7 @@ export const SQLITE_UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|
 export const sqliteDialect: SqlDialect = {
   name: "sqlite",
   checkpointsOnLoop: true,
+  localChangeToken: true,
   migrate(db, wait, progress) {
     return migrateInImmediateTransaction(db, (connection) => migrateSqliteSchema(connection, sqliteDialect, progress), wait);
   },

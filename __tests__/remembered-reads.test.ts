@@ -1,0 +1,119 @@
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
+import type { WorkflowStateDatabase } from "../lib/store/workflow-state-table.js";
+import type { WorkflowStore } from "../lib/store/workflow-store.js";
+import { FLOW, tempDir } from "./helpers.js";
+
+/**
+ * A store over a fresh SQLite file with `count` sessions `s0000`, `s0001`, … updated a second apart (`s0000` first),
+ * through a Kysely instance that records every statement. */
+async function recordedStore(count: number) {
+  const file = `${tempDir()}/workflow_state.db`;
+  const statements: string[] = [];
+  const db = new Kysely<WorkflowStateDatabase>({
+    dialect: new SqliteDialect({ database: new Database(file) }),
+    log: (event) => {
+      if (event.level === "query") statements.push(event.query.sql);
+    },
+  });
+  const store = await createWorkflowStore({ db });
+  const raw = new Database(file);
+  const insert = raw.prepare("INSERT INTO workflow_state (flow_session_key, state_json, updated_at, label) VALUES (?, ?, ?, ?)");
+  raw.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const id = `s${String(i).padStart(4, "0")}`;
+      const updatedAt = new Date(Date.UTC(2026, 1, 1, 10) + i * 1000).toISOString().replace("T", " ").slice(0, 19);
+      insert.run(`${FLOW}:${id}`, JSON.stringify({ id }), updatedAt, `Session ${i}`);
+    }
+  })();
+  raw.close();
+  return { store, file, statements };
+}
+
+/** What the list route reads for one window: the window with its states, the pins and the rows' tags. */
+async function listRead(store: WorkflowStore) {
+  const window = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true });
+  const ids = window.sessions.map((session) => session.sessionId);
+  const pins = await store.listPins(FLOW);
+  const tags = await store.getTags(FLOW, ids);
+  return { labels: window.sessions.map((session) => session.label), states: [...window.states!.values()], pins: pins.map((pin) => pin.sessionId), tags: Object.fromEntries(tags) };
+}
+
+const isTokenRead = (statement: string) => /pragma_data_version/.test(statement) && !/workflow_state/.test(statement);
+
+describe("reads remembered by the change token (SQLite)", () => {
+  it("answers an unchanged list asked again with token reads only", async () => {
+    const { store, statements } = await recordedStore(20);
+    const first = await listRead(store);
+    statements.length = 0;
+    expect(await listRead(store)).toEqual(first);
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((statement) => !isTokenRead(statement))).toEqual([]);
+    await store.close();
+  });
+
+  it.each([
+    ["this store's own write", async (store: WorkflowStore) => void (await store.setSessionLabel(FLOW, "s0019", "Renamed"))],
+    ["the host's SQL on the store's connection", async (store: WorkflowStore) => void (await sql`UPDATE workflow_state SET label = 'Renamed' WHERE flow_session_key = ${`${FLOW}:s0019`}`.execute(store.db))],
+    [
+      "another connection's commit",
+      async (_store: WorkflowStore, file: string) => {
+        const other = new Database(file);
+        other.prepare("UPDATE workflow_state SET label = 'Renamed' WHERE flow_session_key = ?").run(`${FLOW}:s0019`);
+        other.close();
+      },
+    ],
+  ])("reads the window again after %s", async (_name, write) => {
+    const { store, file } = await recordedStore(20);
+    expect((await listRead(store)).labels[0]).toBe("Session 19");
+    await write(store, file);
+    expect((await listRead(store)).labels[0]).toBe("Renamed");
+    await store.close();
+  });
+
+  it("reads pins and tags again after another connection adds some", async () => {
+    const { store, file } = await recordedStore(20);
+    await store.pinSession(FLOW, "s0001");
+    await store.setTags(FLOW, "s0019", ["first"]);
+    expect(await listRead(store)).toMatchObject({ pins: ["s0001"], tags: { s0019: ["first"] } });
+    const other = new Database(file);
+    other.exec(`INSERT INTO workflow_state_pins (flow_session_key, flow_id, owner, pin_order, pinned_at)
+      SELECT '${FLOW}:s0002', flow_id, owner, pin_order + 1, pinned_at FROM workflow_state_pins WHERE flow_session_key = '${FLOW}:s0001'`);
+    other.exec(`INSERT INTO workflow_state_tags (flow_session_key, flow_id, owner, tag)
+      SELECT flow_session_key, flow_id, owner, 'second' FROM workflow_state_tags WHERE flow_session_key = '${FLOW}:s0019'`);
+    other.close();
+    expect(await listRead(store)).toMatchObject({ pins: ["s0001", "s0002"], tags: { s0019: ["first", "second"] } });
+    await store.close();
+  });
+
+  it("gives every caller its own copy, so changing one answer changes no later one", async () => {
+    const { store } = await recordedStore(5);
+    const window = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true });
+    window.sessions[0]!.label = "changed";
+    window.sessions[0]!.updatedAt!.setFullYear(1999);
+    window.states!.clear();
+    await store.setTags(FLOW, "s0004", ["kept"]);
+    (await store.getTags(FLOW, ["s0004"])).get("s0004")!.push("added");
+    const again = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true });
+    expect(again.sessions[0]).toMatchObject({ label: "Session 4", updatedAt: new Date("2026-02-01T10:00:04Z") });
+    expect(again.states!.size).toBe(5);
+    expect((await store.getTags(FLOW, ["s0004"])).get("s0004")).toEqual(["kept"]);
+    await store.close();
+  });
+
+  it("does not keep a deep window placed by landmarks, which are walked again after a write without the token moving", async () => {
+    const { store } = await recordedStore(6000);
+    const deep = { offset: 3000, limit: 5 };
+    const exact = async () => (await store.listSessions(FLOW, { ...deep })).map((session) => session.sessionId);
+    await store.listWindow(FLOW, deep);
+    await store.listLandmarksSettled();
+    expect((await store.listWindow(FLOW, deep)).sessions.map((session) => session.sessionId)).toEqual(await exact());
+    // The ten oldest leave: until the landmarks are walked again, a window they place is off by ten.
+    await store.deleteSessions(FLOW, ["s0000", "s0001", "s0002", "s0003", "s0004", "s0005", "s0006", "s0007", "s0008", "s0009"]);
+    await store.listWindow(FLOW, deep);
+    await store.listLandmarksSettled();
+    expect((await store.listWindow(FLOW, deep)).sessions.map((session) => session.sessionId)).toEqual(await exact());
+    await store.close();
+  });
+});
