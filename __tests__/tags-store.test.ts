@@ -243,7 +243,7 @@ describe.each(backends)("listWindow() with tags on $name", (backend) => {
     expect((await store.listWindow(FLOW, { offset: 0, limit: 10, tags: ["x"] })).total).toBe(2);
   });
 
-  it(`past ${SEARCH_MATCH_CAP} matches walks the order's index with the filter: every window is the right slice, at any offset`, async () => {
+  it(`past ${SEARCH_MATCH_CAP} matches gives the right slice at any offset, and full windows after a match is deleted`, async () => {
     const total = SEARCH_MATCH_CAP + 300;
     const rows = Array.from({ length: total }, (_, i) => ({
       flow_session_key: `${FLOW}:s${String(i).padStart(5, "0")}`,
@@ -272,5 +272,14 @@ describe.each(backends)("listWindow() with tags on $name", (backend) => {
       const next = await store.listWindow(FLOW, { offset: 50, limit: 50, tags: ["many"], orderBy, descending, after: first.anchors!.last });
       expect(ids(next)).toEqual(expected.slice(50, 100));
     }
+    // The walk kept every match's key (a sparse filter): a match deleted since leaves no hole in a window, which is
+    // off by at most that one row until the walk is done again.
+    const before = (await store.listWindow(FLOW, { offset: 600, limit: 50, tags: ["many"] })).sessions.map((s) => s.sessionId);
+    await store.deleteSession(FLOW, before[10]!);
+    const now = (await store.listSessions(FLOW)).map((s) => s.sessionId).filter((id) => Number(id.slice(1)) % 10 !== 0);
+    const window = ids(await store.listWindow(FLOW, { offset: 600, limit: 50, tags: ["many"] }));
+    const at = now.indexOf(window[0]!);
+    expect([window.length, Math.abs(at - 600) <= 1]).toEqual([50, true]);
+    expect(window).toEqual(now.slice(at, at + 50));
   });
 });

@@ -17,6 +17,14 @@ export const LANDMARK_SCAN = 2000;
 export const LANDMARK_CHUNK = 2000;
 /** The most landmark sets one store keeps (a set per flow, owner, order and search): about 1,000 rows each at 1,000,000 sessions. */
 export const MAX_LANDMARK_SETS = 32;
+/**
+ * A filter (a search or tags) with at most this many matches keeps every match's key in its set, in order
+ * ({@link LandmarkSet.keys}): a window of a sparse filter is then its keys read by key, where a walk of the order's
+ * index would test about 1 / density index entries per row shown (5,000 for a window of a tag on 1 % of the flow).
+ */
+export const MAX_MATCH_KEYS = 20_000;
+/** The most landmarks and match keys all of one store's sets hold together (about 100 bytes each). */
+const MAX_KEPT_ENTRIES = MAX_LANDMARK_SETS * LANDMARK_SPACING + 8 * MAX_MATCH_KEYS;
 /** Where the database offers no change token at all, landmarks older than this are rebuilt when next used. */
 const UNTOKENED_MAX_AGE_MS = 10_000;
 
@@ -32,6 +40,8 @@ export interface LandmarkSet {
   total: number;
   positions: number[];
   rows: IndexRow[];
+  /** For a filter with at most {@link MAX_MATCH_KEYS} matches: every match's key, in ascending index order. */
+  keys?: string[];
 }
 
 /**
@@ -43,7 +53,11 @@ export interface LandmarkSet {
  * is off by at most the number of rows inserted, deleted or moved since its walk.
  */
 export class ListLandmarks {
-  private readonly sets = new LRUCache<string, LandmarkSet>({ max: MAX_LANDMARK_SETS });
+  private readonly sets = new LRUCache<string, LandmarkSet>({
+    max: MAX_LANDMARK_SETS,
+    maxSize: MAX_KEPT_ENTRIES,
+    sizeCalculation: (set) => 1 + set.rows.length + (set.keys?.length ?? 0),
+  });
   private readonly builds = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -99,6 +113,7 @@ export class ListLandmarks {
     let accepted = 0;
     let scannedSinceMark = LANDMARK_SCAN;
     let from: IndexRow | undefined;
+    let keys: string[] | undefined = spec.filter ? [] : undefined;
     const builtAt = Date.now();
     for (;;) {
       if (this.closed) return;
@@ -106,6 +121,10 @@ export class ListLandmarks {
       for (const row of chunk) {
         scannedSinceMark++;
         if (spec.filter && !row.hit) continue;
+        if (keys) {
+          if (keys.length < MAX_MATCH_KEYS) keys.push(row.key);
+          else keys = undefined;
+        }
         if (accepted % LANDMARK_SPACING === 0 || scannedSinceMark >= LANDMARK_SCAN) {
           positions.push(accepted);
           rows.push({ key: row.key, value: row.value });
@@ -117,7 +136,7 @@ export class ListLandmarks {
       from = chunk[chunk.length - 1];
       await yieldToLoop();
     }
-    this.sets.set(cacheKey, { token, builtAt, total: accepted, positions, rows });
+    this.sets.set(cacheKey, { token, builtAt, total: accepted, positions, rows, ...(keys ? { keys } : {}) });
   }
 }
 

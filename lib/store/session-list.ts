@@ -146,6 +146,19 @@ export class SessionList {
     const byIndexRows = async (rows: IndexRow[], at: number) => window(await this.summariesByKey(flowId, rows.map((row) => row.key), orderBy, values, states), at);
     if (count <= 0) return window([], 0);
 
+    // A sparse filter whose set holds every match's key: the window is its keys, read by key (exact as of the walk).
+    const keys = matches === undefined ? landmarks?.keys : undefined;
+    if (keys) {
+      const from = descending ? total - start - count : start;
+      const shown = keys.slice(Math.max(0, from), from + count);
+      const sessions = await this.summariesByKey(flowId, descending ? shown.reverse() : shown, orderBy, values, states);
+      placed.byLandmark = true;
+      if (sessions.length === shown.length) return window(sessions, start);
+      // A match deleted since the walk: this window walks as below, so it stays full, until the set is built again.
+      values.clear();
+      states?.clear();
+    }
+
     // A window near one shown: seek from its boundary row, if that row is still where it was.
     const anchor = after ?? before;
     const anchorKey = anchor && isWellFormedText(anchor.sessionId) && anchor.sessionId !== "" ? `${flowId}:${anchor.sessionId}` : undefined;
