@@ -72,7 +72,18 @@ describe("reads remembered by the change token (SQLite)", () => {
     await store.close();
   });
 
-  it("reads pins and tags again after another connection adds some", async () => {
+  it("reads a search's matches again once a rename makes another session match", async () => {
+    const { store, file } = await recordedStore(20);
+    const matching = async () => (await store.listWindow(FLOW, { offset: 0, limit: 10, search: "session 1" })).sessions.map((session) => session.sessionId);
+    expect(await matching()).toHaveLength(10); // Session 1, 10–18 of the 11 matches
+    const other = new Database(file);
+    other.prepare("UPDATE workflow_state SET label = 'Session 1b', updated_at = '2027-01-01 00:00:00' WHERE flow_session_key = ?").run(`${FLOW}:s0005`);
+    other.close();
+    expect((await matching())[0]).toBe("s0005");
+    await store.close();
+  });
+
+    it("reads pins and tags again after another connection adds some", async () => {
     const { store, file } = await recordedStore(20);
     await store.pinSession(FLOW, "s0001");
     await store.setTags(FLOW, "s0019", ["first"]);

@@ -649,19 +649,21 @@ describe("createWorkflowStore() on PostgreSQL", () => {
       }
     };
 
-    it("sees another connection's commit at once in a search's count, a tag filter's count and its window", async () => {
+    it("sees another connection's commit at once in a search's count and window, a tag filter's count and its window", async () => {
       const database = await postgres.database();
       const store = await database.open();
       for (let i = 0; i < 5; i++) await store.createSession(FLOW, { sessionId: `remember-${i}`, label: `Remember ${i}` });
       await store.setTags(FLOW, "remember-0", ["kept"]);
       expect(await store.countSessions(FLOW, { search: "remember" })).toBe(5);
       expect(await store.countSessions(FLOW, { tags: ["kept"] })).toBe(1);
+      expect((await store.listWindow(FLOW, { offset: 0, limit: 10, search: "remember" })).sessions).toHaveLength(5);
       const other = new pg.Client({ connectionString: database.location });
       await other.connect();
       try {
         // Another connection's write, which this store hears of from no one: its commit moves the log position.
         await other.query(`INSERT INTO workflow_state (flow_session_key, label, state_json) VALUES ($1, 'Remember 5', '{}')`, [`${FLOW}:remember-5`]);
         expect(await store.countSessions(FLOW, { search: "remember" })).toBe(6);
+        expect((await store.listWindow(FLOW, { offset: 0, limit: 10, search: "remember" })).sessions).toHaveLength(6);
         await other.query(`INSERT INTO workflow_state_tags (flow_session_key, flow_id, owner, tag)
             SELECT $1, flow_id, owner, tag FROM workflow_state_tags WHERE flow_session_key = $2`, [`${FLOW}:remember-5`, `${FLOW}:remember-0`]);
         expect(await store.countSessions(FLOW, { tags: ["kept"] })).toBe(2);

@@ -23,8 +23,8 @@ export const MAX_LANDMARK_SETS = 32;
  * index would test about 1 / density index entries per row shown (5,000 for a window of a tag on 1 % of the flow).
  */
 export const MAX_MATCH_KEYS = 20_000;
-/** The most landmarks and match keys all of one store's sets hold together (about 100 bytes each). */
-const MAX_KEPT_ENTRIES = MAX_LANDMARK_SETS * LANDMARK_SPACING + 8 * MAX_MATCH_KEYS;
+/** The most match keys all of one store's sets hold together (about 100 bytes each); landmarks are bounded by the count of sets. */
+const MAX_KEPT_KEYS = 8 * MAX_MATCH_KEYS;
 /** Where the database offers no change token at all, landmarks older than this are rebuilt when next used. */
 const UNTOKENED_MAX_AGE_MS = 10_000;
 
@@ -55,8 +55,8 @@ export interface LandmarkSet {
 export class ListLandmarks {
   private readonly sets = new LRUCache<string, LandmarkSet>({
     max: MAX_LANDMARK_SETS,
-    maxSize: MAX_KEPT_ENTRIES,
-    sizeCalculation: (set) => 1 + set.rows.length + (set.keys?.length ?? 0),
+    maxSize: MAX_LANDMARK_SETS + MAX_KEPT_KEYS,
+    sizeCalculation: (set) => 1 + (set.keys?.length ?? 0),
   });
   private readonly builds = new Map<string, Promise<void>>();
   private closed = false;
@@ -82,6 +82,12 @@ export class ListLandmarks {
         .catch(() => {}) // a failed walk (the store closing, the database gone) leaves the old set; the next use tries again
         .finally(() => this.builds.delete(cacheKey));
       this.builds.set(cacheKey, build);
+    }
+    // A stale set still places windows (off by at most the rows changed since its walk); its keys would show the
+    // matches as they were, so it serves without them.
+    if (set?.keys && !fresh) {
+      const { keys: _stale, ...placing } = set;
+      return placing;
     }
     return set;
   }

@@ -35,8 +35,10 @@ const WALK_OFFSET_UP_TO = 20_000;
 export class SessionList {
   private readonly landmarks: ListLandmarks;
   // The matches of a tag filter within the cap (at most 1,000 keys), in each order asked for, by the change token
-  // they were read at (SQLite; PostgreSQL has none): windows of the same filter then read only their own rows.
+  // they were read at: windows of the same filter then read only their own rows.
   private readonly tagged = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
+  // The same for a search whose two sets of matches are both within the cap (at most 2,000 keys).
+  private readonly searched = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
   // Plain windows (no search, no tag filter) by the change token, where reading it costs no round trip (SQLite):
   // an unchanged list asked again (a refresh, another tab, the live updates) then reads the token only.
   private readonly windows: TokenCache<SessionWindow> | undefined;
@@ -63,7 +65,7 @@ export class SessionList {
   }
 
   /** See `WorkflowStore.listWindow()`. */
-  listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
+  async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
     if (!this.windows || options.search || options.tags?.length) return this.readWindow(flowId, options);
     // Not kept when a landmark placed it: landmarks are walked again after writes without the token moving, so such
     // a window may be placed better a moment later. Any other plain window is a function of the table alone.
@@ -114,7 +116,7 @@ export class SessionList {
     } else {
       counts = await this.counts.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1);
       if (counts.ids <= SEARCH_MATCH_CAP && counts.labels <= SEARCH_MATCH_CAP) {
-        matches = await this.searchMatches(flowId, { ...rest, descending, search }, 0, Infinity, counts);
+        matches = await this.searchedInOrder(flowId, { ...rest, descending, search }, counts);
         total = Math.min(matches.length, SEARCH_MATCH_CAP);
         capped = matches.length > SEARCH_MATCH_CAP;
       } else {
@@ -151,10 +153,12 @@ export class SessionList {
     if (keys) {
       const from = descending ? total - start - count : start;
       const shown = keys.slice(Math.max(0, from), from + count);
-      const sessions = await this.summariesByKey(flowId, descending ? shown.reverse() : shown, orderBy, values, states);
+      // Read with the owner and the filter, so a row that no longer matches (on PostgreSQL the set's token lags a
+      // commit by up to a second) is never shown.
+      const sessions = await this.summariesByKey(flowId, descending ? shown.reverse() : shown, orderBy, values, states, spec);
       placed.byLandmark = true;
       if (sessions.length === shown.length) return window(sessions, start);
-      // A match deleted since the walk: this window walks as below, so it stays full, until the set is built again.
+      // A match deleted or changed since the walk: this window walks as below, so it stays full and exact.
       values.clear();
       states?.clear();
     }
@@ -248,22 +252,40 @@ export class SessionList {
     return keys;
   }
 
+  // Like taggedInOrder(): a search's matches within the cap, in the order asked for, by the change token.
+  private async searchedInOrder(flowId: string, options: ListSessionsOptions & { search: string }, counts: BranchCounts): Promise<string[]> {
+    const token = await runQuery(() => this.dialect.changeToken(this.db));
+    const key = JSON.stringify([flowId, options.owner ?? null, options.search, options.orderBy ?? "updated_at", options.descending ?? true]);
+    const cached = this.searched.get(key);
+    if (token !== undefined && cached?.token === token) return cached.keys;
+    const keys = await this.searchMatches(flowId, options, 0, Infinity, counts);
+    if (token !== undefined) this.searched.set(key, { token, keys });
+    return keys;
+  }
+
   private searchMatches(flowId: string, options: ListSessionsOptions & { search: string }, start: number, end: number, counts: BranchCounts): Promise<string[]> {
     return searchMatches(this.db, this.dialect, flowId, options, start, end, counts);
   }
 
-  /** The summaries of these keys (of one flow), in the order given; with `states`, their raw states too. */
+  /**
+   * The summaries of these keys (of one flow), in the order given; with `states`, their raw states too; with
+   * `matching`, only those of its owner that its filter accepts.
+   */
   private async summariesByKey(
     flowId: string,
     keys: readonly string[],
     orderBy?: SessionOrderBy,
     values?: Map<string, string | null>,
     states?: Map<string, string | null>,
+    matching?: WalkSpec,
   ): Promise<SessionSummary[]> {
     const rows = new Map<string, SummaryRow & { state_json: string | null; sort_value: string | null }>();
     const sort = this.dialect.listSort(orderBy ?? "updated_at");
     for (const chunk of keyChunks(keys)) {
-      const found = await runQuery(() => selectSummaries(this.db, this.dialect, states !== undefined).select(sort.as("sort_value")).where("flow_session_key", "in", chunk).execute());
+      let query = selectSummaries(this.db, this.dialect, states !== undefined).select(sort.as("sort_value")).where("flow_session_key", "in", chunk);
+      if (matching) query = whereOwner(query, { owner: matching.owner });
+      if (matching?.filter) query = query.where(matching.filter);
+      const found = await runQuery(() => query.execute());
       for (const row of found) rows.set(row.flow_session_key, row);
     }
     const summaries: SessionSummary[] = [];

@@ -178,7 +178,8 @@ export class TagRepository {
   async getTags(flowId: string, sessionIds: readonly string[], scope: SessionScope = {}): Promise<Map<string, string[]>> {
     const owner = checkedOwner(scope.owner);
     const keys = [...new Set(sessionIds.map((id) => sessionKey(flowId, id)))];
-    if (!this.rowTags) return this.readTags(flowId, keys, owner);
+    // Only a window's worth is remembered: a bulk action's thousands of ids are read once.
+    if (!this.rowTags || keys.length > REMEMBERED_TAG_ROWS) return this.readTags(flowId, keys, owner);
     return this.rowTags.get(JSON.stringify([flowId, owner ?? null, keys]), () => this.readTags(flowId, keys, owner), copyTags);
   }
 
@@ -272,5 +273,8 @@ export class TagRepository {
   }
 
 }
+
+/** The most rows whose tags one read may remember (a window is 50). */
+const REMEMBERED_TAG_ROWS = 500;
 
 const copyTags = (tags: Map<string, string[]>) => new Map([...tags].map(([id, list]) => [id, [...list]]));
