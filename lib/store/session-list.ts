@@ -21,8 +21,9 @@ import {
   type SessionSummary,
   type SessionWindow,
 } from "./session-types.js";
-import { copySummary, selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
-import { TokenCache } from "./token-cache.js";
+import { selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
+import type { TokenCache } from "./token-cache.js";
+import { copyWindow, rememberedWindows, windowKey } from "./remembered-windows.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /**
@@ -50,9 +51,7 @@ export class SessionList {
     moves?: BulkMoves,
   ) {
     this.landmarks = new ListLandmarks(db, dialect, moves);
-    this.windows = dialect.localChangeToken
-      ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize })
-      : undefined;
+    this.windows = dialect.localChangeToken ? rememberedWindows(() => runQuery(() => dialect.changeToken(db))) : undefined;
   }
 
   /** See `WorkflowStore.listSessions()`. */
@@ -299,31 +298,4 @@ export class SessionList {
     }
     return summaries;
   }
-}
-
-/** The most plain windows {@link SessionList} remembers, and the most state text they may hold in all. */
-const REMEMBERED_WINDOWS = 64;
-const REMEMBERED_WINDOW_CHARS = 8_000_000;
-
-/** What a window is remembered by: everything of its options that a plain window depends on. */
-function windowKey(flowId: string, options: ListWindowOptions): string {
-  const { owner, orderBy = "updated_at", descending = true, offset, limit, withStates = false, after, before } = options;
-  return JSON.stringify([flowId, owner ?? null, orderBy, descending, offset, limit, withStates, anchorKey(after), anchorKey(before)]);
-}
-
-const anchorKey = (anchor: ListAnchor | undefined) => (anchor ? [anchor.sessionId, anchor.value, anchor.offset ?? null] : null);
-
-/** A window's size for {@link REMEMBERED_WINDOW_CHARS}: its states' text and a little for each row. */
-function windowSize(window: SessionWindow): number {
-  let size = 200 * window.sessions.length;
-  for (const state of window.states?.values() ?? []) size += state?.length ?? 0;
-  return size;
-}
-
-/** A copy of a window that shares nothing a caller could change with the one remembered. */
-function copyWindow(window: SessionWindow): SessionWindow {
-  const copy: SessionWindow = { ...window, sessions: window.sessions.map(copySummary) };
-  if (window.states) copy.states = new Map(window.states);
-  if (window.anchors) copy.anchors = { first: { ...window.anchors.first }, last: { ...window.anchors.last } };
-  return copy;
 }
