@@ -22,6 +22,13 @@ function waitForCursor(page: Page, index: number) {
   );
 }
 
+/** `promise`, or a failure naming `step` if it has not settled within 20 s (a bound for the message, not a timing). */
+function named<T>(step: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`stuck: ${step}`)), 20_000)));
+  return Promise.race([promise, stuck]).finally(() => clearTimeout(timer));
+}
+
 describe("the session list in Chromium", () => {
   let browser: Browser;
   let server: Server;
@@ -118,15 +125,16 @@ describe("the session list in Chromium", () => {
         page.waitForEvent("requestfailed", { predicate: (request) => matches(request.url()), timeout: 0 }),
       ]);
     const windowDone = outcome(isWindow);
+    // Each wait names itself if it never ends, so a failure under load says which step it was stuck at.
     await page.keyboard.press("End");
-    await windowGate.arrived;
+    await named("End's window read reaches the network", windowGate.arrived);
     await page.fill("[data-role=search]", "talk 05");
-    await searchGate.arrived;
+    await named("the search's read reaches the network", searchGate.arrived);
     windowGate.open();
-    await windowDone; // answered, or aborted by the newer search
-    await page.waitForFunction(() => document.querySelector(".htmx-swapping, .htmx-settling") === null);
+    await named("End's window read is answered or aborted", windowDone);
+    await named("the window's swap ends", page.waitForFunction(() => document.querySelector(".htmx-swapping, .htmx-settling") === null));
     searchGate.open();
-    await page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null);
+    await named("the search's swap ends", page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null));
     expect(await page.inputValue("[data-role=search]")).toBe("talk 05");
     expect(await page.textContent("[data-role=count]")).toBe("10 sessions matching “talk 05”");
     expect(await page.textContent("[data-role=range]")).toBe("Rows 1–10 of 10");
