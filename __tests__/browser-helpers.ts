@@ -219,3 +219,13 @@ export function demoInBrowser(options: { keepSessions?: number; seed?: (demo: De
   });
   return suite;
 }
+
+/**
+ * `promise`, or a failure with `message` if it has not settled within `ms`: a wait that names itself when it never
+ * ends, instead of the test's bare timeout (a bound for the message, not a timing the test depends on).
+ */
+export function failsUnlessWithin<T>(promise: Promise<T>, message: string, ms = 20_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, stuck]).finally(() => clearTimeout(timer));
+}

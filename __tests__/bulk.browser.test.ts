@@ -2,7 +2,7 @@ import { jest } from "@jest/globals";
 import type { Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { launchBrowser, listenLocally, openPage, seriousViolations } from "./browser-helpers.js";
+import { failsUnlessWithin, launchBrowser, listenLocally, openPage, seriousViolations } from "./browser-helpers.js";
 import { backends, buildApp, FLOW, type Backend } from "./helpers.js";
 
 // Chromium on a loaded machine: the flows wait for conditions, never for time, but may take a while.
@@ -70,12 +70,7 @@ async function holdWindows(page: Page) {
     await released;
     await route.continue().catch(() => undefined); // htmx may have replaced (aborted) it by now
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const noneCame = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no window read reached the network")), 30_000);
-  });
-  const arrived = Promise.race([reached, noneCame]).finally(() => clearTimeout(timer));
-  return { arrived, release };
+  return { arrived: failsUnlessWithin(reached, "no window read reached the network", 30_000), release };
 }
 
 /** What htmx marks while a request is in flight or a swap is settling. */

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import Database from "better-sqlite3";
 import type { Browser, Page } from "playwright-core";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
-import { launchBrowser, listenLocally } from "./browser-helpers.js";
+import { failsUnlessWithin, launchBrowser, listenLocally } from "./browser-helpers.js";
 import { buildApp, FLOW, tempDir } from "./helpers.js";
 
 const P = "/manage/sessions";
@@ -20,13 +20,6 @@ function waitForCursor(page: Page, index: number) {
     (expected) => document.querySelector(`#ews-list tr[aria-selected="true"][aria-rowindex="${expected + 2}"]`) !== null,
     index,
   );
-}
-
-/** `promise`, or a failure naming `step` if it has not settled within 20 s (a bound for the message, not a timing). */
-function named<T>(step: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const stuck = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`stuck: ${step}`)), 20_000)));
-  return Promise.race([promise, stuck]).finally(() => clearTimeout(timer));
 }
 
 describe("the session list in Chromium", () => {
@@ -127,14 +120,14 @@ describe("the session list in Chromium", () => {
     const windowDone = outcome(isWindow);
     // Each wait names itself if it never ends, so a failure under load says which step it was stuck at.
     await page.keyboard.press("End");
-    await named("End's window read reaches the network", windowGate.arrived);
+    await failsUnlessWithin(windowGate.arrived, "stuck: End's window read reaches the network");
     await page.fill("[data-role=search]", "talk 05");
-    await named("the search's read reaches the network", searchGate.arrived);
+    await failsUnlessWithin(searchGate.arrived, "stuck: the search's read reaches the network");
     windowGate.open();
-    await named("End's window read is answered or aborted", windowDone);
-    await named("the window's swap ends", page.waitForFunction(() => document.querySelector(".htmx-swapping, .htmx-settling") === null));
+    await failsUnlessWithin(windowDone, "stuck: End's window read is answered or aborted");
+    await failsUnlessWithin(page.waitForFunction(() => document.querySelector(".htmx-swapping, .htmx-settling") === null), "stuck: the window's swap ends");
     searchGate.open();
-    await named("the search's swap ends", page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null));
+    await failsUnlessWithin(page.waitForFunction(() => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null), "stuck: the search's swap ends");
     expect(await page.inputValue("[data-role=search]")).toBe("talk 05");
     expect(await page.textContent("[data-role=count]")).toBe("10 sessions matching “talk 05”");
     expect(await page.textContent("[data-role=range]")).toBe("Rows 1–10 of 10");

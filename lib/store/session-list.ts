@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import { LRUCache } from "lru-cache";
 import type { BulkMoves } from "./bulk-moves.js";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
@@ -22,7 +21,7 @@ import {
   type SessionWindow,
 } from "./session-types.js";
 import { selectSummaries, toSummary, whereFlow, type SummaryRow } from "./summary-rows.js";
-import type { TokenCache } from "./token-cache.js";
+import { changeTokenOf, TokenCache } from "./token-cache.js";
 import { copyWindow, rememberedWindows, windowKey } from "./remembered-windows.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
@@ -37,9 +36,9 @@ export class SessionList {
   private readonly landmarks: ListLandmarks;
   // The matches of a tag filter within the cap (at most 1,000 keys), in each order asked for, by the change token
   // they were read at: windows of the same filter then read only their own rows.
-  private readonly tagged = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
+  private readonly tagged: TokenCache<string[]>;
   // The same for a search whose two sets of matches are both within the cap (at most 2,000 keys).
-  private readonly searched = new LRUCache<string, { token: string; keys: string[] }>({ max: 32 });
+  private readonly searched: TokenCache<string[]>;
   // Plain windows (no search, no tag filter) by the change token, where reading it costs no round trip (SQLite):
   // an unchanged list asked again (a refresh, another tab, the live updates) then reads the token only.
   private readonly windows: TokenCache<SessionWindow> | undefined;
@@ -51,7 +50,10 @@ export class SessionList {
     moves?: BulkMoves,
   ) {
     this.landmarks = new ListLandmarks(db, dialect, moves);
-    this.windows = dialect.localChangeToken ? rememberedWindows(() => runQuery(() => dialect.changeToken(db))) : undefined;
+    const token = changeTokenOf(db, dialect);
+    this.tagged = new TokenCache(token, { max: 32 });
+    this.searched = new TokenCache(token, { max: 32 });
+    this.windows = dialect.localChangeToken ? rememberedWindows(token) : undefined;
   }
 
   /** See `WorkflowStore.listSessions()`. */
@@ -241,25 +243,15 @@ export class SessionList {
     });
   }
 
-  private async taggedInOrder(filter: TagFilter, orderBy: SessionOrderBy, descending: boolean): Promise<string[]> {
-    const token = await runQuery(() => this.dialect.changeToken(this.db));
+  private taggedInOrder(filter: TagFilter, orderBy: SessionOrderBy, descending: boolean): Promise<string[]> {
     const key = JSON.stringify([filter.flowId, filter.owner ?? null, filter.tags, filter.search, orderBy, descending]);
-    const cached = this.tagged.get(key);
-    if (token !== undefined && cached?.token === token) return cached.keys;
-    const keys = await taggedKeysInOrder(this.db, this.dialect, filter, orderBy, descending);
-    if (token !== undefined) this.tagged.set(key, { token, keys });
-    return keys;
+    return this.tagged.get(key, () => taggedKeysInOrder(this.db, this.dialect, filter, orderBy, descending), sharedKeys);
   }
 
   // Like taggedInOrder(): a search's matches within the cap, in the order asked for, by the change token.
-  private async searchedInOrder(flowId: string, options: ListSessionsOptions & { search: string }, counts: BranchCounts): Promise<string[]> {
-    const token = await runQuery(() => this.dialect.changeToken(this.db));
+  private searchedInOrder(flowId: string, options: ListSessionsOptions & { search: string }, counts: BranchCounts): Promise<string[]> {
     const key = JSON.stringify([flowId, options.owner ?? null, options.search, options.orderBy ?? "updated_at", options.descending ?? true]);
-    const cached = this.searched.get(key);
-    if (token !== undefined && cached?.token === token) return cached.keys;
-    const keys = await this.searchMatches(flowId, options, 0, Infinity, counts);
-    if (token !== undefined) this.searched.set(key, { token, keys });
-    return keys;
+    return this.searched.get(key, () => this.searchMatches(flowId, options, 0, Infinity, counts), sharedKeys);
   }
 
   private searchMatches(flowId: string, options: ListSessionsOptions & { search: string }, start: number, end: number, counts: BranchCounts): Promise<string[]> {
@@ -299,3 +291,6 @@ export class SessionList {
     return summaries;
   }
 }
+
+/** Matches' keys are only sliced, never changed, so every window of a filter shares one array. */
+const sharedKeys = (keys: string[]) => keys;

@@ -10,8 +10,7 @@ import { checkedOwner, checkFlowId, sessionKey } from "./session-keys.js";
 import type { SessionScope, TagCount } from "./session-types.js";
 import { MAX_TAGS, normalizeTag, normalizeTags } from "./tag-names.js";
 import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
-import { TokenCache } from "./token-cache.js";
-import { runQuery } from "./database-errors.js";
+import { changeTokenOf, TokenCache } from "./token-cache.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -56,7 +55,7 @@ export class TagRepository {
     private readonly db: Db,
     private readonly dialect: SqlDialect,
   ) {
-    this.rowTags = dialect.localChangeToken ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: 64 }) : undefined;
+    this.rowTags = dialect.localChangeToken ? new TokenCache(changeTokenOf(db, dialect), { max: 64 }) : undefined;
   }
 
   /** See `WorkflowStore.setTags()`. */

@@ -1,4 +1,13 @@
+import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
+import { runQuery } from "./database-errors.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import type { WorkflowStateDatabase } from "./workflow-state-table.js";
+
+/** Reads the database's change token (`SqlDialect.changeToken()`), its failures mapped as any query's are. */
+export function changeTokenOf(db: Kysely<WorkflowStateDatabase>, dialect: SqlDialect): () => Promise<string | undefined> {
+  return () => runQuery(() => dialect.changeToken(db));
+}
 
 /** How a {@link TokenCache} is bounded. */
 export interface TokenCacheOptions<V> {

@@ -30,9 +30,8 @@ import {
 import { mergeNestedStateText, mergeStateText, removeStateKey } from "./state-json-merge.js";
 import { isPlainObject, parseState, StateRepository } from "./state-repository.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
-import { runQuery } from "./database-errors.js";
 import { copySummary } from "./summary-rows.js";
-import { TokenCache } from "./token-cache.js";
+import { changeTokenOf, TokenCache } from "./token-cache.js";
 import {
   TrashRepository,
   type PurgeTrashOptions,
@@ -104,7 +103,7 @@ export class WorkflowStore {
     this.pins = new PinRepository(db, dialect);
     this.activity = new ActivityRepository(db);
     this.tags = new TagRepository(db, dialect);
-    this.pinned = dialect.localChangeToken ? new TokenCache(() => runQuery(() => dialect.changeToken(db)), { max: 256 }) : undefined;
+    this.pinned = dialect.localChangeToken ? new TokenCache(changeTokenOf(db, dialect), { max: 256 }) : undefined;
   }
 
   /**
