@@ -1,6 +1,8 @@
 import { html } from "@lit-labs/ssr";
 import { html as litHtml, noChange, nothing } from "lit-html";
 import { classMap } from "lit-html/directives/class-map.js";
+import { guard } from "lit-html/directives/guard.js";
+import { keyed } from "lit-html/directives/keyed.js";
 import { unsafeHTML } from "lit-html/directives/unsafe-html.js";
 import { customElements, HTMLElement } from "@lit-labs/ssr-dom-shim";
 import { renderView } from "../lib/render/render-view.js";
@@ -68,6 +70,9 @@ describe("renderTemplateToString()", () => {
       ["a binding at the very start and end", () => html`${"start"}<p>${"mid"}</p>${"end"}`],
       ["attributes of a raw-text element", () => html`<textarea class=${"c"} rows="3">${"text"}</textarea><script type="module" src=${"/a.js"}></script>`],
       ["adjacent attribute bindings", () => html`<a href=${"h"} title=${"t"} data-a="${"x"}" data-b='${"y"}'>x</a>`],
+      ["unsafeHTML() in text, written as it is", () => html`<p>${unsafeHTML(`<b class="x">bold</b> &amp; <i>it</i> – ${"é"}`)}</p>`],
+      ["unsafeHTML() of nothing, null, undefined and the empty string", () => html`<p>${unsafeHTML(nothing as unknown as string)}|${unsafeHTML(null)}|${unsafeHTML(undefined)}|${unsafeHTML("")}</p>`],
+      ["unsafeHTML() in a lit-html template", () => litHtml`<div>${unsafeHTML("<b>x</b>")}</div>`],
     ];
     it.each(cases)("%s", (_name, template) => {
       expectSameAsLitSsr(template());
@@ -289,7 +294,9 @@ describe("renderTemplateToString()", () => {
     });
 
     const cases: Array<[string, () => unknown]> = [
-      ["a directive in text", () => html`<p>${unsafeHTML("<b>x</b>")}</p>`],
+      ["a directive in text", () => html`<p>${guard([1], () => html`<b>x</b>`)}</p>`],
+      ["keyed() with a key of its own, which the views never use to remember a row", () => html`<p>${keyed("k", html`<b>x</b>`)}</p>`],
+      ["unsafeHTML() of something other than text", () => html`<p>${unsafeHTML(3 as unknown as string)}</p>`],
       ["a directive in an attribute", () => html`<p class=${classMap({ a: true })}>x</p>`],
       ["an event binding in a lit-html template", () => litHtml`<button @click=${() => {}}>x</button>`],
       ["a server-only template inside a lit-html one, which @lit-labs/ssr refuses", () => litHtml`<div>${html`<p>${"x"}</p>`}</div>`],
@@ -313,7 +320,7 @@ describe("renderTemplateToString()", () => {
 
     it("and renderView() then renders it as @lit-labs/ssr does", () => {
       const templates = [
-        html`<p>${unsafeHTML("<b>x</b>")}</p>`,
+        html`<p>${guard([1], () => html`<b>x</b>`)}</p>`,
         html`<p class=${classMap({ a: true, b: false })}>x</p>`,
         litHtml`<p @click=${() => {}}>${"x"}</p>`,
         html`<ews-test-element title=${"x"}></ews-test-element>`,
@@ -355,7 +362,7 @@ describe("renderTemplateToString()", () => {
     });
 
     it("even when another value would have sent the template to @lit-labs/ssr", () => {
-      const template = html`<p>${unsafeHTML("<b>x</b>")}</p>${html`<a class="x"title="Next >" data-label=${LABEL}>next</a>`}`;
+      const template = html`<p>${guard([1], () => html`<b>x</b>`)}</p>${html`<a class="x"title="Next >" data-label=${LABEL}>next</a>`}`;
       expect(() => renderView(template)).toThrow(UnreadableTemplateError);
     });
   });

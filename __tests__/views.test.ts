@@ -1,10 +1,12 @@
+import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime, formatSessionCount } from "../views/format.js";
 import { renderView } from "../lib/render/render-view.js";
 import type { SessionListItem } from "../lib/service/enrichment.js";
 import { listView } from "../views/list.js";
 import { noMatchesView } from "../views/no-matches.js";
 import { pageView } from "../views/page.js";
-import { rowView } from "../views/row.js";
+import { rememberedRows, rowTemplate, rowView } from "../views/row.js";
+import type { RowViewData } from "../views/view-data.js";
 import type { ManagerUrls } from "../views/view-data.js";
 import { BUILT_IN_CONTEXT } from "../views/view-set.js";
 import { buildApp, FLOW, openStore, rowIds, visitor, decoded } from "./helpers.js";
@@ -56,6 +58,71 @@ const HOSTILE = [
 ];
 
 describe("views", () => {
+  describe("rowView() remembers a row's HTML", () => {
+    const base: RowViewData = {
+      item: item({ fields: { n: "one" }, tags: ["a"] }),
+      active: false, index: 3, selected: false, pinned: false, now: NOW, csrfToken: TOKEN,
+      columns: [{ field: "n", header: "N" }],
+      urls: { ...urls, export: "/m/export", activity: "/m/activity" },
+    };
+    const later = new Date(NOW.getTime() + 3 * 3_600_000);
+    // Every input the row shows, each changed on its own: a row asked for with any of them must not be the base's.
+    const changes: Array<[string, Partial<RowViewData>]> = [
+      ["the session", { item: { ...base.item, sessionId: "s-2" } }],
+      ["the label", { item: { ...base.item, displayLabel: "Other" } }],
+      ["the version", { item: { ...base.item, version: "v-2" } }],
+      ["the step", { item: { ...base.item, stepTitle: null } }],
+      ["the size", { item: { ...base.item, stateSizeBytes: 99_999 } }],
+      ["the tags", { item: { ...base.item, tags: ["a", "b"] } }],
+      ["the Updated time", { item: { ...base.item, updatedAt: new Date("2026-11-20T10:00:00Z") } }],
+      ["the Created time", { item: { ...base.item, createdAt: null } }],
+      ["a host column's value", { item: { ...base.item, fields: { n: "two" } } }],
+      ["the relative times, as the clock moves", { now: later }],
+      ["the Active badge", { active: true }],
+      ["the row's place", { index: 4 }],
+      ["the keyboard cursor", { selected: true }],
+      ["the pin", { pinned: true }],
+      ["the columns", { columns: [{ field: "n", header: "N", className: "text-right" }] }],
+      ["the list state in the URLs", { urls: { ...base.urls, state: "q=x" } }],
+      ["the manager's URLs", { urls: { ...base.urls, page: "/other", resume: "/other/resume", duplicate: "/other/duplicate" } }],
+      ["read-only", { urls: { ...base.urls, readonly: true } }],
+      ["no export or activity", { urls: { ...urls } }],
+    ];
+
+    beforeEach(() => rememberedRows.clear());
+    // The row's template rendered afresh, in the one-binding template rowView() returns.
+    const afresh = (data: RowViewData) => renderView(html`${rowTemplate(data)}`);
+
+    it("and gives it again, the same as a fresh render", () => {
+      const fresh = afresh(base);
+      expect(renderView(rowView(base, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(rememberedRows.size).toBe(1);
+      expect(renderView(rowView({ ...base, item: { ...base.item } }, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(rememberedRows.size).toBe(1);
+    });
+
+    it.each(changes)("but never for a row whose %s differs", (_name, change) => {
+      const baseHtml = renderView(rowView(base, BUILT_IN_CONTEXT));
+      const changed = { ...base, ...change };
+      const fresh = afresh(changed);
+      expect(fresh).not.toBe(baseHtml);
+      expect(renderView(rowView(changed, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(renderView(rowView(changed, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(renderView(rowView(base, BUILT_IN_CONTEXT))).toBe(baseHtml);
+    });
+
+    it("inside a list, with the same bytes as rows rendered afresh", () => {
+      const page = { items: [base.item, item({ sessionId: "s-2", displayLabel: HOSTILE[0]! })], offset: 0, limit: 50, total: 2, orderBy: "updated_at" as const, descending: true, search: "" };
+      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: null };
+      const first = renderView(listView(data, BUILT_IN_CONTEXT));
+      expect(rememberedRows.size).toBe(2);
+      expect(renderView(listView(data, BUILT_IN_CONTEXT))).toBe(first);
+      expect(first).toContain(escapeHtml(HOSTILE[0]!));
+      expect(first).not.toContain(HOSTILE[0]!);
+    });
+  });
+
+
   describe("rowView()", () => {
     it.each(HOSTILE)("escapes the label %j in text and attributes", (label) => {
       const html = renderView(rowView({ item: item({ displayLabel: label, label }), active: false, index: 0, selected: false, columns: [], urls, csrfToken: TOKEN, now: NOW }));

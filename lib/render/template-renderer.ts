@@ -1,4 +1,7 @@
 import { noChange, nothing } from "lit-html";
+import { keyed } from "lit-html/directives/keyed.js";
+import { UnsafeHTMLDirective } from "lit-html/directives/unsafe-html.js";
+import { RowRecording } from "../../views/remembered-rows.js";
 import { compile, escapeHtml, UnreadableTemplateError, UnsupportedTemplateError, type AttributeOp, type Op } from "./template-compiler.js";
 
 export { UnreadableTemplateError, UnsupportedTemplateError } from "./template-compiler.js";
@@ -20,7 +23,9 @@ const hydratableOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>()
  * cost. Each template is parsed once, as @lit-labs/ssr parses it; after that a render is string concatenation with
  * escaping. Characters outside ASCII in static text and attribute values go out as character references (`–` as
  * `&#8211;`), where the parse shows an HTML parser decodes them back. Text and attribute bindings, boolean (`?name`)
- * attributes, nested templates, iterables, `nothing` and `noChange` are supported; anything else (directives,
+ * attributes, nested templates, iterables, `nothing`, `noChange` and `unsafeHTML()` in text are supported, as is the
+ * `keyed()` with which the built-in row view asks for its HTML to be remembered (`views/remembered-rows.ts`);
+ * anything else (other directives,
  * property or event bindings, custom elements, bindings in `<script>`/`<style>`) throws
  * {@link UnsupportedTemplateError}, for the caller to fall back on @lit-labs/ssr. A template whose bindings the
  * parser and lit-html's scanner place differently throws {@link UnreadableTemplateError}.
@@ -68,7 +73,9 @@ class ChunkOutput implements Output {
     this.text += text;
     if (this.text.length >= CHUNK_CHARS) {
       // A high surrogate at the end waits for its pair, so no character is cut in two.
-      const last = this.text.charCodeAt(this.text.length - 1);
+      // Read from the piece just added, not from `this.text`: reading a character of the joined text would make V8
+      // flatten it first, which cost a tenth of a list request once rows came whole from `views/remembered-rows.ts`.
+      const last = text.charCodeAt(text.length - 1);
       const keep = last >= 0xd800 && last <= 0xdbff ? 1 : 0;
       this.chunks.push(Buffer.from(keep ? this.text.slice(0, -1) : this.text));
       this.text = keep ? this.text.slice(-1) : "";
@@ -153,7 +160,7 @@ function renderChild(value: unknown, inHydratable: boolean, out: Output): void {
     if (inHydratable && !isHydratable(value)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
     return renderTemplate(value, out);
   }
-  if (isSpecial(value)) throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
+  if (isSpecial(value)) return renderDirective(value as DirectiveResult, inHydratable, out);
   if (Array.isArray(value)) {
     // An array (a view's `items.map(...)`) by index, without an iterator object.
     for (let i = 0; i < value.length; i++) renderChild(value[i], inHydratable, out);
@@ -164,6 +171,35 @@ function renderChild(value: unknown, inHydratable: boolean, out: Output): void {
     return;
   }
   out.add(escapeHtml(String(value)));
+}
+
+interface DirectiveResult {
+  _$litDirective$?: unknown;
+  values?: readonly unknown[];
+}
+
+// `keyed()`'s class, which lit-html does not export.
+const KEYED = (keyed(null, null) as DirectiveResult)._$litDirective$;
+
+/**
+ * The two directives rendered here, as @lit-labs/ssr renders them: `unsafeHTML(text)`, whose text is written as it is,
+ * and `keyed(key, value)` when its key is a {@link RowRecording} (a row the views remember), whose value is rendered
+ * and handed to the recording. Anything else is left to @lit-labs/ssr.
+ */
+function renderDirective(value: DirectiveResult, inHydratable: boolean, out: Output): void {
+  const [first, second] = Array.isArray(value.values) ? value.values : [];
+  if (value._$litDirective$ === UnsafeHTMLDirective && value.values?.length === 1) {
+    // @lit-labs/ssr renders the text as a template's one string, which lit-html ends with `<?>` when it is empty.
+    if (typeof first === "string") return out.add(first === "" ? "<?>" : first);
+    if (first === undefined || first === null || first === nothing || first === noChange) return;
+  } else if (value._$litDirective$ === KEYED && first instanceof RowRecording && isLitTemplate(second)) {
+    if (inHydratable && !isHydratable(second)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
+    const text = new TextOutput();
+    renderTemplate(second, text);
+    first.record(text.text);
+    return out.add(text.text);
+  }
+  throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
 }
 
 function isSpecial(value: object): boolean {

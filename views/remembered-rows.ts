@@ -1,0 +1,74 @@
+import { keyed } from "lit-html/directives/keyed.js";
+import { unsafeHTML } from "lit-html/directives/unsafe-html.js";
+
+/**
+ * A row's render that {@link RememberedRows} asks the renderer to remember: the key of a `keyed()` around the row's
+ * template. The fast renderer (`lib/render/template-renderer.ts`) gives it the HTML it rendered; @lit-labs/ssr, which
+ * renders `keyed(key, value)` as its value, never does, so a view rendered there is simply not remembered.
+ */
+export class RowRecording {
+  constructor(
+    private readonly rows: RememberedRows,
+    private readonly key: string,
+  ) {}
+
+  /** Remembers `html`, the row's template rendered. */
+  record(html: string): void {
+    this.rows.remember(this.key, html);
+  }
+}
+
+/**
+ * The HTML of recently rendered rows, by a key that holds everything a row shows, so a row asked again unchanged is
+ * one string instead of a template of about 45 bindings rendered and escaped again (most of a list request's cost,
+ * docs/benchmark.md). Least recently used rows go first once the rows hold {@link maxChars} characters in all.
+ * Only a view whose key really holds every input may use it: the built-in row view does (see `rowView()`).
+ */
+export class RememberedRows {
+  private readonly rows = new Map<string, string>();
+  private chars = 0;
+
+  constructor(readonly maxChars: number) {}
+
+  /**
+   * The row for `key`: its remembered HTML (as `unsafeHTML()`, which both renderers write as it is), or the template
+   * `build()` gives, wrapped so that the fast renderer remembers what it renders.
+   */
+  row<T>(key: string, build: () => T): ReturnType<typeof unsafeHTML> | ReturnType<typeof keyed> {
+    const html = this.rows.get(key);
+    if (html === undefined) return keyed(new RowRecording(this, key), build());
+    // Used again, so it goes to the back of the eviction order.
+    this.rows.delete(key);
+    this.rows.set(key, html);
+    return unsafeHTML(html);
+  }
+
+  /** Remembers a row's HTML, forgetting the least recently used rows beyond the bound. */
+  remember(key: string, html: string): void {
+    const size = key.length + html.length;
+    if (size > this.maxChars) return;
+    const old = this.rows.get(key);
+    if (old !== undefined) {
+      this.rows.delete(key);
+      this.chars -= key.length + old.length;
+    }
+    this.rows.set(key, html);
+    this.chars += size;
+    for (const [oldest, text] of this.rows) {
+      if (this.chars <= this.maxChars) break;
+      this.rows.delete(oldest);
+      this.chars -= oldest.length + text.length;
+    }
+  }
+
+  /** The rows remembered now. */
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Forgets every row. */
+  clear(): void {
+    this.rows.clear();
+    this.chars = 0;
+  }
+}
