@@ -95,6 +95,7 @@ describe("views", () => {
 
     it("and gives it again, the same as a fresh render", () => {
       const fresh = afresh(base);
+      expect(fresh).not.toContain(TOKEN);
       expect(renderView(rowView(base, BUILT_IN_CONTEXT))).toBe(fresh);
       expect(rememberedRows.size).toBe(1);
       expect(renderView(rowView({ ...base, item: { ...base.item } }, BUILT_IN_CONTEXT))).toBe(fresh);

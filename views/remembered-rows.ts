@@ -19,6 +19,15 @@ export class RowRecording {
 }
 
 /**
+ * A remembered row's HTML, as the key of the `keyed()` that {@link RememberedRows} returns for it: the fast renderer
+ * writes {@link html} as it is; @lit-labs/ssr renders the `keyed()`'s value, the same HTML as `unsafeHTML()`. A host's
+ * own `unsafeHTML()` is still left to @lit-labs/ssr, which renders custom elements in it.
+ */
+export class RememberedRow {
+  constructor(readonly html: string) {}
+}
+
+/**
  * The HTML of recently rendered rows, by a key that holds everything a row shows, so a row asked again unchanged is
  * one string instead of a template of about 45 bindings rendered and escaped again (most of a list request's cost,
  * docs/benchmark.md). Least recently used rows go first once the rows hold {@link maxChars} characters in all.
@@ -31,16 +40,16 @@ export class RememberedRows {
   constructor(readonly maxChars: number) {}
 
   /**
-   * The row for `key`: its remembered HTML (as `unsafeHTML()`, which both renderers write as it is), or the template
+   * The row for `key`: its remembered HTML (a {@link RememberedRow}, which both renderers write as it is), or the template
    * `build()` gives, wrapped so that the fast renderer remembers what it renders.
    */
-  row<T>(key: string, build: () => T): ReturnType<typeof unsafeHTML> | ReturnType<typeof keyed> {
+  row<T>(key: string, build: () => T): ReturnType<typeof keyed> {
     const html = this.rows.get(key);
     if (html === undefined) return keyed(new RowRecording(this, key), build());
     // Used again, so it goes to the back of the eviction order.
     this.rows.delete(key);
     this.rows.set(key, html);
-    return unsafeHTML(html);
+    return keyed(new RememberedRow(html), unsafeHTML(html));
   }
 
   /** Remembers a row's HTML, forgetting the least recently used rows beyond the bound. */

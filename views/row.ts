@@ -3,7 +3,7 @@ import { formatAbsoluteTime, formatBytes, formatRelativeTime } from "./format.js
 import { withListState } from "../lib/list-state.js";
 import { pinUrlsOf } from "./manager-urls.js";
 import { RememberedRows } from "./remembered-rows.js";
-import type { ManagerUrls, RowViewData } from "./view-data.js";
+import type { RowViewData } from "./view-data.js";
 
 /**
  * One session row: label with the Active badge, step, host columns, updated and created times, size and the
@@ -45,26 +45,18 @@ export const rememberedRows = new RememberedRows(4_000_000);
  */
 function rowKey({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData): string {
   const { updatedAt, createdAt } = item;
+  const { pin, unpin } = pinUrlsOf(urls);
+  // Never the CSRF token: the rows are shared by every visitor, and the row carries no token (its form does).
   const parts: unknown[] = [
     item.sessionId, item.displayLabel, item.version, item.stepTitle, item.stateSizeBytes, item.tags ?? null,
     updatedAt ? updatedAt.getTime() : null, formatRelativeTime(updatedAt, now),
     createdAt ? createdAt.getTime() : null, formatRelativeTime(createdAt, now),
-    active, index, selected, pinned, urlsKey(urls),
+    active, index, selected, pinned,
+    // Read afresh for every row: a host may reuse one URLs object and change it.
+    urls.resume, urls.duplicate, urls.page, urls.state, urls.export, urls.activity, urls.readonly ?? null, pin, unpin,
   ];
   for (const column of columns) parts.push(column.field, column.className ?? null, item.fields[column.field] ?? null);
   return JSON.stringify(parts);
-}
-
-// The URLs a row uses, as a string once per URLs object (a list request makes one for all its rows).
-const urlsKeys = new WeakMap<ManagerUrls, string>();
-function urlsKey(urls: ManagerUrls): string {
-  let key = urlsKeys.get(urls);
-  if (key === undefined) {
-    const { pin, unpin } = pinUrlsOf(urls);
-    key = JSON.stringify([urls.resume, urls.duplicate, urls.page, urls.state, urls.export, urls.activity, urls.readonly ?? null, pin, unpin]);
-    urlsKeys.set(urls, key);
-  }
-  return key;
 }
 
 /** The row's template, rendered afresh: what {@link rowView} remembers. */

@@ -1,7 +1,6 @@
 import { noChange, nothing } from "lit-html";
 import { keyed } from "lit-html/directives/keyed.js";
-import { UnsafeHTMLDirective } from "lit-html/directives/unsafe-html.js";
-import { RowRecording } from "../../views/remembered-rows.js";
+import { RememberedRow, RowRecording } from "../../views/remembered-rows.js";
 import { compile, escapeHtml, UnreadableTemplateError, UnsupportedTemplateError, type AttributeOp, type Op } from "./template-compiler.js";
 
 export { UnreadableTemplateError, UnsupportedTemplateError } from "./template-compiler.js";
@@ -23,9 +22,8 @@ const hydratableOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>()
  * cost. Each template is parsed once, as @lit-labs/ssr parses it; after that a render is string concatenation with
  * escaping. Characters outside ASCII in static text and attribute values go out as character references (`–` as
  * `&#8211;`), where the parse shows an HTML parser decodes them back. Text and attribute bindings, boolean (`?name`)
- * attributes, nested templates, iterables, `nothing`, `noChange` and `unsafeHTML()` in text are supported, as is the
- * `keyed()` with which the built-in row view asks for its HTML to be remembered (`views/remembered-rows.ts`);
- * anything else (other directives,
+ * attributes, nested templates, iterables, `nothing` and `noChange` are supported, as is the `keyed()` with which
+ * the built-in row view has its HTML remembered and reused (`views/remembered-rows.ts`); anything else (other directives,
  * property or event bindings, custom elements, bindings in `<script>`/`<style>`) throws
  * {@link UnsupportedTemplateError}, for the caller to fall back on @lit-labs/ssr. A template whose bindings the
  * parser and lit-html's scanner place differently throws {@link UnreadableTemplateError}.
@@ -182,17 +180,15 @@ interface DirectiveResult {
 const KEYED = (keyed(null, null) as DirectiveResult)._$litDirective$;
 
 /**
- * The two directives rendered here, as @lit-labs/ssr renders them: `unsafeHTML(text)`, whose text is written as it is,
- * and `keyed(key, value)` when its key is a {@link RowRecording} (a row the views remember), whose value is rendered
- * and handed to the recording. Anything else is left to @lit-labs/ssr.
+ * The one directive rendered here: the `keyed()` of a row the views remember (`views/remembered-rows.ts`), as
+ * @lit-labs/ssr renders it. With a {@link RememberedRow} key it is that row's HTML, written as it is; with a
+ * {@link RowRecording} key, its template is rendered and handed to the recording. Anything else is left to
+ * @lit-labs/ssr.
  */
 function renderDirective(value: DirectiveResult, inHydratable: boolean, out: Output): void {
   const [first, second] = Array.isArray(value.values) ? value.values : [];
-  if (value._$litDirective$ === UnsafeHTMLDirective && value.values?.length === 1) {
-    // @lit-labs/ssr renders the text as a template's one string, which lit-html ends with `<?>` when it is empty.
-    if (typeof first === "string") return out.add(first === "" ? "<?>" : first);
-    if (first === undefined || first === null || first === nothing || first === noChange) return;
-  } else if (value._$litDirective$ === KEYED && first instanceof RowRecording && isLitTemplate(second)) {
+  if (value._$litDirective$ === KEYED && first instanceof RememberedRow) return out.add(first.html);
+  if (value._$litDirective$ === KEYED && first instanceof RowRecording && isLitTemplate(second)) {
     if (inHydratable && !isHydratable(second)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
     const text = new TextOutput();
     renderTemplate(second, text);
