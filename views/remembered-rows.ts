@@ -1,5 +1,6 @@
 import { keyed } from "lit-html/directives/keyed.js";
 import { unsafeHTML } from "lit-html/directives/unsafe-html.js";
+import { LRUCache } from "lru-cache";
 
 /**
  * A row's render that {@link RememberedRows} asks the renderer to remember: the key of a `keyed()` around the row's
@@ -34,40 +35,24 @@ export class RememberedRow {
  * Only a view whose key really holds every input may use it: the built-in row view does (see `rowView()`).
  */
 export class RememberedRows {
-  private readonly rows = new Map<string, string>();
-  private chars = 0;
+  private readonly rows: LRUCache<string, string>;
 
-  constructor(readonly maxChars: number) {}
+  constructor(readonly maxChars: number) {
+    this.rows = new LRUCache({ maxSize: maxChars, sizeCalculation: (html, key) => key.length + html.length });
+  }
 
   /**
-   * The row for `key`: its remembered HTML (a {@link RememberedRow}, which both renderers write as it is), or the template
-   * `build()` gives, wrapped so that the fast renderer remembers what it renders.
+   * The row for `key`: its remembered HTML (a {@link RememberedRow}, which both renderers write as it is), or the
+   * template `build()` gives, wrapped so that the fast renderer remembers what it renders.
    */
   row<T>(key: string, build: () => T): ReturnType<typeof keyed> {
     const html = this.rows.get(key);
-    if (html === undefined) return keyed(new RowRecording(this, key), build());
-    // Used again, so it goes to the back of the eviction order.
-    this.rows.delete(key);
-    this.rows.set(key, html);
-    return keyed(new RememberedRow(html), unsafeHTML(html));
+    return html === undefined ? keyed(new RowRecording(this, key), build()) : keyed(new RememberedRow(html), unsafeHTML(html));
   }
 
   /** Remembers a row's HTML, forgetting the least recently used rows beyond the bound. */
   remember(key: string, html: string): void {
-    const size = key.length + html.length;
-    if (size > this.maxChars) return;
-    const old = this.rows.get(key);
-    if (old !== undefined) {
-      this.rows.delete(key);
-      this.chars -= key.length + old.length;
-    }
     this.rows.set(key, html);
-    this.chars += size;
-    for (const [oldest, text] of this.rows) {
-      if (this.chars <= this.maxChars) break;
-      this.rows.delete(oldest);
-      this.chars -= oldest.length + text.length;
-    }
   }
 
   /** The rows remembered now. */
@@ -78,6 +63,5 @@ export class RememberedRows {
   /** Forgets every row. */
   clear(): void {
     this.rows.clear();
-    this.chars = 0;
   }
 }

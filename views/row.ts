@@ -33,8 +33,8 @@ export function rowView(data: RowViewData) {
 }
 
 /**
- * The rows {@link rowView} rendered lately: 4,000,000 characters at most, about 1,000 rows of 3.7 KB with their keys. One for the
- * process: a key holds everything a row shows, the manager's URLs among them, so managers share it safely.
+ * The rows {@link rowView} rendered lately: 4,000,000 characters at most, about 1,000 rows of 3.7 KB with their keys.
+ * One for the process: a key holds everything a row shows, the manager's URLs among them, so managers share it safely.
  */
 export const rememberedRows = new RememberedRows(4_000_000);
 

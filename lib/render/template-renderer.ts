@@ -23,8 +23,8 @@ const hydratableOps = new WeakMap<TemplateStringsArray, readonly Op[] | Error>()
  * escaping. Characters outside ASCII in static text and attribute values go out as character references (`–` as
  * `&#8211;`), where the parse shows an HTML parser decodes them back. Text and attribute bindings, boolean (`?name`)
  * attributes, nested templates, iterables, `nothing` and `noChange` are supported, as is the `keyed()` with which
- * the built-in row view has its HTML remembered and reused (`views/remembered-rows.ts`); anything else (other directives,
- * property or event bindings, custom elements, bindings in `<script>`/`<style>`) throws
+ * the built-in row view has its HTML remembered and reused (`views/remembered-rows.ts`); anything else (other
+ * directives, property or event bindings, custom elements, bindings in `<script>`/`<style>`) throws
  * {@link UnsupportedTemplateError}, for the caller to fall back on @lit-labs/ssr. A template whose bindings the
  * parser and lit-html's scanner place differently throws {@link UnreadableTemplateError}.
  */
@@ -186,13 +186,13 @@ const KEYED = (keyed(null, null) as DirectiveResult)._$litDirective$;
  * @lit-labs/ssr.
  */
 function renderDirective(value: DirectiveResult, inHydratable: boolean, out: Output): void {
-  const [first, second] = Array.isArray(value.values) ? value.values : [];
-  if (value._$litDirective$ === KEYED && first instanceof RememberedRow) return out.add(first.html);
-  if (value._$litDirective$ === KEYED && first instanceof RowRecording && isLitTemplate(second)) {
-    if (inHydratable && !isHydratable(second)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
+  const [key, template] = value._$litDirective$ === KEYED && Array.isArray(value.values) ? value.values : [];
+  if (key instanceof RememberedRow) return out.add(key.html);
+  if (key instanceof RowRecording && isLitTemplate(template)) {
+    if (inHydratable && !isHydratable(template)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
     const text = new TextOutput();
-    renderTemplate(second, text);
-    first.record(text.text);
+    renderTemplate(template, text);
+    key.record(text.text);
     return out.add(text.text);
   }
   throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
