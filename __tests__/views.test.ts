@@ -1,6 +1,6 @@
 import { html } from "@lit-labs/ssr";
 import { formatAbsoluteTime, formatBytes, formatRelativeTime, formatSessionCount } from "../views/format.js";
-import { renderView } from "../lib/render/render-view.js";
+import { renderView, renderViewToChunks } from "../lib/render/render-view.js";
 import type { SessionListItem } from "../lib/service/enrichment.js";
 import { listView } from "../views/list.js";
 import { noMatchesView } from "../views/no-matches.js";
@@ -74,6 +74,7 @@ describe("views", () => {
       ["the step", { item: { ...base.item, stepTitle: null } }],
       ["the size", { item: { ...base.item, stateSizeBytes: 99_999 } }],
       ["the tags", { item: { ...base.item, tags: ["a", "b"] } }],
+      ["a tag's text", { item: { ...base.item, tags: ["b"] } }],
       ["the Updated time", { item: { ...base.item, updatedAt: new Date("2026-11-20T10:00:00Z") } }],
       ["the Created time", { item: { ...base.item, createdAt: null } }],
       ["a host column's value", { item: { ...base.item, fields: { n: "two" } } }],
@@ -120,6 +121,23 @@ describe("views", () => {
       expect(renderView(listView(data, BUILT_IN_CONTEXT))).toBe(first);
       expect(first).toContain(escapeHtml(HOSTILE[0]!));
       expect(first).not.toContain(HOSTILE[0]!);
+    });
+
+    it("inside a list rendered to chunks, with the bytes of the list's string", () => {
+      // Labels outside ASCII, one of them a surrogate pair, so a row's bytes are not its characters.
+      const items = [item({ displayLabel: "Vorlesung über 😀" }), item({ sessionId: "s-2", displayLabel: "第二" })];
+      const page = { items, offset: 0, limit: 50, total: 2, orderBy: "updated_at" as const, descending: true, search: "" };
+      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: null };
+      const text = renderView(listView(data, BUILT_IN_CONTEXT));
+      expect(Buffer.concat(renderViewToChunks(listView(data, BUILT_IN_CONTEXT))).toString()).toBe(text);
+      expect(rememberedRows.size).toBe(2);
+      expect(Buffer.concat(renderViewToChunks(listView(data, BUILT_IN_CONTEXT)))).toEqual(Buffer.from(text));
+    });
+
+    it("and never mixes up two rows whose inputs, joined, read the same", () => {
+      const one = { ...base, item: { ...base.item, displayLabel: "Lecture 1", stepTitle: " 2" } };
+      const other = { ...base, item: { ...base.item, displayLabel: "Lecture", stepTitle: " 1 2" } };
+      for (const data of [one, other, one, other]) expect(renderView(rowView(data, BUILT_IN_CONTEXT))).toBe(afresh(data));
     });
   });
 

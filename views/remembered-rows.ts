@@ -10,49 +10,66 @@ import { LRUCache } from "lru-cache";
 export class RowRecording {
   constructor(
     private readonly rows: RememberedRows,
-    private readonly key: string,
+    private readonly slot: string,
+    private readonly inputs: readonly unknown[],
   ) {}
 
-  /** Remembers `html`, the row's template rendered. */
-  record(html: string): void {
-    this.rows.remember(this.key, html);
+  /** Remembers `html`, the row's template rendered, and returns it as a {@link RememberedRow}. */
+  record(html: string): RememberedRow {
+    const row = new RememberedRow(html, this.inputs);
+    this.rows.remember(this.slot, row);
+    return row;
   }
 }
 
 /**
- * A remembered row's HTML, as the key of the `keyed()` that {@link RememberedRows} returns for it: the fast renderer
- * writes {@link html} as it is; @lit-labs/ssr renders the `keyed()`'s value, the same HTML as `unsafeHTML()`. A host's
- * own `unsafeHTML()` is still left to @lit-labs/ssr, which renders custom elements in it.
+ * A remembered row: its HTML, the same as UTF-8 bytes, and the `keyed()` that stands for it in a view. The fast
+ * renderer writes {@link html} (or, rendering to chunks, {@link bytes}, so a remembered row is never encoded again);
+ * @lit-labs/ssr renders the `keyed()`'s value, the same HTML as `unsafeHTML()`. A host's own `unsafeHTML()` is still
+ * left to @lit-labs/ssr, which renders custom elements in it.
  */
 export class RememberedRow {
-  constructor(readonly html: string) {}
+  readonly bytes: Buffer;
+  /** What a view returns for this row: one object for every request that shows it. */
+  readonly directive: ReturnType<typeof keyed>;
+
+  constructor(
+    readonly html: string,
+    /** What the row was rendered from (see {@link RememberedRows.row}). */
+    readonly inputs: readonly unknown[],
+  ) {
+    this.bytes = Buffer.from(html);
+    this.directive = keyed(this, unsafeHTML(html));
+  }
 }
 
 /**
- * The HTML of recently rendered rows, by a key that holds everything a row shows, so a row asked again unchanged is
- * one string instead of a template of about 45 bindings rendered and escaped again (most of a list request's cost,
- * docs/benchmark.md). Least recently used rows go first once the rows hold {@link maxChars} characters in all.
- * Only a view whose key really holds every input may use it: the built-in row view does (see `rowView()`).
+ * The HTML of recently rendered rows, one for each slot (a session), with the inputs it was rendered from, so a row
+ * asked again unchanged is one string instead of a template of about 45 bindings rendered and escaped again (most of
+ * a list request's cost, docs/benchmark.md). Least recently used rows go first once their slots, HTML and bytes add
+ * up to {@link maxSize} (characters and bytes counted alike). Only a view whose inputs really hold everything it
+ * shows may use it: the built-in row view does (see `rowView()`).
  */
 export class RememberedRows {
-  private readonly rows: LRUCache<string, string>;
+  private readonly rows: LRUCache<string, RememberedRow>;
 
-  constructor(readonly maxChars: number) {
-    this.rows = new LRUCache({ maxSize: maxChars, sizeCalculation: (html, key) => key.length + html.length });
+  constructor(readonly maxSize: number) {
+    this.rows = new LRUCache({ maxSize, sizeCalculation: (row, slot) => slot.length + row.html.length + row.bytes.length });
   }
 
   /**
-   * The row for `key`: its remembered HTML (a {@link RememberedRow}, which both renderers write as it is), or the
-   * template `build()` gives, wrapped so that the fast renderer remembers what it renders.
+   * The row for `slot`: the `keyed()` of the row remembered there, if it was rendered from inputs equal to `inputs`
+   * one by one (`===`), which both renderers write as it is; otherwise the template `build()` gives, wrapped so that
+   * the fast renderer remembers what it renders in that slot, in place of what was there.
    */
-  row<T>(key: string, build: () => T): ReturnType<typeof keyed> {
-    const html = this.rows.get(key);
-    return html === undefined ? keyed(new RowRecording(this, key), build()) : keyed(new RememberedRow(html), unsafeHTML(html));
+  row<T>(slot: string, inputs: readonly unknown[], build: () => T): ReturnType<typeof keyed> {
+    const row = this.rows.get(slot);
+    return row && sameInputs(row.inputs, inputs) ? row.directive : keyed(new RowRecording(this, slot, inputs), build());
   }
 
-  /** Remembers a row's HTML, forgetting the least recently used rows beyond the bound. */
-  remember(key: string, html: string): void {
-    this.rows.set(key, html);
+  /** Remembers a row in `slot`, forgetting the least recently used rows beyond the bound. */
+  remember(slot: string, row: RememberedRow): void {
+    this.rows.set(slot, row);
   }
 
   /** The rows remembered now. */
@@ -64,4 +81,10 @@ export class RememberedRows {
   clear(): void {
     this.rows.clear();
   }
+}
+
+function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -24,39 +24,47 @@ import type { RowViewData } from "./view-data.js";
  * bulk form (`form="ews-bulk-form"`), so without JavaScript the bulk bar's buttons post the checked ids. The
  * session's tags follow its label as small badges.
  * While the activity log is on (`urls.activity`), the Updated time is a small link to the session's history.
- * A row asked again with the same key (everything it shows, see `rowKey()`) is its remembered HTML
+ * A row asked again with the same inputs (everything it shows, see `rowInputs()`) is its remembered HTML
  * ({@link rememberedRows}) rather than its template rendered and escaped again: about 12 µs a row, most of a list
  * request's cost. An override of the row view is rendered every time.
  */
 export function rowView(data: RowViewData) {
-  return html`${rememberedRows.row(rowKey(data), () => rowTemplate(data))}`;
+  return html`${rememberedRows.row(data.item.sessionId, rowInputs(data), () => rowTemplate(data))}`;
 }
 
 /**
- * The rows {@link rowView} rendered lately: 4,000,000 characters at most, about 1,000 rows of 3.7 KB with their keys.
- * One for the process: a key holds everything a row shows, the manager's URLs among them, so managers share it safely.
+ * The rows {@link rowView} rendered lately: 8,000,000 characters and bytes at most, about 1,000 rows of 3.7 KB with
+ * their keys and bytes.
+ * One for the process: a row's inputs hold everything it shows, the manager's URLs among them, so managers share it
+ * safely.
  */
-export const rememberedRows = new RememberedRows(4_000_000);
+export const rememberedRows = new RememberedRows(8_000_000);
 
 /**
- * Everything {@link rowTemplate} reads, as one string: the session's fields and version, the two relative times as
- * they read at `now`, the row's place and state, the columns and the URLs its actions use. Two rows with one key
- * render to the same HTML (a test holds every input to that), so `rowView()` may reuse the first's.
+ * Everything {@link rowTemplate} reads, in a fixed order: the session's fields and version, its tags, the two
+ * relative times as they read at `now`, the row's place and state, the URLs its actions use and the columns. Two
+ * rows of one session with equal inputs (compared one by one) render to the same HTML (a test holds every input to
+ * that), so `rowView()` may reuse the first's. The session's id is the row's slot in {@link rememberedRows}. The lists
+ * (tags, columns) are each preceded by their length, so the inputs of two rows line up only if their lists do.
+ * Comparing inputs one by one costs a fraction of building and hashing a key string (docs/benchmark.md).
  */
-function rowKey({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData): string {
+function rowInputs({ item, active, index, selected, columns, urls, now, pinned = false }: RowViewData): unknown[] {
   const { updatedAt, createdAt } = item;
+  // Read afresh for every row: a host may reuse one URLs object and change it.
   const { pin, unpin } = pinUrlsOf(urls);
   // Never the CSRF token: the rows are shared by every visitor, and the row carries no token (its form does).
-  const parts: unknown[] = [
-    item.sessionId, item.displayLabel, item.version, item.stepTitle, item.stateSizeBytes, item.tags ?? null,
+  const inputs: unknown[] = [
+    item.displayLabel, item.version, item.stepTitle, item.stateSizeBytes,
     updatedAt ? updatedAt.getTime() : null, formatRelativeTime(updatedAt, now),
     createdAt ? createdAt.getTime() : null, formatRelativeTime(createdAt, now),
     active, index, selected, pinned,
-    // Read afresh for every row: a host may reuse one URLs object and change it.
-    urls.resume, urls.duplicate, urls.page, urls.state, urls.export, urls.activity, urls.readonly ?? null, pin, unpin,
+    urls.resume, urls.duplicate, urls.page, urls.state, urls.export, urls.activity, urls.readonly, pin, unpin,
+    item.tags ? item.tags.length : -1,
   ];
-  for (const column of columns) parts.push(column.field, column.className ?? null, item.fields[column.field] ?? null);
-  return JSON.stringify(parts);
+  if (item.tags) for (const tag of item.tags) inputs.push(tag);
+  inputs.push(columns.length);
+  for (const column of columns) inputs.push(column.field, column.className, item.fields[column.field]);
+  return inputs;
 }
 
 /** The row's template, rendered afresh: what {@link rowView} remembers. */

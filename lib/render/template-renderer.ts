@@ -52,12 +52,17 @@ export function renderTemplateToChunks(template: unknown): Buffer[] {
 /** Where the renderer writes: one string, or UTF-8 chunks. */
 interface Output {
   add(text: string): void;
+  /** A remembered row: its HTML, or its bytes as they are. */
+  addRow(row: RememberedRow): void;
 }
 
 class TextOutput implements Output {
   text = "";
   add(text: string): void {
     this.text += text;
+  }
+  addRow(row: RememberedRow): void {
+    this.text += row.html;
   }
 }
 
@@ -78,6 +83,13 @@ class ChunkOutput implements Output {
       this.chunks.push(Buffer.from(keep ? this.text.slice(0, -1) : this.text));
       this.text = keep ? this.text.slice(-1) : "";
     }
+  }
+  addRow(row: RememberedRow): void {
+    // The text before the row is encoded first. A row's HTML begins with markup, so a high surrogate at the end of that
+    // text has no pair in it to wait for: the bytes are those of the text and the row encoded as one.
+    if (this.text !== "") this.chunks.push(Buffer.from(this.text));
+    this.text = "";
+    this.chunks.push(row.bytes);
   }
   finish(): Buffer[] {
     if (this.text !== "") this.chunks.push(Buffer.from(this.text));
@@ -181,19 +193,18 @@ const KEYED = (keyed(null, null) as DirectiveResult)._$litDirective$;
 
 /**
  * The one directive rendered here: the `keyed()` of a row the views remember (`views/remembered-rows.ts`), as
- * @lit-labs/ssr renders it. With a {@link RememberedRow} key it is that row's HTML, written as it is; with a
+ * @lit-labs/ssr renders it. With a {@link RememberedRow} key it is that row's HTML (or bytes), written as it is; with a
  * {@link RowRecording} key, its template is rendered and handed to the recording. Anything else is left to
  * @lit-labs/ssr.
  */
 function renderDirective(value: DirectiveResult, inHydratable: boolean, out: Output): void {
   const [key, template] = value._$litDirective$ === KEYED && Array.isArray(value.values) ? value.values : [];
-  if (key instanceof RememberedRow) return out.add(key.html);
+  if (key instanceof RememberedRow) return out.addRow(key);
   if (key instanceof RowRecording && isLitTemplate(template)) {
     if (inHydratable && !isHydratable(template)) throw new UnsupportedTemplateError("A server-only template inside a lit-html one.");
     const text = new TextOutput();
     renderTemplate(template, text);
-    key.record(text.text);
-    return out.add(text.text);
+    return out.addRow(key.record(text.text));
   }
   throw new UnsupportedTemplateError("A directive, an SVG or compiled template, or a look-alike template.");
 }
