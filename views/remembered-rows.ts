@@ -38,7 +38,10 @@ export class RememberedRow {
     /** What the row was rendered from (see {@link RememberedRows.row}). */
     readonly inputs: readonly unknown[],
   ) {
-    this.bytes = Buffer.from(html);
+    // Its own memory, not a slice of Node's shared 8 KB pool (where `Buffer.from()` puts a short string): a row kept
+    // for long would otherwise keep the whole slab it shares with short-lived buffers.
+    this.bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(html));
+    this.bytes.write(html);
     this.directive = keyed(this, unsafeHTML(html));
   }
 }
