@@ -134,6 +134,16 @@ describe("views", () => {
       expect(Buffer.concat(renderViewToChunks(listView(data, BUILT_IN_CONTEXT)))).toEqual(Buffer.from(text));
     });
 
+    it("and keeps the latest four renders of a session's row side by side", () => {
+      const places = [3, 4, 5, 6, 7].map((index) => ({ ...base, index }));
+      for (const data of places.slice(0, 2)) renderView(rowView(data, BUILT_IN_CONTEXT));
+      expect(rememberedRows.size).toBe(2);
+      expect(renderView(rowView(places[0]!, BUILT_IN_CONTEXT))).toBe(afresh(places[0]!));
+      expect(rememberedRows.size).toBe(2);
+      for (const data of places) expect(renderView(rowView(data, BUILT_IN_CONTEXT))).toBe(afresh(data));
+      expect(rememberedRows.size).toBe(4);
+    });
+
     it("and never mixes up two rows whose inputs, joined, read the same", () => {
       const one = { ...base, item: { ...base.item, displayLabel: "Lecture 1", stepTitle: " 2" } };
       const other = { ...base, item: { ...base.item, displayLabel: "Lecture", stepTitle: " 1 2" } };

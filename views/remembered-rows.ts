@@ -46,44 +46,61 @@ export class RememberedRow {
   }
 }
 
+/** How many renders of one session's row are kept side by side: a sort and back, two visitors' Active badge. */
+const VERSIONS_PER_ROW = 4;
+
 /**
- * The HTML of recently rendered rows, one for each slot (a session), with the inputs it was rendered from, so a row
- * asked again unchanged is one string instead of a template of about 45 bindings rendered and escaped again (most of
- * a list request's cost, docs/benchmark.md). Least recently used rows go first once their slots, HTML and bytes add
- * up to {@link maxSize} (characters and bytes counted alike). Only a view whose inputs really hold everything it
- * shows may use it: the built-in row view does (see `rowView()`).
+ * The HTML of recently rendered rows, a few for each slot (a session) with the inputs each was rendered from, so a
+ * row asked again unchanged is one string instead of a template of about 45 bindings rendered and escaped again (most
+ * of a list request's cost, docs/benchmark.md). Least recently used slots go first once what they hold adds up to
+ * {@link maxSize} bytes (see {@link sizeOf}). Only a view whose inputs really hold everything it shows may use it:
+ * the built-in row view does (see `rowView()`).
  */
 export class RememberedRows {
-  private readonly rows: LRUCache<string, RememberedRow>;
+  private readonly rows: LRUCache<string, readonly RememberedRow[]>;
 
   constructor(readonly maxSize: number) {
-    this.rows = new LRUCache({ maxSize, sizeCalculation: (row, slot) => slot.length + row.html.length + row.bytes.length });
+    this.rows = new LRUCache({ maxSize, sizeCalculation: (versions, slot) => versions.reduce((sum, row) => sum + sizeOf(row), 2 * slot.length) });
   }
 
   /**
-   * The row for `slot`: the `keyed()` of the row remembered there, if it was rendered from inputs equal to `inputs`
-   * one by one (`===`), which both renderers write as it is; otherwise the template `build()` gives, wrapped so that
-   * the fast renderer remembers what it renders in that slot, in place of what was there.
+   * The row for `slot`: the `keyed()` of a row remembered there that was rendered from inputs equal to `inputs` one
+   * by one (`===`), which both renderers write as it is; otherwise the template `build()` gives, wrapped so that the
+   * fast renderer remembers what it renders in that slot, beside the {@link VERSIONS_PER_ROW} latest there.
    */
   row<T>(slot: string, inputs: readonly unknown[], build: () => T): ReturnType<typeof keyed> {
-    const row = this.rows.get(slot);
-    return row && sameInputs(row.inputs, inputs) ? row.directive : keyed(new RowRecording(this, slot, inputs), build());
+    const versions = this.rows.get(slot);
+    if (versions) for (const row of versions) if (sameInputs(row.inputs, inputs)) return row.directive;
+    return keyed(new RowRecording(this, slot, inputs), build());
   }
 
-  /** Remembers a row in `slot`, forgetting the least recently used rows beyond the bound. */
+  /** Remembers a row in `slot`, first of its versions, forgetting the least recently used slots beyond the bound. */
   remember(slot: string, row: RememberedRow): void {
-    this.rows.set(slot, row);
+    const versions = this.rows.get(slot) ?? [];
+    this.rows.set(slot, [row, ...versions.slice(0, VERSIONS_PER_ROW - 1)]);
   }
 
-  /** The rows remembered now. */
+  /** The rows remembered now, every version counted. */
   get size(): number {
-    return this.rows.size;
+    let size = 0;
+    for (const versions of this.rows.values()) size += versions.length;
+    return size;
   }
 
   /** Forgets every row. */
   clear(): void {
     this.rows.clear();
   }
+}
+
+/**
+ * About the memory a remembered row holds: its HTML (counted at two bytes a character unless its UTF-8 length shows
+ * it is all ASCII), its bytes, and its inputs (8 bytes each, and the strings they keep).
+ */
+function sizeOf(row: RememberedRow): number {
+  let size = row.bytes.length + (row.bytes.length === row.html.length ? 1 : 2) * row.html.length + 8 * row.inputs.length;
+  for (const input of row.inputs) if (typeof input === "string") size += input.length;
+  return size;
 }
 
 function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {

@@ -33,8 +33,8 @@ export function rowView(data: RowViewData) {
 }
 
 /**
- * The rows {@link rowView} rendered lately: 8,000,000 characters and bytes at most, about 1,000 rows of 3.7 KB with
- * their keys and bytes.
+ * The rows {@link rowView} rendered lately: 8,000,000 bytes at most, about 1,000 rows of 3.5 KB with their HTML, bytes
+ * and inputs.
  * One for the process: a row's inputs hold everything it shows, the manager's URLs among them, so managers share it
  * safely.
  */
