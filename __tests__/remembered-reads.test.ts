@@ -1,9 +1,11 @@
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
 import { createWorkflowStore } from "../lib/store/create-workflow-store.js";
 import type { WorkflowStateDatabase } from "../lib/store/workflow-state-table.js";
 import type { WorkflowStore } from "../lib/store/workflow-store.js";
-import { FLOW, tempDir } from "./helpers.js";
+import type { ReadPoint } from "../lib/session-types.js";
+import { createPostgresSchema, FLOW, tempDir } from "./helpers.js";
 
 /**
  * A store over a fresh SQLite file with `count` sessions `s0000`, `s0001`, … updated a second apart (`s0000` first),
@@ -31,13 +33,51 @@ async function recordedStore(count: number) {
   return { store, file, statements };
 }
 
+/**
+ * The same on PostgreSQL, in a fresh schema: `count` sessions inserted by another connection, and a store over a
+ * Kysely instance (its own pool) that records every statement.
+ */
+async function recordedPostgresStore(count: number) {
+  const location = await createPostgresSchema();
+  const statements: string[] = [];
+  const db = new Kysely<WorkflowStateDatabase>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location, max: 4 }) }),
+    log: (event) => {
+      if (event.level === "query") statements.push(event.query.sql);
+    },
+  });
+  const store = await createWorkflowStore({ db });
+  const other = new pg.Client({ connectionString: location });
+  await other.connect();
+  await other.query(
+    `INSERT INTO workflow_state (flow_session_key, state_json, updated_at, label)
+     SELECT $1 || 's' || lpad(i::text, 4, '0'), '{"n":' || i || '}', to_char(timestamp '2026-02-01 10:00:00' + i * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'), 'Session ' || i
+     FROM generate_series(0, $2 - 1) AS i`,
+    [`${FLOW}:`, count],
+  );
+  const close = async () => {
+    await other.end();
+    await store.close();
+    await db.destroy();
+  };
+  return { store, other, statements, close };
+}
+
 /** What the list route reads for one window: the window with its states, the pins and the rows' tags. */
-async function listRead(store: WorkflowStore) {
-  const window = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true });
+async function listRead(store: WorkflowStore, readPoint?: ReadPoint) {
+  const window = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true, readPoint });
   const ids = window.sessions.map((session) => session.sessionId);
-  const pins = await store.listPins(FLOW);
-  const tags = await store.getTags(FLOW, ids);
-  return { labels: window.sessions.map((session) => session.label), states: [...window.states!.values()], pins: pins.map((pin) => pin.sessionId), tags: Object.fromEntries(tags) };
+  const pins = await store.listPins(FLOW, { readPoint });
+  const tags = await store.getTags(FLOW, ids, { readPoint });
+  const tagCounts = await store.tagCounts(FLOW, { readPoint });
+  return {
+    labels: window.sessions.map((session) => session.label),
+    total: window.total,
+    states: [...window.states!.values()],
+    pins: pins.map((pin) => pin.sessionId),
+    tags: Object.fromEntries(tags),
+    tagCounts,
+  };
 }
 
 const isTokenRead = (statement: string) => /pragma_data_version/.test(statement) && !/workflow_state/.test(statement);
@@ -126,5 +166,60 @@ describe("reads remembered by the change token (SQLite)", () => {
     await store.listLandmarksSettled();
     expect((await store.listWindow(FLOW, deep)).sessions.map((session) => session.sessionId)).toEqual(await exact());
     await store.close();
+  });
+});
+
+describe("reads at a read point (PostgreSQL, where reading the token is a round trip)", () => {
+  it("answers the list's reads at one read point once, then from memory with no statement at all", async () => {
+    const { store, statements, close } = await recordedPostgresStore(20);
+    await store.pinSession(FLOW, "s0003");
+    await store.setTags(FLOW, "s0019", ["first"]);
+    const point = await store.readPoint();
+    const first = await listRead(store, point);
+    expect(first).toMatchObject({ labels: ["Session 19", "Session 18", "Session 17", "Session 16", "Session 15"], total: 20, pins: ["s0003"], tags: { s0019: ["first"] } });
+    statements.length = 0;
+    expect(await listRead(store, point)).toEqual(first);
+    expect(statements).toEqual([]);
+    await close();
+  });
+
+  it("reads every part again without a read point, so a host's reads never wait on a token", async () => {
+    const { store, statements, close } = await recordedPostgresStore(5);
+    await listRead(store);
+    statements.length = 0;
+    await listRead(store);
+    expect(statements.some((statement) => /from "workflow_state"/.test(statement))).toBe(true);
+    expect(statements.some((statement) => /workflow_state_pins/.test(statement))).toBe(true);
+    await close();
+  });
+
+  it("sees another connection's commit at the next read point: a new label, a new session, a pin and a tag", async () => {
+    const { store, other, close } = await recordedPostgresStore(20);
+    await listRead(store, await store.readPoint());
+    await other.query("UPDATE workflow_state SET label = 'Renamed' WHERE flow_session_key = $1", [`${FLOW}:s0019`]);
+    expect(await listRead(store, await store.readPoint())).toMatchObject({ labels: ["Renamed", "Session 18", "Session 17", "Session 16", "Session 15"], total: 20 });
+    await other.query(`INSERT INTO workflow_state (flow_session_key, updated_at, label) VALUES ($1, '2027-01-01 00:00:00', 'Newest')`, [`${FLOW}:s9999`]);
+    await other.query(`INSERT INTO workflow_state_pins (flow_session_key, flow_id, owner, pin_order, pinned_at) VALUES ($1, $2, '', 1, '2027-01-01 00:00:00')`, [`${FLOW}:s0001`, FLOW]);
+    await other.query(`INSERT INTO workflow_state_tags (flow_session_key, flow_id, owner, tag) VALUES ($1, $2, '', 'late')`, [`${FLOW}:s9999`, FLOW]);
+    expect(await listRead(store, await store.readPoint())).toMatchObject({
+      labels: ["Newest", "Renamed", "Session 18", "Session 17", "Session 16"],
+      total: 21,
+      pins: ["s0001"],
+      tags: { s9999: ["late"] },
+      tagCounts: [{ tag: "late", sessions: 1 }],
+    });
+    await close();
+  });
+
+  it("remembers nothing at a read point over an unlogged table, whose writes move no token", async () => {
+    const { store, other, statements, close } = await recordedPostgresStore(5);
+    await other.query("ALTER TABLE workflow_state SET UNLOGGED");
+    const point = await store.readPoint();
+    await listRead(store, point);
+    statements.length = 0;
+    await other.query("UPDATE workflow_state SET label = 'Renamed' WHERE flow_session_key = $1", [`${FLOW}:s0004`]);
+    expect((await listRead(store, point)).labels[0]).toBe("Renamed");
+    expect(statements.some((statement) => /from "workflow_state"/.test(statement))).toBe(true);
+    await close();
   });
 });

@@ -97,25 +97,25 @@ describe("views", () => {
     it("and gives it again, the same as a fresh render", () => {
       const fresh = afresh(base);
       expect(fresh).not.toContain(TOKEN);
-      expect(renderView(rowView(base, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(renderView(rowView(base))).toBe(fresh);
       expect(rememberedRows.size).toBe(1);
-      expect(renderView(rowView({ ...base, item: { ...base.item } }, BUILT_IN_CONTEXT))).toBe(fresh);
+      expect(renderView(rowView({ ...base, item: { ...base.item } }))).toBe(fresh);
       expect(rememberedRows.size).toBe(1);
     });
 
     it.each(changes)("but never for a row whose %s differs", (_name, change) => {
-      const baseHtml = renderView(rowView(base, BUILT_IN_CONTEXT));
+      const baseHtml = renderView(rowView(base));
       const changed = { ...base, ...change };
       const fresh = afresh(changed);
       expect(fresh).not.toBe(baseHtml);
-      expect(renderView(rowView(changed, BUILT_IN_CONTEXT))).toBe(fresh);
-      expect(renderView(rowView(changed, BUILT_IN_CONTEXT))).toBe(fresh);
-      expect(renderView(rowView(base, BUILT_IN_CONTEXT))).toBe(baseHtml);
+      expect(renderView(rowView(changed))).toBe(fresh);
+      expect(renderView(rowView(changed))).toBe(fresh);
+      expect(renderView(rowView(base))).toBe(baseHtml);
     });
 
     it("inside a list, with the same bytes as rows rendered afresh", () => {
       const page = { items: [base.item, item({ sessionId: "s-2", displayLabel: HOSTILE[0]! })], offset: 0, limit: 50, total: 2, orderBy: "updated_at" as const, descending: true, search: "" };
-      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: null };
+      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: undefined };
       const first = renderView(listView(data, BUILT_IN_CONTEXT));
       expect(rememberedRows.size).toBe(2);
       expect(renderView(listView(data, BUILT_IN_CONTEXT))).toBe(first);
@@ -127,7 +127,7 @@ describe("views", () => {
       // Labels outside ASCII, one of them a surrogate pair, so a row's bytes are not its characters.
       const items = [item({ displayLabel: "Vorlesung über 😀" }), item({ sessionId: "s-2", displayLabel: "第二" })];
       const page = { items, offset: 0, limit: 50, total: 2, orderBy: "updated_at" as const, descending: true, search: "" };
-      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: null };
+      const data = { page, urls, columns: [], csrfToken: TOKEN, now: NOW, cursor: 0, activeSessionId: undefined };
       const text = renderView(listView(data, BUILT_IN_CONTEXT));
       expect(Buffer.concat(renderViewToChunks(listView(data, BUILT_IN_CONTEXT))).toString()).toBe(text);
       expect(rememberedRows.size).toBe(2);
@@ -136,18 +136,18 @@ describe("views", () => {
 
     it("and keeps the latest four renders of a session's row side by side", () => {
       const places = [3, 4, 5, 6, 7].map((index) => ({ ...base, index }));
-      for (const data of places.slice(0, 2)) renderView(rowView(data, BUILT_IN_CONTEXT));
+      for (const data of places.slice(0, 2)) renderView(rowView(data));
       expect(rememberedRows.size).toBe(2);
-      expect(renderView(rowView(places[0]!, BUILT_IN_CONTEXT))).toBe(afresh(places[0]!));
+      expect(renderView(rowView(places[0]!))).toBe(afresh(places[0]!));
       expect(rememberedRows.size).toBe(2);
-      for (const data of places) expect(renderView(rowView(data, BUILT_IN_CONTEXT))).toBe(afresh(data));
+      for (const data of places) expect(renderView(rowView(data))).toBe(afresh(data));
       expect(rememberedRows.size).toBe(4);
     });
 
     it("and never mixes up two rows whose inputs, joined, read the same", () => {
       const one = { ...base, item: { ...base.item, displayLabel: "Lecture 1", stepTitle: " 2" } };
       const other = { ...base, item: { ...base.item, displayLabel: "Lecture", stepTitle: " 1 2" } };
-      for (const data of [one, other, one, other]) expect(renderView(rowView(data, BUILT_IN_CONTEXT))).toBe(afresh(data));
+      for (const data of [one, other, one, other]) expect(renderView(rowView(data))).toBe(afresh(data));
     });
   });
 

@@ -55,6 +55,7 @@ export {
   type SessionWindow,
   type CreateSessionOptions,
   type SessionScope,
+  type ReadPoint,
   type FlowCount,
   type SessionRecord,
   type SessionSnapshot,

@@ -40,6 +40,20 @@ export interface SessionScope {
    * request while its `activity` option is on. @default nothing is recorded
    */
   activity?: ActivityStamp | undefined;
+  /**
+   * The change token read once for the call's request (`WorkflowStore.readPoint()`): the reads that remember their
+   * results by the token (list windows, pins, tags, counts) check them against this one instead of reading it again.
+   * On PostgreSQL, where each token read is a round trip, an unchanged list then costs that one read. Read it after
+   * the request's own writes: a read through it sees the database as it was then, or later. @default each read
+   * reads the token where that costs no round trip (SQLite), and otherwise remembers nothing
+   */
+  readPoint?: ReadPoint | undefined;
+}
+
+/** A change token read once, for the reads of one request to share: see {@link SessionScope.readPoint}. Opaque. */
+export interface ReadPoint {
+  /** Marks the type: build one with `WorkflowStore.readPoint()`. */
+  readonly kind: "read-point";
 }
 
 /** What a change is recorded with in the activity log: the request that made it. */

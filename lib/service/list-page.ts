@@ -35,7 +35,7 @@ export class ListPages {
    */
   async read(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     const { store, flowId } = this;
-    const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, withStates: true });
+    const read = () => store.listWindow(flowId, { ...query, owner: scope.owner, readPoint: scope.readPoint, withStates: true });
     const window = await (query.search === "" && !query.tags?.length ? read() : this.searches.run(read));
     const items = await this.enrichment.enrichAll(window.sessions, scope, window.states);
     return { ...query, offset: window.offset, items, total: window.total, capped: window.capped, anchors: window.anchors };

@@ -73,6 +73,11 @@ export class SessionService {
     });
   }
 
+  /** `scope` with a read point, for the reads of one request to share: see `SessionScope.readPoint`. */
+  async atReadPoint(scope: SessionScope): Promise<SessionScope> {
+    return { ...scope, readPoint: await this.store.readPoint() };
+  }
+
   /** One window of sessions, enriched (see {@link ListPages.read}). */
   listPage(query: ListQuery, scope: SessionScope = {}): Promise<SessionPage> {
     return this.pages.read(query, scope);

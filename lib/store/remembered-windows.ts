@@ -7,11 +7,11 @@ const REMEMBERED_WINDOWS = 64;
 const REMEMBERED_WINDOW_CHARS = 8_000_000;
 
 /**
- * The cache of plain list windows (no search, no tag filter) by the change token that `token` reads: see
- * `SessionList.listWindow()`, which decides what may be kept.
+ * The cache of plain list windows (no search, no tag filter) by the change token that `token` reads (only where
+ * `readsToken`; else only a read point's): see `SessionList.listWindow()`, which decides what may be kept.
  */
-export function rememberedWindows(token: () => Promise<string | undefined>): TokenCache<SessionWindow> {
-  return new TokenCache(token, { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize });
+export function rememberedWindows(token: () => Promise<string | undefined>, readsToken: boolean): TokenCache<SessionWindow> {
+  return new TokenCache(token, { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize, readsToken });
 }
 
 /** What a window is remembered by: everything of its options that a plain window depends on. */

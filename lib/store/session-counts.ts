@@ -6,6 +6,7 @@ import type { SqlDialect } from "./dialects/dialect.js";
 import { searchPredicates, type BranchCounts, type SearchPredicate } from "./search-predicates.js";
 import { checkedOwner, checkFlowId, whereOwner } from "./session-keys.js";
 import type { CountSessionsOptions } from "./session-types.js";
+import { tokenAt, type ReadPoint } from "./read-point.js";
 import { countTagged, type TagFilter } from "./tag-matches.js";
 import { whereFlow, type FlowQuery } from "./summary-rows.js";
 import { WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
@@ -21,23 +22,29 @@ export const MAX_CACHED_COUNTS = 64;
  * counting the index and remembering the count until the dialect's change token moves.
  */
 export class SessionCounts {
-  private readonly counts = new LRUCache<string, { token: string; count: number }>({ max: MAX_CACHED_COUNTS });
+  private readonly counts = new LRUCache<string, { token: string; count: number | undefined }>({ max: MAX_CACHED_COUNTS });
 
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
     private readonly dialect: SqlDialect,
   ) {}
 
-  /** See `WorkflowStore.countSessions()`. */
-  async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
+  /**
+   * See `WorkflowStore.countSessions()`. With `at`, a count is remembered by that point's token, and the count
+   * PostgreSQL keeps too, which is otherwise read each time (one row).
+   */
+  async countSessions(flowId: string, options: CountSessionsOptions = {}, at?: ReadPoint): Promise<number> {
     const search = options.search ?? "";
     const limit = options.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);
     // With tags: driven by the first tag's index range, each session checked by key (see countTagged()).
-    if (options.tags && options.tags.length > 0) return this.countTagged({ flowId, owner: options.owner, tags: options.tags, search }, limit ?? Number.MAX_SAFE_INTEGER);
+    if (options.tags && options.tags.length > 0) return this.countTagged({ flowId, owner: options.owner, tags: options.tags, search }, limit ?? Number.MAX_SAFE_INTEGER, at);
     if (search === "") {
       checkFlowId(flowId);
-      const kept = await runQuery(() => this.dialect.keptCount(this.db, `${flowId}:`, checkedOwner(options.owner)));
+      const owner = checkedOwner(options.owner);
+      const readKept = () => this.dialect.keptCount(this.db, `${flowId}:`, owner);
+      // Under its own key: SessionCounts.followChange() moves counted counts only.
+      const kept = at && tokenAt(at) !== undefined ? await this.cachedCount(JSON.stringify(["kept", flowId, owner ?? null]), readKept, at) : await runQuery(readKept);
       if (kept !== undefined) return limit === undefined ? kept : Math.min(kept, limit);
     }
     return this.cachedCount(JSON.stringify(["count", flowId, search, options.owner ?? null, limit ?? null]), async () => {
@@ -47,14 +54,14 @@ export class SessionCounts {
         : this.db.selectFrom(matching.select(sql<number>`1`.as("one")).limit(limit).as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count"))
       ).executeTakeFirstOrThrow();
       return Number(row.count);
-    });
+    }, at);
   }
 
   /**
    * How many sessions of the flow (and owner) have an id that starts with the search, and how many a label that
    * does, each at most `limit`, each through its own index (the key, the label index) alone.
    */
-  async branchCounts(flowId: string, search: string, owner: string | undefined, limit: number): Promise<BranchCounts> {
+  async branchCounts(flowId: string, search: string, owner: string | undefined, limit: number, at?: ReadPoint): Promise<BranchCounts> {
     const { ids, labels } = searchPredicates(this.dialect, flowId, search);
     const count = (where: SearchPredicate) => async () => {
       const matching = whereOwner(this.db.selectFrom(WORKFLOW_STATE_TABLE).select(sql<number>`1`.as("one")).where(where), { owner }).limit(limit);
@@ -63,15 +70,15 @@ export class SessionCounts {
     };
     const key = (branch: string) => JSON.stringify([branch, flowId, search, owner ?? null, limit]);
     return {
-      ids: await this.cachedCount(key("ids"), count(ids.ranges)),
-      labels: await this.cachedCount(key("labels"), count(labels.ranges)),
+      ids: await this.cachedCount(key("ids"), count(ids.ranges), at),
+      labels: await this.cachedCount(key("labels"), count(labels.ranges), at),
     };
   }
 
   /** How many sessions the tag filter keeps, at most `limit`, remembered as the other counts are. */
-  countTagged(filter: TagFilter, limit: number): Promise<number> {
+  countTagged(filter: TagFilter, limit: number, at?: ReadPoint): Promise<number> {
     const key = JSON.stringify(["tags", filter.flowId, filter.tags, filter.search, filter.owner ?? null, limit]);
-    return this.cachedCount(key, () => countTagged(this.db, this.dialect, filter, limit));
+    return this.cachedCount(key, () => countTagged(this.db, this.dialect, filter, limit), at);
   }
 
   /**
@@ -87,14 +94,17 @@ export class SessionCounts {
     for (const who of owners) {
       const cacheKey = JSON.stringify(["count", flowId, "", who, null]);
       const cached = this.counts.get(cacheKey);
-      if (cached?.token === before) this.counts.set(cacheKey, { token: after, count: Math.max(0, cached.count + delta) });
+      if (cached?.token === before && cached.count !== undefined) this.counts.set(cacheKey, { token: after, count: Math.max(0, cached.count + delta) });
     }
   }
 
-  /** A count, remembered until the table changes where the database offers a change token. */
-  private async cachedCount(cacheKey: string, count: () => Promise<number>): Promise<number> {
-    const token = await runQuery(() => this.dialect.changeToken(this.db));
-    const cached = this.counts.get(cacheKey);
+  /**
+   * A count, remembered until the table changes where the database offers a change token: the one read at `at`
+   * when given, else one read now.
+   */
+  private async cachedCount<T extends number | undefined>(cacheKey: string, count: () => Promise<T>, at?: ReadPoint): Promise<T> {
+    const token = at ? tokenAt(at) : await runQuery(() => this.dialect.changeToken(this.db));
+    const cached = this.counts.get(cacheKey) as { token: string; count: T } | undefined;
     if (token !== undefined && cached?.token === token) return cached.count;
     const value = await runQuery(count);
     if (token !== undefined) this.counts.set(cacheKey, { token, count: value });

@@ -9,6 +9,7 @@ import { searchMatches } from "./search-matches.js";
 import { taggedKeysInOrder, tagWalkFilter, type TagFilter } from "./tag-matches.js";
 import type { SessionCounts } from "./session-counts.js";
 import { keyChunks } from "./key-chunks.js";
+import type { ReadPoint } from "./read-point.js";
 import { checkOrder, isWellFormedText, whereOwner } from "./session-keys.js";
 import {
   SEARCH_COUNT_BOUND,
@@ -39,9 +40,10 @@ export class SessionList {
   private readonly tagged: TokenCache<string[]>;
   // The same for a search whose two sets of matches are both within the cap (at most 2,000 keys).
   private readonly searched: TokenCache<string[]>;
-  // Plain windows (no search, no tag filter) by the change token, where reading it costs no round trip (SQLite):
-  // an unchanged list asked again (a refresh, another tab, the live updates) then reads the token only.
-  private readonly windows: TokenCache<SessionWindow> | undefined;
+  // Plain windows (no search, no tag filter) by the change token, where reading it costs no round trip (SQLite) or
+  // was read for the request (a read point): an unchanged list asked again (a refresh, another tab, the live
+  // updates) then reads the token only.
+  private readonly windows: TokenCache<SessionWindow>;
 
   constructor(
     private readonly db: Kysely<WorkflowStateDatabase>,
@@ -53,7 +55,7 @@ export class SessionList {
     const token = changeTokenOf(db, dialect);
     this.tagged = new TokenCache(token, { max: 32 });
     this.searched = new TokenCache(token, { max: 32 });
-    this.windows = dialect.localChangeToken ? rememberedWindows(token) : undefined;
+    this.windows = rememberedWindows(token, dialect.localChangeToken);
   }
 
   /** See `WorkflowStore.listSessions()`. */
@@ -67,15 +69,15 @@ export class SessionList {
 
   /** See `WorkflowStore.listWindow()`. */
   async listWindow(flowId: string, options: ListWindowOptions): Promise<SessionWindow> {
-    if (!this.windows || options.search || options.tags?.length) return this.readWindow(flowId, options);
+    if (options.search || options.tags?.length || !(this.dialect.localChangeToken || options.readPoint)) return this.readWindow(flowId, options);
     // Not kept when a landmark placed it: landmarks are walked again after writes without the token moving, so such
     // a window may be placed better a moment later. Any other plain window is a function of the table alone.
     const placed = { byLandmark: false };
-    return this.windows.get(windowKey(flowId, options), () => this.readWindow(flowId, options, placed), copyWindow, () => !placed.byLandmark);
+    return this.windows.get(windowKey(flowId, options), () => this.readWindow(flowId, options, placed), copyWindow, () => !placed.byLandmark, options.readPoint);
   }
 
   private async readWindow(flowId: string, options: ListWindowOptions, placed = { byLandmark: false }): Promise<SessionWindow> {
-    const { offset, limit, descending = true, withStates = false, after, before, ...rest } = options;
+    const { offset, limit, descending = true, withStates = false, after, before, readPoint: at, ...rest } = options;
     const orderBy = rest.orderBy ?? "updated_at";
     checkOrder(orderBy);
     const states = withStates ? new Map<string, string | null>() : undefined;
@@ -91,9 +93,9 @@ export class SessionList {
     if (tags.length > 0) {
       // As a search: within the cap, the matches are read by the first tag's index range and ordered here; beyond
       // it, the order's index is walked with the filter, from the filter's own landmarks once they are built.
-      const within = await this.counts.countTagged(tagFilter, SEARCH_MATCH_CAP + 1);
+      const within = await this.counts.countTagged(tagFilter, SEARCH_MATCH_CAP + 1, at);
       if (within <= SEARCH_MATCH_CAP) {
-        matches = await this.taggedInOrder(tagFilter, orderBy, descending);
+        matches = await this.taggedInOrder(tagFilter, orderBy, descending, at);
         total = matches.length;
       } else {
         spec.filter = tagWalkFilter(this.dialect, tagFilter);
@@ -101,13 +103,13 @@ export class SessionList {
         landmarks = offset > LANDMARK_SPACING ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
         if (landmarks) total = landmarks.total;
         else {
-          const bounded = await this.counts.countTagged(tagFilter, SEARCH_COUNT_BOUND + 1);
+          const bounded = await this.counts.countTagged(tagFilter, SEARCH_COUNT_BOUND + 1, at);
           total = Math.min(bounded, SEARCH_COUNT_BOUND);
           capped = bounded > SEARCH_COUNT_BOUND;
         }
       }
     } else if (search === "") {
-      total = await this.counts.countSessions(flowId, { owner: rest.owner });
+      total = await this.counts.countSessions(flowId, { owner: rest.owner }, at);
       if (total > 2 * LANDMARK_SPACING) {
         const key = JSON.stringify([flowId, rest.owner ?? null, orderBy]);
         const deep = Math.min(offset, total - offset - limit) > LANDMARK_SPACING;
@@ -115,9 +117,9 @@ export class SessionList {
         landmarks = deep && total > WALK_OFFSET_UP_TO ? await this.landmarks.whenBuilt(spec, key) : await this.landmarks.get(spec, key);
       }
     } else {
-      counts = await this.counts.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1);
+      counts = await this.counts.branchCounts(flowId, search, rest.owner, SEARCH_MATCH_CAP + 1, at);
       if (counts.ids <= SEARCH_MATCH_CAP && counts.labels <= SEARCH_MATCH_CAP) {
-        matches = await this.searchedInOrder(flowId, { ...rest, descending, search }, counts);
+        matches = await this.searchedInOrder(flowId, { ...rest, descending, search }, counts, at);
         total = Math.min(matches.length, SEARCH_MATCH_CAP);
         capped = matches.length > SEARCH_MATCH_CAP;
       } else {
@@ -129,7 +131,7 @@ export class SessionList {
         if (landmarks) total = landmarks.total;
         else {
           // Until the walk has counted them all: a count that stops past the bound, so it never costs the matches.
-          const bounded = await this.counts.countSessions(flowId, { owner: rest.owner, search, limit: SEARCH_COUNT_BOUND + 1 });
+          const bounded = await this.counts.countSessions(flowId, { owner: rest.owner, search, limit: SEARCH_COUNT_BOUND + 1 }, at);
           total = Math.min(bounded, SEARCH_COUNT_BOUND);
           capped = bounded > SEARCH_COUNT_BOUND;
         }
@@ -243,15 +245,15 @@ export class SessionList {
     });
   }
 
-  private taggedInOrder(filter: TagFilter, orderBy: SessionOrderBy, descending: boolean): Promise<string[]> {
+  private taggedInOrder(filter: TagFilter, orderBy: SessionOrderBy, descending: boolean, at: ReadPoint | undefined): Promise<string[]> {
     const key = JSON.stringify([filter.flowId, filter.owner ?? null, filter.tags, filter.search, orderBy, descending]);
-    return this.tagged.get(key, () => taggedKeysInOrder(this.db, this.dialect, filter, orderBy, descending), sharedKeys);
+    return this.tagged.get(key, () => taggedKeysInOrder(this.db, this.dialect, filter, orderBy, descending), sharedKeys, undefined, at);
   }
 
   // Like taggedInOrder(): a search's matches within the cap, in the order asked for, by the change token.
-  private searchedInOrder(flowId: string, options: ListSessionsOptions & { search: string }, counts: BranchCounts): Promise<string[]> {
+  private searchedInOrder(flowId: string, options: ListSessionsOptions & { search: string }, counts: BranchCounts, at: ReadPoint | undefined): Promise<string[]> {
     const key = JSON.stringify([flowId, options.owner ?? null, options.search, options.orderBy ?? "updated_at", options.descending ?? true]);
-    return this.searched.get(key, () => this.searchMatches(flowId, options, 0, Infinity, counts), sharedKeys);
+    return this.searched.get(key, () => this.searchMatches(flowId, options, 0, Infinity, counts), sharedKeys, undefined, at);
   }
 
   private searchMatches(flowId: string, options: ListSessionsOptions & { search: string }, start: number, end: number, counts: BranchCounts): Promise<string[]> {

@@ -1,7 +1,7 @@
-import type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState } from "../session-types.js";
+import type { ActivityStamp, ListAnchor, ReadPoint, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState } from "../session-types.js";
 
 // The domain types every layer shares live in ../session-types.ts; the store's own option and result types follow.
-export type { ActivityStamp, ListAnchor, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState };
+export type { ActivityStamp, ListAnchor, ReadPoint, SessionOrderBy, SessionScope, SessionSummary, TagCount, WorkflowState };
 
 /** Options of `WorkflowStore.listSessions()`. */
 export interface ListSessionsOptions extends SessionScope {
@@ -76,6 +76,8 @@ export interface ListWindowOptions extends Omit<ListSessionsOptions, "limit" | "
    * search. Counted and windowed as a search is (see `WorkflowStore.listWindow()`). @default none
    */
   tags?: readonly string[] | undefined;
+  /** Checks remembered windows and counts against this point's token: see `SessionScope.readPoint`. @default none */
+  readPoint?: ReadPoint | undefined;
 }
 
 

@@ -11,6 +11,7 @@ import type { SessionScope, TagCount } from "./session-types.js";
 import { MAX_TAGS, normalizeTag, normalizeTags } from "./tag-names.js";
 import { TAGS_TABLE, WORKFLOW_STATE_TABLE, type WorkflowStateDatabase } from "./workflow-state-table.js";
 import { changeTokenOf, TokenCache } from "./token-cache.js";
+import { tokenAt, type ReadPoint } from "./read-point.js";
 
 type Db = Kysely<WorkflowStateDatabase>;
 
@@ -48,14 +49,14 @@ export const runTagQuery = sideTableQuery(TAGS_TABLE, "tags");
 export class TagRepository {
   // The last counts of each flow and owner, by the change token they were read at (SQLite; PostgreSQL has none).
   private readonly counted = new LRUCache<string, { token: string; counts: Promise<TagCount[]> }>({ max: 64 });
-  // The tags of the rows of a window, by the change token where reading it costs no round trip (SQLite).
-  private readonly rowTags: TokenCache<Map<string, string[]>> | undefined;
+  // The tags of the rows of a window, by the change token where reading it costs no round trip (SQLite) or at a read point.
+  private readonly rowTags: TokenCache<Map<string, string[]>>;
 
   constructor(
     private readonly db: Db,
     private readonly dialect: SqlDialect,
   ) {
-    this.rowTags = dialect.localChangeToken ? new TokenCache(changeTokenOf(db, dialect), { max: 64 }) : undefined;
+    this.rowTags = new TokenCache(changeTokenOf(db, dialect), { max: 64, readsToken: dialect.localChangeToken });
   }
 
   /** See `WorkflowStore.setTags()`. */
@@ -178,8 +179,8 @@ export class TagRepository {
     const owner = checkedOwner(scope.owner);
     const keys = [...new Set(sessionIds.map((id) => sessionKey(flowId, id)))];
     // Only a window's worth is remembered: a bulk action's thousands of ids are read once.
-    if (!this.rowTags || keys.length > REMEMBERED_TAG_ROWS) return this.readTags(flowId, keys, owner);
-    return this.rowTags.get(JSON.stringify([flowId, owner ?? null, keys]), () => this.readTags(flowId, keys, owner), copyTags);
+    if (keys.length > REMEMBERED_TAG_ROWS || !(this.dialect.localChangeToken || scope.readPoint)) return this.readTags(flowId, keys, owner);
+    return this.rowTags.get(JSON.stringify([flowId, owner ?? null, keys]), () => this.readTags(flowId, keys, owner), copyTags, undefined, scope.readPoint);
   }
 
   private async readTags(flowId: string, keys: readonly string[], owner: string | undefined): Promise<Map<string, string[]>> {
@@ -203,7 +204,7 @@ export class TagRepository {
     checkFlowId(flowId);
     const owner = checkedOwner(scope.owner);
     const key = JSON.stringify([flowId, owner ?? null]);
-    const token = await runTagQuery(() => this.countsToken(flowId, owner));
+    const token = await runTagQuery(() => this.countsToken(flowId, owner, scope.readPoint));
     const cached = this.counted.get(key);
     if (token !== undefined && cached?.token === token) return cached.counts;
     // Remembered while under way too, so the list's chips and a filter of several tags (which orders its tags by
@@ -236,8 +237,8 @@ export class TagRepository {
   // or so late for other connections' writes, with the flow's kept count, which a create, delete or trash move changes
   // in its own transaction; this store's own tag changes forget the counts at once, and so does every change the live
   // updates hear (another instance's, whose statistics this backend may not see yet).
-  private async countsToken(flowId: string, owner: string | undefined): Promise<string | undefined> {
-    const exact = await this.dialect.changeToken(this.db);
+  private async countsToken(flowId: string, owner: string | undefined, at: ReadPoint | undefined): Promise<string | undefined> {
+    const exact = at ? tokenAt(at) : await this.dialect.changeToken(this.db);
     if (exact !== undefined) return exact;
     const [stats, kept] = await Promise.all([this.dialect.statsToken(this.db), this.dialect.keptCount(this.db, `${flowId}:`, owner)]);
     return stats === undefined || kept === undefined ? undefined : `${stats}.${kept}`;

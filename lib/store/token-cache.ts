@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
 import { runQuery } from "./database-errors.js";
 import type { SqlDialect } from "./dialects/dialect.js";
+import { tokenAt, type ReadPoint } from "./read-point.js";
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 
 /** Reads the database's change token (`SqlDialect.changeToken()`), its failures mapped as any query's are. */
@@ -17,6 +18,12 @@ export interface TokenCacheOptions<V> {
   maxSize?: number;
   /** A result's size in the units of {@link maxSize}; a result larger than `maxSize` is not kept. */
   sizeOf?: (value: V) => number;
+  /**
+   * False for a cache that reads the token itself only where that costs no round trip (`SqlDialect.localChangeToken`):
+   * elsewhere it remembers only reads made at a {@link ReadPoint}, and any other read goes to the database.
+   * @default true
+   */
+  readsToken?: boolean;
 }
 
 /**
@@ -27,6 +34,7 @@ export interface TokenCacheOptions<V> {
  */
 export class TokenCache<V> {
   private readonly results: LRUCache<string, { token: string; value: V }>;
+  private readonly readsToken: boolean;
 
   /**
    * @param token - reads the change token
@@ -34,17 +42,19 @@ export class TokenCache<V> {
    */
   constructor(
     private readonly token: () => Promise<string | undefined>,
-    { max, maxSize, sizeOf }: TokenCacheOptions<V>,
+    { max, maxSize, sizeOf, readsToken = true }: TokenCacheOptions<V>,
   ) {
+    this.readsToken = readsToken;
     this.results = new LRUCache(maxSize !== undefined && sizeOf ? { max, maxSize, sizeCalculation: (entry) => Math.max(1, sizeOf(entry.value)) } : { max });
   }
 
   /**
    * The result remembered for `key` under the current token, or else `read()`'s, which is kept when `keep` (if
-   * given) accepts it. `copy` gives each caller its own copy of a remembered result, to change as it likes.
+   * given) accepts it. `copy` gives each caller its own copy of a remembered result, to change as it likes. With
+   * `at`, the token is the one read there, before this call.
    */
-  async get(key: string, read: () => Promise<V>, copy: (value: V) => V, keep: (value: V) => boolean = () => true): Promise<V> {
-    const token = await this.token();
+  async get(key: string, read: () => Promise<V>, copy: (value: V) => V, keep: (value: V) => boolean = () => true, at?: ReadPoint): Promise<V> {
+    const token = at ? tokenAt(at) : this.readsToken ? await this.token() : undefined;
     const cached = this.results.get(key);
     if (token !== undefined && cached?.token === token) return copy(cached.value);
     const value = await read();

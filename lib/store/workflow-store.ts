@@ -20,6 +20,7 @@ import {
   type CreateSessionOptions,
   type ListSessionsOptions,
   type ListWindowOptions,
+  type ReadPoint,
   type SessionRecord,
   type SessionScope,
   type SessionSnapshot,
@@ -32,6 +33,8 @@ import { isPlainObject, parseState, StateRepository } from "./state-repository.j
 import type { WorkflowStateDatabase } from "./workflow-state-table.js";
 import { copySummary } from "./summary-rows.js";
 import { changeTokenOf, TokenCache } from "./token-cache.js";
+import { readPointOf } from "./read-point.js";
+import { runQuery } from "./database-errors.js";
 import {
   TrashRepository,
   type PurgeTrashOptions,
@@ -76,8 +79,8 @@ export class WorkflowStore {
   private readonly changes: ChangeWatch;
   private readonly activity: ActivityRepository;
   private readonly tags: TagRepository;
-  // Each owner's pins by the change token, where reading it costs no round trip (SQLite): see `TokenCache`.
-  private readonly pinned: TokenCache<SessionSummary[]> | undefined;
+  // Each owner's pins by the change token, where reading it costs no round trip (SQLite) or at a read point: see `TokenCache`.
+  private readonly pinned: TokenCache<SessionSummary[]>;
 
   /**
    * @param db - the Kysely instance to query
@@ -103,7 +106,7 @@ export class WorkflowStore {
     this.pins = new PinRepository(db, dialect);
     this.activity = new ActivityRepository(db);
     this.tags = new TagRepository(db, dialect);
-    this.pinned = dialect.localChangeToken ? new TokenCache(changeTokenOf(db, dialect), { max: 256 }) : undefined;
+    this.pinned = new TokenCache(changeTokenOf(db, dialect), { max: 256, readsToken: dialect.localChangeToken });
   }
 
   /**
@@ -181,10 +184,21 @@ export class WorkflowStore {
     // Several tags: the rarest drives the filter (its range of the tags' index is walked, the others checked by
     // key), by the counts the tag chips show (remembered); a tag not among them has no session, unless the chips
     // stop at their limit.
-    const counts = new Map((await this.tags.tagCounts(flowId, { owner: options.owner })).map((entry) => [entry.tag, entry.sessions]));
+    const counts = new Map((await this.tags.tagCounts(flowId, { owner: options.owner, readPoint: options.readPoint })).map((entry) => [entry.tag, entry.sessions]));
     const unknown = counts.size >= MAX_LISTED_TAGS ? Number.POSITIVE_INFINITY : 0;
     const rarestFirst = [...tags].sort((a, b) => (counts.get(a) ?? unknown) - (counts.get(b) ?? unknown) || (a < b ? -1 : a > b ? 1 : 0));
     return this.list.listWindow(flowId, { ...options, tags: rarestFirst });
+  }
+
+  /**
+   * Reads the change token once, for the reads of one request to share through `SessionScope.readPoint` (and
+   * `ListWindowOptions.readPoint`): each read that remembers its results by the token (plain list windows, pins,
+   * tags, counts) then checks them against this one. On PostgreSQL, where reading the token is a round trip, a list
+   * request whose parts are all remembered costs this one round trip instead of one query per part. Read it after
+   * the request's writes: what is read through it is the database as it was at this call, or later.
+   */
+  async readPoint(): Promise<ReadPoint> {
+    return readPointOf(await runQuery(() => this.dialect.changeToken(this.db)));
   }
 
   /**
@@ -331,8 +345,7 @@ export class WorkflowStore {
   async listPins(flowId: string, scope: SessionScope = {}): Promise<SessionSummary[]> {
     // In pin order; a pinned session in the trash (or removed by another writer) is left out.
     const read = () => this.pins.pinnedIds(flowId, scope).then((ids) => this.sessions.getSessionSummaries(flowId, ids, scope));
-    if (!this.pinned) return read();
-    return this.pinned.get(JSON.stringify([flowId, scope.owner ?? null]), read, (pins) => pins.map(copySummary));
+    return this.pinned.get(JSON.stringify([flowId, scope.owner ?? null]), read, (pins) => pins.map(copySummary), undefined, scope.readPoint);
   }
 
   /**

@@ -29,7 +29,8 @@ export interface SqlDialect {
   /**
    * True where reading {@link changeToken} costs no round trip (SQLite, in process): the store then remembers plain
    * list windows, pins and row tags by it, since a token read is much cheaper than the reads it saves. Where it costs
-   * a round trip (PostgreSQL), a busy cluster would move it on nearly every request, so the reads are always made.
+   * a round trip (PostgreSQL), those reads are remembered only at a read point (`SessionScope.readPoint`), whose one
+   * token read a request's reads share; without one they are always made.
    */
   readonly localChangeToken: boolean;
   /**

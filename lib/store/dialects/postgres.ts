@@ -59,7 +59,7 @@ export const postgresDialect: SqlDialect = {
     // also moves with other tables' and databases' writes (a remembered result is then read again, never wrong). A
     // standby's replay position moves as it applies the primary's commits. Unlogged tables write no log: none then.
     const { rows } = await sql<{ token: string | null }>`SELECT CASE
-        WHEN EXISTS (SELECT 1 FROM pg_class WHERE oid IN (to_regclass('workflow_state'), to_regclass('workflow_state_tags')) AND relpersistence <> 'p') THEN NULL
+        WHEN EXISTS (SELECT 1 FROM pg_class WHERE oid IN (to_regclass('workflow_state'), to_regclass('workflow_state_tags'), to_regclass('workflow_state_pins')) AND relpersistence <> 'p') THEN NULL
         WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text
         ELSE pg_current_wal_insert_lsn()::text END AS token`.execute(db);
     return rows[0]?.token ?? undefined;
