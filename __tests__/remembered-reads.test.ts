@@ -138,6 +138,22 @@ describe("reads remembered by the change token (SQLite)", () => {
     await store.close();
   });
 
+  it("ignores a read point of another store, or an object that only looks like one, and reads the token itself", async () => {
+    const { store, file } = await recordedStore(20);
+    const { store: another } = await recordedStore(20);
+    const point = await store.readPoint();
+    expect((await listRead(store, point)).labels[0]).toBe("Session 19");
+    const other = new Database(file);
+    other.prepare("UPDATE workflow_state SET label = 'Renamed' WHERE flow_session_key = ?").run(`${FLOW}:s0019`);
+    other.close();
+    // Its own point, read before the write, still answers from memory; any other reads the token again.
+    expect((await listRead(store, point)).labels[0]).toBe("Session 19");
+    expect((await listRead(store, await another.readPoint())).labels[0]).toBe("Renamed");
+    expect((await listRead(store, Object.freeze({ kind: "read-point" as const }))).labels[0]).toBe("Renamed");
+    await store.close();
+    await another.close();
+  });
+
   it("gives every caller its own copy, so changing one answer changes no later one", async () => {
     const { store } = await recordedStore(5);
     const window = await store.listWindow(FLOW, { offset: 0, limit: 5, withStates: true });
@@ -208,6 +224,18 @@ describe("reads at a read point (PostgreSQL, where reading the token is a round 
       tags: { s9999: ["late"] },
       tagCounts: [{ tag: "late", sessions: 1 }],
     });
+    await close();
+  });
+
+  it("counts at a read point given in countSessions()'s options, from memory the second time", async () => {
+    const { store, statements, close } = await recordedPostgresStore(20);
+    const readPoint = await store.readPoint();
+    expect(await store.countSessions(FLOW, { readPoint })).toBe(20);
+    expect(await store.countSessions(FLOW, { readPoint, search: "session 1" })).toBe(11);
+    statements.length = 0;
+    expect(await store.countSessions(FLOW, { readPoint })).toBe(20);
+    expect(await store.countSessions(FLOW, { readPoint, search: "session 1" })).toBe(11);
+    expect(statements).toEqual([]);
     await close();
   });
 

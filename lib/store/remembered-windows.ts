@@ -10,8 +10,8 @@ const REMEMBERED_WINDOW_CHARS = 8_000_000;
  * The cache of plain list windows (no search, no tag filter) by the change token that `token` reads (only where
  * `readsToken`; else only a read point's): see `SessionList.listWindow()`, which decides what may be kept.
  */
-export function rememberedWindows(token: () => Promise<string | undefined>, readsToken: boolean): TokenCache<SessionWindow> {
-  return new TokenCache(token, { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize, readsToken });
+export function rememberedWindows(source: object, token: () => Promise<string | undefined>, readsToken: boolean): TokenCache<SessionWindow> {
+  return new TokenCache(source, token, { max: REMEMBERED_WINDOWS, maxSize: REMEMBERED_WINDOW_CHARS, sizeOf: windowSize, readsToken });
 }
 
 /** What a window is remembered by: everything of its options that a plain window depends on. */

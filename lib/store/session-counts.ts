@@ -30,10 +30,11 @@ export class SessionCounts {
   ) {}
 
   /**
-   * See `WorkflowStore.countSessions()`. With `at`, a count is remembered by that point's token, and the count
-   * PostgreSQL keeps too, which is otherwise read each time (one row).
+   * See `WorkflowStore.countSessions()`. At a read point (`readPoint`, or the options'), a count is remembered by
+   * that point's token, and so is the count PostgreSQL keeps, which is otherwise read each time (one row).
    */
-  async countSessions(flowId: string, options: CountSessionsOptions = {}, at?: ReadPoint): Promise<number> {
+  async countSessions(flowId: string, options: CountSessionsOptions = {}, readPoint?: ReadPoint): Promise<number> {
+    const at = readPoint ?? options.readPoint;
     const search = options.search ?? "";
     const limit = options.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);
@@ -44,7 +45,7 @@ export class SessionCounts {
       const owner = checkedOwner(options.owner);
       const readKept = () => this.dialect.keptCount(this.db, `${flowId}:`, owner);
       // Under its own key: SessionCounts.followChange() moves counted counts only.
-      const kept = at && tokenAt(at) !== undefined ? await this.cachedCount(JSON.stringify(["kept", flowId, owner ?? null]), readKept, at) : await runQuery(readKept);
+      const kept = tokenAt(at, this.db)?.token !== undefined ? await this.cachedCount(JSON.stringify(["kept", flowId, owner ?? null]), readKept, at) : await runQuery(readKept);
       if (kept !== undefined) return limit === undefined ? kept : Math.min(kept, limit);
     }
     return this.cachedCount(JSON.stringify(["count", flowId, search, options.owner ?? null, limit ?? null]), async () => {
@@ -54,7 +55,10 @@ export class SessionCounts {
         : this.db.selectFrom(matching.select(sql<number>`1`.as("one")).limit(limit).as("matching")).select((eb) => eb.fn.countAll<number | string>().as("count"))
       ).executeTakeFirstOrThrow();
       return Number(row.count);
-    }, at);
+      // The flow's whole count is checked against a token read now: followChange() moves it from the token before a
+      // trash move to the one after, which would count the move twice in a count read after the move's commit but
+      // kept under an earlier read point.
+    }, search === "" && limit === undefined ? undefined : at);
   }
 
   /**
@@ -103,7 +107,8 @@ export class SessionCounts {
    * when given, else one read now.
    */
   private async cachedCount<T extends number | undefined>(cacheKey: string, count: () => Promise<T>, at?: ReadPoint): Promise<T> {
-    const token = at ? tokenAt(at) : await runQuery(() => this.dialect.changeToken(this.db));
+    const point = tokenAt(at, this.db);
+    const token = point ? point.token : await runQuery(() => this.dialect.changeToken(this.db));
     const cached = this.counts.get(cacheKey) as { token: string; count: T } | undefined;
     if (token !== undefined && cached?.token === token) return cached.count;
     const value = await runQuery(count);

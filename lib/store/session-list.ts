@@ -53,9 +53,9 @@ export class SessionList {
   ) {
     this.landmarks = new ListLandmarks(db, dialect, moves);
     const token = changeTokenOf(db, dialect);
-    this.tagged = new TokenCache(token, { max: 32 });
-    this.searched = new TokenCache(token, { max: 32 });
-    this.windows = rememberedWindows(token, dialect.localChangeToken);
+    this.tagged = new TokenCache(db, token, { max: 32 });
+    this.searched = new TokenCache(db, token, { max: 32 });
+    this.windows = rememberedWindows(db, token, dialect.localChangeToken);
   }
 
   /** See `WorkflowStore.listSessions()`. */

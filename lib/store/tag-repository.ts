@@ -56,7 +56,7 @@ export class TagRepository {
     private readonly db: Db,
     private readonly dialect: SqlDialect,
   ) {
-    this.rowTags = new TokenCache(changeTokenOf(db, dialect), { max: 64, readsToken: dialect.localChangeToken });
+    this.rowTags = new TokenCache(db, changeTokenOf(db, dialect), { max: 64, readsToken: dialect.localChangeToken });
   }
 
   /** See `WorkflowStore.setTags()`. */
@@ -238,7 +238,8 @@ export class TagRepository {
   // in its own transaction; this store's own tag changes forget the counts at once, and so does every change the live
   // updates hear (another instance's, whose statistics this backend may not see yet).
   private async countsToken(flowId: string, owner: string | undefined, at: ReadPoint | undefined): Promise<string | undefined> {
-    const exact = at ? tokenAt(at) : await this.dialect.changeToken(this.db);
+    const point = tokenAt(at, this.db);
+    const exact = point ? point.token : await this.dialect.changeToken(this.db);
     if (exact !== undefined) return exact;
     const [stats, kept] = await Promise.all([this.dialect.statsToken(this.db), this.dialect.keptCount(this.db, `${flowId}:`, owner)]);
     return stats === undefined || kept === undefined ? undefined : `${stats}.${kept}`;

@@ -37,10 +37,12 @@ export class TokenCache<V> {
   private readonly readsToken: boolean;
 
   /**
+   * @param source - the Kysely instance the token is read through: a read point from another is ignored
    * @param token - reads the change token
    * @param options - how many results are kept
    */
   constructor(
+    private readonly source: object,
     private readonly token: () => Promise<string | undefined>,
     { max, maxSize, sizeOf, readsToken = true }: TokenCacheOptions<V>,
   ) {
@@ -54,7 +56,8 @@ export class TokenCache<V> {
    * `at`, the token is the one read there, before this call.
    */
   async get(key: string, read: () => Promise<V>, copy: (value: V) => V, keep: (value: V) => boolean = () => true, at?: ReadPoint): Promise<V> {
-    const token = at ? tokenAt(at) : this.readsToken ? await this.token() : undefined;
+    const point = tokenAt(at, this.source);
+    const token = point ? point.token : this.readsToken ? await this.token() : undefined;
     const cached = this.results.get(key);
     if (token !== undefined && cached?.token === token) return copy(cached.value);
     const value = await read();

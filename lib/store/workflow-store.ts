@@ -106,7 +106,7 @@ export class WorkflowStore {
     this.pins = new PinRepository(db, dialect);
     this.activity = new ActivityRepository(db);
     this.tags = new TagRepository(db, dialect);
-    this.pinned = new TokenCache(changeTokenOf(db, dialect), { max: 256, readsToken: dialect.localChangeToken });
+    this.pinned = new TokenCache(db, changeTokenOf(db, dialect), { max: 256, readsToken: dialect.localChangeToken });
   }
 
   /**
@@ -194,11 +194,12 @@ export class WorkflowStore {
    * Reads the change token once, for the reads of one request to share through `SessionScope.readPoint` (and
    * `ListWindowOptions.readPoint`): each read that remembers its results by the token (plain list windows, pins,
    * tags, counts) then checks them against this one. On PostgreSQL, where reading the token is a round trip, a list
-   * request whose parts are all remembered costs this one round trip instead of one query per part. Read it after
+   * request whose parts are all remembered costs this one round trip instead of one query per part (the pinned
+   * rows' states, which the enricher reads, are read each time). A point is this store's: any other is ignored. Read it after
    * the request's writes: what is read through it is the database as it was at this call, or later.
    */
   async readPoint(): Promise<ReadPoint> {
-    return readPointOf(await runQuery(() => this.dialect.changeToken(this.db)));
+    return readPointOf(this.db, await runQuery(() => this.dialect.changeToken(this.db)));
   }
 
   /**

@@ -54,14 +54,18 @@ export const postgresDialect: SqlDialect = {
   // NULL for a key without ":", like SQLite's expression gives "" for one.
   flowPrefix: () => sql<string>`(substring(flow_session_key from '^[^:]*:'))`,
   async changeToken(db) {
-    // The write-ahead log's insert position: any commit, of this connection or another, inserts its commit record
-    // before its rows become visible, so an unchanged position means that nothing read since can have changed. It
-    // also moves with other tables' and databases' writes (a remembered result is then read again, never wrong). A
-    // standby's replay position moves as it applies the primary's commits. Unlogged tables write no log: none then.
+    // The write-ahead log's insert position with the current snapshot. Any commit, of this connection or another,
+    // inserts its commit record first (the position moves), and its rows become visible only later, after the log is
+    // flushed (and a synchronous standby has it), when its transaction leaves the snapshot's in-progress list (the
+    // snapshot changes). A read made between the two is kept under a token whose snapshot still shows the commit
+    // in progress, so the next token, taken once it is visible, differs. An unchanged token therefore means that
+    // nothing read since can have changed. Both also move with other tables' and databases' writes (a remembered
+    // result is then read again, never wrong). A standby's replay position and snapshot move as it applies the
+    // primary's commits. Unlogged tables write no log: no token then. (txid_current_snapshot(): every version.)
     const { rows } = await sql<{ token: string | null }>`SELECT CASE
         WHEN EXISTS (SELECT 1 FROM pg_class WHERE oid IN (to_regclass('workflow_state'), to_regclass('workflow_state_tags'), to_regclass('workflow_state_pins')) AND relpersistence <> 'p') THEN NULL
-        WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text
-        ELSE pg_current_wal_insert_lsn()::text END AS token`.execute(db);
+        WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text || ' ' || txid_current_snapshot()::text
+        ELSE pg_current_wal_insert_lsn()::text || ' ' || txid_current_snapshot()::text END AS token`.execute(db);
     return rows[0]?.token ?? undefined;
   },
   ownChanges: async () => undefined,
