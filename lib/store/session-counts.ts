@@ -30,11 +30,11 @@ export class SessionCounts {
   ) {}
 
   /**
-   * See `WorkflowStore.countSessions()`. At a read point (`readPoint`, or the options'), a count is remembered by
-   * that point's token, and so is the count PostgreSQL keeps, which is otherwise read each time (one row).
+   * See `WorkflowStore.countSessions()`. At a read point (`options.readPoint`), a count is remembered by that
+   * point's token, and so is the count PostgreSQL keeps, which is otherwise read each time (one row).
    */
-  async countSessions(flowId: string, options: CountSessionsOptions = {}, readPoint?: ReadPoint): Promise<number> {
-    const at = readPoint ?? options.readPoint;
+  async countSessions(flowId: string, options: CountSessionsOptions = {}): Promise<number> {
+    const at = options.readPoint;
     const search = options.search ?? "";
     const limit = options.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new InvalidInputError(`A count limit must be a whole number; got ${limit}.`);

@@ -109,7 +109,7 @@ export class SessionList {
         }
       }
     } else if (search === "") {
-      total = await this.counts.countSessions(flowId, { owner: rest.owner }, at);
+      total = await this.counts.countSessions(flowId, { owner: rest.owner, readPoint: at });
       if (total > 2 * LANDMARK_SPACING) {
         const key = JSON.stringify([flowId, rest.owner ?? null, orderBy]);
         const deep = Math.min(offset, total - offset - limit) > LANDMARK_SPACING;
@@ -131,7 +131,7 @@ export class SessionList {
         if (landmarks) total = landmarks.total;
         else {
           // Until the walk has counted them all: a count that stops past the bound, so it never costs the matches.
-          const bounded = await this.counts.countSessions(flowId, { owner: rest.owner, search, limit: SEARCH_COUNT_BOUND + 1 }, at);
+          const bounded = await this.counts.countSessions(flowId, { owner: rest.owner, search, limit: SEARCH_COUNT_BOUND + 1, readPoint: at });
           total = Math.min(bounded, SEARCH_COUNT_BOUND);
           capped = bounded > SEARCH_COUNT_BOUND;
         }
